@@ -1,0 +1,194 @@
+"""Sign-in with a password and a second factor, MFA enrolment, invitation acceptance, sign-out."""
+
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import PartnerCenterError
+from core.forms import apply_error
+
+from .. import services
+from ..authentication import MFA_SESSION_KEY
+from ..forms import CodeForm, EnrolForm, SetPasswordForm, SignInForm
+from ..models import SignInAttempt
+
+User = get_user_model()
+PENDING_KEY = "mfa_pending_user"
+ENROL_SECRET_KEY = "mfa_enrol_secret"
+RECOVERY_CODES_KEY = "mfa_new_recovery_codes"
+
+
+def _ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def _next_url(request, default="dashboard"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    from django.urls import reverse
+
+    return reverse(default)
+
+
+def _locked_message(until):
+    return _("Too many failed attempts. Sign-in is locked until %(time)s UTC.") % {
+        "time": formats.time_format(until, "H:i")}
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if request.user.is_authenticated and request.session.get(MFA_SESSION_KEY):
+        return redirect(_next_url(request))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        password = form.cleaned_data["password"]
+        locked = services.signin_locked_until(email)
+        user = User.objects.filter(email__iexact=email).select_related("organisation").first()
+        if locked:
+            form.add_error(None, _locked_message(locked))
+        elif user is None or not user.is_active or not user.has_usable_password() or not user.check_password(password):
+            services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.PASSWORD, succeeded=False,
+                                   ip_address=_ip(request))
+            locked = services.signin_locked_until(email)
+            form.add_error(None, _locked_message(locked) if locked else _("E-mail or password is wrong."))
+        else:
+            request.session.cycle_key()
+            if user.mfa_enrolled:
+                request.session[PENDING_KEY] = user.pk
+                return redirect(f"{_reverse('accounts:mfa_verify')}?next={_next_url(request)}")
+            # No second factor yet: signed in, but every page sends them to enrolment first.
+            services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.PASSWORD, succeeded=True,
+                                   ip_address=_ip(request))
+            login(request, user)
+            request.session[MFA_SESSION_KEY] = False
+            return redirect(f"{_reverse('accounts:mfa_enrol')}?next={_next_url(request)}")
+    return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _reverse(name):
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request):
+    user_id = request.session.get(PENDING_KEY)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        locked = services.signin_locked_until(user.email)
+        if locked:
+            form.add_error(None, _locked_message(locked))
+        else:
+            try:
+                method = services.mfa_verify(user=user, code=form.cleaned_data["code"])
+            except PartnerCenterError as exc:
+                services.signin_record(email=user.email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR,
+                                       succeeded=False, ip_address=_ip(request))
+                locked = services.signin_locked_until(user.email)
+                if locked:
+                    del request.session[PENDING_KEY]
+                    form.add_error(None, _locked_message(locked))
+                else:
+                    apply_error(form, exc)
+            else:
+                services.signin_record(email=user.email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR,
+                                       succeeded=True, ip_address=_ip(request))
+                next_url = _next_url(request)
+                login(request, user)
+                request.session[MFA_SESSION_KEY] = True
+                if method == "recovery":
+                    remaining = user.recovery_codes.filter(used_at__isnull=True).count()
+                    from django.contrib import messages
+
+                    messages.warning(request, _("You signed in with a recovery code; %(n)s remain. Generate new "
+                                                "ones under Settings > Security.") % {"n": remaining})
+                return redirect(next_url)
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_enrol(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    user = request.user
+    if request.session.get(MFA_SESSION_KEY) and user.mfa_enrolled:
+        return redirect("settings_security")
+    if user.mfa_enrolled and not request.session.get(MFA_SESSION_KEY):
+        # Enrolled elsewhere meanwhile: verify instead.
+        logout(request)
+        return redirect("accounts:login")
+    secret = request.session.get(ENROL_SECRET_KEY)
+    if not secret:
+        secret = services.mfa_new_secret()
+        request.session[ENROL_SECRET_KEY] = secret
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.mfa_enrol(user=user, secret=secret, code=form.cleaned_data["code"])
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            del request.session[ENROL_SECRET_KEY]
+            request.session[MFA_SESSION_KEY] = True
+            request.session[RECOVERY_CODES_KEY] = codes
+            request.session["after_recovery_codes"] = _next_url(request)
+            return redirect("accounts:recovery_codes")
+    uri = services.mfa_provisioning_uri(user, secret)
+    import segno
+
+    qr_svg = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return render(request, "accounts/mfa_enrol.html", {"form": form, "secret": secret, "qr": qr_svg,
+                                                        "next": request.GET.get("next", "")})
+
+
+def recovery_codes(request):
+    """Shown once, right after enrolment or regeneration."""
+    codes = request.session.pop(RECOVERY_CODES_KEY, None)
+    if not codes:
+        return redirect("settings_security")
+    next_url = request.session.pop("after_recovery_codes", None) or _reverse("dashboard")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, uidb64, token):
+    try:
+        user = User.objects.select_related("organisation").get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    valid = (user is not None and user.is_active and user.activated_at is None
+             and default_token_generator.check_token(user, token))
+    if not valid:
+        return render(request, "accounts/invitation_invalid.html", status=400)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.user_accept_invitation(user=user, password=form.cleaned_data["password"])
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            login(request, user)
+            request.session[MFA_SESSION_KEY] = False
+            return redirect("accounts:mfa_enrol")
+    return render(request, "accounts/invitation.html", {"form": form, "invited": user,
+                                                        "now": timezone.now()})

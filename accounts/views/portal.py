@@ -1,0 +1,322 @@
+"""Portal pages: dashboard, workspaces and settings. Same services and selectors as the API."""
+
+import functools
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import NotFound, PartnerCenterError
+from core.forms import apply_error
+
+from .. import selectors, services
+from ..choices import CredentialKind, Role, UserStatus
+from ..forms import AccountForm, ChangePasswordForm, TokenCreateForm, UserEditForm, UserInviteForm
+from ..permissions import Perm, allowed, requirement_text
+from ..views.auth import RECOVERY_CODES_KEY
+
+
+def portal_page(perm=None):
+    """Signed in with MFA passed (the middleware sees to MFA); `perm` from the matrix, else a page
+    that says which role is needed."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated or getattr(request, "actor", None) is None:
+                return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+            if perm is not None and not allowed(request.actor, perm):
+                return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
+        return wrapper
+
+    return decorator
+
+
+@require_GET
+@portal_page()
+def dashboard(request):
+    organisation = selectors.organisation_get(actor=request.actor)
+    context = {"organisation": organisation, "resellers": organisation.resellers.all()}
+    if allowed(request.actor, Perm.VIEW_USERS):
+        users = selectors.user_list(actor=request.actor)
+        context["user_counts"] = {
+            "active": users.filter(is_active=True, activated_at__isnull=False).count(),
+            "invited": users.filter(is_active=True, activated_at__isnull=True).count(),
+        }
+    if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
+        context["recent_events"] = selectors.audit_list(actor=request.actor)[:8]
+    return render(request, "accounts/dashboard.html", context)
+
+
+WORKSPACES = {
+    "customers": (gettext_lazy("Customers"), Perm.VIEW_CUSTOMERS,
+                  gettext_lazy("Customers, reseller relationship invitations and Microsoft Customer Agreement "
+                               "attestations will be managed here.")),
+    "azure_plan": (gettext_lazy("Azure plan"), Perm.VIEW_AZURE_PLAN,
+                   gettext_lazy("The catalog, orders, Azure plans and the Azure subscriptions under them, and "
+                                "transitions from the legacy Azure offer will be managed here.")),
+    "pricing": (gettext_lazy("Pricing"), Perm.VIEW_PRICING,
+                gettext_lazy("Azure plan price lists and monthly exchange rates will be shown here.")),
+    "billing": (gettext_lazy("Billing"), Perm.VIEW_INVOICES,
+                gettext_lazy("Invoices, reconciliation files and partner earned credit will be shown here.")),
+}
+
+
+@require_GET
+def workspace(request, key):
+    if key not in WORKSPACES:
+        raise Http404
+    title, perm, description = WORKSPACES[key]
+
+    @portal_page(perm)
+    def view(request):
+        return render(request, "accounts/workspace.html", {"title": title, "description": description,
+                                                           "key": key})
+
+    return view(request)
+
+
+@require_GET
+@portal_page()
+def settings_home(request):
+    return redirect("settings_account")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page()
+def settings_account(request):
+    user = request.user
+    form = AccountForm(request.POST or None, initial={"first_name": user.first_name, "last_name": user.last_name,
+                                                      "language": user.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.actor, user=user, first_name=form.cleaned_data["first_name"],
+                                 last_name=form.cleaned_data["last_name"], language=form.cleaned_data["language"])
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Your account was saved."))
+            return redirect("settings_account")
+    organisation = selectors.organisation_get(actor=request.actor)
+    return render(request, "accounts/settings_account.html", {"form": form, "organisation": organisation,
+                                                              "section": "account"})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page()
+def settings_security(request):
+    user = request.user
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(user=user, current_password=form.cleaned_data["current_password"],
+                                          new_password=form.cleaned_data["password"])
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("settings_security")
+    remaining = user.recovery_codes.filter(used_at__isnull=True).count()
+    return render(request, "accounts/settings_security.html", {"form": form, "remaining_codes": remaining,
+                                                               "section": "security"})
+
+
+@require_POST
+@portal_page()
+def regenerate_recovery_codes(request):
+    codes = services.mfa_regenerate_recovery_codes(user=request.user)
+    request.session[RECOVERY_CODES_KEY] = codes
+    request.session["after_recovery_codes"] = reverse("settings_security")
+    return redirect("accounts:recovery_codes")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page()
+def settings_tokens(request):
+    can_app = allowed(request.actor, Perm.MANAGE_APP_CREDENTIALS)
+    form = TokenCreateForm(request.POST or None)
+    if not can_app:
+        form.fields["kind"].choices = [(CredentialKind.USER.value, CredentialKind.USER.label)]
+        del form.fields["roles"]
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            credential, new_token = services.credential_create(
+                actor=request.actor, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
+                days=form.cleaned_data["days"], roles=form.cleaned_data.get("roles"),
+            )
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            form = TokenCreateForm()
+            if not can_app:
+                form.fields["kind"].choices = [(CredentialKind.USER.value, CredentialKind.USER.label)]
+                del form.fields["roles"]
+            messages.success(request, _("Token “%(name)s” created. Copy it now: it is not shown again.")
+                             % {"name": credential.name})
+    credentials = selectors.credential_list(actor=request.actor)
+    return render(request, "accounts/settings_tokens.html", {
+        "form": form, "credentials": credentials, "new_token": new_token, "can_app": can_app, "section": "tokens",
+    }, status=400 if request.method == "POST" and form.errors else 200)
+
+
+@require_POST
+@portal_page()
+def revoke_token(request, public_id):
+    try:
+        credential = selectors.credential_get(actor=request.actor, public_id=public_id)
+    except NotFound:
+        raise Http404 from None
+    services.credential_revoke(actor=request.actor, credential=credential)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": credential.name})
+    return redirect("settings_tokens")
+
+
+@require_GET
+@portal_page(Perm.VIEW_USERS)
+def settings_users(request):
+    search = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    status = request.GET.get("status", "")
+    role = role if role in Role.values else ""
+    status = status if status in UserStatus.values else ""
+    users = selectors.user_list(actor=request.actor, search=search, role=role, status=status)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/settings_users.html", {
+        "page": page, "q": search, "role": role, "status": status, "roles": Role.choices,
+        "statuses": UserStatus.choices, "can_manage": allowed(request.actor, Perm.MANAGE_USERS), "section": "users",
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page(Perm.MANAGE_USERS)
+def user_invite(request):
+    form = UserInviteForm(request.POST or None)
+    can_grant_admin = allowed(request.actor, Perm.MANAGE_GLOBAL_ADMINS)
+    if not can_grant_admin:
+        form.fields["roles"].choices = [c for c in form.fields["roles"].choices if c[0] != Role.GLOBAL_ADMIN]
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_invite(actor=request.actor, **form.cleaned_data)
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("%(email)s was invited. They will receive an e-mail with a sign-up link.")
+                             % {"email": user.email})
+            return redirect("user_detail", public_id=user.public_id)
+    return render(request, "accounts/user_invite.html", {"form": form, "section": "users"},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page(Perm.VIEW_USERS)
+def user_detail(request, public_id):
+    from core.api.etag import etag_for
+
+    target = selectors.user_get(actor=request.actor, public_id=public_id)
+    can_manage = allowed(request.actor, Perm.MANAGE_USERS) and (
+        Role.GLOBAL_ADMIN not in target.roles or allowed(request.actor, Perm.MANAGE_GLOBAL_ADMINS))
+    form = UserEditForm(request.POST or None, initial={
+        "first_name": target.first_name, "last_name": target.last_name, "roles": target.roles,
+        "etag": etag_for(target)})
+    if not allowed(request.actor, Perm.MANAGE_GLOBAL_ADMINS):
+        form.fields["roles"].choices = [c for c in form.fields["roles"].choices if c[0] != Role.GLOBAL_ADMIN]
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "errors/403.html", {"message": requirement_text(Perm.MANAGE_GLOBAL_ADMINS)},
+                          status=403)
+        if form.is_valid():
+            try:
+                services.user_update(actor=request.actor, user=target, expected_etag=form.cleaned_data["etag"] or None,
+                                     first_name=form.cleaned_data["first_name"],
+                                     last_name=form.cleaned_data["last_name"], roles=form.cleaned_data["roles"])
+            except PartnerCenterError as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(request, _("%(email)s was saved.") % {"email": target.email})
+                return redirect("user_detail", public_id=target.public_id)
+    events = []
+    if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
+        events = selectors.audit_list(actor=request.actor, subject_id=str(target.public_id))[:20]
+    return render(request, "accounts/user_detail.html", {
+        "target": target, "form": form, "can_manage": can_manage, "events": events, "section": "users",
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@portal_page(Perm.MANAGE_USERS)
+def user_set_active(request, public_id):
+    target = selectors.user_get(actor=request.actor, public_id=public_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_update(actor=request.actor, user=target, is_active=active)
+    except PartnerCenterError as exc:
+        messages.error(request, str(exc.description))
+    else:
+        messages.success(request, (_("%(email)s was reactivated.") if active else _("%(email)s was deactivated."))
+                         % {"email": target.email})
+    return redirect("user_detail", public_id=target.public_id)
+
+
+@require_POST
+@portal_page(Perm.MANAGE_USERS)
+def user_reset_mfa(request, public_id):
+    target = selectors.user_get(actor=request.actor, public_id=public_id)
+    try:
+        services.mfa_reset(actor=request.actor, user=target)
+    except PartnerCenterError as exc:
+        messages.error(request, str(exc.description))
+    else:
+        messages.success(request, _("%(email)s will enrol a new second factor at next sign-in.")
+                         % {"email": target.email})
+    return redirect("user_detail", public_id=target.public_id)
+
+
+@require_POST
+@portal_page(Perm.MANAGE_USERS)
+def user_resend_invitation(request, public_id):
+    target = selectors.user_get(actor=request.actor, public_id=public_id)
+    if target.status == UserStatus.INVITED:
+        from ..tasks import send_invitation_email
+
+        send_invitation_email.delay_on_commit(target.pk)
+        messages.success(request, _("The invitation was sent again to %(email)s.") % {"email": target.email})
+    return redirect("user_detail", public_id=target.public_id)
+
+
+@require_GET
+@portal_page()
+def settings_organisation(request):
+    organisation = selectors.organisation_get(actor=request.actor)
+    return render(request, "accounts/settings_organisation.html", {
+        "organisation": organisation, "resellers": organisation.resellers.select_related("country"),
+        "section": "organisation"})
+
+
+@require_GET
+@portal_page(Perm.VIEW_AUDIT_LOG)
+def settings_audit(request):
+    action = request.GET.get("action", "").strip()
+    events = selectors.audit_list(actor=request.actor, action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/settings_audit.html", {"page": page, "action": action, "section": "audit"})
+
+
+@require_GET
+@portal_page()
+def job_detail(request, public_id):
+    job = selectors.job_get(actor=request.actor, public_id=public_id)
+    template = "accounts/job_progress.html" if request.htmx else "accounts/job_detail.html"
+    return render(request, template, {"job": job})

@@ -1,0 +1,87 @@
+"""Idempotent POSTs keyed by `Idempotency-Key` or Partner Center's `MS-RequestId`.
+
+Same key and same body: the stored response is replayed (header `Idempotency-Replayed: true`).
+Same key and another body: 409 (990001). Same key while the first request still runs: 409 (990002,
+retryable). A request that ended in a server error stores nothing, so a retry runs again.
+Records are kept 24 hours (core.tasks.purge_idempotency_records).
+"""
+
+import functools
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from rest_framework.response import Response
+
+from core.errors import IdempotencyKeyReused, InvalidInput, RequestInProgress
+from core.models import IdempotencyRecord
+
+REPLAY_HEADERS = ("Location", "ETag", "MS-ContinuationToken")
+
+
+def _key(request):
+    key = request.headers.get("Idempotency-Key") or request.headers.get("MS-RequestId")
+    if key and len(key) > 128:
+        raise InvalidInput("The idempotency key (MS-RequestId or Idempotency-Key) is longer than 128 characters.",
+                           field="MS-RequestId")
+    return key
+
+
+def _body_hash(request):
+    canonical = json.dumps(request.data, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotent(view_method):
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = _key(request)
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        actor = request.auth
+        body_hash = _body_hash(request)
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    organisation_id=actor.organisation_id, key=key, method=request.method,
+                    path=request.path, body_hash=body_hash,
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(
+                organisation_id=actor.organisation_id, key=key, method=request.method, path=request.path
+            )
+            if existing.body_hash != body_hash:
+                raise IdempotencyKeyReused(parameters={"key": key}) from None
+            if existing.state != IdempotencyRecord.State.COMPLETED:
+                raise RequestInProgress(headers={"Retry-After": "2"}) from None
+            response = Response(existing.response_body, status=existing.status_code)
+            for name, value in existing.response_headers.items():
+                response[name] = value
+            response["Idempotency-Replayed"] = "true"
+            return response
+
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc) if _handled(self, exc) else None
+            if response is None:
+                record.delete()
+                raise
+        if response.status_code >= 500:
+            record.delete()
+            return response
+        record.state = IdempotencyRecord.State.COMPLETED
+        record.status_code = response.status_code
+        record.response_body = response.data
+        record.response_headers = {h: response[h] for h in REPLAY_HEADERS if h in response}
+        record.save(update_fields=["state", "status_code", "response_body", "response_headers"])
+        return response
+
+    return wrapper
+
+
+def _handled(view, exc):
+    from core.api.errors import to_partner_center_error
+
+    return to_partner_center_error(exc) is not None

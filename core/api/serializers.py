@@ -1,0 +1,50 @@
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+
+class PCSerializer(serializers.Serializer):
+    """Input in any casing (`FirstName`, `firstName`, `firstname`); output in camelCase as declared.
+
+    Declare fields with their wire names (`firstName = serializers.CharField(source="first_name")`).
+    Unknown properties are ignored, as Partner Center does; known ones of the wrong type are a 400
+    naming the field.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            names = {name.lower(): name for name in self.fields}
+            data = {names.get(str(key).lower(), key): value for key, value in data.items()}
+        return super().to_internal_value(data)
+
+
+class PCModelSerializer(PCSerializer, serializers.ModelSerializer):
+    pass
+
+
+class AttributesField(serializers.Field):
+    """`attributes: {objectType, etag?}` on every resource."""
+
+    def __init__(self, object_type, *, etag=False, **kwargs):
+        self.object_type = object_type
+        self.with_etag = etag
+        kwargs.setdefault("source", "*")
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance):
+        value = {"objectType": self.object_type}
+        if self.with_etag:
+            from .etag import etag_for
+
+            value["etag"] = etag_for(instance)
+        return value
+
+
+def link(uri, method="GET", headers=None):
+    """A Partner Center Link: relative uri without /v1, method, headers as key/value pairs."""
+    return {
+        "uri": uri,
+        "method": method,
+        "headers": [{"key": k, "value": v} for k, v in (headers or {}).items()],
+    }

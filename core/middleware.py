@@ -1,0 +1,49 @@
+import re
+import uuid
+
+from django.utils import translation
+
+_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _clean_id(value):
+    return value if value and _ID_RE.match(value) else None
+
+
+class RequestIdMiddleware:
+    """Gives every request an id for the audit trail and echoes Partner Center's tracing headers.
+
+    `MS-RequestId` (the client's idempotency key) is returned as sent, or a new one is made;
+    `MS-CorrelationId` is echoed, or a new one is made. `X-Locale` chooses the language of API
+    error descriptions.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = _clean_id(request.headers.get("MS-RequestId")) or str(uuid.uuid4())
+        request.correlation_id = _clean_id(request.headers.get("MS-CorrelationId")) or str(uuid.uuid4())
+        response = self.get_response(request)
+        response["MS-RequestId"] = request.request_id
+        response["MS-CorrelationId"] = request.correlation_id
+        return response
+
+
+class ApiLocaleMiddleware:
+    """On /v1/ routes, `X-Locale` (e.g. fr-FR) picks the language of error descriptions."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        locale = request.headers.get("X-Locale")
+        if locale and request.path.startswith("/v1/"):
+            try:
+                language = translation.get_supported_language_variant(locale.replace("_", "-").lower())
+            except LookupError:
+                language = None
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
