@@ -147,9 +147,18 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# E-mail
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# E-mail: EMAIL_URL (smtp://user:password@host:587/?tls=True, consolemail://, ...) becomes Django's MAILERS.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {}
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _email_options = {
+        key: _email[name]
+        for key, name in (("host", "EMAIL_HOST"), ("port", "EMAIL_PORT"), ("username", "EMAIL_HOST_USER"),
+                          ("password", "EMAIL_HOST_PASSWORD"), ("use_tls", "EMAIL_USE_TLS"),
+                          ("use_ssl", "EMAIL_USE_SSL"))
+        if _email.get(name) not in (None, "")
+    }
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Commerce Portal <no-reply@localhost>")
 
 # Celery: Redis in production and CI; the filesystem transport under .data/ for `make run`.

@@ -1,0 +1,158 @@
+"""Shared fixtures: organisations, users with roles, authenticated API and browser clients.
+
+Tests run against PostgreSQL (DATABASE_URL, else the embedded server `make test` starts). Tests
+marked needs_redis / browser skip when Redis or Chromium is missing, except under CI=true, where
+that skip is a failure.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pyotp
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.actors import actor_for_user
+from accounts.choices import Role, Tier
+from accounts.services import credential_create
+from accounts.tests.factories import PASSWORD, OrganisationFactory, UserFactory
+
+IN_CI = bool(os.environ.get("CI"))
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def skip_or_fail(reason):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must not be skipped)")
+    pytest.skip(reason)
+
+
+def redis_available():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_url():
+    if not redis_available():
+        skip_or_fail("needs Redis: set REDIS_URL")
+    return os.environ["REDIS_URL"]
+
+
+@pytest.fixture
+def chromium_path():
+    if not CHROMIUM:
+        skip_or_fail("needs Chromium (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def make_org(db):
+    def make(**kwargs):
+        return OrganisationFactory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(name="Partner A", tier=Tier.DIRECT_BILL)
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganisationFactory(name="Partner B", tier=Tier.DIRECT_BILL)
+
+
+@pytest.fixture
+def make_user(db, org):
+    def make(*roles, organisation=None, **kwargs):
+        roles = [Role(r).value for r in roles] if roles else [Role.GLOBAL_ADMIN.value]
+        return UserFactory(organisation=organisation or org, roles=roles, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def global_admin(make_user):
+    return make_user(Role.GLOBAL_ADMIN, email="ga@a.example.com")
+
+
+@pytest.fixture
+def actor_of():
+    return lambda user: actor_for_user(user, request_id="test")
+
+
+@pytest.fixture
+def api_client_for(db):
+    """An APIClient authenticated with a fresh personal token of `user`."""
+
+    def make(user):
+        _credential, raw = credential_create(actor=actor_for_user(user), name="test token")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.token = raw
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(api_client_for, global_admin):
+    return api_client_for(global_admin)
+
+
+def enrol(user):
+    """Give `user` a TOTP second factor; returns a pyotp.TOTP that makes valid codes."""
+    secret = pyotp.random_base32()
+    user.totp_secret = secret
+    from django.utils import timezone
+
+    user.mfa_enrolled_at = timezone.now()
+    user.save(update_fields=["totp_secret", "mfa_enrolled_at"])
+    return pyotp.TOTP(secret)
+
+
+@pytest.fixture
+def portal_client(client):
+    """A Django test client signed in as `user` with MFA passed (session flag as after verification)."""
+
+    def make(user):
+        from accounts.authentication import MFA_SESSION_KEY
+
+        if not user.mfa_enrolled:
+            enrol(user)
+        client.force_login(user)
+        session = client.session
+        session[MFA_SESSION_KEY] = True
+        session.save()
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run in-process at commit time unless a test starts a real worker."""
+    from partnercenter.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+__all__ = ["PASSWORD", "enrol"]
