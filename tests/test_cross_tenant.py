@@ -1,0 +1,137 @@
+"""The cross-tenant sweep: every /v1/ route and every page that takes an id answers 404 to a user of
+another organisation, with every method it accepts, and changes nothing.
+
+Later issues extend it by adding an entry to FOREIGN_OBJECTS for each new id-taking route name; a
+route with an id and no entry fails `test_every_id_route_is_swept`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import ApiCredential, User
+from core.audit import audit_record
+from core.jobs import job_create
+from core.models import AuditEvent, Job
+
+pytestmark = pytest.mark.django_db
+
+
+def _user(foreign):
+    return str(foreign["user"].public_id)
+
+
+def _credential(foreign):
+    return str(foreign["credential"].public_id)
+
+
+def _job(foreign):
+    return str(foreign["job"].public_id)
+
+
+# route name -> {url kwarg: function(foreign objects) -> id}
+FOREIGN_OBJECTS = {
+    "api-user": {"user_id": _user},
+    "api-credential": {"credential_id": _credential},
+    "api-credential-revoke": {"credential_id": _credential},
+    "api-job": {"job_id": _job},
+    "user_detail": {"public_id": _user},
+    "user_set_active": {"public_id": _user},
+    "user_reset_mfa": {"public_id": _user},
+    "user_resend_invitation": {"public_id": _user},
+    "revoke_token": {"public_id": _credential},
+    "job_detail": {"public_id": _job},
+}
+# Routes whose parameters are not object ids of a tenant.
+NOT_TENANT_IDS = {"workspace", "invitation", "django.views.static.serve"}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def id_routes():
+    routes = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not pattern.pattern.converters and "<" not in route:
+            continue
+        if pattern.name in NOT_TENANT_IDS:
+            continue
+        routes.append((route, pattern))
+    return routes
+
+
+def _methods(pattern):
+    view = pattern.callback
+    cls = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    if cls is not None:
+        return [m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)]
+    return ["GET", "POST"]
+
+
+def test_every_id_route_is_swept():
+    missing = [(route, p.name) for route, p in id_routes() if p.name not in FOREIGN_OBJECTS]
+    assert not missing, f"add these routes to FOREIGN_OBJECTS: {missing}"
+
+
+@pytest.fixture
+def foreign(other_org, make_user):
+    admin = make_user(Role.GLOBAL_ADMIN, organisation=other_org, email="admin@b.example.com")
+    from accounts.actors import actor_for_user
+    from accounts.services import credential_create
+
+    credential, _ = credential_create(actor=actor_for_user(admin), name="b token")
+    job = job_create(organisation_id=other_org.pk, kind="test", total=3)
+    audit_record(actor=actor_for_user(admin), action="b.event", obj=admin)
+    return {"user": admin, "credential": credential, "job": job}
+
+
+def _snapshot():
+    return (
+        list(User.objects.order_by("pk").values_list("pk", "version", "is_active", "roles", "totp_secret")),
+        list(ApiCredential.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(Job.objects.order_by("pk").values_list("pk", "status", "done")),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_foreign_ids_answer_404_everywhere(foreign, global_admin, api_client_for, portal_client):
+    api = api_client_for(global_admin)
+    page = portal_client(global_admin)
+    before = _snapshot()
+    checked = 0
+    for route, pattern in id_routes():
+        kwargs = {name: make(foreign) for name, make in FOREIGN_OBJECTS[pattern.name].items()}
+        from django.urls import reverse
+
+        url = reverse(pattern.name, kwargs=kwargs)
+        client = api if url.startswith("/v1/") else page
+        found = 0
+        for method in _methods(pattern):
+            call = getattr(client, method.lower())
+            kwargs_call = {"format": "json"} if url.startswith("/v1/") and method != "GET" else {}
+            response = call(url, {}, **kwargs_call) if method != "GET" else call(url)
+            if response.status_code == 405 and not url.startswith("/v1/"):
+                continue  # a page that takes only POST (or only GET): the method is refused before any lookup
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+            if url.startswith("/v1/"):
+                assert response.json()["code"] == 1000
+            found += 1
+        assert found, f"no method of {url} was checked"
+        checked += found
+    assert checked >= 12
+    assert _snapshot() == before
+
+
+def test_foreign_audit_events_are_invisible(foreign, api):
+    items = api.get("/v1/auditrecords").json()["items"]
+    assert all(item["operationType"] != "b.event" for item in items)
+
+
+def test_time_is_utc():
+    assert timezone.now().tzinfo is not None

@@ -1,0 +1,50 @@
+"""A real Celery worker on Redis: the invitation e-mail leaves through the broker, and a Job's
+progress is kept in the database. Skips without Redis, fails under CI=true."""
+
+import time
+
+import pytest
+from django.core import mail
+
+from accounts import services
+from accounts.actors import actor_for_user
+from accounts.choices import Role
+
+
+@pytest.fixture
+def worker(redis_url, transactional_db):
+    from celery.contrib.testing.worker import start_worker
+
+    from partnercenter.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = redis_url
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield app
+
+
+def _wait(predicate, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.needs_worker
+def test_invitation_email_goes_through_the_worker(worker, make_user):
+    admin = make_user(Role.GLOBAL_ADMIN)
+    user = services.user_invite(actor=actor_for_user(admin), email="queued@a.example.com", first_name="Q",
+                                last_name="Ueued", roles=["sales_agent"])
+    assert _wait(lambda: len(mail.outbox) == 1), "the worker did not send the invitation"
+    message = mail.outbox[0]
+    assert message.to == [user.email]
+    assert "/accounts/invitation/" in message.body
+
+
+@pytest.mark.needs_redis
+def test_broker_health_is_reported(worker, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
