@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Partner organisations and users")
+
+    def ready(self):
+        from . import schema  # noqa: F401  (registers the OpenAPI authentication extensions)

@@ -24,7 +24,7 @@ def start_embedded():
 
     DATA.mkdir(exist_ok=True)
     server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")  # noqa: S608 (a constant)
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{DB_NAME}";')
     return server, server.get_uri(DB_NAME)

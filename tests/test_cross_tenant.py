@@ -105,7 +105,7 @@ def test_foreign_ids_answer_404_everywhere(foreign, global_admin, api_client_for
     page = portal_client(global_admin)
     before = _snapshot()
     checked = 0
-    for route, pattern in id_routes():
+    for _route, pattern in id_routes():
         kwargs = {name: make(foreign) for name, make in FOREIGN_OBJECTS[pattern.name].items()}
         from django.urls import reverse
 

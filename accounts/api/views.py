@@ -51,7 +51,8 @@ class UserListView(PCAPIView):
                            OpenApiParameter("search", str, description="Part of e-mail or name"),
                            OpenApiParameter("role", str, enum=Role.values),
                            OpenApiParameter("status", str, enum=UserStatus.values)],
-               summary="List the organisation's users (seek paging)", tags=["Users"])
+               summary="List the organisation's users (seek paging)", tags=["Users"],
+               operation_id="users_list")
     def get(self, request):
         params = {k.lower(): v for k, v in request.query_params.items()}
         role = params.get("role", "")
@@ -103,7 +104,8 @@ class UserDetailView(PCAPIView):
 
 class CredentialListView(PCAPIView):
     @pc_schema(ok=_collection_schema("ApiCredentialCollection", CredentialSerializer), errors=(401, 429),
-               summary="The caller's tokens (and, for a Global admin, application credentials)", tags=["API tokens"])
+               summary="The caller's tokens (and, for a Global admin, application credentials)", tags=["API tokens"],
+               operation_id="apitokens_list")
     def get(self, request):
         credentials = selectors.credential_list(actor=self.actor(request))
         return Response(collection(CredentialSerializer(credentials, many=True).data, request))

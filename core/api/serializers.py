@@ -1,5 +1,6 @@
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -22,6 +23,11 @@ class PCModelSerializer(PCSerializer, serializers.ModelSerializer):
     pass
 
 
+@extend_schema_field({
+    "type": "object",
+    "properties": {"objectType": {"type": "string"}, "etag": {"type": "string"}},
+    "required": ["objectType"],
+})
 class AttributesField(serializers.Field):
     """`attributes: {objectType, etag?}` on every resource."""
 

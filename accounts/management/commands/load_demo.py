@@ -8,7 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = load_demo()
-        self.stdout.write("\nDemo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
         self.stdout.write("Each user enrols an authenticator app (TOTP) at first sign-in.\n")
         for org, emails in result:
             self.stdout.write(f"  {org.name} ({org.get_tier_display()}, {org.country_id}, "
