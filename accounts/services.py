@@ -342,7 +342,7 @@ def _hash_token(raw) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _expiry(days):
+def _expiry(days, now):
     if days is None:
         days = settings.API_TOKEN_DEFAULT_DAYS
     try:
@@ -352,7 +352,7 @@ def _expiry(days):
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise InvalidInput(_("A token lives between 1 and %(max)s days.") % {"max": settings.API_TOKEN_MAX_DAYS},
                            field="days")
-    return timezone.now() + timedelta(days=days)
+    return now + timedelta(days=days)
 
 
 def credential_create(*, actor, name, kind=CredentialKind.USER, days=None, roles=None):
@@ -376,13 +376,14 @@ def credential_create(*, actor, name, kind=CredentialKind.USER, days=None, roles
             raise InvalidInput(_("Application credentials cannot hold Global admin or User management admin."),
                                field="roles")
         user_id = None
-    expires_at = _expiry(days)
+    now = timezone.now()
+    expires_at = _expiry(days, now)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         credential = ApiCredential.objects.create(
             organisation_id=actor.organisation_id, user_id=user_id, kind=kind, name=name[:100], roles=roles,
             prefix=raw[: len(TOKEN_PREFIX) + 6], token_hash=_hash_token(raw), created_by_id=actor.user_id,
-            expires_at=expires_at,
+            created_at=now, expires_at=expires_at,
         )
         audit_record(actor=actor, action="credential.created", obj=credential,
                      data={"kind": kind, "roles": roles, "expires_at": expires_at.isoformat()})
