@@ -130,3 +130,26 @@ def test_invitation_link_sets_password_once(client, global_admin, actor_of):
 
 def test_tampered_invitation_link(client):
     assert client.get("/accounts/invitation/MQ/not-a-token/").status_code == 400
+
+
+def test_browser_language_is_the_default(client):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert 'lang="fr"' in html and "Se connecter" in html
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert 'lang="en"' in html and "Sign in" in html
+
+
+def test_users_choice_of_language_wins_and_formats_numbers(portal_client, make_user, org):
+    from decimal import Decimal
+
+    org.credit_limit = Decimal("1234567.50")
+    org.save()
+    user = make_user(Role.GLOBAL_ADMIN, language="fr")
+    client = portal_client(user)
+    html = client.get("/settings/organisation/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert 'lang="fr"' in html and "Paramètres" in html
+    assert "1\u202f234\u202f567,50 USD" in html or "1 234 567,50 USD" in html or "1\xa0234\xa0567,50 USD" in html
+    user.language = "en"
+    user.save()
+    html = client.get("/settings/organisation/").content.decode()
+    assert "1,234,567.50 USD" in html
