@@ -19,7 +19,7 @@ from accounts.choices import Role, Tier
 from accounts.services import credential_create
 from accounts.tests.factories import PASSWORD, OrganisationFactory, UserFactory
 
-IN_CI = bool(os.environ.get("CI"))
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 

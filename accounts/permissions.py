@@ -50,6 +50,7 @@ class Perm(StrEnum):
     TRANSFER_AZURE_PLAN = "transfer_azure_plan"
     # Pricing and billing (later issues)
     VIEW_PRICING = "view_pricing"
+    VIEW_PRICE_SHEET_API = "view_price_sheet_api"
     VIEW_INVOICES = "view_invoices"
     VIEW_USAGE_RECON = "view_usage_recon"
     VIEW_PEC = "view_pec"
@@ -76,7 +77,7 @@ MATRIX: dict[Perm, Rule] = {
     Perm.MANAGE_APP_CREDENTIALS: _r(GA, app_only_allowed=False),
     Perm.VIEW_AUDIT_LOG: _r(GA),
     Perm.VIEW_CUSTOMERS: _r(GA, UMA, AA, SA, HA, BA),
-    Perm.ADD_CUSTOMER: _r(GA, UMA, AA, SA, tiers=PROVIDING_TIERS | {Tier.INDIRECT_RESELLER}),
+    Perm.ADD_CUSTOMER: _r(GA, UMA, AA, SA, tiers=PROVIDING_TIERS),
     Perm.EDIT_CUSTOMER: _r(GA, AA, SA, HA),
     Perm.REQUEST_RESELLER_RELATIONSHIP: _r(AA, SA, app_only_allowed=False),
     Perm.REMOVE_RESELLER_RELATIONSHIP: _r(GA),
@@ -92,7 +93,8 @@ MATRIX: dict[Perm, Rule] = {
     Perm.TRANSITION_LEGACY_AZURE: _r(*ALL_ROLES, tiers=PROVIDING_TIERS),
     Perm.SET_SPENDING_BUDGET: _r(AA),
     Perm.TRANSFER_AZURE_PLAN: _r(AA, tiers={Tier.DIRECT_BILL}),
-    Perm.VIEW_PRICING: _r(*ALL_ROLES),
+    Perm.VIEW_PRICING: _r(*ALL_ROLES),  # the pages
+    Perm.VIEW_PRICE_SHEET_API: _r(GA, AA, SA, app_only_allowed=False),  # price sheet / FX API: App+User only
     Perm.VIEW_INVOICES: _r(AA, BA, GA),
     Perm.VIEW_USAGE_RECON: _r(AA, BA, SA, HA),
     Perm.VIEW_PEC: _r(GA, UMA, AA, BA, SA),

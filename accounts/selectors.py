@@ -51,12 +51,13 @@ def _is_uuid(value) -> bool:
 
 
 def credential_list(*, actor):
-    """A user sees their own tokens; a Global admin also sees the organisation's application credentials."""
+    """A user sees their own tokens; a Global admin sees every token and application credential of the
+    organisation (to find and revoke a leaked one)."""
     from .permissions import allowed
 
     qs = ApiCredential.objects.for_actor(actor).select_related("user", "created_by")
     if allowed(actor, Perm.MANAGE_APP_CREDENTIALS):
-        return qs.filter(Q(user_id=actor.user_id) | Q(user__isnull=True))
+        return qs
     if actor.user_id is None:
         return qs.filter(pk=actor.credential_id)
     return qs.filter(user_id=actor.user_id)

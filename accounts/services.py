@@ -36,12 +36,6 @@ class LastGlobalAdmin(PartnerCenterError):
     error_name = "LastGlobalAdmin"
 
 
-class AccountLocked(PartnerCenterError):
-    status = 403
-    code = 990011
-    error_name = "AccountLocked"
-
-
 # ---------------------------------------------------------------- users
 
 

@@ -3,7 +3,7 @@ import uuid
 
 from django.utils import translation
 
-_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def _clean_id(value):

@@ -50,6 +50,10 @@ def _api_error(request, error):
     return response
 
 
+def api_not_found(request, *args, **kwargs):
+    return _api_error(request, errors.NotFound())
+
+
 def page_not_found(request, exception=None):
     if request.path.startswith("/v1/"):
         return _api_error(request, errors.NotFound())

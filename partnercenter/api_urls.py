@@ -1,7 +1,11 @@
 """Every /v1/ route, one include per app (later apps add theirs here)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from core.views import api_not_found
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    # Last: any other /v1/ path answers Partner Center's 404 envelope (also under DEBUG).
+    re_path(r"^.*$", api_not_found),
 ]

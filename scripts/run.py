@@ -23,11 +23,10 @@ def manage(*args):
 
 def main():
     env = os.environ.copy()
-    env.setdefault("DJANGO_DEBUG", "true")
     env.setdefault("PORTAL_BASE_URL", f"http://{HOST}:{PORT}")
     os.environ.update(env)
     if not env.get("REDIS_URL") and not env.get("CELERY_BROKER_URL"):
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (ROOT / ".data" / "broker" / sub).mkdir(parents=True, exist_ok=True)
     manage("migrate", "--no-input", "-v", "0")
     manage("load_demo")

@@ -113,7 +113,7 @@ class CredentialListView(PCAPIView):
     @pc_schema(ok=CredentialCreatedSerializer, ok_status=201, request=CredentialCreateSerializer,
                errors=(400, 401, 403, 409, 429), parameters=[REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Create a token; the `token` value is shown only in this answer", tags=["API tokens"])
-    @idempotent
+    @idempotent(redact=("token",))
     def post(self, request):
         data = self.validated(CredentialCreateSerializer, request)
         credential, raw = services.credential_create(actor=self.actor(request), name=data["name"],

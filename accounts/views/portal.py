@@ -142,6 +142,9 @@ def regenerate_recovery_codes(request):
     return redirect("accounts:recovery_codes")
 
 
+NEW_TOKEN_KEY = "new_api_token"
+
+
 @require_http_methods(["GET", "POST"])
 @portal_page()
 def settings_tokens(request):
@@ -150,7 +153,6 @@ def settings_tokens(request):
     if not can_app:
         form.fields["kind"].choices = [(CredentialKind.USER.value, CredentialKind.USER.label)]
         del form.fields["roles"]
-    new_token = None
     if request.method == "POST" and form.is_valid():
         try:
             credential, new_token = services.credential_create(
@@ -160,15 +162,17 @@ def settings_tokens(request):
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
-            form = TokenCreateForm()
-            if not can_app:
-                form.fields["kind"].choices = [(CredentialKind.USER.value, CredentialKind.USER.label)]
-                del form.fields["roles"]
+            # Post/redirect/get, so reloading the page does not create another token. The raw token
+            # is kept in the session only until the next page shows it (like the recovery codes).
+            request.session[NEW_TOKEN_KEY] = new_token
             messages.success(request, _("Token “%(name)s” created. Copy it now: it is not shown again.")
                              % {"name": credential.name})
+            return redirect("settings_tokens")
+    new_token = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
     credentials = selectors.credential_list(actor=request.actor)
     return render(request, "accounts/settings_tokens.html", {
         "form": form, "credentials": credentials, "new_token": new_token, "can_app": can_app, "section": "tokens",
+        "roles": Role.choices,
     }, status=400 if request.method == "POST" and form.errors else 200)
 
 

@@ -3,7 +3,8 @@
 Same key and same body: the stored response is replayed (header `Idempotency-Replayed: true`).
 Same key and another body: 409 (990001). Same key while the first request still runs: 409 (990002,
 retryable). A request that ended in a server error stores nothing, so a retry runs again.
-Records are kept 24 hours (core.tasks.purge_idempotency_records).
+Records are kept 24 hours (core.tasks.purge_idempotency_records). Secrets in a response (a new
+token) are not stored: see `redact`.
 """
 
 import functools
@@ -33,7 +34,12 @@ def _body_hash(request):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def idempotent(view_method):
+def idempotent(view_method=None, *, redact=()):
+    """Decorate a view method. `redact` names top-level response fields that must never be stored
+    (a created token): a replay answers them as null, with the header `Idempotency-Redacted`."""
+    if view_method is None:
+        return functools.partial(idempotent, redact=tuple(redact))
+
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
         key = _key(request)
@@ -59,6 +65,8 @@ def idempotent(view_method):
             for name, value in existing.response_headers.items():
                 response[name] = value
             response["Idempotency-Replayed"] = "true"
+            if redact:
+                response["Idempotency-Redacted"] = ",".join(redact)
             return response
 
         try:
@@ -73,7 +81,10 @@ def idempotent(view_method):
             return response
         record.state = IdempotencyRecord.State.COMPLETED
         record.status_code = response.status_code
-        record.response_body = response.data
+        body = response.data
+        if redact and isinstance(body, dict):
+            body = {key: (None if key in redact else value) for key, value in body.items()}
+        record.response_body = body
         record.response_headers = {h: response[h] for h in REPLAY_HEADERS if h in response}
         record.save(update_fields=["state", "status_code", "response_body", "response_headers"])
         return response

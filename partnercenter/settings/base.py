@@ -111,6 +111,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# Serve static files straight from the app folders outside production (no collectstatic for `make run`).
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -141,7 +143,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Cache (throttling counters, lockout windows): Redis when available, else the database.
+# Cache (API throttling counters): Redis when REDIS_URL is set, else per-process memory.
+# Sign-in lockout does not use it: it counts SignInAttempt rows in the database.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -159,6 +162,11 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
                           ("use_ssl", "EMAIL_USE_SSL"))
         if _email.get(name) not in (None, "")
     }
+    # `smtp+tls://` sets EMAIL_USE_TLS; `smtp://...?tls=True` / `?ssl=True` arrive as OPTIONS.
+    for flag, key in (("TLS", "use_tls"), ("SSL", "use_ssl")):
+        value = str((_email.get("OPTIONS") or {}).get(flag, "")).lower()
+        if value in ("1", "true", "yes", "on"):
+            _email_options[key] = True
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Commerce Portal <no-reply@localhost>")
 
@@ -171,6 +179,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None

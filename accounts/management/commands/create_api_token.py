@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True, help="The user the token acts as")
-        parser.add_argument("--days", type=int, default=None, help="Days until it expires (default 90)")
+        parser.add_argument("--days", type=int, default=None,
+                            help="Days until it expires (default: the API_TOKEN_DEFAULT_DAYS setting)")
         parser.add_argument("--name", default="Created from the shell", help="What uses the token")
 
     def handle(self, *args, email, days, name, **options):
@@ -21,6 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"No user with e-mail {email}.")
         if not user.is_active:
             raise CommandError(f"{email} is deactivated.")
+        if user.activated_at is None:
+            raise CommandError(f"{email} has not accepted the invitation yet.")
         actor = actor_for_user(user, request_id="create_api_token")
         try:
             _credential, raw = credential_create(actor=actor, name=name, days=days)
