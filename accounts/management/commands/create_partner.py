@@ -60,9 +60,8 @@ class Command(BaseCommand):
                 email=email, organisation=organisation, first_name=o["admin_first_name"],
                 last_name=o["admin_last_name"], roles=[Role.GLOBAL_ADMIN.value], invited_at=timezone.now(),
             )
-            from core.audit import audit_record
-
             from accounts.actors import system_actor
+            from core.audit import audit_record
 
             audit_record(actor=system_actor(organisation, label="create_partner"), action="organisation.created",
                          obj=organisation, data={"admin": email})
