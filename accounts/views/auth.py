@@ -1,5 +1,7 @@
 """Sign-in with a password and a second factor, MFA enrolment, invitation acceptance, sign-out."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -36,6 +38,12 @@ def _next_url(request, default="dashboard"):
     return reverse(default)
 
 
+def _next_query(request):
+    """`next=...` for a redirect, encoded so a target with its own query string (`?q=a&status=b`)
+    arrives whole."""
+    return urlencode({"next": _next_url(request)}, safe="/")
+
+
 def _locked_message(until):
     return _("Too many failed attempts. Sign-in is locked until %(time)s UTC.") % {
         "time": formats.time_format(until, "H:i")}
@@ -62,13 +70,13 @@ def sign_in(request):
             request.session.cycle_key()
             if user.mfa_enrolled:
                 request.session[PENDING_KEY] = user.pk
-                return redirect(f"{_reverse('accounts:mfa_verify')}?next={_next_url(request)}")
+                return redirect(f"{_reverse('accounts:mfa_verify')}?{_next_query(request)}")
             # No second factor yet: signed in, but every page sends them to enrolment first.
             services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.PASSWORD, succeeded=True,
                                    ip_address=_ip(request))
             login(request, user)
             request.session[MFA_SESSION_KEY] = False
-            return redirect(f"{_reverse('accounts:mfa_enrol')}?next={_next_url(request)}")
+            return redirect(f"{_reverse('accounts:mfa_enrol')}?{_next_query(request)}")
     return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")})
 
 

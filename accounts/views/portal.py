@@ -1,6 +1,7 @@
 """Portal pages: dashboard, workspaces and settings. Same services and selectors as the API."""
 
 import functools
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -29,7 +30,7 @@ def portal_page(perm=None):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated or getattr(request, "actor", None) is None:
-                return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()}, safe='/')}")
             if perm is not None and not allowed(request.actor, perm):
                 return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
             try:

@@ -3,6 +3,11 @@
 Every test gets a fresh browser context (its own cookies) on a page whose `base_url` is the live
 server. A failing test leaves a screenshot in test-artifacts/. Console errors (which include
 Content Security Policy violations) are collected on `page.console_errors`.
+
+Database: live_server needs transactional tests, which end with a flush (TRUNCATE) that also
+removes the regions and countries the migrations load. `serialized_rollback=True` on each test
+brings them back before it, and `pytest_runtest_teardown` below loads them again after it, so the
+tests that run next in the same worker (also non-browser ones) still find them.
 """
 
 import os
@@ -19,6 +24,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEFAULT_TIMEOUT_MS = 15_000
+_DB_BLOCKER = pytest.StashKey()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -28,19 +34,46 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def _playwright():
-    from playwright.sync_api import sync_playwright
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    # The test's fixtures are torn down: the database was flushed. Unless the session ends here
+    # (and the test database goes), reload the reference data the migrations had put there.
+    blocker = item.config.stash.get(_DB_BLOCKER, None)
+    if nextitem is not None and blocker is not None and "live_server" in getattr(item, "fixturenames", ()):
+        from django.apps import apps
 
-    with sync_playwright() as playwright:
-        yield playwright
+        from accounts.regions import load_regions
+
+        with blocker.unblock():
+            load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _remember_db_blocker(request, django_db_blocker):
+    request.config.stash[_DB_BLOCKER] = django_db_blocker
 
 
 @pytest.fixture
-def browser(_playwright, chromium_path):
-    browser = _playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+def browser(chromium_path):
+    """Chromium, with Playwright started for this test only.
+
+    While Playwright runs, its event loop counts as running in this thread, so Django hands the
+    test's ORM calls connections of their own; they are closed here, before the loop stops.
+    Stopping Playwright after each test keeps the next test's database set-up and flush on the
+    ordinary connections.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
 
 
 @pytest.fixture
