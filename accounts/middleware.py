@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -34,7 +36,7 @@ class MfaRequiredMiddleware:
         if (user is not None and user.is_authenticated and not request.session.get(MFA_SESSION_KEY)
                 and not request.path.startswith(OPEN_PREFIXES)):
             target = "accounts:mfa_enrol" if not user.mfa_enrolled else "accounts:mfa_verify"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         request.actor = None
         if user is not None and user.is_authenticated and request.session.get(MFA_SESSION_KEY):
             from .actors import actor_for_user

@@ -104,6 +104,8 @@ INVITATION_MAX_AGE_HOURS = env.int("INVITATION_MAX_AGE_HOURS", default=72)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own English formats (ISO dates, 24-hour times, as an admin console should); French keeps Django's.
+FORMAT_MODULE_PATH = ["partnercenter.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
