@@ -3,16 +3,21 @@
 from .models import AuditEvent
 
 
+def public_id_of(obj) -> str:
+    """The id a row is known by outside: its public_id, else its tenant_id (customers), else its pk."""
+    return str(getattr(obj, "public_id", None) or getattr(obj, "tenant_id", None) or obj.pk)
+
+
 def audit_record(*, actor, action, obj=None, object_type="", object_id="", object_repr="",
                  organisation_id=None, subject=None, data=None, ip_address=None) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label
-        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
+        object_id = object_id or public_id_of(obj)
         object_repr = object_repr or str(obj)[:255]
     subject_type = subject_id = ""
     if subject is not None:
         subject_type = subject._meta.label
-        subject_id = str(getattr(subject, "public_id", None) or subject.pk)
+        subject_id = public_id_of(subject)
     return AuditEvent.objects.create(
         organisation_id=organisation_id if organisation_id is not None else actor.organisation_id,
         actor_user_id=actor.user_id,

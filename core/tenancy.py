@@ -3,7 +3,8 @@
 A tenant-owned model uses `TenantManager` and names the field that reaches its organisation
 (`tenant_field`, a lookup path such as "organisation" or "customer__organisation") and whether
 an indirect provider also sees its resellers' rows (`tenant_scope = "provider"`) or only its
-own (`"own"`). Selectors start from `Model.objects.for_actor(actor)`; a foreign id therefore
+own (`"own"`). A model whose visibility is richer defines a `tenant_q(actor)` classmethod returning
+the Q of the rows the actor may see (customers: the partner's own, or those it is the reseller of). Selectors start from `Model.objects.for_actor(actor)`; a foreign id therefore
 answers 404 like a missing one.
 """
 
@@ -14,6 +15,8 @@ from .errors import NotFound
 
 class TenantQuerySet(models.QuerySet):
     def for_actor(self, actor):
+        if hasattr(self.model, "tenant_q"):
+            return self.filter(self.model.tenant_q(actor))
         tenant_field = getattr(self.model, "tenant_field", "organisation")
         scope = getattr(self.model, "tenant_scope", "own")
         if scope == "provider":

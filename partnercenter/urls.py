@@ -17,6 +17,7 @@ urlpatterns = [
     })(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("v1/", include("partnercenter.api_urls")),
     path("accounts/", include("accounts.auth_urls")),
+    path("", include("customers.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -1,0 +1,148 @@
+"""MCA confirmations: the partner's attestation, the customer's own acceptance, and the purchase gate."""
+
+from datetime import datetime, time
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import Perm, require
+from core.audit import audit_record
+from core.errors import InvalidInput, PartnerCenterError
+from customers.services import require_relationship
+
+from .choices import AgreementSource, AgreementType
+from .models import Agreement, AgreementTemplate
+
+
+class AgreementAlreadyExists(PartnerCenterError):
+    status = 409
+    code = 600061
+    error_name = "PartnerConfirmedAgreementAlreadyExists"
+
+
+class McaMissing(PartnerCenterError):
+    status = 403
+    code = 13605
+    error_name = "CustomerAgreementNotConfirmed"
+
+
+def _date_agreed(value):
+    if isinstance(value, datetime):
+        parsed = value
+    elif hasattr(value, "year") and not isinstance(value, str):
+        parsed = datetime.combine(value, time.min)
+    else:
+        from django.utils.dateparse import parse_date, parse_datetime
+
+        text = (value or "").strip()
+        parsed = parse_datetime(text) if text else None
+        if parsed is None and text:
+            day = parse_date(text)
+            parsed = datetime.combine(day, time.min) if day else None
+        if parsed is None:
+            raise InvalidInput(_("dateAgreed must be a date such as 2024-06-14 (UTC)."), field="dateAgreed")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.UTC)
+    if parsed > timezone.now():
+        raise InvalidInput(_("dateAgreed cannot be in the future: enter the day the customer accepted."),
+                           field="dateAgreed")
+    return parsed
+
+
+def _contact(first_name, last_name, email, phone_number):
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    email, phone_number = (email or "").strip(), (phone_number or "").strip()
+    if not first_name or len(first_name) > 50:
+        raise InvalidInput(_("primaryContact.firstName is required (at most 50 characters)."),
+                           field="primaryContact.firstName")
+    if not last_name or len(last_name) > 50:
+        raise InvalidInput(_("primaryContact.lastName is required (at most 50 characters)."),
+                           field="primaryContact.lastName")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("primaryContact.email must be a valid e-mail address."),
+                           field="primaryContact.email") from None
+    if len(phone_number) > 30:
+        raise InvalidInput(_("primaryContact.phoneNumber is at most 30 characters."),
+                           field="primaryContact.phoneNumber")
+    return first_name, last_name, email, phone_number
+
+
+def agreement_attest(*, actor, customer, first_name, last_name, email, phone_number="", date_agreed,
+                     template_id, agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT) -> Agreement:
+    """The partner confirms the customer accepted the agreement (direct-bill partners and indirect
+    providers, App+User only). The same contact twice is refused with 600061; a changed contact is a
+    new confirmation and the earlier ones stay."""
+    require(actor, Perm.ATTEST_MCA)
+    require_relationship(customer)
+    if agreement_type not in AgreementType.values:
+        raise InvalidInput(_("type must be MicrosoftCustomerAgreement."), field="type")
+    first_name, last_name, email, phone_number = _contact(first_name, last_name, email, phone_number)
+    agreed = _date_agreed(date_agreed)
+    try:
+        template = AgreementTemplate.objects.get(template_id=str(template_id or "").strip(),
+                                                 agreement_type=agreement_type)
+    except (AgreementTemplate.DoesNotExist, ValidationError, ValueError):
+        raise InvalidInput(_("templateId %(id)s is not a %(type)s template. Read GET /v1/agreements?agreementType="
+                             "%(type)s for the current one.") % {"id": template_id, "type": agreement_type},
+                           field="templateId") from None
+    try:
+        with transaction.atomic():
+            agreement = Agreement.objects.create(
+                customer=customer, organisation_id=actor.organisation_id, template=template,
+                agreement_type=agreement_type, source=AgreementSource.PARTNER_ATTESTATION, first_name=first_name,
+                last_name=last_name, email=email, phone_number=phone_number, date_agreed=agreed,
+                attested_by_id=actor.user_id, attested_by_label=actor.label[:255],
+            )
+            audit_record(actor=actor, action="agreement.attested", obj=agreement, subject=customer,
+                         data={"type": agreement_type, "contact": email, "date_agreed": agreed.isoformat()})
+            from .tasks import send_attestation_notice
+
+            send_attestation_notice.delay_on_commit(agreement.pk)
+    except IntegrityError:
+        raise AgreementAlreadyExists(_("A partner confirmed agreement already exists for the customer.")) from None
+    return agreement
+
+
+def agreement_record_customer_acceptance(*, customer, first_name, last_name, email, phone_number="", actor):
+    """The customer accepted the MCA itself (on the invitation page): the direct way of domain.md §2.4."""
+    template = AgreementTemplate.objects.filter(
+        agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT).order_by("version_rank").first()
+    first_name, last_name, email, phone_number = _contact(first_name, last_name, email, phone_number)
+    with transaction.atomic():
+        agreement, created = Agreement.objects.get_or_create(
+            customer=customer, agreement_type=template.agreement_type, source=AgreementSource.CUSTOMER_ACCEPTANCE,
+            first_name=first_name, last_name=last_name, email=email, phone_number=phone_number,
+            defaults={"organisation_id": customer.organisation_id, "template": template,
+                      "date_agreed": timezone.now(), "attested_by_label": actor.label[:255]},
+        )
+        if created:
+            audit_record(actor=actor, action="agreement.accepted_by_customer", obj=agreement, subject=customer,
+                         organisation_id=customer.organisation_id)
+    return agreement
+
+
+def mca_confirmed(customer) -> bool:
+    return Agreement.objects.filter(customer=customer,
+                                    agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT).exists()
+
+
+def direct_signed(customer) -> bool:
+    return Agreement.objects.filter(customer=customer, agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT,
+                                    source=AgreementSource.CUSTOMER_ACCEPTANCE).exists()
+
+
+def purchase_gate(*, customer):
+    """Called before any order: no purchase without the reseller relationship (20002) and a confirmed
+    Microsoft Customer Agreement (13605)."""
+    require_relationship(customer)
+    if not mca_confirmed(customer):
+        raise McaMissing(
+            _("%(customer)s has not accepted the Microsoft Customer Agreement. Attest it on the customer's page "
+              "(Agreements) or with POST /v1/customers/%(id)s/agreements, or ask the customer to accept it, then "
+              "place the order again.") % {"customer": customer.company_name, "id": customer.tenant_id},
+            parameters={"customerId": str(customer.tenant_id)})

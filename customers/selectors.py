@@ -1,0 +1,73 @@
+"""Every read of customers, scoped to the acting partner (core.tenancy: Customer.tenant_q)."""
+
+import json
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.permissions import Perm, require
+from core.errors import InvalidInput
+from core.models import AuditEvent
+from core.tenancy import get_for_actor_or_404
+
+from .choices import RelationshipToPartner
+from .models import Customer, RelationshipRequest
+
+SEARCH_FIELDS = {"companyname": "company_name", "domain": "domain"}
+
+
+def customer_list(*, actor, search="", search_field="", country="", reseller="", include_removed=False):
+    """Customers of the actor, sorted by company name. `search` matches the start of the company name or
+    the domain (indexed, case-insensitive), like Partner Center's starts_with filter."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    qs = Customer.objects.for_actor(actor).select_related("country", "reseller")
+    if not include_removed:
+        qs = qs.filter(relationship=RelationshipToPartner.RESELLER)
+    search = (search or "").strip()
+    if search:
+        if search_field == "domain":
+            qs = qs.filter(domain__istartswith=search)
+        elif search_field == "company_name":
+            qs = qs.filter(company_name__istartswith=search)
+        else:
+            qs = qs.filter(Q(company_name__istartswith=search) | Q(domain__istartswith=search))
+    if country:
+        qs = qs.filter(country_id=country.upper())
+    if reseller:
+        qs = qs.filter(reseller__partner_id=reseller)
+    return qs
+
+
+def parse_pc_filter(raw):
+    """Partner Center's `filter` query value: {"Field": "CompanyName"|"Domain", "Value": "...",
+    "Operator": "starts_with"} -> (search, field)."""
+    try:
+        data = json.loads(raw)
+        field = str(data.get("Field", "")).lower()
+        operator = str(data.get("Operator", "starts_with")).lower()
+        value = str(data.get("Value", ""))
+    except (ValueError, AttributeError):
+        raise InvalidInput(_('filter must be JSON like {"Field":"CompanyName","Value":"con","Operator":"starts_with"}.'),
+                           field="filter") from None
+    if field not in SEARCH_FIELDS:
+        raise InvalidInput(_("filter Field must be CompanyName or Domain."), field="filter")
+    if operator != "starts_with":
+        raise InvalidInput(_("filter Operator must be starts_with."), field="filter")
+    return value, SEARCH_FIELDS[field]
+
+
+def customer_get(*, actor, tenant_id) -> Customer:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return get_for_actor_or_404(Customer.objects.select_related("country__region", "reseller", "organisation"),
+                                actor, tenant_id=tenant_id)
+
+
+def customer_activity(*, actor, customer, limit=50):
+    return AuditEvent.objects.filter(subject_type="customers.Customer", subject_id=str(customer.tenant_id),
+                                     organisation_id__in=[customer.organisation_id, actor.organisation_id]
+                                     ).select_related("actor_user")[:limit]
+
+
+def relationship_request_list(*, actor):
+    require(actor, Perm.REQUEST_RESELLER_RELATIONSHIP)
+    return RelationshipRequest.objects.for_actor(actor).select_related("customer", "reseller", "created_by")

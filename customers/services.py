@@ -1,0 +1,398 @@
+"""Every write about customers: create, billing profile, reseller of record, reseller relationship
+invitations and their acceptance, relationship removal.
+
+Field names in errors are the wire names of Partner Center's Customer resource
+(`companyProfile.domain`, `billingProfile.defaultAddress.city`...); pages show them beside the
+matching form field (core.forms.apply_error uses the last segment).
+"""
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Tier
+from accounts.models import Country, Organisation
+from accounts.permissions import Perm, require
+from core.api.etag import check_etag
+from core.audit import audit_record
+from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
+from core.tenancy import get_for_actor_or_404
+
+from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
+from .models import Customer, RelationshipRequest
+
+ADDR = "billingProfile.defaultAddress."
+_DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_CULTURE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", re.IGNORECASE)
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$", re.IGNORECASE)
+_REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$")
+_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
+INVITATION_SALT = "customers.relationship_request"
+
+
+class CustomerError(PartnerCenterError):
+    """400 with Partner Center's customer validation codes (600049, 600050, 600051, 600002)."""
+
+
+class NoCommerceRelationship(PartnerCenterError):
+    status = 403
+    code = 20002
+    error_name = "NoCommerceRelationship"
+
+
+class OutsideMarket(PartnerCenterError):
+    status = 400
+    code = 2030
+    error_name = "PartnerNotOnboardedInCountry"
+
+
+class ActiveSubscriptions(PartnerCenterError):
+    status = 409
+    code = 990020
+    error_name = "ActiveSubscriptionsExist"
+
+
+# Later apps (azureplan) register functions `f(customer) -> int` counting the customer's active
+# subscriptions, Azure plans and Azure subscriptions; a relationship is not removed while any is active.
+ACTIVE_SUBSCRIPTION_COUNTERS = []
+
+
+def _text(data, key, field, *, required=True, max_length, min_length=1):
+    value = (data.get(key) or "").strip()
+    if not value:
+        if required:
+            raise InvalidInput(_("%(field)s is required.") % {"field": field}, field=field)
+        return ""
+    if len(value) < min_length or len(value) > max_length:
+        raise InvalidInput(_("%(field)s must be %(min)s to %(max)s characters long.")
+                           % {"field": field, "min": min_length, "max": max_length}, field=field)
+    return value
+
+
+def validate_customer_data(data, *, organisation, existing=None):
+    """Check a customer's company and billing profile against Partner Center's rules (domain.md §2.2)
+    and the partner's market; returns the cleaned values. `existing` is the customer being edited."""
+    clean = {}
+    if existing is None:
+        domain = (data.get("domain") or "").strip().lower()
+        if not domain:
+            raise InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain")
+        if not _DOMAIN_RE.match(domain):
+            raise InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
+                               % {"domain": domain}, field="companyProfile.domain")
+        if domain_taken(domain):
+            raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.") % {"domain": domain},
+                               field="companyProfile.domain")
+        clean["domain"] = domain
+        clean["company_name"] = _text(data, "company_name", "companyProfile.companyName", max_length=255)
+    clean["billing_company_name"] = (_text(data, "billing_company_name", "billingProfile.companyName",
+                                           required=False, max_length=255)
+                                     or clean.get("company_name") or (existing.company_name if existing else ""))
+    email = (data.get("email") or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("billingProfile.email must be a valid e-mail address."),
+                           field="billingProfile.email") from None
+    clean["email"] = email
+    culture = (data.get("culture") or "en-US").strip()
+    if not _CULTURE_RE.match(culture):
+        raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
+    parts = culture.split("-")
+    clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
+    language = (data.get("language") or parts[0]).strip()
+    if not _LANGUAGE_RE.match(language):
+        raise InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
+                           field="billingProfile.language")
+    clean["language"] = language.lower()
+    clean["first_name"] = _text(data, "first_name", ADDR + "firstName", max_length=50)
+    clean["last_name"] = _text(data, "last_name", ADDR + "lastName", max_length=50)
+    clean["address_line1"] = _text(data, "address_line1", ADDR + "addressLine1", max_length=200)
+    clean["address_line2"] = _text(data, "address_line2", ADDR + "addressLine2", required=False, max_length=200)
+    clean["city"] = _text(data, "city", ADDR + "city", max_length=100)
+    clean["state"] = _text(data, "state", ADDR + "state", required=False, max_length=2).upper()
+    clean["postal_code"] = _text(data, "postal_code", ADDR + "postalCode", required=False, max_length=20)
+    clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
+    code = (data.get("country") or "").strip().upper()
+    if len(code) != 2:
+        raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
+                           field=ADDR + "country")
+    country = Country.objects.select_related("region").filter(code=code).first()
+    if country is None:
+        raise InvalidInput(_("%(code)s is not a known country code.") % {"code": code}, field=ADDR + "country")
+    if country.region_id != organisation.country.region_id:
+        raise OutsideMarket(
+            _("Your partner organisation sells in the %(market)s market; a customer in %(country)s is outside it.")
+            % {"market": organisation.country.region.localized_name, "country": country.localized_name},
+            field=ADDR + "country",
+        )
+    clean["country"] = country
+    phone = (data.get("phone_number") or "").strip()
+    if phone and not _PHONE_RE.match(phone):
+        raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
+                           field=ADDR + "phoneNumber")
+    registration = (data.get("organization_registration_number") or "").strip()
+    if existing is not None:
+        registration = existing.organization_registration_number
+    if code in REGISTRATION_REQUIRED_COUNTRIES:
+        if not registration:
+            raise CustomerError(
+                _("Organization registration ID information is missing: it is mandatory for customers in "
+                  "%(country)s.") % {"country": country.localized_name},
+                field="companyProfile.organizationRegistrationNumber", code=600049,
+                error_name="OrganizationRegistrationIdMissing")
+        if not _REGISTRATION_RE.match(registration):
+            raise CustomerError(
+                _("Organization registration ID information is invalid: use 4 to 50 letters, digits, spaces, "
+                  "dots, slashes or dashes."),
+                field="companyProfile.organizationRegistrationNumber", code=600050,
+                error_name="OrganizationRegistrationIdInvalid")
+        if not phone:
+            raise CustomerError(
+                _("Customer phone number is missing: it is mandatory for customers in %(country)s.")
+                % {"country": country.localized_name},
+                field=ADDR + "phoneNumber", code=600051, error_name="CustomerPhoneNumberMissing")
+    elif registration and existing is None:
+        raise CustomerError(
+            _("Organization registration ID value isn't supported for customers in %(country)s: leave it empty.")
+            % {"country": country.localized_name},
+            field="companyProfile.organizationRegistrationNumber", code=600002,
+            error_name="OrganizationRegistrationIdNotSupported")
+    if existing is None:
+        clean["organization_registration_number"] = registration
+    clean["phone_number"] = phone
+    return clean
+
+
+def domain_taken(domain) -> bool:
+    return Customer.objects.filter(domain__iexact=(domain or "").strip()).exists()
+
+
+def _reseller_for(actor, organisation, value, *, field="associatedPartnerId"):
+    """The indirect reseller an indirect provider names (by tenant id or PartnerID), or None."""
+    if not value:
+        return None
+    if organisation.tier != Tier.INDIRECT_PROVIDER:
+        raise InvalidInput(_("Only an indirect provider assigns customers to indirect resellers."), field=field)
+    value = str(value).strip()
+    qs = organisation.resellers.all()
+    reseller = qs.filter(partner_id=value).first()
+    if reseller is None:
+        try:
+            reseller = qs.filter(tenant_id=value).first()
+        except ValidationError:
+            reseller = None
+    if reseller is None:
+        raise InvalidInput(_("%(value)s is not one of your indirect resellers.") % {"value": value}, field=field)
+    return reseller
+
+
+def customer_create(*, actor, data, reseller=None):
+    """Create a customer (the tenant, the reseller relationship). Returns (customer, user_credentials)."""
+    require(actor, Perm.ADD_CUSTOMER)
+    organisation = Organisation.objects.select_related("country__region").get(pk=actor.organisation_id)
+    clean = validate_customer_data(data, organisation=organisation)
+    reseller_org = _reseller_for(actor, organisation, reseller)
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                organisation=organisation, reseller=reseller_org, created_by_id=actor.user_id,
+                relationship=RelationshipToPartner.RESELLER, **clean,
+            )
+            audit_record(actor=actor, action="customer.created", obj=customer, subject=customer,
+                         data={"domain": customer.domain, "country": customer.country_id,
+                               "reseller": reseller_org.partner_id if reseller_org else None})
+    except IntegrityError:
+        raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.") % {"domain": clean["domain"]},
+                           field="companyProfile.domain") from None
+    # The customer's first administrator, as Partner Center returns it once at creation.
+    credentials = {"userName": f"admin@{customer.domain}", "password": secrets.token_urlsafe(12)}
+    return customer, credentials
+
+
+def customer_update_billing_profile(*, actor, customer, data, expected_etag=None):
+    require(actor, Perm.EDIT_CUSTOMER)
+    with transaction.atomic():
+        customer = get_for_actor_or_404(Customer.objects.select_for_update(of=("self",)), actor, pk=customer.pk)
+        check_etag(customer, expected_etag)
+        organisation = Organisation.objects.select_related("country__region").get(pk=customer.organisation_id)
+        clean = validate_customer_data(data, organisation=organisation, existing=customer)
+        changed = {}
+        for key, value in clean.items():
+            old = getattr(customer, key)
+            if old != value:
+                changed[key] = [str(old), str(value)]
+                setattr(customer, key, value)
+        if not changed:
+            return customer
+        customer.version += 1
+        customer.save()
+        audit_record(actor=actor, action="customer.billing_profile_updated", obj=customer, subject=customer,
+                     data={"changes": changed})
+    return customer
+
+
+def customer_assign_reseller(*, actor, customer, reseller):
+    """An indirect provider names (or clears) the indirect reseller of record of its customer."""
+    require(actor, Perm.EDIT_CUSTOMER)
+    with transaction.atomic():
+        customer = get_for_actor_or_404(Customer.objects.select_for_update(of=("self",)), actor, pk=customer.pk)
+        if customer.organisation_id != actor.organisation_id:
+            raise NotFound()
+        organisation = Organisation.objects.get(pk=actor.organisation_id)
+        reseller_org = _reseller_for(actor, organisation, reseller, field="reseller") if reseller else None
+        if organisation.tier != Tier.INDIRECT_PROVIDER:
+            raise InvalidInput(_("Only an indirect provider assigns customers to indirect resellers."), field="reseller")
+        before = customer.reseller.partner_id if customer.reseller_id else None
+        customer.reseller = reseller_org
+        customer.save(update_fields=["reseller"])
+        audit_record(actor=actor, action="customer.reseller_assigned", obj=customer, subject=customer,
+                     data={"from": before, "to": reseller_org.partner_id if reseller_org else None})
+    return customer
+
+
+def require_relationship(customer):
+    """Purchases and attestations need the reseller relationship (Partner Center 20002)."""
+    if not customer.has_relationship:
+        raise NoCommerceRelationship(
+            _("Your organisation has no reseller relationship with %(customer)s. Send the customer a reseller "
+              "relationship invitation first.") % {"customer": customer.company_name},
+            parameters={"customerId": str(customer.tenant_id)})
+
+
+def relationship_remove(*, actor, customer):
+    """A Global admin ends the reseller relationship; refused while anything is still active."""
+    require(actor, Perm.REMOVE_RESELLER_RELATIONSHIP)
+    with transaction.atomic():
+        customer = get_for_actor_or_404(Customer.objects.select_for_update(of=("self",)), actor, pk=customer.pk)
+        if customer.organisation_id != actor.organisation_id:
+            raise NotFound()
+        if not customer.has_relationship:
+            raise Conflict(_("There is no reseller relationship with this customer any more."))
+        active = sum(counter(customer) for counter in ACTIVE_SUBSCRIPTION_COUNTERS)
+        if active:
+            raise ActiveSubscriptions(
+                _("%(customer)s still has %(n)s active subscription(s). Suspend or cancel them first, then remove "
+                  "the relationship.") % {"customer": customer.company_name, "n": active},
+                parameters={"activeSubscriptions": active})
+        customer.relationship = RelationshipToPartner.NONE
+        customer.allow_delegated_access = False
+        customer.relationship_removed_at = timezone.now()
+        customer.version += 1
+        customer.save()
+        audit_record(actor=actor, action="customer.relationship_removed", obj=customer, subject=customer)
+    return customer
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def _invitation_url(request_row) -> str:
+    from django.urls import reverse
+
+    token = signing.dumps(str(request_row.public_id), salt=INVITATION_SALT)
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("customer_invitation", args=[token])
+
+
+def relationship_request_create(*, actor, include_delegated_admin=False, reseller=None):
+    """Generate a reseller relationship invitation; returns (request, url)."""
+    require(actor, Perm.REQUEST_RESELLER_RELATIONSHIP)
+    organisation = Organisation.objects.get(pk=actor.organisation_id)
+    if organisation.tier == Tier.INDIRECT_RESELLER:
+        raise PartnerCenterError(
+            _("An indirect reseller asks its indirect provider to send the invitation."), status=403, code=2032,
+            error_name="AccessDenied")
+    reseller_org = _reseller_for(actor, organisation, reseller, field="reseller") if reseller else None
+    with transaction.atomic():
+        row = RelationshipRequest.objects.create(
+            organisation=organisation, reseller=reseller_org, include_delegated_admin=bool(include_delegated_admin),
+            created_by_id=actor.user_id,
+            expires_at=timezone.now() + timedelta(days=settings.RELATIONSHIP_REQUEST_DAYS),
+        )
+        audit_record(actor=actor, action="relationship_request.created", obj=row,
+                     data={"delegated_admin": row.include_delegated_admin,
+                           "reseller": reseller_org.partner_id if reseller_org else None})
+    return row, _invitation_url(row)
+
+
+class InvitationInvalid(PartnerCenterError):
+    status = 400
+    code = 990021
+    error_name = "InvitationNotValid"
+
+
+def relationship_request_from_token(token) -> RelationshipRequest:
+    """The pending invitation behind a link, or InvitationInvalid saying why (tampered, used, expired)."""
+    try:
+        public_id = signing.loads(token, salt=INVITATION_SALT)
+    except signing.BadSignature:
+        raise InvitationInvalid(_("This invitation link is not valid: it was changed or cut short.")) from None
+    row = RelationshipRequest.objects.select_related("organisation__country__region", "reseller").filter(
+        public_id=public_id).first()
+    if row is None or row.status == RelationshipRequestStatus.REVOKED:
+        raise InvitationInvalid(_("This invitation was withdrawn by the partner."))
+    if row.status == RelationshipRequestStatus.ACCEPTED:
+        raise InvitationInvalid(_("This invitation was already accepted. Ask your partner for a new one if needed."))
+    if row.is_expired:
+        raise InvitationInvalid(_("This invitation expired. Ask your partner to send a new one."))
+    return row
+
+
+def relationship_request_accept(*, token, data, accept_mca=False):
+    """The customer's global admin accepts: the customer is created (or, for a customer this partner
+    already had, the relationship is restored) with relationship `reseller`; accepting the MCA here
+    records the customer's own acceptance. Single-use under concurrency (row lock)."""
+    from accounts.actors import system_actor
+    from agreements.services import agreement_record_customer_acceptance
+
+    row = relationship_request_from_token(token)
+    with transaction.atomic():
+        row = RelationshipRequest.objects.select_for_update().get(pk=row.pk)
+        if row.status != RelationshipRequestStatus.PENDING:
+            raise InvitationInvalid(_("This invitation was already accepted. Ask your partner for a new one if needed."))
+        organisation = Organisation.objects.select_related("country__region").get(pk=row.organisation_id)
+        acceptor = f"{(data.get('first_name') or '').strip()} {(data.get('last_name') or '').strip()}".strip()
+        actor = system_actor(organisation, label=f"customer admin {data.get('email', '')}".strip())
+        domain = (data.get("domain") or "").strip().lower()
+        existing = Customer.objects.select_for_update().filter(domain__iexact=domain).first() if domain else None
+        if existing is not None and existing.organisation_id == organisation.pk:
+            clean = validate_customer_data(data, organisation=organisation, existing=existing)
+            for key, value in clean.items():
+                setattr(existing, key, value)
+            existing.relationship = RelationshipToPartner.RESELLER
+            existing.relationship_removed_at = None
+            existing.allow_delegated_access = row.include_delegated_admin or existing.allow_delegated_access
+            if row.reseller_id:
+                existing.reseller_id = row.reseller_id
+            existing.version += 1
+            existing.save()
+            customer = existing
+            action = "customer.relationship_restored"
+        else:
+            clean = validate_customer_data(data, organisation=organisation)
+            customer = Customer.objects.create(
+                organisation=organisation, reseller_id=row.reseller_id, relationship=RelationshipToPartner.RESELLER,
+                allow_delegated_access=row.include_delegated_admin, **clean)
+            action = "customer.created_by_invitation"
+        row.status = RelationshipRequestStatus.ACCEPTED
+        row.accepted_at = timezone.now()
+        row.accepted_by_name = acceptor[:120]
+        row.accepted_by_email = clean["email"]
+        row.customer = customer
+        row.save()
+        audit_record(actor=actor, action=action, obj=customer, subject=customer,
+                     data={"invitation": str(row.public_id), "delegated_admin": row.include_delegated_admin})
+        audit_record(actor=actor, action="relationship_request.accepted", obj=row, subject=customer)
+        if accept_mca:
+            agreement_record_customer_acceptance(customer=customer, first_name=clean["first_name"],
+                                                 last_name=clean["last_name"], email=clean["email"],
+                                                 phone_number=clean["phone_number"], actor=actor)
+    return customer
