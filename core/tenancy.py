@@ -4,7 +4,8 @@ A tenant-owned model uses `TenantManager` and names the field that reaches its o
 (`tenant_field`, a lookup path such as "organisation" or "customer__organisation") and whether
 an indirect provider also sees its resellers' rows (`tenant_scope = "provider"`) or only its
 own (`"own"`). A model whose visibility is richer defines a `tenant_q(actor)` classmethod returning
-the Q of the rows the actor may see (customers: the partner's own, or those it is the reseller of). Selectors start from `Model.objects.for_actor(actor)`; a foreign id therefore
+the Q of the rows the actor may see (customers: the partner's own, or those it is the reseller of).
+Selectors start from `Model.objects.for_actor(actor)`; a foreign id therefore
 answers 404 like a missing one.
 """
 

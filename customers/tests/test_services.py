@@ -19,7 +19,8 @@ def agent(make_user):
 
 
 def test_create_customer(agent, actor_of):
-    customer, credentials = services.customer_create(actor=actor_of(agent), data=customer_data(domain="NewCo.OnMicrosoft.com"))
+    data = customer_data(domain="NewCo.OnMicrosoft.com")
+    customer, credentials = services.customer_create(actor=actor_of(agent), data=data)
     assert customer.domain == "newco.onmicrosoft.com" and customer.has_relationship
     assert customer.billing_company_name == "NewCo Inc"
     assert credentials["userName"] == "admin@newco.onmicrosoft.com" and credentials["password"]
