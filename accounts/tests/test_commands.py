@@ -41,6 +41,21 @@ def test_load_demo_is_idempotent_and_keeps_changes():
     assert "global-admin@direct.example.com" in out.getvalue()
 
 
+def test_demo_customers_cover_the_cases():
+    from agreements.services import mca_confirmed
+    from customers.models import Customer, RelationshipRequest
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+    customers = list(Customer.objects.all())
+    assert len(customers) == 5
+    assert len({c.country_id for c in customers}) >= 3
+    with_mca = [c for c in customers if mca_confirmed(c)]
+    assert 0 < len(with_mca) < len(customers)
+    assert any(c.reseller_id for c in customers)
+    assert RelationshipRequest.objects.filter(status="pending").count() == 1
+
+
 def test_create_partner_and_first_admin(client):
     out = StringIO()
     call_command("create_partner", "--name", "Contoso CSP", "--partner-id", "1234567", "--tier", "indirect_provider",

@@ -1,13 +1,28 @@
+import importlib
+import importlib.util
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisations and users (idempotent: existing data is kept)."
+    help = ("Load the demo organisations and users, then each later app's demo data (its `demo.load_demo`), "
+            "in dependency order. Idempotent: existing data is kept.")
 
     def handle(self, *args, **options):
         result = load_demo()
+        organisations = {}
+        from accounts.demo import ORGANISATIONS
+
+        for spec, (org, _emails) in zip(ORGANISATIONS, result, strict=True):
+            organisations[spec["key"]] = org
+        # Later apps, in dependency order; each may ship a `demo.py` with `load_demo(organisations)`.
+        for name in ("customers", "agreements", "azureplan", "billing"):
+            if not apps.is_installed(name) or importlib.util.find_spec(f"{name}.demo") is None:
+                continue
+            importlib.import_module(f"{name}.demo").load_demo(organisations)
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
         self.stdout.write("Each user enrols an authenticator app (TOTP) at first sign-in.\n")
         for org, emails in result:
