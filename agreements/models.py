@@ -63,5 +63,6 @@ class Agreement(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
-        return (models.Q(customer__organisation_id=actor.organisation_id)
-                | models.Q(customer__reseller_id=actor.organisation_id))
+        if actor.tier == "indirect_reseller":
+            return models.Q(customer__reseller_id=actor.organisation_id)
+        return models.Q(customer__organisation_id=actor.organisation_id)

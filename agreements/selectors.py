@@ -18,3 +18,11 @@ def agreement_list(*, actor, customer, agreement_type=None):
     if agreement_type and agreement_type != "*":
         qs = qs.filter(agreement_type=agreement_type)
     return qs
+
+
+def mca_confirmed_ids(customer_ids) -> set:
+    """Which of these customers have a confirmed Microsoft Customer Agreement (for a list page; the
+    per-customer rule is agreements.services.mca_confirmed)."""
+    return set(Agreement.objects.filter(customer_id__in=list(customer_ids),
+                                        agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT)
+               .values_list("customer_id", flat=True).distinct())

@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.choices import Tier
 from accounts.permissions import Perm, require
 from core.audit import audit_record
-from core.errors import InvalidInput, PartnerCenterError
+from core.errors import InvalidInput, PartnerCenterError, PermissionDenied
 from customers.services import require_relationship
 
 from .choices import AgreementSource, AgreementType
@@ -77,6 +78,11 @@ def agreement_attest(*, actor, customer, first_name, last_name, email, phone_num
     """The partner confirms the customer accepted the agreement (direct-bill partners and indirect
     providers, App+User only). The same contact twice is refused with 600061; a changed contact is a
     new confirmation and the earlier ones stay."""
+    if actor.tier == Tier.INDIRECT_RESELLER:
+        raise PermissionDenied(
+            _("Indirect resellers cannot confirm the Microsoft Customer Agreement: your indirect provider confirms "
+              "it for the customer, or the customer accepts it when accepting the reseller relationship invitation."),
+            parameters={"permission": str(Perm.ATTEST_MCA)})
     require(actor, Perm.ATTEST_MCA)
     require_relationship(customer)
     if agreement_type not in AgreementType.values:

@@ -1,8 +1,9 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +66,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["organisation", "company_name", "id"], name="customer_org_name"),
             models.Index(fields=["reseller", "company_name", "id"], name="customer_reseller_name"),
-            models.Index(Lower("company_name"), "id", name="customer_name_ci"),
+            # Case-insensitive prefix search (istartswith = UPPER(x) LIKE 'ABC%'): pattern ops make it indexable.
+            models.Index(OpClass(Upper("company_name"), name="varchar_pattern_ops"), name="customer_name_prefix"),
+            models.Index(OpClass(Upper("domain"), name="varchar_pattern_ops"), name="customer_domain_prefix"),
         ]
 
     def __str__(self):
@@ -73,8 +76,11 @@ class Customer(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
-        """A partner sees the customers it sells to; an indirect reseller those it is the reseller of."""
-        return models.Q(organisation_id=actor.organisation_id) | models.Q(reseller_id=actor.organisation_id)
+        """A partner sees the customers it sells to; an indirect reseller those it is the reseller of.
+        (One plain condition each, so the (organisation|reseller, company_name, id) indexes serve the list.)"""
+        if actor.tier == "indirect_reseller":
+            return models.Q(reseller_id=actor.organisation_id)
+        return models.Q(organisation_id=actor.organisation_id)
 
     @property
     def has_relationship(self) -> bool:

@@ -240,17 +240,18 @@ def customer_update_billing_profile(*, actor, customer, data, expected_etag=None
     return customer
 
 
-def customer_assign_reseller(*, actor, customer, reseller):
-    """An indirect provider names (or clears) the indirect reseller of record of its customer."""
+def customer_assign_reseller(*, actor, customer, reseller, field="reseller"):
+    """An indirect provider names (or clears) the indirect reseller of record of its customer.
+    `field` is the input's name in errors (the API's `associatedPartnerId`, the page's `reseller`)."""
     require(actor, Perm.EDIT_CUSTOMER)
     with transaction.atomic():
         customer = get_for_actor_or_404(Customer.objects.select_for_update(of=("self",)), actor, pk=customer.pk)
         if customer.organisation_id != actor.organisation_id:
             raise NotFound()
         organisation = Organisation.objects.get(pk=actor.organisation_id)
-        reseller_org = _reseller_for(actor, organisation, reseller, field="reseller") if reseller else None
+        reseller_org = _reseller_for(actor, organisation, reseller, field=field) if reseller else None
         if organisation.tier != Tier.INDIRECT_PROVIDER:
-            raise InvalidInput(_("Only an indirect provider assigns customers to indirect resellers."), field="reseller")
+            raise InvalidInput(_("Only an indirect provider assigns customers to indirect resellers."), field=field)
         before = customer.reseller.partner_id if customer.reseller_id else None
         customer.reseller = reseller_org
         customer.save(update_fields=["reseller"])

@@ -6,6 +6,8 @@ from core.views import api_not_found
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    path("", include("customers.api.urls")),
+    path("", include("agreements.api.urls")),
     # Last: any other /v1/ path answers Partner Center's 404 envelope (also under DEBUG).
     re_path(r"^.*$", api_not_found),
 ]

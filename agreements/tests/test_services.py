@@ -82,6 +82,9 @@ def test_indirect_resellers_and_other_roles_cannot_attest(make_org, make_user, a
     with pytest.raises(PermissionDenied) as exc:
         attest(actor_of(make_user(Role.ADMIN_AGENT, organisation=reseller)), customer)
     assert "Indirect reseller" in str(exc.value.description)
+    assert "your indirect provider confirms it" in str(exc.value.description)
+    assert exc.value.code == 2032 and exc.value.status == 403
+    assert not Agreement.objects.exists()
     with pytest.raises(PermissionDenied):
         attest(actor_of(make_user(Role.BILLING_ADMIN, organisation=provider)), customer)
     attest(actor_of(make_user(Role.SALES_AGENT, organisation=provider)), customer)

@@ -43,3 +43,40 @@ def pc_schema(*, ok=None, ok_status=200, errors=(400, 401, 403, 404, 429), param
     for status in errors:
         responses[status] = OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[status])
     return extend_schema(responses=responses, parameters=list(parameters), request=request, **kwargs)
+
+
+def _head_only_routes():
+    """(OpenAPI path, view class) of every /v1/ route whose view answers HEAD but not GET."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                cls = getattr(entry.callback, "cls", None)
+                if cls is not None and hasattr(cls, "head") and not hasattr(cls, "get"):
+                    route = "/" + prefix + str(entry.pattern)
+                    for converter in ("str:", "uuid:", "int:", "slug:", "path:"):
+                        route = route.replace("<" + converter, "<")
+                    yield route.replace("<", "{").replace(">", "}"), cls
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def add_head_operations(result, generator, request, public):
+    """drf-spectacular leaves HEAD out; document the HEAD-only routes (e.g. /v1/domains/{domain})."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for path, cls in _head_only_routes():
+        doc = (cls.head.__doc__ or "HEAD").strip().splitlines()[0]
+        result["paths"].setdefault(path, {})["head"] = {
+            "operationId": path.strip("/").replace("/", "_").replace("{", "").replace("}", "") + "_head",
+            "summary": doc,
+            "tags": [path.strip("/").split("/")[1]],
+            "parameters": [{"in": "path", "name": part.strip("{}"), "required": True, "schema": {"type": "string"}}
+                           for part in path.split("/") if part.startswith("{")],
+            "security": [{"bearerAuth": []}],
+            "responses": {"200": {"description": "Exists (taken)"}, "404": {"description": "Does not exist (free)"},
+                          "401": {"description": "Missing, invalid, expired or revoked token (800001)", **error}},
+        }
+    return result

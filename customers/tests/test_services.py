@@ -101,6 +101,24 @@ def test_reseller_visibility_and_assignment(make_org, make_user, actor_of):
         services.customer_assign_reseller(actor=actor_of(r_agent), customer=other, reseller=None)
 
 
+def test_assign_reseller_names_the_callers_field(make_org, make_user, actor_of):
+    provider = make_org(tier=Tier.INDIRECT_PROVIDER)
+    customer = CustomerFactory(organisation=provider)
+    actor = actor_of(make_user(Role.SALES_AGENT, organisation=provider))
+    with pytest.raises(InvalidInput) as exc:
+        services.customer_assign_reseller(actor=actor, customer=customer, reseller="1234567")
+    assert exc.value.field == "reseller"
+    with pytest.raises(InvalidInput) as exc:
+        services.customer_assign_reseller(actor=actor, customer=customer, reseller="1234567",
+                                          field="associatedPartnerId")
+    assert exc.value.field == "associatedPartnerId"
+    direct = make_user(Role.SALES_AGENT, email="direct@a.example.com")
+    with pytest.raises(InvalidInput) as exc:
+        services.customer_assign_reseller(actor=actor_of(direct), customer=CustomerFactory(organisation=direct.organisation),
+                                          reseller=None, field="associatedPartnerId")
+    assert exc.value.field == "associatedPartnerId"
+
+
 def test_billing_profile_etag(agent, actor_of):
     from core.api.etag import etag_for
     from core.errors import EtagMismatch

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("agreements", views.AgreementTemplateListView.as_view(), name="api-agreements"),
+    path("customers/<str:customer_id>/agreements", views.CustomerAgreementListView.as_view(),
+         name="api-customer-agreements"),
+    path("customers/<str:customer_id>/directSignedMicrosoftCustomerAgreementStatus",
+         views.DirectSignedStatusView.as_view(), name="api-customer-direct-signed-mca-status"),
+]

@@ -1,0 +1,212 @@
+"""Partner Center's Customer, CustomerCompanyProfile and CustomerBillingProfile on the wire.
+
+Input serializers only check the JSON shape (objects where objects belong, strings where strings
+belong) and accept any casing; the business rules (required fields, lengths, market, registration
+number, phone) live in customers.services, whose errors name the same wire paths.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import AttributesField, PCSerializer, link
+
+# ---------------------------------------------------------------- output
+
+
+class CustomerAddressSerializer(serializers.Serializer):
+    """Partner Center's Address (the billing profile's `defaultAddress`)."""
+
+    country = serializers.CharField(source="country_id")
+    region = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    addressLine1 = serializers.CharField(source="address_line1")
+    addressLine2 = serializers.CharField(source="address_line2")
+    postalCode = serializers.CharField(source="postal_code")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+    phoneNumber = serializers.CharField(source="phone_number")
+
+
+class CustomerCompanyProfileSerializer(serializers.Serializer):
+    tenantId = serializers.UUIDField(source="tenant_id")
+    domain = serializers.CharField()
+    companyName = serializers.CharField(source="company_name")
+    organizationRegistrationNumber = serializers.CharField(source="organization_registration_number")
+    links = serializers.SerializerMethodField()
+    attributes = AttributesField("CustomerCompanyProfile")
+
+    def get_links(self, obj) -> dict:
+        return {"self": link(f"/customers/{obj.tenant_id}/profiles/company")}
+
+
+class CustomerBillingProfileSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="billing_profile_id")
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+    email = serializers.EmailField()
+    culture = serializers.CharField()
+    language = serializers.CharField()
+    companyName = serializers.CharField(source="billing_company_name")
+    defaultAddress = CustomerAddressSerializer(source="*")
+    links = serializers.SerializerMethodField()
+    attributes = AttributesField("CustomerBillingProfile", etag=True)
+
+    def get_links(self, obj) -> dict:
+        return {"self": link(f"/customers/{obj.tenant_id}/profiles/billing")}
+
+
+class _CustomerBase(serializers.Serializer):
+    def get_associatedPartnerId(self, obj) -> str | None:
+        return str(obj.reseller.tenant_id) if obj.reseller_id else None
+
+    def get_links(self, obj) -> dict:
+        return {"self": link(f"/customers/{obj.tenant_id}")}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("associatedPartnerId") is None:
+            data.pop("associatedPartnerId", None)  # like Partner Center: only when an indirect reseller is set
+        # `attributes` last, as Partner Center prints it
+        data["attributes"] = data.pop("attributes")
+        return data
+
+
+class CustomerListItemSerializer(_CustomerBase):
+    """A customer in GET /v1/customers: no billing profile (as Partner Center's list)."""
+
+    id = serializers.UUIDField(source="tenant_id")
+    commerceId = serializers.UUIDField(source="commerce_id")
+    companyProfile = CustomerCompanyProfileSerializer(source="*")
+    relationshipToPartner = serializers.CharField(source="relationship")
+    associatedPartnerId = serializers.SerializerMethodField(help_text="The indirect reseller's tenant id, when set")
+    links = serializers.SerializerMethodField()
+    attributes = AttributesField("Customer")
+
+
+class CustomerSerializer(_CustomerBase):
+    id = serializers.UUIDField(source="tenant_id")
+    commerceId = serializers.UUIDField(source="commerce_id")
+    companyProfile = CustomerCompanyProfileSerializer(source="*")
+    billingProfile = CustomerBillingProfileSerializer(source="*")
+    relationshipToPartner = serializers.CharField(source="relationship")
+    allowDelegatedAccess = serializers.BooleanField(source="allow_delegated_access")
+    customDomains = serializers.SerializerMethodField()
+    associatedPartnerId = serializers.SerializerMethodField(help_text="The indirect reseller's tenant id, when set")
+    links = serializers.SerializerMethodField()
+    attributes = AttributesField("Customer")
+
+    def get_customDomains(self, obj) -> list[str]:
+        return [obj.domain]
+
+
+class UserCredentialsSerializer(serializers.Serializer):
+    userName = serializers.CharField()
+    password = serializers.CharField()
+
+
+class CustomerCreatedSerializer(CustomerSerializer):
+    """The create answer: the customer plus the first administrator's credentials, shown once."""
+
+    userCredentials = serializers.SerializerMethodField()
+    enableGDAPByDefault = serializers.SerializerMethodField()
+
+    @extend_schema_field(UserCredentialsSerializer)
+    def get_userCredentials(self, obj):
+        return self.context["user_credentials"]
+
+    def get_enableGDAPByDefault(self, obj) -> bool:
+        return bool(self.context.get("enable_gdap_by_default"))
+
+
+class RelationshipRequestSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    attributes = serializers.DictField()
+
+
+# ---------------------------------------------------------------- input
+
+
+def _text():
+    return serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+
+class CustomerAddressInputSerializer(PCSerializer):
+    firstName = _text()
+    lastName = _text()
+    addressLine1 = _text()
+    addressLine2 = _text()
+    city = _text()
+    state = _text()
+    postalCode = _text()
+    country = _text()
+    region = _text()
+    phoneNumber = _text()
+
+
+class CustomerCompanyProfileInputSerializer(PCSerializer):
+    domain = _text()
+    companyName = _text()
+    organizationRegistrationNumber = _text()
+
+
+class CustomerBillingProfileInputSerializer(PCSerializer):
+    """Also the body of PUT /v1/customers/{id}/profiles/billing (the whole profile)."""
+
+    email = _text()
+    culture = _text()
+    language = _text()
+    companyName = _text()
+    firstName = _text()
+    lastName = _text()
+    defaultAddress = CustomerAddressInputSerializer()
+
+
+class CustomerCreateSerializer(PCSerializer):
+    companyProfile = CustomerCompanyProfileInputSerializer()
+    billingProfile = CustomerBillingProfileInputSerializer()
+    associatedPartnerId = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True,
+        help_text="Indirect providers: the indirect reseller of record (PartnerID or tenant id)")
+    enableGDAPByDefault = serializers.BooleanField(required=False, allow_null=True,
+                                                   help_text="Accepted and echoed; GDAP is not managed here")
+
+
+class CustomerPatchSerializer(PCSerializer):
+    relationshipToPartner = serializers.CharField(required=False, help_text="Only `none`: remove the relationship")
+    associatedPartnerId = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True,
+        help_text="Indirect providers: the indirect reseller of record (PartnerID or tenant id), null to clear")
+
+
+def billing_service_data(billing) -> dict:
+    """A validated billing profile -> the field names of customers.services.validate_customer_data."""
+    address = billing.get("defaultAddress") or {}
+    return {
+        "email": billing.get("email"),
+        "culture": billing.get("culture"),
+        "language": billing.get("language"),
+        "billing_company_name": billing.get("companyName"),
+        "first_name": address.get("firstName") or billing.get("firstName"),
+        "last_name": address.get("lastName") or billing.get("lastName"),
+        "address_line1": address.get("addressLine1"),
+        "address_line2": address.get("addressLine2"),
+        "city": address.get("city"),
+        "state": address.get("state"),
+        "postal_code": address.get("postalCode"),
+        "country": address.get("country"),
+        "region": address.get("region"),
+        "phone_number": address.get("phoneNumber"),
+    }
+
+
+def customer_service_data(validated) -> dict:
+    company = validated["companyProfile"]
+    billing = validated["billingProfile"]
+    return {
+        "domain": company.get("domain"),
+        # Microsoft's own example sends no companyProfile.companyName: the billing company name stands in.
+        "company_name": company.get("companyName") or billing.get("companyName"),
+        "organization_registration_number": company.get("organizationRegistrationNumber"),
+        **billing_service_data(billing),
+    }
