@@ -17,8 +17,9 @@ def portal(request):
         ("pricing", _("Pricing"), Perm.VIEW_PRICING),
         ("billing", _("Billing"), Perm.VIEW_INVOICES),
     ]
+    urls = {"customers": reverse("customer_list")}
     items = [
-        {"key": key, "label": label, "url": reverse("workspace", args=[key])}
+        {"key": key, "label": label, "url": urls.get(key) or reverse("workspace", args=[key])}
         for key, label, perm in workspaces if perm in perms
     ]
     items.append({"key": "settings", "label": _("Settings"), "url": reverse("settings_home")})

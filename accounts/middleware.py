@@ -7,7 +7,8 @@ from django.utils import translation
 from .authentication import MFA_SESSION_KEY
 
 OPEN_PREFIXES = ("/static/", "/healthz", "/i18n/", "/v1/", "/api/schema/", "/accounts/login",
-                 "/accounts/logout", "/accounts/invitation/", "/accounts/mfa/")
+                 "/accounts/logout", "/accounts/invitation/", "/accounts/mfa/",
+                 "/invitations/")  # a customer's reseller relationship invitation: public
 
 
 class UserLanguageMiddleware:

@@ -59,9 +59,6 @@ def dashboard(request):
 
 
 WORKSPACES = {
-    "customers": (gettext_lazy("Customers"), Perm.VIEW_CUSTOMERS,
-                  gettext_lazy("Customers, reseller relationship invitations and Microsoft Customer Agreement "
-                               "attestations will be managed here.")),
     "azure_plan": (gettext_lazy("Azure plan"), Perm.VIEW_AZURE_PLAN,
                    gettext_lazy("The catalog, orders, Azure plans and the Azure subscriptions under them, and "
                                 "transitions from the legacy Azure offer will be managed here.")),
