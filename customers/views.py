@@ -214,7 +214,7 @@ def customer_attest(request, tenant_id):
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("The Microsoft Customer Agreement is attested for %(customer)s. Microsoft "
+            messages.success(request, _("The Microsoft Customer Agreement is attested for %(customer)s. The portal "
                                         "e-mails %(email)s about it.") % {"customer": customer.company_name,
                                                                          "email": form.cleaned_data["email"]})
             return redirect(reverse("customer_detail", args=[customer.tenant_id]) + "#agreements")
