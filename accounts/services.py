@@ -68,7 +68,7 @@ def user_invite(*, actor, email, first_name, last_name, roles, language="") -> U
     email = (email or "").strip().lower()
     first_name = (first_name or "").strip()
     last_name = (last_name or "").strip()
-    if not email or "@" not in email:
+    if not email or "@" not in email or len(email) > 254:
         raise InvalidInput(_("Enter a valid e-mail address."), field="email")
     if not first_name:
         raise InvalidInput(_("First name is required."), field="firstName")
@@ -173,6 +173,9 @@ def user_accept_invitation(*, user, password) -> User:
     from .actors import actor_for_user
 
     with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.activated_at is not None:
+            raise Conflict(_("This invitation was already used. Sign in instead."))
         user.set_password(password)
         user.activated_at = timezone.now()
         user.version += 1
@@ -307,6 +310,7 @@ def mfa_regenerate_recovery_codes(*, user) -> list[str]:
     from .actors import actor_for_user
 
     with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
         codes = _new_recovery_codes(user)
         audit_record(actor=actor_for_user(user), action="mfa.recovery_codes_regenerated", obj=user)
     return codes

@@ -12,6 +12,12 @@ def template_list(*, agreement_type=None):
     return qs.filter(agreement_type=agreement_type or AgreementType.MICROSOFT_CLOUD_AGREEMENT)
 
 
+def mca_template_current():
+    """The current Microsoft Customer Agreement template: versionRank 0 is the latest (api.md §7)."""
+    return AgreementTemplate.objects.filter(agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT).order_by(
+        "version_rank").first()
+
+
 def agreement_list(*, actor, customer, agreement_type=None):
     require(actor, Perm.VIEW_CUSTOMERS)
     qs = Agreement.objects.for_actor(actor).filter(customer=customer).select_related("template", "attested_by")

@@ -38,11 +38,14 @@ def _date_agreed(value):
     else:
         from django.utils.dateparse import parse_date, parse_datetime
 
-        text = (value or "").strip()
-        parsed = parse_datetime(text) if text else None
-        if parsed is None and text:
-            day = parse_date(text)
-            parsed = datetime.combine(day, time.min) if day else None
+        text = (value or "").strip() if isinstance(value, str) else ""
+        try:
+            parsed = parse_datetime(text) if text else None
+            if parsed is None and text:
+                day = parse_date(text)
+                parsed = datetime.combine(day, time.min) if day else None
+        except ValueError:  # a well-formed but impossible date, e.g. 2024-02-30
+            parsed = None
         if parsed is None:
             raise InvalidInput(_("dateAgreed must be a date such as 2024-06-14 (UTC)."), field="dateAgreed")
     if timezone.is_naive(parsed):
@@ -63,6 +66,8 @@ def _contact(first_name, last_name, email, phone_number):
         raise InvalidInput(_("primaryContact.lastName is required (at most 50 characters)."),
                            field="primaryContact.lastName")
     try:
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise InvalidInput(_("primaryContact.email must be a valid e-mail address."),
@@ -116,19 +121,27 @@ def agreement_attest(*, actor, customer, first_name, last_name, email, phone_num
 
 def agreement_record_customer_acceptance(*, customer, first_name, last_name, email, phone_number="", actor):
     """The customer accepted the MCA itself (on the invitation page): the direct way of domain.md §2.4."""
-    template = AgreementTemplate.objects.filter(
-        agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT).order_by("version_rank").first()
+    from .selectors import mca_template_current
+
+    template = mca_template_current()
     first_name, last_name, email, phone_number = _contact(first_name, last_name, email, phone_number)
-    with transaction.atomic():
-        agreement, created = Agreement.objects.get_or_create(
-            customer=customer, agreement_type=template.agreement_type, source=AgreementSource.CUSTOMER_ACCEPTANCE,
-            first_name=first_name, last_name=last_name, email=email, phone_number=phone_number,
-            defaults={"organisation_id": customer.organisation_id, "template": template,
-                      "date_agreed": timezone.now(), "attested_by_label": actor.label[:255]},
-        )
-        if created:
+    same = Agreement.objects.filter(
+        customer=customer, agreement_type=template.agreement_type, source=AgreementSource.CUSTOMER_ACCEPTANCE,
+        first_name__iexact=first_name, last_name__iexact=last_name, email__iexact=email, phone_number=phone_number)
+    existing = same.first()
+    if existing is not None:
+        return existing  # the same person accepted before: nothing new to record
+    try:
+        with transaction.atomic():
+            agreement = Agreement.objects.create(
+                customer=customer, agreement_type=template.agreement_type, source=AgreementSource.CUSTOMER_ACCEPTANCE,
+                first_name=first_name, last_name=last_name, email=email, phone_number=phone_number,
+                organisation_id=customer.organisation_id, template=template, date_agreed=timezone.now(),
+                attested_by_label=actor.label[:255])
             audit_record(actor=actor, action="agreement.accepted_by_customer", obj=agreement, subject=customer,
                          organisation_id=customer.organisation_id)
+    except IntegrityError:
+        return same.get()
     return agreement
 
 

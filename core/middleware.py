@@ -47,3 +47,25 @@ class ApiLocaleMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """PostgreSQL text cannot hold NUL characters: a path or query value with one is bad input (400),
+    not a server error. Form and JSON fields are checked by their own validators."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                         for key, values in request.GET.lists() for value in values):
+            from core import errors
+
+            if request.path.startswith("/v1/"):
+                from core.views import _api_error
+
+                return _api_error(request, errors.InvalidInput("The request contains a NUL character."))
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest("The address contains a NUL character.")
+        return self.get_response(request)

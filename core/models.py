@@ -26,7 +26,7 @@ class AuditEvent(models.Model):
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -52,7 +52,7 @@ class IdempotencyRecord(models.Model):
         COMPLETED = "completed"
 
     organisation_id = models.BigIntegerField()
-    key = models.CharField(max_length=128)
+    key = models.CharField(max_length=160)  # "<caller>:<key>"
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
     body_hash = models.CharField(max_length=64)

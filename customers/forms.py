@@ -138,8 +138,16 @@ class InvitationAcceptForm(AddressFields):
                    "email", "phone_number", "country", "address_line1", "address_line2", "city", "state",
                    "postal_code", "accept_mca"]
 
-    def __init__(self, *args, countries=(), **kwargs):
+    CONTACT_FIELDS = ("first_name", "last_name", "email", "phone_number", "accept_mca")
+
+    def __init__(self, *args, countries=(), contact_only=False, **kwargs):
         super().__init__(*args, countries=countries, **kwargs)
+        if contact_only:
+            # Restoring a former customer's relationship: its profiles stay as the partner has them.
+            for name in list(self.fields):
+                if name not in self.CONTACT_FIELDS:
+                    del self.fields[name]
+            return
         required_in = registration_countries(countries)
         if required_in:
             self.fields["organization_registration_number"].help_text = _(

@@ -46,7 +46,7 @@ def parse_pc_filter(raw):
         field = str(data.get("Field", "")).lower()
         operator = str(data.get("Operator", "starts_with")).lower()
         value = str(data.get("Value", ""))
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         raise InvalidInput(_('filter must be JSON like {"Field":"CompanyName","Value":"con","Operator":"starts_with"}.'),
                            field="filter") from None
     if field not in SEARCH_FIELDS:
@@ -63,9 +63,14 @@ def customer_get(*, actor, tenant_id) -> Customer:
 
 
 def customer_activity(*, actor, customer, limit=50):
+    """What happened to the customer: the selling partner sees its own and the reseller of record's events;
+    an indirect reseller sees only its own (not the provider's staff or earlier resellers)."""
+    if actor.organisation_id == customer.organisation_id:
+        organisations = [customer.organisation_id] + ([customer.reseller_id] if customer.reseller_id else [])
+    else:
+        organisations = [actor.organisation_id]
     return AuditEvent.objects.filter(subject_type="customers.Customer", subject_id=str(customer.tenant_id),
-                                     organisation_id__in=[customer.organisation_id, actor.organisation_id]
-                                     ).select_related("actor_user")[:limit]
+                                     organisation_id__in=organisations).select_related("actor_user")[:limit]
 
 
 def relationship_request_list(*, actor):

@@ -30,11 +30,13 @@ from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus,
 from .models import Customer, RelationshipRequest
 
 ADDR = "billingProfile.defaultAddress."
-_DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_CULTURE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", re.IGNORECASE)
-_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$", re.IGNORECASE)
-_REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$")
-_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
+_DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
+_CULTURE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$", re.ASCII)
+_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$", re.ASCII)
+_STATE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$", re.ASCII)
+_REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", re.ASCII)
+_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
+MAX_EMAIL = 254
 INVITATION_SALT = "customers.relationship_request"
 
 
@@ -98,6 +100,8 @@ def validate_customer_data(data, *, organisation, existing=None):
                                      or clean.get("company_name") or (existing.company_name if existing else ""))
     email = (data.get("email") or "").strip()
     try:
+        if len(email) > MAX_EMAIL:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise InvalidInput(_("billingProfile.email must be a valid e-mail address."),
@@ -118,11 +122,15 @@ def validate_customer_data(data, *, organisation, existing=None):
     clean["address_line1"] = _text(data, "address_line1", ADDR + "addressLine1", max_length=200)
     clean["address_line2"] = _text(data, "address_line2", ADDR + "addressLine2", required=False, max_length=200)
     clean["city"] = _text(data, "city", ADDR + "city", max_length=100)
-    clean["state"] = _text(data, "state", ADDR + "state", required=False, max_length=2).upper()
+    state = _text(data, "state", ADDR + "state", required=False, max_length=2)
+    if not _STATE_RE.match(state):
+        raise InvalidInput(_("billingProfile.defaultAddress.state is a code of at most 2 letters or digits (e.g. WA)."),
+                           field=ADDR + "state")
+    clean["state"] = state.upper()
     clean["postal_code"] = _text(data, "postal_code", ADDR + "postalCode", required=False, max_length=20)
     clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
     code = (data.get("country") or "").strip().upper()
-    if len(code) != 2:
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
         raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
                            field=ADDR + "country")
     country = Country.objects.select_related("region").filter(code=code).first()
@@ -303,8 +311,12 @@ def _invitation_url(request_row) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse("customer_invitation", args=[token])
 
 
-def relationship_request_create(*, actor, include_delegated_admin=False, reseller=None):
-    """Generate a reseller relationship invitation; returns (request, url)."""
+def relationship_request_create(*, actor, include_delegated_admin=False, reseller=None, customer=None):
+    """Generate a reseller relationship invitation; returns (request, url).
+
+    Without `customer` the invitation is for a new customer: accepting it creates one. With
+    `customer` (one of this partner's customers whose relationship was removed) accepting it restores
+    that customer's relationship, and only that one."""
     require(actor, Perm.REQUEST_RESELLER_RELATIONSHIP)
     organisation = Organisation.objects.get(pk=actor.organisation_id)
     if organisation.tier == Tier.INDIRECT_RESELLER:
@@ -312,10 +324,17 @@ def relationship_request_create(*, actor, include_delegated_admin=False, reselle
             _("An indirect reseller asks its indirect provider to send the invitation."), status=403, code=2032,
             error_name="AccessDenied")
     reseller_org = _reseller_for(actor, organisation, reseller, field="reseller") if reseller else None
+    if customer is not None:
+        customer = get_for_actor_or_404(Customer.objects.all(), actor, pk=customer.pk)
+        if customer.organisation_id != organisation.pk:
+            raise NotFound()
+        if customer.has_relationship:
+            raise Conflict(_("You already have a reseller relationship with %(customer)s.")
+                           % {"customer": customer.company_name})
     with transaction.atomic():
         row = RelationshipRequest.objects.create(
             organisation=organisation, reseller=reseller_org, include_delegated_admin=bool(include_delegated_admin),
-            created_by_id=actor.user_id,
+            created_by_id=actor.user_id, customer=customer,
             expires_at=timezone.now() + timedelta(days=settings.RELATIONSHIP_REQUEST_DAYS),
         )
         audit_record(actor=actor, action="relationship_request.created", obj=row,
@@ -347,10 +366,25 @@ def relationship_request_from_token(token) -> RelationshipRequest:
     return row
 
 
+def relationship_request_revoke(*, actor, request_row):
+    """Withdraw a pending invitation: its link stops working at once."""
+    require(actor, Perm.REQUEST_RESELLER_RELATIONSHIP)
+    with transaction.atomic():
+        row = get_for_actor_or_404(RelationshipRequest.objects.select_for_update(), actor, pk=request_row.pk)
+        if row.status != RelationshipRequestStatus.PENDING:
+            raise Conflict(_("Only a pending invitation can be withdrawn."))
+        row.status = RelationshipRequestStatus.REVOKED
+        row.save(update_fields=["status"])
+        audit_record(actor=actor, action="relationship_request.revoked", obj=row)
+    return row
+
+
 def relationship_request_accept(*, token, data, accept_mca=False):
-    """The customer's global admin accepts: the customer is created (or, for a customer this partner
-    already had, the relationship is restored) with relationship `reseller`; accepting the MCA here
-    records the customer's own acceptance. Single-use under concurrency (row lock)."""
+    """The customer's global admin accepts with relationship `reseller`: an invitation for a new
+    customer creates it (a domain that already belongs to a customer is refused: the link does not
+    prove who owns it); an invitation sent for one of the partner's former customers restores that
+    customer's relationship and changes nothing else of it. Accepting the MCA here records the
+    customer's own acceptance. Single-use under concurrency (row lock)."""
     from accounts.actors import system_actor
     from agreements.services import agreement_record_customer_acceptance
 
@@ -362,31 +396,37 @@ def relationship_request_accept(*, token, data, accept_mca=False):
         organisation = Organisation.objects.select_related("country__region").get(pk=row.organisation_id)
         acceptor = f"{(data.get('first_name') or '').strip()} {(data.get('last_name') or '').strip()}".strip()
         actor = system_actor(organisation, label=f"customer admin {data.get('email', '')}".strip())
-        domain = (data.get("domain") or "").strip().lower()
-        existing = Customer.objects.select_for_update().filter(domain__iexact=domain).first() if domain else None
-        if existing is not None and existing.organisation_id == organisation.pk:
-            clean = validate_customer_data(data, organisation=organisation, existing=existing)
-            for key, value in clean.items():
-                setattr(existing, key, value)
-            existing.relationship = RelationshipToPartner.RESELLER
-            existing.relationship_removed_at = None
-            existing.allow_delegated_access = row.include_delegated_admin or existing.allow_delegated_access
+        if row.customer_id:
+            customer = Customer.objects.select_for_update().get(pk=row.customer_id)
+            clean = {key: (data.get(key) or "").strip() for key in ("first_name", "last_name", "email")}
+            clean["phone_number"] = (data.get("phone_number") or "").strip()
+            if customer.has_relationship:
+                raise InvitationInvalid(_("This invitation was already accepted. Ask your partner for a new one if "
+                                          "needed."))
+            customer.relationship = RelationshipToPartner.RESELLER
+            customer.relationship_removed_at = None
+            customer.allow_delegated_access = row.include_delegated_admin
             if row.reseller_id:
-                existing.reseller_id = row.reseller_id
-            existing.version += 1
-            existing.save()
-            customer = existing
+                customer.reseller_id = row.reseller_id
+            customer.version += 1
+            customer.save()
             action = "customer.relationship_restored"
         else:
             clean = validate_customer_data(data, organisation=organisation)
-            customer = Customer.objects.create(
-                organisation=organisation, reseller_id=row.reseller_id, relationship=RelationshipToPartner.RESELLER,
-                allow_delegated_access=row.include_delegated_admin, **clean)
+            try:
+                with transaction.atomic():
+                    customer = Customer.objects.create(
+                        organisation=organisation, reseller_id=row.reseller_id,
+                        relationship=RelationshipToPartner.RESELLER,
+                        allow_delegated_access=row.include_delegated_admin, **clean)
+            except IntegrityError:
+                raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
+                                   % {"domain": clean["domain"]}, field="companyProfile.domain") from None
             action = "customer.created_by_invitation"
         row.status = RelationshipRequestStatus.ACCEPTED
         row.accepted_at = timezone.now()
         row.accepted_by_name = acceptor[:120]
-        row.accepted_by_email = clean["email"]
+        row.accepted_by_email = clean["email"][:254]
         row.customer = customer
         row.save()
         audit_record(actor=actor, action=action, obj=customer, subject=customer,

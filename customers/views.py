@@ -4,6 +4,7 @@ customer accepts one. Same services and selectors as the API; every change is a 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from agreements import selectors as agreement_selectors
 from agreements import services as agreement_services
 from agreements.choices import AgreementType
 from core.api.etag import etag_for
-from core.errors import EtagMismatch, PartnerCenterError
+from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
 
 from . import selectors, services
@@ -63,8 +64,7 @@ def _resellers(organisation):
 
 
 def _mca_template():
-    """The current Microsoft Customer Agreement template (the highest version)."""
-    return agreement_selectors.template_list(agreement_type=MCA).order_by("version_rank").last()
+    return agreement_selectors.mca_template_current()
 
 
 # ---------------------------------------------------------------- list and create
@@ -323,11 +323,17 @@ def invitation_list(request):
 @portal_page(Perm.REQUEST_RESELLER_RELATIONSHIP)
 def invitation_create(request):
     form = _invitation_form(request, request.POST)
+    customer = None
+    if request.POST.get("customer"):  # a new invitation for a former customer (restores its relationship)
+        try:
+            customer = selectors.customer_get(actor=request.actor, tenant_id=request.POST["customer"])
+        except NotFound:
+            raise Http404 from None
     if form.is_valid():
         try:
             row, url = services.relationship_request_create(
                 actor=request.actor, include_delegated_admin=form.cleaned_data["include_delegated_admin"],
-                reseller=form.cleaned_data.get("reseller") or None)
+                reseller=form.cleaned_data.get("reseller") or None, customer=customer)
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
@@ -336,6 +342,21 @@ def invitation_create(request):
                                         "admin."))
             return redirect("invitation_list")
     return _render_invitations(request, form, status=400)
+
+
+@require_POST
+@portal_page(Perm.REQUEST_RESELLER_RELATIONSHIP)
+def invitation_revoke(request, public_id):
+    row = selectors.relationship_request_list(actor=request.actor).filter(public_id=public_id).first()
+    if row is None:
+        raise Http404
+    try:
+        services.relationship_request_revoke(actor=request.actor, request_row=row)
+    except PartnerCenterError as exc:
+        messages.error(request, str(exc.description))
+    else:
+        messages.success(request, _("The invitation was withdrawn: its link no longer works."))
+    return redirect("invitation_list")
 
 
 # ---------------------------------------------------------------- the public invitation page
@@ -355,13 +376,14 @@ def invitation(request, token):
         return _invalid(request, exc)
     partner = row.organisation
     form = InvitationAcceptForm(request.POST or None, countries=market_countries(partner),
-                                initial={"country": partner.country_id})
+                                initial={"country": partner.country_id}, contact_only=bool(row.customer_id))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         accept_mca = data.pop("accept_mca", False)
         language = (get_language() or "en")[:2]
         data["language"] = language
-        data["culture"] = f"{language}-{data['country'].upper()}"
+        if data.get("country"):
+            data["culture"] = f"{language}-{data['country'].upper()}"
         try:
             customer = services.relationship_request_accept(token=token, data=data, accept_mca=accept_mca)
         except services.InvitationInvalid as exc:

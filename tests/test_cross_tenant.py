@@ -37,6 +37,10 @@ def _customer(foreign):
     return str(foreign["customer"].tenant_id)
 
 
+def _relationship_request(foreign):
+    return str(foreign["relationship_request"].public_id)
+
+
 # route name -> {url kwarg: function(foreign objects) -> id}
 FOREIGN_OBJECTS = {
     "api-user": {"user_id": _user},
@@ -54,6 +58,7 @@ FOREIGN_OBJECTS = {
     "customer_assign_reseller": {"tenant_id": _customer},
     "customer_remove_relationship": {"tenant_id": _customer},
     "customer_attest": {"tenant_id": _customer},
+    "invitation_revoke": {"public_id": _relationship_request},
     "user_detail": {"public_id": _user},
     "user_set_active": {"public_id": _user},
     "user_reset_mfa": {"public_id": _user},
@@ -113,7 +118,12 @@ def foreign(other_org, make_user):
     job = job_create(organisation_id=other_org.pk, kind="test", total=3)
     audit_record(actor=actor_for_user(admin), action="b.event", obj=admin)
     customer = CustomerFactory(organisation=other_org)
-    return {"user": admin, "credential": credential, "job": job, "customer": customer}
+    from customers.services import relationship_request_create
+
+    relationship_request, _url = relationship_request_create(actor=actor_for_user(make_user(
+        Role.SALES_AGENT, organisation=other_org, email="sales@b.example.com")))
+    return {"user": admin, "credential": credential, "job": job, "customer": customer,
+            "relationship_request": relationship_request}
 
 
 def _snapshot():
@@ -124,7 +134,7 @@ def _snapshot():
         AuditEvent.objects.count(),
         list(Customer.objects.order_by("pk").values_list("pk", "version", "relationship", "reseller_id", "city")),
         Agreement.objects.count(),
-        RelationshipRequest.objects.count(),
+        list(RelationshipRequest.objects.order_by("pk").values_list("pk", "status")),
     )
 
 

@@ -145,9 +145,12 @@ class CredentialRevokeView(PCAPIView):
 def _parse_when(value, field, *, end=False):
     if not value:
         return None
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)
+        day = parse_date(value) if parsed is None else None
+    except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+        raise InvalidInput(f"{field} is not a real date.", field=field) from None
     if parsed is None:
-        day = parse_date(value)
         if day is None:
             raise InvalidInput(f"{field} must be an ISO-8601 date or date-time.", field=field)
         parsed = datetime.combine(day, time.min)

@@ -25,6 +25,15 @@ ENROL_SECRET_KEY = "mfa_enrol_secret"
 RECOVERY_CODES_KEY = "mfa_new_recovery_codes"
 
 
+def _password_ok(user, password) -> bool:
+    """Check the password; for an unknown, inactive or password-less user run the hasher anyway, so the
+    answer takes as long and does not tell which e-mail addresses have accounts."""
+    if user is None or not user.is_active or not user.has_usable_password():
+        User().set_password(password)
+        return False
+    return user.check_password(password)
+
+
 def _ip(request):
     return request.META.get("REMOTE_ADDR")
 
@@ -61,7 +70,7 @@ def sign_in(request):
         user = User.objects.filter(email__iexact=email).select_related("organisation").first()
         if locked:
             form.add_error(None, _locked_message(locked))
-        elif user is None or not user.is_active or not user.has_usable_password() or not user.check_password(password):
+        elif not _password_ok(user, password):
             services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.PASSWORD, succeeded=False,
                                    ip_address=_ip(request))
             locked = services.signin_locked_until(email)

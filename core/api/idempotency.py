@@ -47,16 +47,16 @@ def idempotent(view_method=None, *, redact=()):
             return view_method(self, request, *args, **kwargs)
         actor = request.auth
         body_hash = _body_hash(request)
+        # Keys belong to the caller (a user, or an application credential) within its organisation, so a
+        # replay never hands one caller's answer to another; long paths are stored as their hash.
+        scoped_key = f"{'u' + str(actor.user_id) if actor.user_id else 'c' + str(actor.credential_id)}:{key}"
+        path = request.path if len(request.path) <= 400 else "sha256:" + hashlib.sha256(request.path.encode()).hexdigest()
+        lookup = {"organisation_id": actor.organisation_id, "key": scoped_key, "method": request.method, "path": path}
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    organisation_id=actor.organisation_id, key=key, method=request.method,
-                    path=request.path, body_hash=body_hash,
-                )
+                record = IdempotencyRecord.objects.create(body_hash=body_hash, **lookup)
         except IntegrityError:
-            existing = IdempotencyRecord.objects.get(
-                organisation_id=actor.organisation_id, key=key, method=request.method, path=request.path
-            )
+            existing = IdempotencyRecord.objects.get(**lookup)
             if existing.body_hash != body_hash:
                 raise IdempotencyKeyReused(parameters={"key": key}) from None
             if existing.state != IdempotencyRecord.State.COMPLETED:

@@ -14,3 +14,5 @@ class PartnerCenterJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except ParseError as exc:
             raise ParseError(f"The request body is not valid JSON ({exc.detail}).") from None
+        except RecursionError:
+            raise ParseError("The request body is nested too deeply.") from None

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_seri
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.authentication import BearerTokenAuthentication
 from core.api.idempotency import idempotent
 from core.api.pagination import collection, seek_page
 from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, pc_schema
@@ -188,6 +189,10 @@ class DomainView(PCAPIView):
 
 
 class RelationshipRequestView(PCAPIView):
+    # Partner Center makes this a GET that creates an invitation, and App+User only: a bearer token, never the
+    # browser session (a cross-site link must not create invitations in a signed-in user's name).
+    authentication_classes = [BearerTokenAuthentication]
+
     @pc_schema(ok=RelationshipRequestSerializer, errors=(400, 401, 403, 429),
                parameters=[OpenApiParameter("delegatedAdmin", bool, description="Also ask for delegated admin"),
                            OpenApiParameter("reseller", str, description="Indirect providers: the indirect reseller "
