@@ -35,6 +35,7 @@ from .forms import (
     InvitationCreateForm,
     market_countries,
 )
+from .models import RelationshipRequest
 
 MCA = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT
 NEW_CREDENTIALS_KEY = "new_customer_credentials"
@@ -345,11 +346,14 @@ def invitation_create(request):
 
 
 @require_POST
-@portal_page(Perm.REQUEST_RESELLER_RELATIONSHIP)
+@portal_page()
 def invitation_revoke(request, public_id):
-    row = selectors.relationship_request_list(actor=request.actor).filter(public_id=public_id).first()
+    # Find it first (a foreign id is 404 whatever the roles), then check the role (403 naming it).
+    row = RelationshipRequest.objects.for_actor(request.actor).filter(public_id=public_id).first()
     if row is None:
         raise Http404
+    if not allowed(request.actor, Perm.REQUEST_RESELLER_RELATIONSHIP):
+        return _forbidden(request, Perm.REQUEST_RESELLER_RELATIONSHIP)
     try:
         services.relationship_request_revoke(actor=request.actor, request_row=row)
     except PartnerCenterError as exc:

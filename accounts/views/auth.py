@@ -198,7 +198,7 @@ def accept_invitation(request, uidb64, token):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                services.user_accept_invitation(user=user, password=form.cleaned_data["password"])
+                user = services.user_accept_invitation(user=user, password=form.cleaned_data["password"])
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
