@@ -17,7 +17,7 @@ def portal(request):
         ("pricing", _("Pricing"), Perm.VIEW_PRICING),
         ("billing", _("Billing"), Perm.VIEW_INVOICES),
     ]
-    urls = {"customers": reverse("customer_list")}
+    urls = {"customers": reverse("customer_list"), "azure_plan": reverse("catalog")}
     items = [
         {"key": key, "label": label, "url": urls.get(key) or reverse("workspace", args=[key])}
         for key, label, perm in workspaces if perm in perms

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("agreements.api.urls")),
+    path("", include("azureplan.api.urls")),
     # Last: any other /v1/ path answers Partner Center's 404 envelope (also under DEBUG).
     re_path(r"^.*$", api_not_found),
 ]

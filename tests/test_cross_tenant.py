@@ -41,6 +41,18 @@ def _relationship_request(foreign):
     return str(foreign["relationship_request"].public_id)
 
 
+def _azure_plan(foreign):
+    return "DZH318Z0BPS6"
+
+
+def _azure_plan_sku(foreign):
+    return "0001"
+
+
+def _azure_plan_us(foreign):
+    return "DZH318Z0BML6"  # the foreign customer is in the United States (CustomerFactory)
+
+
 # route name -> {url kwarg: function(foreign objects) -> id}
 FOREIGN_OBJECTS = {
     "api-user": {"user_id": _user},
@@ -52,6 +64,15 @@ FOREIGN_OBJECTS = {
     "api-customer-billing-profile": {"customer_id": _customer},
     "api-customer-agreements": {"customer_id": _customer},
     "api-customer-direct-signed-mca-status": {"customer_id": _customer},
+    # The catalog as sold to a customer (azureplan/api/urls.py): the customer is looked up first.
+    "api-customer-products": {"customer_id": _customer},
+    "api-customer-product": {"customer_id": _customer, "product_id": _azure_plan},
+    "api-customer-product-skus": {"customer_id": _customer, "product_id": _azure_plan},
+    "api-customer-product-sku": {"customer_id": _customer, "product_id": _azure_plan, "sku_id": _azure_plan_sku},
+    "api-customer-product-sku-availabilities": {"customer_id": _customer, "product_id": _azure_plan,
+                                                "sku_id": _azure_plan_sku},
+    "api-customer-product-sku-availability": {"customer_id": _customer, "product_id": _azure_plan,
+                                              "sku_id": _azure_plan_sku, "availability_id": _azure_plan_us},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -73,6 +94,10 @@ NOT_TENANT_IDS = {
     "api-domain",
     # The signed, single-use invitation token a customer's global admin opens without a partner sign-in.
     "customer_invitation",
+    # The catalog (products, SKUs, availabilities) is the same for every partner: its ids are Partner Center's
+    # catalog ids, not ids of a tenant's rows (the customer-scoped catalog routes are swept above).
+    "api-product", "api-product-skus", "api-product-sku", "api-product-sku-availabilities",
+    "api-product-sku-availability",
 }
 
 

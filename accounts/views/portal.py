@@ -59,9 +59,6 @@ def dashboard(request):
 
 
 WORKSPACES = {
-    "azure_plan": (gettext_lazy("Azure plan"), Perm.VIEW_AZURE_PLAN,
-                   gettext_lazy("The catalog, orders, Azure plans and the Azure subscriptions under them, and "
-                                "transitions from the legacy Azure offer will be managed here.")),
     "pricing": (gettext_lazy("Pricing"), Perm.VIEW_PRICING,
                 gettext_lazy("Azure plan price lists and monthly exchange rates will be shown here.")),
     "billing": (gettext_lazy("Billing"), Perm.VIEW_INVOICES,

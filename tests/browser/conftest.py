@@ -5,7 +5,7 @@ server. A failing test leaves a screenshot in test-artifacts/. Console errors (w
 Content Security Policy violations) are collected on `page.console_errors`.
 
 Database: live_server needs transactional tests, which end with a flush (TRUNCATE) that also
-removes the regions and countries the migrations load. `serialized_rollback=True` on each test
+removes the regions, countries and catalog the migrations load. `serialized_rollback=True` on each test
 brings them back before it, and `pytest_runtest_teardown` below loads them again after it, so the
 tests that run next in the same worker (also non-browser ones) still find them.
 """
@@ -44,9 +44,13 @@ def pytest_runtest_teardown(item, nextitem):
         from django.apps import apps
 
         from accounts.regions import load_regions
+        from azureplan.catalog import load_catalog
 
         with blocker.unblock():
             load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
+            load_catalog(*(apps.get_model("azureplan", name) for name in ("Product", "Sku", "Availability",
+                                                                           "OfferComparison")),
+                         apps.get_model("accounts", "Country"))
     return result
 
 

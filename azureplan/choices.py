@@ -1,0 +1,56 @@
+"""Partner Center's catalog vocabulary (product-resources): target views, segments, billing cycles,
+purchase prerequisites. The catalog itself (products, SKUs, availabilities) is data: data/catalog.json."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TargetView(models.TextChoices):
+    """Every `targetView` Partner Center accepts on GET /v1/products. This portal sells the Azure offers
+    only, so the views other than MicrosoftAzure answer an empty collection (not an error)."""
+
+    AZURE = "Azure"
+    AZURE_RESERVATIONS = "AzureReservations"
+    AZURE_RESERVATIONS_VM = "AzureReservationsVM"
+    AZURE_RESERVATIONS_SQL = "AzureReservationsSQL"
+    AZURE_RESERVATIONS_COSMOS_DB = "AzureReservationsCosmosDb"
+    MICROSOFT_AZURE = "MicrosoftAzure"
+    ONLINE_SERVICES = "OnlineServices"
+    SOFTWARE = "Software"
+    SOFTWARE_SUSE_LINUX = "SoftwareSUSELinux"
+    SOFTWARE_PERPETUAL = "SoftwarePerpetual"
+    SOFTWARE_SUBSCRIPTIONS = "SoftwareSubscriptions"
+
+
+class Segment(models.TextChoices):
+    COMMERCIAL = "commercial", _("Commercial")
+    EDUCATION = "education", _("Education")
+    GOVERNMENT = "government", _("Government")
+    NONPROFIT = "nonprofit", _("Nonprofit")
+
+
+# The segments this portal sells in (Partner Center answers 403 400030 for the others).
+SOLD_SEGMENTS = frozenset({Segment.COMMERCIAL})
+
+
+class BillingCycle(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    ANNUAL = "annual", _("Annual")
+    NONE = "none", _("None")
+    ONE_TIME = "one_time", _("One-time")
+    TRIENNIAL = "triennial", _("Every three years")
+    BIENNIAL = "biennial", _("Every two years")
+
+
+class PurchasePrerequisite(models.TextChoices):
+    INVENTORY_CHECK = "InventoryCheck", _("Inventory check")
+    AZURE_SUBSCRIPTION_REGISTRATION = "AzureSubscriptionRegistration", _("Azure subscription registration")
+    MICROSOFT_CUSTOMER_AGREEMENT = "MicrosoftCustomerAgreement", _("Microsoft Customer Agreement")
+    MICROSOFT_CLOUD_AGREEMENT = "MicrosoftCloudAgreement", _("Microsoft Cloud Agreement")
+
+
+# The two products of this issue (their rows come from data/catalog.json).
+AZURE_PLAN_PRODUCT_ID = "DZH318Z0BPS6"
+AZURE_PLAN_SKU_ID = "0001"
+LEGACY_AZURE_PRODUCT_ID = "9DEA7946-EC2C-441E-9FFD-E3B275F7E838"
+LEGACY_AZURE_SKU_ID = "MS-AZR-0145P"
