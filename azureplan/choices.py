@@ -54,3 +54,61 @@ AZURE_PLAN_PRODUCT_ID = "DZH318Z0BPS6"
 AZURE_PLAN_SKU_ID = "0001"
 LEGACY_AZURE_PRODUCT_ID = "9DEA7946-EC2C-441E-9FFD-E3B275F7E838"
 LEGACY_AZURE_SKU_ID = "MS-AZR-0145P"
+
+
+class CartStatus(models.TextChoices):
+    ACTIVE = "Active", _("Active")
+    ORDERED = "Ordered", _("Ordered")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+class PlanStatus(models.TextChoices):
+    """Partner Center's subscription status for the Azure plan (domain.md §2.7)."""
+
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CANCELLED = "deleted", _("Cancelled")
+
+
+PLAN_TRANSITIONS = {
+    PlanStatus.PENDING: {PlanStatus.ACTIVE, PlanStatus.CANCELLED},
+    PlanStatus.ACTIVE: {PlanStatus.SUSPENDED, PlanStatus.CANCELLED},
+    PlanStatus.SUSPENDED: {PlanStatus.ACTIVE, PlanStatus.CANCELLED},
+    PlanStatus.CANCELLED: set(),
+}
+
+
+class AzureSubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CANCELLED = "inactive", _("Cancelled")
+    DELETED = "deleted", _("Deleted")
+
+
+AZURE_SUBSCRIPTION_TRANSITIONS = {
+    AzureSubscriptionStatus.ACTIVE: {AzureSubscriptionStatus.CANCELLED},
+    AzureSubscriptionStatus.CANCELLED: {AzureSubscriptionStatus.ACTIVE, AzureSubscriptionStatus.DELETED},
+    AzureSubscriptionStatus.DELETED: set(),
+}
+
+
+class CancellationReason(models.TextChoices):
+    """Reasons accepted by POST .../azureEntitlements/{id}/cancel (others answer 900307)."""
+
+    COMPROMISE = "compromise", _("Compromised (security incident)")
+    ABUSE = "abuse", _("Abuse or fraud")
+    CUSTOMER_REQUEST = "customer_request", _("The customer asked for it")
+    UNUSED = "unused", _("No longer used")
+    OTHER = "other", _("Other")
+
+
+class PrincipalType(models.TextChoices):
+    PARTNER_ADMIN_AGENTS = "partner_admin_agents", _("The partner's Admin agents group (foreign principal, AOBO)")
+    INDIRECT_RESELLER = "indirect_reseller", _("The indirect reseller's principal")
+    OTHER_PARTNER = "other_partner", _("Another partner")
+    CUSTOMER_USER = "customer_user", _("A user of the customer")

@@ -49,3 +49,98 @@ class OfferNotAvailableInCountry(PartnerCenterError):
     code = 800070
     error_name = "OfferNotAvailableInCountry"
     default_description = _("Offer isn't available in the specified country/region.")
+
+
+class CartNotFound(PartnerCenterError):
+    status = 404
+    code = 800008
+    error_name = "CartNotFound"
+    default_description = _("Cart id not found.")
+
+
+class CartItemError(PartnerCenterError):
+    """400 / 800009: a line item breaks a rule; `parameters.lineItem` names it."""
+
+    status = 400
+    code = 800009
+    error_name = "CartItemError"
+    default_description = _("Error in cart item(s).")
+
+
+class CartBeingProcessed(PartnerCenterError):
+    status = 409
+    code = 800064
+    error_name = "CartBeingProcessed"
+    is_retryable = True
+    default_description = _("The cart is being processed by another request.")
+
+
+class CartAlreadySubmitted(PartnerCenterError):
+    status = 400
+    code = 800065
+    error_name = "CartAlreadySubmitted"
+    default_description = _("The cart was already submitted.")
+
+
+class AzurePlanExists(PartnerCenterError):
+    status = 403
+    code = 800066
+    error_name = "SubscriptionLimitExceeded"
+    default_description = _("The customer already has an Azure plan with this reseller of record.")
+
+
+class LegacyAzurePresent(PartnerCenterError):
+    status = 403
+    code = 900128
+    error_name = "LegacyAzureSubscriptionsPresent"
+
+
+class OrderNotFound(PartnerCenterError):
+    status = 404
+    code = 20000
+    error_name = "OrderNotFound"
+    default_description = _("Order ID not found.")
+
+
+class SubscriptionNotFound(PartnerCenterError):
+    status = 404
+    code = 20003
+    error_name = "SubscriptionNotFound"
+    default_description = _("Subscription not found.")
+
+
+class PlanHasActiveSubscriptions(PartnerCenterError):
+    status = 403
+    code = 900115
+    error_name = "AzurePlanHasActiveSubscriptions"
+
+
+class SubscriptionStatusNotChangeable(PartnerCenterError):
+    status = 400
+    code = 800096
+    error_name = "SubscriptionStatusNotChangeable"
+
+
+class EntitlementNotFound(PartnerCenterError):
+    status = 404
+    code = 800111
+    error_name = "AzureEntitlementNotFound"
+    default_description = _("Azure entitlement not found.")
+
+
+class InvalidCancellationReason(PartnerCenterError):
+    status = 400
+    code = 900307
+    error_name = "InvalidCancellationReason"
+
+
+class CannotReactivate(PartnerCenterError):
+    status = 400
+    code = 900337
+    error_name = "AzureEntitlementCannotBeReactivated"
+
+
+class TooManyInOneSubmit(PartnerCenterError):
+    status = 400
+    code = 990030
+    error_name = "TooManyAzureSubscriptions"

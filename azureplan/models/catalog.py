@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Upper
 
-from .choices import Segment
+from ..choices import Segment
 
 
 def _strings():

@@ -195,6 +195,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 # Periodic tasks are declared in code (no django-celery-beat: it pins an older Django).
 CELERY_BEAT_SCHEDULE = {
+    "delete-expired-azure-subscriptions": {
+        "task": "azureplan.tasks.delete_expired_azure_subscriptions",
+        "schedule": 6 * 3600.0,
+    },
     "purge-expired-idempotency-records": {
         "task": "core.tasks.purge_idempotency_records",
         "schedule": 3600.0,

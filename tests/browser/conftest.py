@@ -45,9 +45,11 @@ def pytest_runtest_teardown(item, nextitem):
 
         from accounts.regions import load_regions
         from azureplan.catalog import load_catalog
+        from azureplan.roles import load_azure_roles
 
         with blocker.unblock():
             load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
+            load_azure_roles(apps.get_model("azureplan", "AzureRole"))
             load_catalog(*(apps.get_model("azureplan", name) for name in ("Product", "Sku", "Availability",
                                                                            "OfferComparison")),
                          apps.get_model("accounts", "Country"))

@@ -1,0 +1,629 @@
+"""Every write of ordering and the Azure plan: carts, checkout and orders, provisioning, the plan's
+status, the Azure subscriptions under it and their role assignments.
+
+Rules (domain.md §2.6-§2.8, §3.2) are enforced here, for the pages and the API alike:
+relationship (20002) and MCA (13605) through agreements.services.purchase_gate; quantity exactly 1 and
+no friendly name for the Azure plan; one plan per customer per reseller of record (a partial unique
+index decides between concurrent checkouts); no plan while legacy Azure is active (hooks); the reseller
+of record named by an indirect provider is one of its resellers.
+"""
+
+from datetime import timedelta
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Tier
+from accounts.models import Organisation
+from accounts.permissions import Perm, require
+from agreements.services import purchase_gate
+from core.api.etag import check_etag
+from core.audit import audit_record
+from core.errors import InvalidInput
+from core.tenancy import get_for_actor_or_404
+from customers.services import ACTIVE_SUBSCRIPTION_COUNTERS
+
+from . import errors
+from .choices import (
+    AZURE_SUBSCRIPTION_TRANSITIONS,
+    PLAN_TRANSITIONS,
+    AzureSubscriptionStatus,
+    CancellationReason,
+    CartStatus,
+    OrderStatus,
+    PlanStatus,
+    PrincipalType,
+)
+from .models import AzurePlan, AzureRole, AzureSubscription, Cart, CartLineItem, Order, OrderLineItem, RoleAssignment
+from .selectors import availability_by_catalog_item_id
+
+AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
+CART_LIFETIME = timedelta(days=7)
+RETENTION = timedelta(days=90)
+MAX_CANCEL_PER_SUBMIT = 10
+AOBO_ROLE = "Owner"
+
+# Later issues (legacy Azure, issue 5) register `f(customer, organisation) -> int`: the active legacy
+# MS-AZR-0145P subscriptions the partner has for the customer. A plan is refused while any is active.
+LEGACY_AZURE_COUNTERS = []
+
+
+def _active_azure_count(customer) -> int:
+    plans = AzurePlan.objects.filter(customer=customer).exclude(status=PlanStatus.CANCELLED).count()
+    subscriptions = AzureSubscription.objects.filter(plan__customer=customer,
+                                                     status=AzureSubscriptionStatus.ACTIVE).count()
+    return plans + subscriptions
+
+
+ACTIVE_SUBSCRIPTION_COUNTERS.append(_active_azure_count)
+
+
+# ---------------------------------------------------------------- carts and orders
+
+
+def _reseller_of_record(organisation, value, line):
+    """The indirect reseller an indirect provider names for a line (PartnerID or tenant id)."""
+    value = (str(value).strip() if value else "")
+    if organisation.tier == Tier.INDIRECT_PROVIDER:
+        if not value:
+            raise errors.CartItemError(
+                _("Line %(n)s: an indirect provider names the indirect reseller of record (participants "
+                  "transaction_reseller / partnerIdOnRecord).") % {"n": line},
+                field="participants", parameters={"lineItem": line})
+        reseller = organisation.resellers.filter(partner_id=value).first()
+        if reseller is None:
+            try:
+                reseller = organisation.resellers.filter(tenant_id=value).first()
+            except Exception:  # a malformed UUID is simply not one of them
+                reseller = None
+        if reseller is None:
+            raise errors.CartItemError(_("Line %(n)s: %(value)s is not one of your indirect resellers.")
+                                       % {"n": line, "value": value}, field="participants",
+                                       parameters={"lineItem": line})
+        return reseller
+    if value:
+        raise errors.CartItemError(_("Line %(n)s: only an indirect provider names a reseller of record.")
+                                   % {"n": line}, field="participants", parameters={"lineItem": line})
+    return None
+
+
+def _check_line(customer, organisation, item, line):
+    availability = availability_by_catalog_item_id(item.get("catalog_item_id"), customer.country_id,
+                                                   field="catalogItemId")
+    if not availability.is_purchasable:
+        raise errors.CartItemError(
+            _("Line %(n)s: the legacy Azure offer (MS-AZR-0145P) can no longer be bought. Buy the Azure plan "
+              "(DZH318Z0BPS6) instead; existing legacy subscriptions move to it by a transition.") % {"n": line},
+            field="catalogItemId", parameters={"lineItem": line, "cartErrorCode": 500600})
+    quantity = item.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not (
+            availability.sku.minimum_quantity <= quantity <= availability.sku.maximum_quantity):
+        raise errors.CartItemError(
+            _("Line %(n)s: the quantity of %(title)s must be %(min)s.") % {
+                "n": line, "title": availability.sku.title, "min": availability.sku.minimum_quantity},
+            field="quantity", parameters={"lineItem": line, "cartErrorCode": 10010})
+    if (item.get("friendly_name") or "").strip() and availability.sku.product_id == AZURE_PLAN_PRODUCT:
+        raise errors.CartItemError(
+            _("Line %(n)s: the Azure plan takes no friendly name at purchase; rename the plan once it is "
+              "active.") % {"n": line}, field="friendlyName", parameters={"lineItem": line, "cartErrorCode": 10010})
+    cycle = (item.get("billing_cycle") or "one_time").strip().lower()
+    if cycle not in availability.sku.supported_billing_cycles:
+        raise errors.CartItemError(
+            _("Line %(n)s: the billing cycle must be one of %(cycles)s.") % {
+                "n": line, "cycles": ", ".join(availability.sku.supported_billing_cycles)},
+            field="billingCycle", parameters={"lineItem": line, "cartErrorCode": 10013})
+    reseller = _reseller_of_record(organisation, item.get("reseller"), line)
+    return availability, quantity, cycle, reseller
+
+
+def _customer_and_org(actor, customer):
+    require(actor, Perm.PURCHASE)
+    from customers.models import Customer
+
+    customer = get_for_actor_or_404(Customer.objects.select_related("country"), actor, pk=customer.pk)
+    organisation = Organisation.objects.get(pk=customer.organisation_id)
+    if actor.organisation_id != organisation.pk:
+        # An indirect reseller does not buy itself: its indirect provider does, naming it.
+        raise errors.CartItemError(_("Your indirect provider places orders for this customer."), status=403,
+                                   code=2032, error_name="AccessDenied")
+    return customer, organisation
+
+
+def _validate_items(customer, organisation, items):
+    if not isinstance(items, list) or not items:
+        raise InvalidInput(_("lineItems must list at least one item."), field="lineItems")
+    if len(items) > 50:
+        raise InvalidInput(_("A cart holds at most 50 line items."), field="lineItems")
+    return [_check_line(customer, organisation, item, index) for index, item in enumerate(items)]
+
+
+def cart_create(*, actor, customer, items) -> Cart:
+    customer, organisation = _customer_and_org(actor, customer)
+    lines = _validate_items(customer, organisation, items)
+    now = timezone.now()
+    with transaction.atomic():
+        cart = Cart.objects.create(customer=customer, created_by_id=actor.user_id, created_at=now, updated_at=now,
+                                   expires_at=now + CART_LIFETIME)
+        _write_lines(cart, lines, items)
+        audit_record(actor=actor, action="cart.created", obj=cart, subject=customer)
+    return cart
+
+
+def _write_lines(cart, lines, items):
+    CartLineItem.objects.bulk_create(
+        CartLineItem(cart=cart, line_number=index, availability=availability,
+                     catalog_item_id=availability.catalog_item_id, quantity=quantity, billing_cycle=cycle,
+                     reseller=reseller, friendly_name=(items[index].get("friendly_name") or "").strip()[:128],
+                     order_group=str(reseller.partner_id if reseller else "0"))
+        for index, (availability, quantity, cycle, reseller) in enumerate(lines))
+
+
+def cart_update(*, actor, cart, items, expected_etag=None) -> Cart:
+    customer, organisation = _customer_and_org(actor, cart.customer)
+    lines = _validate_items(customer, organisation, items)
+    with transaction.atomic():
+        cart = get_for_actor_or_404(Cart.objects.select_for_update(of=("self",)), actor, pk=cart.pk)
+        check_etag(cart, expected_etag)
+        if cart.status != CartStatus.ACTIVE:
+            raise errors.CartAlreadySubmitted()
+        cart.line_items.all().delete()
+        _write_lines(cart, lines, items)
+        cart.updated_at = timezone.now()
+        cart.version += 1
+        cart.save()
+        audit_record(actor=actor, action="cart.updated", obj=cart, subject=customer)
+    return cart
+
+
+def _gates(customer, organisation):
+    purchase_gate(customer=customer)
+    legacy = sum(counter(customer, organisation) for counter in LEGACY_AZURE_COUNTERS)
+    if legacy:
+        raise errors.LegacyAzurePresent(
+            _("%(customer)s still has %(n)s active legacy Azure (MS-AZR-0145P) subscription(s) from you. Move them "
+              "to the Azure plan with a transition instead of buying a new plan.")
+            % {"customer": customer.company_name, "n": legacy})
+
+
+def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names):
+    """Create one order per order group (reseller of record) and reserve its Azure plan; the partial
+    unique index refuses a second plan for the same customer and reseller, even under concurrency."""
+    groups = {}
+    for index, line in enumerate(lines):
+        groups.setdefault(line[3].pk if line[3] else None, []).append((index, line))
+    orders = []
+    for reseller_pk, group in groups.items():
+        reseller = group[0][1][3]
+        order = Order.objects.create(customer=customer, cart=cart, reseller=reseller, created_by_id=actor.user_id,
+                                     currency=group[0][1][0].currency, billing_cycle=group[0][1][2])
+        for number, (index, (availability, quantity, _cycle, _reseller)) in enumerate(group):
+            plan = None
+            if availability.sku.product_id == AZURE_PLAN_PRODUCT:
+                if AzurePlan.objects.filter(customer=customer, reseller_id=reseller_pk).exclude(
+                        status=PlanStatus.CANCELLED).exists():
+                    raise errors.AzurePlanExists(_existing_plan_message(customer, reseller))
+                try:
+                    with transaction.atomic():
+                        plan = AzurePlan.objects.create(customer=customer, reseller=reseller, order=order,
+                                                        offer_id=availability.catalog_item_id)
+                except IntegrityError:
+                    raise errors.AzurePlanExists(_existing_plan_message(customer, reseller)) from None
+            OrderLineItem.objects.create(order=order, line_number=number, availability=availability,
+                                         offer_id=availability.catalog_item_id, quantity=quantity,
+                                         friendly_name=friendly_names[index], plan=plan)
+        audit_record(actor=actor, action="order.created", obj=order, subject=customer,
+                     data={"reseller": reseller.partner_id if reseller else None, "cart": str(cart.public_id)
+                           if cart else None})
+        orders.append(order)
+    from .tasks import provision_order
+
+    for order in orders:
+        provision_order.delay_on_commit(order.pk)
+    return orders
+
+
+def _existing_plan_message(customer, reseller):
+    if reseller:
+        return _("%(customer)s already has an Azure plan with %(reseller)s as reseller of record: one plan per customer "
+                 "and reseller. Add Azure subscriptions to it instead.") % {"customer": customer.company_name,
+                                                                          "reseller": reseller.name}
+    return _("%(customer)s already has an Azure plan: one per customer. Add Azure subscriptions to it instead.") % {
+        "customer": customer.company_name}
+
+
+def cart_checkout(*, actor, cart) -> list[Order]:
+    """Check out once: a second checkout is 800065, one running at the same moment 800064."""
+    customer, organisation = _customer_and_org(actor, cart.customer)
+    with transaction.atomic():
+        try:
+            cart = get_for_actor_or_404(Cart.objects.select_for_update(nowait=True, of=("self",)), actor, pk=cart.pk)
+        except DatabaseError:
+            raise errors.CartBeingProcessed() from None
+        if cart.status != CartStatus.ACTIVE:
+            raise errors.CartAlreadySubmitted()
+        if cart.expires_at <= timezone.now():
+            raise errors.CartNotFound(_("The cart expired. Create a new one."))
+        _gates(customer, organisation)
+        items = list(cart.line_items.select_related("availability__sku", "reseller"))
+        lines = [(i.availability, i.quantity, i.billing_cycle, i.reseller) for i in items]
+        orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=cart, lines=lines,
+                               friendly_names=[i.friendly_name for i in items])
+        cart.status = CartStatus.ORDERED
+        cart.checked_out_at = timezone.now()
+        cart.version += 1
+        cart.save()
+        audit_record(actor=actor, action="cart.checked_out", obj=cart, subject=customer,
+                     data={"orders": [str(o.public_id) for o in orders]})
+    return orders
+
+
+def order_create(*, actor, customer, items) -> Order:
+    """POST /v1/customers/{id}/orders: the same rules as a cart, without the cart."""
+    customer, organisation = _customer_and_org(actor, customer)
+    lines = _validate_items(customer, organisation, items)
+    with transaction.atomic():
+        _gates(customer, organisation)
+        orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=None, lines=lines,
+                               friendly_names=[(i.get("friendly_name") or "").strip()[:128] for i in items])
+    if len(orders) != 1:
+        raise InvalidInput(_("An order has one reseller of record: send one order per reseller."), field="lineItems")
+    return orders[0]
+
+
+def order_provision(order_id) -> Order:
+    """Run by the Celery task: activate the order's Azure plan(s), create each plan's first Azure
+    subscription with the partner's Admin agents as Owner (AOBO), complete the order. Safe to run
+    twice: a completed order is left alone, and each step checks what already exists."""
+    from accounts.actors import system_actor
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
+        if order.status != OrderStatus.PENDING:
+            return order
+        organisation = Organisation.objects.get(pk=order.customer.organisation_id)
+        actor = system_actor(organisation, label="provisioning")
+        try:
+            with transaction.atomic():
+                for line in order.line_items.select_related("plan"):
+                    if line.plan_id:
+                        plan = AzurePlan.objects.select_for_update().get(pk=line.plan_id)
+                        if plan.status == PlanStatus.PENDING:
+                            _move_plan(plan, PlanStatus.ACTIVE)
+                            plan.activated_at = timezone.now()
+                            plan.save()
+                            audit_record(actor=actor, action="azure_plan.activated", obj=plan,
+                                         subject=order.customer)
+                        if not plan.azure_subscriptions.exists():
+                            _create_azure_subscription(actor=actor, plan=plan, name="Azure subscription 1",
+                                                       reseller=plan.reseller)
+                    line.fulfilled = True
+                    line.save(update_fields=["fulfilled"])
+        except Exception as exc:  # noqa: BLE001 - the reason is recorded on the order for the user
+            order.status = OrderStatus.FAILED
+            order.error_reason = str(exc)[:2000]
+            order.save(update_fields=["status", "error_reason"])
+            AzurePlan.objects.filter(order=order, status=PlanStatus.PENDING).update(
+                status=PlanStatus.CANCELLED, cancelled_at=timezone.now())
+            audit_record(actor=actor, action="order.failed", obj=order, subject=order.customer,
+                         data={"reason": order.error_reason})
+            return order
+        order.status = OrderStatus.COMPLETED
+        order.completed_at = timezone.now()
+        order.save(update_fields=["status", "completed_at"])
+        audit_record(actor=actor, action="order.completed", obj=order, subject=order.customer)
+    return order
+
+
+# ---------------------------------------------------------------- the Azure plan
+
+
+def _move_plan(plan, status):
+    if status != plan.status and status not in PLAN_TRANSITIONS[PlanStatus(plan.status)]:
+        raise errors.SubscriptionStatusNotChangeable(
+            _("The Azure plan cannot go from %(old)s to %(new)s.") % {"old": plan.get_status_display(),
+                                                                      "new": PlanStatus(status).label},
+            field="status")
+    plan.status = status
+
+
+def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=None) -> AzurePlan:
+    """PATCH of the Azure plan: friendly name, suspend (only with no active Azure subscription: 900115),
+    reactivate. Every change is audited."""
+    require(actor, Perm.SUSPEND_AZURE_PLAN if status is not None else Perm.PURCHASE)
+    with transaction.atomic():
+        plan = get_for_actor_or_404(AzurePlan.objects.select_for_update(of=("self",)).select_related("customer"),
+                                    actor, pk=plan.pk)
+        check_etag(plan, expected_etag)
+        if plan.status == PlanStatus.CANCELLED:
+            raise errors.SubscriptionStatusNotChangeable(_("The Azure plan was cancelled; it cannot be changed."),
+                                                         code=2011, field="status")
+        changes = {}
+        if friendly_name is not None:
+            name = friendly_name.strip()
+            if not name or len(name) > 128:
+                raise InvalidInput(_("friendlyName is 1 to 128 characters."), field="friendlyName")
+            if name != plan.friendly_name:
+                changes["friendly_name"] = [plan.friendly_name, name]
+                plan.friendly_name = name
+        if status is not None and status != plan.status:
+            if status not in (PlanStatus.ACTIVE, PlanStatus.SUSPENDED):
+                raise errors.SubscriptionStatusNotChangeable(_("status must be active or suspended."), field="status")
+            if status == PlanStatus.SUSPENDED:
+                active = plan.azure_subscriptions.filter(status=AzureSubscriptionStatus.ACTIVE).count()
+                if active:
+                    raise errors.PlanHasActiveSubscriptions(
+                        _("The Azure plan has %(n)s active Azure subscription(s): cancel them first, then suspend "
+                          "the plan.") % {"n": active}, parameters={"activeAzureSubscriptions": active})
+                plan.suspended_at = timezone.now()
+            changes["status"] = [plan.status, status]
+            _move_plan(plan, status)
+        if not changes:
+            return plan
+        plan.version += 1
+        plan.save()
+        action = {"suspended": "azure_plan.suspended", "active": "azure_plan.reactivated"}.get(
+            status if "status" in changes else "", "azure_plan.renamed")
+        audit_record(actor=actor, action=action, obj=plan, subject=plan.customer, data={"changes": changes})
+    return plan
+
+
+def plan_cancel(*, actor, plan) -> AzurePlan:
+    """A Global admin cancels a plan that has no active Azure subscription."""
+    require(actor, Perm.CANCEL_AZURE_PLAN)
+    with transaction.atomic():
+        plan = get_for_actor_or_404(AzurePlan.objects.select_for_update(of=("self",)).select_related("customer"),
+                                    actor, pk=plan.pk)
+        active = plan.azure_subscriptions.filter(status=AzureSubscriptionStatus.ACTIVE).count()
+        if active:
+            raise errors.PlanHasActiveSubscriptions(
+                _("The Azure plan has %(n)s active Azure subscription(s): cancel them first.") % {"n": active},
+                parameters={"activeAzureSubscriptions": active})
+        _move_plan(plan, PlanStatus.CANCELLED)
+        plan.cancelled_at = timezone.now()
+        plan.version += 1
+        plan.save()
+        audit_record(actor=actor, action="azure_plan.cancelled", obj=plan, subject=plan.customer)
+    return plan
+
+
+# ---------------------------------------------------------------- Azure subscriptions
+
+
+def _create_azure_subscription(*, actor, plan, name, reseller, created_by_id=None):
+    sub = AzureSubscription.objects.create(plan=plan, friendly_name=name, reseller=reseller,
+                                           created_by_id=created_by_id)
+    organisation = Organisation.objects.get(pk=plan.customer.organisation_id)
+    RoleAssignment.objects.create(
+        azure_subscription=sub, principal_type=PrincipalType.PARTNER_ADMIN_AGENTS,
+        principal_id=f"adminagents-{organisation.tenant_id}",
+        principal_name=f"Foreign Principal for '{organisation.name}'", partner=organisation,
+        role=AzureRole.objects.get(name=AOBO_ROLE), created_by_id=created_by_id)
+    audit_record(actor=actor, action="azure_subscription.created", obj=sub, subject=plan.customer,
+                 organisation_id=organisation.pk, data={"name": name})
+    return sub
+
+
+def _clean_name(name):
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise InvalidInput(_("The Azure subscription name is 1 to 64 characters."), field="friendlyName")
+    return name
+
+
+def azure_subscription_create(*, actor, plan, name, reseller=None) -> AzureSubscription:
+    """An Admin agent adds an Azure subscription to an active plan (the partner's Admin agents get Owner)."""
+    require(actor, Perm.CREATE_AZURE_SUBSCRIPTION)
+    name = _clean_name(name)
+    with transaction.atomic():
+        plan = get_for_actor_or_404(AzurePlan.objects.select_for_update(of=("self",)).select_related("customer"),
+                                    actor, pk=plan.pk)
+        if plan.status != PlanStatus.ACTIVE:
+            raise errors.SubscriptionStatusNotChangeable(
+                _("The Azure plan is %(status)s: Azure subscriptions are added only to an active plan.")
+                % {"status": plan.get_status_display().lower()}, code=800091, field="status")
+        organisation = Organisation.objects.get(pk=plan.customer.organisation_id)
+        reseller_org = plan.reseller
+        if reseller:
+            reseller_org = _reseller_of_record(organisation, reseller, 0)
+        return _create_azure_subscription(actor=actor, plan=plan, name=name, reseller=reseller_org,
+                                          created_by_id=actor.user_id)
+
+
+def _locked_subscription(actor, sub):
+    return get_for_actor_or_404(
+        AzureSubscription.objects.select_for_update(of=("self",)).select_related("plan__customer"), actor, pk=sub.pk)
+
+
+def _move_sub(sub, status):
+    if status not in AZURE_SUBSCRIPTION_TRANSITIONS[AzureSubscriptionStatus(sub.status)]:
+        raise errors.CannotReactivate(
+            _("The Azure subscription is %(status)s: it cannot become %(new)s.") % {
+                "status": sub.get_status_display().lower(), "new": AzureSubscriptionStatus(status).label.lower()})
+    sub.status = status
+
+
+def azure_subscription_rename(*, actor, sub, name, expected_etag=None) -> AzureSubscription:
+    require(actor, Perm.CREATE_AZURE_SUBSCRIPTION)
+    name = _clean_name(name)
+    with transaction.atomic():
+        sub = _locked_subscription(actor, sub)
+        check_etag(sub, expected_etag)
+        if sub.status == AzureSubscriptionStatus.DELETED:
+            raise errors.EntitlementNotFound()
+        old = sub.friendly_name
+        sub.friendly_name = name
+        sub.version += 1
+        sub.save()
+        audit_record(actor=actor, action="azure_subscription.renamed", obj=sub, subject=sub.plan.customer,
+                     data={"from": old, "to": name})
+    return sub
+
+
+def azure_subscription_cancel(*, actor, sub, reason) -> AzureSubscription:
+    """Needs Global admin AND Admin agent; one subscription per call; deleted 90 days later."""
+    require(actor, Perm.CANCEL_AZURE_SUBSCRIPTION)
+    if reason not in CancellationReason.values:
+        raise errors.InvalidCancellationReason(
+            _("cancellationReason must be one of: %(reasons)s.") % {"reasons": ", ".join(CancellationReason.values)},
+            field="cancellationReason")
+    with transaction.atomic():
+        sub = _locked_subscription(actor, sub)
+        if sub.status != AzureSubscriptionStatus.ACTIVE:
+            raise errors.SubscriptionStatusNotChangeable(_("This Azure subscription is not active."),
+                                                         field="status")
+        _move_sub(sub, AzureSubscriptionStatus.CANCELLED)
+        now = timezone.now()
+        sub.cancelled_at = now
+        sub.cancellation_reason = reason
+        sub.delete_after = now + RETENTION
+        sub.version += 1
+        sub.save()
+        audit_record(actor=actor, action="azure_subscription.cancelled", obj=sub, subject=sub.plan.customer,
+                     data={"reason": reason, "delete_after": sub.delete_after.isoformat()})
+    return sub
+
+
+def azure_subscriptions_cancel(*, actor, subs, reason) -> list[AzureSubscription]:
+    """The page's bulk cancel: at most 10 per submit (Partner Center's limit), all or none."""
+    if len(subs) > MAX_CANCEL_PER_SUBMIT:
+        raise errors.TooManyInOneSubmit(
+            _("Cancel at most %(max)s Azure subscriptions at a time.") % {"max": MAX_CANCEL_PER_SUBMIT},
+            field="subscriptions")
+    if not subs:
+        raise InvalidInput(_("Choose at least one Azure subscription."), field="subscriptions")
+    with transaction.atomic():
+        return [azure_subscription_cancel(actor=actor, sub=sub, reason=reason) for sub in subs]
+
+
+def azure_subscription_reactivate(*, actor, sub) -> AzureSubscription:
+    """Reactivate a cancelled Azure subscription while its plan is active and within retention."""
+    require(actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
+    with transaction.atomic():
+        sub = _locked_subscription(actor, sub)
+        if sub.plan.status != PlanStatus.ACTIVE:
+            raise errors.CannotReactivate(_("The Azure plan is not active: reactivate the plan first."))
+        if sub.status != AzureSubscriptionStatus.CANCELLED or (sub.delete_after and sub.delete_after <= timezone.now()):
+            raise errors.CannotReactivate(_("Only a cancelled Azure subscription still within its 90 days of "
+                                            "retention can be reactivated."))
+        _move_sub(sub, AzureSubscriptionStatus.ACTIVE)
+        sub.cancelled_at = None
+        sub.cancellation_reason = ""
+        sub.delete_after = None
+        sub.version += 1
+        sub.save()
+        audit_record(actor=actor, action="azure_subscription.reactivated", obj=sub, subject=sub.plan.customer)
+    return sub
+
+
+def delete_expired_azure_subscriptions(now=None) -> int:
+    """The periodic task: cancelled Azure subscriptions are deleted 90 days after cancellation."""
+    from accounts.actors import system_actor
+
+    now = now or timezone.now()
+    deleted = 0
+    due = AzureSubscription.objects.filter(status=AzureSubscriptionStatus.CANCELLED, delete_after__lte=now)
+    for sub_id in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            sub = (AzureSubscription.objects.select_for_update(skip_locked=True, of=("self",))
+                   .select_related("plan__customer").filter(pk=sub_id, status=AzureSubscriptionStatus.CANCELLED,
+                                                            delete_after__lte=now).first())
+            if sub is None:
+                continue
+            sub.status = AzureSubscriptionStatus.DELETED
+            sub.deleted_at = now
+            sub.version += 1
+            sub.save()
+            RoleAssignment.objects.filter(azure_subscription=sub, removed_at__isnull=True).update(removed_at=now)
+            organisation = Organisation.objects.get(pk=sub.plan.customer.organisation_id)
+            audit_record(actor=system_actor(organisation, label="retention"), action="azure_subscription.deleted",
+                         obj=sub, subject=sub.plan.customer)
+            deleted += 1
+    return deleted
+
+
+# ---------------------------------------------------------------- role assignments and PEC
+
+
+def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_name, role, resource_group="",
+                        partner=None) -> RoleAssignment:
+    require(actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    if principal_type not in PrincipalType.values:
+        raise InvalidInput(_("principalType must be one of: %(types)s.") % {"types": ", ".join(PrincipalType.values)},
+                           field="principalType")
+    principal_id, principal_name = (principal_id or "").strip(), (principal_name or "").strip()
+    if not principal_id or len(principal_id) > 100:
+        raise InvalidInput(_("principalId is 1 to 100 characters."), field="principalId")
+    if not principal_name or len(principal_name) > 200:
+        raise InvalidInput(_("principalName is 1 to 200 characters."), field="principalName")
+    role_row = AzureRole.objects.filter(name=(role or "").strip()).first()
+    if role_row is None:
+        raise InvalidInput(_("%(role)s is not a known Azure built-in role.") % {"role": role}, field="roleName")
+    resource_group = (resource_group or "").strip()
+    if len(resource_group) > 90:
+        raise InvalidInput(_("resourceGroup is at most 90 characters."), field="resourceGroup")
+    partner_org = None
+    if principal_type in (PrincipalType.INDIRECT_RESELLER, PrincipalType.OTHER_PARTNER, PrincipalType.PARTNER_ADMIN_AGENTS):
+        partner_org = Organisation.objects.filter(partner_id=str(partner or "").strip()).first() if partner else None
+        if principal_type == PrincipalType.PARTNER_ADMIN_AGENTS:
+            partner_org = Organisation.objects.get(pk=actor.organisation_id)
+        if partner_org is None and principal_type != PrincipalType.OTHER_PARTNER:
+            raise InvalidInput(_("partnerId must be the PartnerID of that partner."), field="partnerId")
+    with transaction.atomic():
+        sub = _locked_subscription(actor, sub)
+        if sub.status != AzureSubscriptionStatus.ACTIVE:
+            raise errors.SubscriptionStatusNotChangeable(_("Roles are assigned on active Azure subscriptions only."),
+                                                         field="status")
+        try:
+            with transaction.atomic():
+                assignment = RoleAssignment.objects.create(
+                    azure_subscription=sub, resource_group=resource_group, principal_type=principal_type,
+                    principal_id=principal_id, principal_name=principal_name, partner=partner_org, role=role_row,
+                    created_by_id=actor.user_id)
+        except IntegrityError:
+            raise InvalidInput(_("This principal already holds this role at this scope."), field="roleName") from None
+        audit_record(actor=actor, action="role_assignment.added", obj=assignment, subject=sub.plan.customer,
+                     data={"role": role_row.name, "principal": principal_name, "scope": assignment.scope})
+    return assignment
+
+
+def role_assignment_remove(*, actor, assignment) -> RoleAssignment:
+    require(actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    with transaction.atomic():
+        assignment = get_for_actor_or_404(
+            RoleAssignment.objects.select_for_update(of=("self",)).select_related("azure_subscription__plan__customer"),
+            actor, pk=assignment.pk)
+        if assignment.removed_at is None:
+            assignment.removed_at = timezone.now()
+            assignment.save(update_fields=["removed_at"])
+            audit_record(actor=actor, action="role_assignment.removed", obj=assignment,
+                         subject=assignment.azure_subscription.plan.customer,
+                         data={"role": assignment.role_id, "principal": assignment.principal_name})
+    return assignment
+
+
+def pec_status(sub, at=None):
+    """Whether the billing partner (or its reseller of record) holds a PEC-eligible role on the Azure
+    subscription at `at` (now by default): (eligible, reason). domain.md §3.5: any eligible role held by
+    the transacting partner or its reseller of record earns PEC; a third partner's access does not."""
+    at = at or timezone.now()
+    if sub.status != AzureSubscriptionStatus.ACTIVE:
+        return False, _("The Azure subscription is not active.")
+    billing_partner = sub.plan.customer.organisation_id
+    reseller = sub.plan.reseller_id
+    held = [a for a in sub.role_assignments.all()
+            if a.granted_at <= at and (a.removed_at is None or a.removed_at > at)]
+    ours = [a for a in held if a.partner_id in {billing_partner, reseller} - {None}]
+    eligible = [a for a in ours if a.role.pec_eligible]
+    if eligible:
+        a = eligible[0]
+        return True, _("%(principal)s holds %(role)s.") % {"principal": a.principal_name, "role": a.role_id}
+    if ours:
+        return False, _("Your organisation holds only read-only roles (%(roles)s), which do not earn partner earned "
+                        "credit.") % {"roles": ", ".join(sorted({a.role_id for a in ours}))}
+    if held:
+        return False, _("Only other principals (the customer or another partner) hold roles here; add the Admin agents "
+                        "group as Owner or Contributor.")
+    return False, _("No one holds a role here: the foreign principal was removed. Ask the customer to add your Admin "
+                    "agents group back as Owner.")
+
