@@ -1,23 +1,12 @@
-import uuid
-
 from django.db import migrations
 
 from core.db import append_only
 
-TEMPLATES = [
-    # Partner Center's published agreement metadata (api-samples list-agreement-metadata*.response.json).
-    ("117a77b0-9360-443b-8795-c6dedc750cf9", "MicrosoftCustomerAgreement", "https://aka.ms/customeragreement", 0),
-    ("998b88de-aa99-4388-a42c-1b3517d49490", "MicrosoftCloudAgreement",
-     "https://learn.microsoft.com/partner-center/agreements", 0),
-]
-
 
 def load(apps, schema_editor):
-    Template = apps.get_model("agreements", "AgreementTemplate")
-    for template_id, kind, link, rank in TEMPLATES:
-        Template.objects.update_or_create(template_id=uuid.UUID(template_id),
-                                          defaults={"agreement_type": kind, "agreement_link": link,
-                                                    "version_rank": rank})
+    from agreements.reference import load_templates
+
+    load_templates(apps.get_model("agreements", "AgreementTemplate"))
 
 
 class Migration(migrations.Migration):

@@ -44,12 +44,14 @@ def pytest_runtest_teardown(item, nextitem):
         from django.apps import apps
 
         from accounts.regions import load_regions
+        from agreements.reference import load_templates
         from azureplan.catalog import load_catalog
         from azureplan.roles import load_azure_roles
 
         with blocker.unblock():
             load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
             load_azure_roles(apps.get_model("azureplan", "AzureRole"))
+            load_templates(apps.get_model("agreements", "AgreementTemplate"))
             load_catalog(*(apps.get_model("azureplan", name) for name in ("Product", "Sku", "Availability",
                                                                            "OfferComparison")),
                          apps.get_model("accounts", "Country"))
