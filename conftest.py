@@ -41,6 +41,48 @@ def redis_available():
         return False
 
 
+_DB_BLOCKER = pytest.StashKey()
+
+
+def reload_reference_data():
+    """The rows the migrations load (regions and countries, agreement templates, the catalog, Azure roles)."""
+    from django.apps import apps
+
+    from accounts.regions import load_regions
+    from agreements.reference import load_templates
+    from azureplan.catalog import load_catalog
+    from azureplan.roles import load_azure_roles
+
+    load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
+    load_azure_roles(apps.get_model("azureplan", "AzureRole"))
+    load_templates(apps.get_model("agreements", "AgreementTemplate"))
+    load_catalog(*(apps.get_model("azureplan", name) for name in ("Product", "Sku", "Availability", "OfferComparison")),
+                 apps.get_model("accounts", "Country"))
+
+
+def _transactional(item):
+    marker = item.get_closest_marker("django_db")
+    return ("transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in getattr(item, "fixturenames", ())
+            or bool(marker and marker.kwargs.get("transaction")))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    # A transactional test ends with a flush (TRUNCATE) that also empties the reference tables; put
+    # them back for the tests that run next in this worker.
+    blocker = item.config.stash.get(_DB_BLOCKER, None)
+    if nextitem is not None and blocker is not None and _transactional(item):
+        with blocker.unblock():
+            reload_reference_data()
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _remember_db_blocker(request, django_db_blocker):
+    request.config.stash[_DB_BLOCKER] = django_db_blocker
+
+
 @pytest.fixture
 def redis_url():
     if not redis_available():

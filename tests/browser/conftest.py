@@ -5,9 +5,9 @@ server. A failing test leaves a screenshot in test-artifacts/. Console errors (w
 Content Security Policy violations) are collected on `page.console_errors`.
 
 Database: live_server needs transactional tests, which end with a flush (TRUNCATE) that also
-removes the regions, countries and catalog the migrations load. `serialized_rollback=True` on each test
-brings them back before it, and `pytest_runtest_teardown` below loads them again after it, so the
-tests that run next in the same worker (also non-browser ones) still find them.
+removes the reference data the migrations load. `serialized_rollback=True` on each test brings it
+back before it, and the root conftest's `pytest_runtest_teardown` loads it again after every
+transactional test, so the tests that run next in the same worker still find it.
 """
 
 import os
@@ -24,7 +24,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEFAULT_TIMEOUT_MS = 15_000
-_DB_BLOCKER = pytest.StashKey()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -32,35 +31,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    result = yield
-    # The test's fixtures are torn down: the database was flushed. Unless the session ends here
-    # (and the test database goes), reload the reference data the migrations had put there.
-    blocker = item.config.stash.get(_DB_BLOCKER, None)
-    if nextitem is not None and blocker is not None and "live_server" in getattr(item, "fixturenames", ()):
-        from django.apps import apps
-
-        from accounts.regions import load_regions
-        from agreements.reference import load_templates
-        from azureplan.catalog import load_catalog
-        from azureplan.roles import load_azure_roles
-
-        with blocker.unblock():
-            load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
-            load_azure_roles(apps.get_model("azureplan", "AzureRole"))
-            load_templates(apps.get_model("agreements", "AgreementTemplate"))
-            load_catalog(*(apps.get_model("azureplan", name) for name in ("Product", "Sku", "Availability",
-                                                                           "OfferComparison")),
-                         apps.get_model("accounts", "Country"))
-    return result
-
-
-@pytest.fixture(autouse=True)
-def _remember_db_blocker(request, django_db_blocker):
-    request.config.stash[_DB_BLOCKER] = django_db_blocker
 
 
 @pytest.fixture
