@@ -56,6 +56,19 @@ def test_demo_customers_cover_the_cases():
     assert RelationshipRequest.objects.filter(status="pending").count() == 1
 
 
+def test_demo_azure_plans_cover_the_cases():
+    from azureplan.models import AzurePlan, AzureSubscription
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+    plans = AzurePlan.objects.all()
+    assert plans.count() == 3
+    assert plans.filter(status="suspended").count() == 1
+    assert AzureSubscription.objects.filter(status="active").count() >= 3
+    waiting = AzureSubscription.objects.filter(status="inactive")
+    assert waiting.exists() and all(s.delete_after for s in waiting)
+
+
 def test_create_partner_and_first_admin(client):
     out = StringIO()
     call_command("create_partner", "--name", "Contoso CSP", "--partner-id", "1234567", "--tier", "indirect_provider",
