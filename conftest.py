@@ -66,15 +66,29 @@ def _transactional(item):
             or bool(marker and marker.kwargs.get("transaction")))
 
 
+def _serialized_rollback(item):
+    marker = item.get_closest_marker("django_db")
+    return (bool(marker and marker.kwargs.get("serialized_rollback"))
+            or "django_db_serialized_rollback" in getattr(item, "fixturenames", ()))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     result = yield
     # A transactional test ends with a flush (TRUNCATE) that also empties the reference tables; put
-    # them back for the tests that run next in this worker.
+    # them back for the tests that run next in this worker. Not before a serialized_rollback test (the
+    # browser tests): it restores every table itself, and rows made here (agreement templates, or the
+    # content types and permissions that a non-serialized test's flush re-creates) would get other ids
+    # than the restored ones and collide with them: empty the tables instead.
     blocker = item.config.stash.get(_DB_BLOCKER, None)
     if nextitem is not None and blocker is not None and _transactional(item):
         with blocker.unblock():
-            reload_reference_data()
+            if not _serialized_rollback(nextitem):
+                reload_reference_data()
+            elif not _serialized_rollback(item):
+                from django.core.management import call_command
+
+                call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
     return result
 
 

@@ -63,14 +63,19 @@ ACTIVE_SUBSCRIPTION_COUNTERS.append(_active_azure_count)
 
 
 def _reseller_of_record(organisation, value, line):
-    """The indirect reseller an indirect provider names for a line (PartnerID or tenant id)."""
+    """The indirect reseller an indirect provider names for a line (PartnerID or tenant id). `line` None: not a
+    cart or order line (a new Azure subscription's reseller), so the messages name no line."""
     value = (str(value).strip() if value else "")
+    where = {} if line is None else {"parameters": {"lineItem": line}}
+
+    def refuse(message):
+        prefix = "" if line is None else _("Line %(n)s: ") % {"n": line}
+        return errors.CartItemError(prefix + message, field="participants", **where)
+
     if organisation.tier == Tier.INDIRECT_PROVIDER:
         if not value:
-            raise errors.CartItemError(
-                _("Line %(n)s: an indirect provider names the indirect reseller of record (participants "
-                  "transaction_reseller / partnerIdOnRecord).") % {"n": line},
-                field="participants", parameters={"lineItem": line})
+            raise refuse(_("an indirect provider names the indirect reseller of record (participants "
+                           "transaction_reseller / partnerIdOnRecord)."))
         reseller = organisation.resellers.filter(partner_id=value).first()
         if reseller is None:
             try:
@@ -78,13 +83,10 @@ def _reseller_of_record(organisation, value, line):
             except Exception:  # a malformed UUID is simply not one of them
                 reseller = None
         if reseller is None:
-            raise errors.CartItemError(_("Line %(n)s: %(value)s is not one of your indirect resellers.")
-                                       % {"n": line, "value": value}, field="participants",
-                                       parameters={"lineItem": line})
+            raise refuse(_("%(value)s is not one of your indirect resellers.") % {"value": value})
         return reseller
     if value:
-        raise errors.CartItemError(_("Line %(n)s: only an indirect provider names a reseller of record.")
-                                   % {"n": line}, field="participants", parameters={"lineItem": line})
+        raise refuse(_("only an indirect provider names a reseller of record."))
     return None
 
 
@@ -266,8 +268,9 @@ def order_create(*, actor, customer, items) -> Order:
         _gates(customer, organisation)
         orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=None, lines=lines,
                                friendly_names=[(i.get("friendly_name") or "").strip()[:128] for i in items])
-    if len(orders) != 1:
-        raise InvalidInput(_("An order has one reseller of record: send one order per reseller."), field="lineItems")
+        if len(orders) != 1:  # inside the transaction: the orders placed above are rolled back
+            raise InvalidInput(_("An order has one reseller of record: send one order per reseller."),
+                               field="lineItems")
     return orders[0]
 
 
@@ -329,11 +332,14 @@ def _move_plan(plan, status):
 
 def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=None) -> AzurePlan:
     """PATCH of the Azure plan: friendly name, suspend (only with no active Azure subscription: 900115),
-    reactivate. Every change is audited."""
-    require(actor, Perm.SUSPEND_AZURE_PLAN if status is not None else Perm.PURCHASE)
+    reactivate. Every change is audited. A `status` equal to the current one is no status change (a
+    Partner Center PATCH sends the whole subscription back), so it does not need the suspend role."""
+    require(actor, Perm.SUSPEND_AZURE_PLAN if status is not None and status != plan.status else Perm.PURCHASE)
     with transaction.atomic():
         plan = get_for_actor_or_404(AzurePlan.objects.select_for_update(of=("self",)).select_related("customer"),
                                     actor, pk=plan.pk)
+        if status is not None and status != plan.status:
+            require(actor, Perm.SUSPEND_AZURE_PLAN)  # it changed since the caller read it
         check_etag(plan, expected_etag)
         if plan.status == PlanStatus.CANCELLED:
             raise errors.SubscriptionStatusNotChangeable(_("The Azure plan was cancelled; it cannot be changed."),
@@ -390,15 +396,21 @@ def plan_cancel(*, actor, plan) -> AzurePlan:
 # ---------------------------------------------------------------- Azure subscriptions
 
 
+def admin_agents_principal(organisation) -> tuple[str, str]:
+    """(principal id, principal name) of a partner's Admin agents group, the foreign principal that gets
+    Owner (AOBO) on the Azure subscriptions the partner creates."""
+    return f"adminagents-{organisation.tenant_id}", f"Foreign Principal for '{organisation.name}'"
+
+
 def _create_azure_subscription(*, actor, plan, name, reseller, created_by_id=None):
     sub = AzureSubscription.objects.create(plan=plan, friendly_name=name, reseller=reseller,
                                            created_by_id=created_by_id)
     organisation = Organisation.objects.get(pk=plan.customer.organisation_id)
+    principal_id, principal_name = admin_agents_principal(organisation)
     RoleAssignment.objects.create(
-        azure_subscription=sub, principal_type=PrincipalType.PARTNER_ADMIN_AGENTS,
-        principal_id=f"adminagents-{organisation.tenant_id}",
-        principal_name=f"Foreign Principal for '{organisation.name}'", partner=organisation,
-        role=AzureRole.objects.get(name=AOBO_ROLE), created_by_id=created_by_id)
+        azure_subscription=sub, principal_type=PrincipalType.PARTNER_ADMIN_AGENTS, principal_id=principal_id,
+        principal_name=principal_name, partner=organisation, role=AzureRole.objects.get(name=AOBO_ROLE),
+        created_by_id=created_by_id)
     audit_record(actor=actor, action="azure_subscription.created", obj=sub, subject=plan.customer,
                  organisation_id=organisation.pk, data={"name": name})
     return sub
@@ -425,7 +437,7 @@ def azure_subscription_create(*, actor, plan, name, reseller=None) -> AzureSubsc
         organisation = Organisation.objects.get(pk=plan.customer.organisation_id)
         reseller_org = plan.reseller
         if reseller:
-            reseller_org = _reseller_of_record(organisation, reseller, 0)
+            reseller_org = _reseller_of_record(organisation, reseller, None)
         return _create_azure_subscription(actor=actor, plan=plan, name=name, reseller=reseller_org,
                                           created_by_id=actor.user_id)
 

@@ -2,6 +2,8 @@
 relationship, agreements, activity), reseller relationship invitations and the public page where a
 customer accepts one. Same services and selectors as the API; every change is a POST."""
 
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -21,6 +23,7 @@ from accounts.views.portal import portal_page
 from agreements import selectors as agreement_selectors
 from agreements import services as agreement_services
 from agreements.choices import AgreementType
+from azureplan.choices import CancellationReason
 from core.api.etag import etag_for
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
@@ -51,7 +54,25 @@ ACTIVITY = {
     "customer.relationship_removed": gettext_lazy("Reseller relationship removed"),
     "agreement.attested": gettext_lazy("Microsoft Customer Agreement attested by the partner"),
     "agreement.accepted_by_customer": gettext_lazy("Microsoft Customer Agreement accepted by the customer"),
+    "order.created": gettext_lazy("Order placed"),
+    "order.completed": gettext_lazy("Order completed"),
+    "order.failed": gettext_lazy("Order failed"),
+    "azure_plan.activated": gettext_lazy("Azure plan active"),
+    "azure_plan.renamed": gettext_lazy("Azure plan renamed"),
+    "azure_plan.suspended": gettext_lazy("Azure plan suspended"),
+    "azure_plan.reactivated": gettext_lazy("Azure plan reactivated"),
+    "azure_plan.cancelled": gettext_lazy("Azure plan cancelled"),
+    "azure_subscription.created": gettext_lazy("Azure subscription created"),
+    "azure_subscription.renamed": gettext_lazy("Azure subscription renamed"),
+    "azure_subscription.cancelled": gettext_lazy("Azure subscription cancelled"),
+    "azure_subscription.reactivated": gettext_lazy("Azure subscription reactivated"),
+    "azure_subscription.deleted": gettext_lazy("Azure subscription deleted (90 days after its cancellation)"),
+    "role_assignment.added": gettext_lazy("Azure role assigned"),
+    "role_assignment.removed": gettext_lazy("Azure role removed"),
 }
+# Steps that another row of the activity already says (the order placed says the cart was checked out).
+ACTIVITY_HIDDEN = {"relationship_request.accepted", "cart.created", "cart.updated", "cart.checked_out"}
+_STATUS_SUFFIX = re.compile(r" \([^()]*\)$")  # "Dev (active)" -> "Dev": the status of that moment misleads
 
 
 def _forbidden(request, perm):
@@ -126,16 +147,29 @@ def customer_create(request):
 def _activity(events):
     rows = []
     for event in events:
-        if event.action == "relationship_request.accepted":
-            continue  # the customer's own row ("accepted the invitation") says it already
+        if event.action in ACTIVITY_HIDDEN:
+            continue  # another row says it already (the customer's own "accepted the invitation", the order)
         data = event.data or {}
         detail = ""
+        name = _STATUS_SUFFIX.sub("", event.object_repr or "")
         if event.action == "customer.billing_profile_updated":
             detail = ", ".join(sorted(data.get("changes", {})))
         elif event.action == "customer.reseller_assigned":
             detail = f"{data.get('from') or '—'} → {data.get('to') or '—'}"
         elif event.action == "agreement.attested":
             detail = data.get("contact", "")
+        elif event.action in ("azure_plan.renamed", "azure_subscription.renamed"):
+            old, new = data.get("changes", {}).get("friendly_name") or [data.get("from"), data.get("to")]
+            detail = f"{old or '—'} → {new or '—'}"
+        elif event.action == "azure_subscription.cancelled":
+            reason = CancellationReason(data["reason"]).label if data.get("reason") in CancellationReason.values else ""
+            detail = f"{name} · {reason}" if reason else name
+        elif event.action in ("role_assignment.added", "role_assignment.removed"):
+            detail = _("%(role)s for %(principal)s") % {"role": data.get("role", ""), "principal": data.get("principal", "")}
+        elif event.action == "order.failed":
+            detail = f"{name} · {data.get('reason', '')}"
+        elif event.action.startswith(("order.", "azure_plan.", "azure_subscription.")):
+            detail = data.get("name") or name
         rows.append({"event": event, "label": ACTIVITY.get(event.action, event.action), "detail": detail})
     return rows
 
@@ -152,7 +186,11 @@ def _attest_blocked_reason(request, customer, organisation):
     return None
 
 
-def _render_detail(request, customer, *, attest_form=None, status=200):
+def _render_detail(request, customer, *, attest_form=None, azure=None, status=200):
+    """The customer page; `azure` carries the Azure plan section's bound forms and refusals after a failed POST
+    (azureplan.commerce_views)."""
+    from azureplan.commerce_views import customer_azure_context
+
     actor = request.actor
     organisation = account_selectors.organisation_get(actor=actor)
     is_owner = customer.organisation_id == actor.organisation_id
@@ -180,6 +218,7 @@ def _render_detail(request, customer, *, attest_form=None, status=200):
         "can_invite": allowed(actor, Perm.REQUEST_RESELLER_RELATIONSHIP) and organisation.tier != Tier.INDIRECT_RESELLER,
         "activity": _activity(selectors.customer_activity(actor=actor, customer=customer)),
         "credentials": credentials, "tab": "customers",
+        "azure": customer_azure_context(request, customer, azure),
     }
     response = render(request, "customers/customer_detail.html", context, status=status)
     if credentials:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import ApiCredential, User
 from agreements.models import Agreement
+from azureplan.models import AzurePlan, AzureSubscription, Cart, CartLineItem, Order, RoleAssignment
 from core.audit import audit_record
 from core.jobs import job_create
 from core.models import AuditEvent, Job
@@ -53,6 +54,29 @@ def _azure_plan_us(foreign):
     return "DZH318Z0BML6"  # the foreign customer is in the United States (CustomerFactory)
 
 
+def _cart(foreign):
+    return str(foreign["cart"].public_id)
+
+
+def _order(foreign):
+    return str(foreign["order"].public_id)
+
+
+def _plan(foreign):
+    return str(foreign["plan"].public_id)
+
+
+def _azure_subscription(foreign):
+    return str(foreign["azure_subscription"].subscription_id)
+
+
+def _role_assignment(foreign):
+    return str(foreign["role_assignment"].public_id)
+
+
+_ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
+
+
 # route name -> {url kwarg: function(foreign objects) -> id}
 FOREIGN_OBJECTS = {
     "api-user": {"user_id": _user},
@@ -73,6 +97,22 @@ FOREIGN_OBJECTS = {
                                                 "sku_id": _azure_plan_sku},
     "api-customer-product-sku-availability": {"customer_id": _customer, "product_id": _azure_plan,
                                               "sku_id": _azure_plan_sku, "availability_id": _azure_plan_us},
+    # Ordering and the Azure plan (azureplan/api/urls.py): the customer is looked up first.
+    "api-customer-carts": {"customer_id": _customer},
+    "api-customer-cart": {"customer_id": _customer, "cart_id": _cart},
+    "api-customer-cart-checkout": {"customer_id": _customer, "cart_id": _cart},
+    "api-customer-orders": {"customer_id": _customer},
+    "api-customer-order": {"customer_id": _customer, "order_id": _order},
+    "api-customer-order-provisioning-status": {"customer_id": _customer, "order_id": _order},
+    "api-customer-subscriptions": {"customer_id": _customer},
+    "api-customer-subscription": {"customer_id": _customer, "subscription_id": _plan},
+    "api-customer-subscription-cancel": {"customer_id": _customer, "subscription_id": _plan},
+    "api-customer-azure-entitlements": {"customer_id": _customer, "subscription_id": _plan},
+    "api-customer-azure-entitlement": _ENTITLEMENT,
+    "api-customer-azure-entitlement-cancel": _ENTITLEMENT,
+    "api-customer-azure-entitlement-reactivate": _ENTITLEMENT,
+    "api-customer-azure-entitlement-role-assignments": _ENTITLEMENT,
+    "api-customer-azure-entitlement-role-assignment-remove": {**_ENTITLEMENT, "assignment_id": _role_assignment},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -80,6 +120,20 @@ FOREIGN_OBJECTS = {
     "customer_remove_relationship": {"tenant_id": _customer},
     "customer_attest": {"tenant_id": _customer},
     "invitation_revoke": {"public_id": _relationship_request},
+    # Ordering and Azure plan pages (azureplan/urls.py): looked up through the tenant scope first.
+    "azure_plan_cart": {"tenant_id": _customer},
+    "cart_detail": {"tenant_id": _customer, "public_id": _cart},
+    "cart_checkout": {"tenant_id": _customer, "public_id": _cart},
+    "order_list": {"tenant_id": _customer},
+    "order_detail": {"tenant_id": _customer, "public_id": _order},
+    "azure_plan_action": {"public_id": _plan},
+    "azure_subscription_create": {"public_id": _plan},
+    "azure_subscriptions_cancel": {"public_id": _plan},
+    "azure_subscription_detail": {"subscription_id": _azure_subscription},
+    "azure_subscription_rename": {"subscription_id": _azure_subscription},
+    "azure_subscription_reactivate": {"subscription_id": _azure_subscription},
+    "role_assignment_add": {"subscription_id": _azure_subscription},
+    "role_assignment_remove": {"public_id": _role_assignment},
     "user_detail": {"public_id": _user},
     "user_set_active": {"public_id": _user},
     "user_reset_mfa": {"public_id": _user},
@@ -147,8 +201,25 @@ def foreign(other_org, make_user):
 
     relationship_request, _url = relationship_request_create(actor=actor_for_user(make_user(
         Role.SALES_AGENT, organisation=other_org, email="sales@b.example.com")))
+    # Its Azure plan, bought and provisioned through the services: cart, order, plan, Azure subscription, roles.
+    from datetime import date
+
+    from accounts.actors import system_actor
+    from agreements.services import agreement_attest
+    from azureplan import services as azureplan_services
+
+    system = system_actor(other_org)
+    agreement_attest(actor=system, customer=customer, first_name="Pat", last_name="Lee", email="pat@b.example.com",
+                     date_agreed=date(2024, 1, 2), template_id="117a77b0-9360-443b-8795-c6dedc750cf9")
+    cart = azureplan_services.cart_create(actor=system, customer=customer, items=[
+        {"catalog_item_id": "DZH318Z0BPS6:0001:DZH318Z0BML6", "quantity": 1, "billing_cycle": "one_time"}])
+    (order,) = azureplan_services.cart_checkout(actor=system, cart=cart)
+    azureplan_services.order_provision(order.pk)
+    plan = AzurePlan.objects.get(order=order)
+    azure_subscription = plan.azure_subscriptions.get()
     return {"user": admin, "credential": credential, "job": job, "customer": customer,
-            "relationship_request": relationship_request}
+            "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
+            "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get()}
 
 
 def _snapshot():
@@ -160,6 +231,12 @@ def _snapshot():
         list(Customer.objects.order_by("pk").values_list("pk", "version", "relationship", "reseller_id", "city")),
         Agreement.objects.count(),
         list(RelationshipRequest.objects.order_by("pk").values_list("pk", "status")),
+        list(Cart.objects.order_by("pk").values_list("pk", "status", "version")),
+        list(CartLineItem.objects.order_by("pk").values_list("pk", "cart_id", "quantity")),
+        list(Order.objects.order_by("pk").values_list("pk", "status")),
+        list(AzurePlan.objects.order_by("pk").values_list("pk", "status", "version", "friendly_name")),
+        list(AzureSubscription.objects.order_by("pk").values_list("pk", "status", "version", "friendly_name")),
+        list(RoleAssignment.objects.order_by("pk").values_list("pk", "removed_at")),
     )
 
 
@@ -188,6 +265,27 @@ def test_foreign_ids_answer_404_everywhere(foreign, global_admin, api_client_for
         assert found, f"no method of {url} was checked"
         checked += found
     assert checked >= 12
+    assert _snapshot() == before
+
+
+def test_foreign_commerce_ids_under_an_own_customer_are_not_found(foreign, global_admin, api_client_for):
+    """The customer is looked up first; an own customer with a foreign cart, order, plan, Azure subscription or role
+    assignment id answers that resource's own not-found code, and nothing changes."""
+    api = api_client_for(global_admin)
+    base = f"/v1/customers/{CustomerFactory(organisation=global_admin.organisation).tenant_id}"
+    plan = f"{base}/subscriptions/{_plan(foreign)}"
+    before = _snapshot()
+    for method, url, code in [
+        ("get", f"{base}/carts/{_cart(foreign)}", 800008), ("put", f"{base}/carts/{_cart(foreign)}", 800008),
+        ("post", f"{base}/carts/{_cart(foreign)}/checkout", 800008),
+        ("get", f"{base}/orders/{_order(foreign)}", 20000), ("get", f"{base}/orders/{foreign['order'].alternate_id}", 20000),
+        ("get", f"{base}/orders/{_order(foreign)}/provisioningstatus", 20000),
+        ("get", plan, 20003), ("patch", plan, 20003), ("post", f"{plan}/cancel", 20003),
+        ("get", f"{plan}/azureEntitlements", 20003), ("post", f"{plan}/azureEntitlements", 20003),
+    ]:
+        response = getattr(api, method)(url, {}, format="json") if method != "get" else api.get(url)
+        assert (response.status_code, response.json()["code"]) == (404, code), f"{method} {url}"
+    assert api.get(f"{base}/orders").json()["items"] == [] and api.get(f"{base}/subscriptions").json()["items"] == []
     assert _snapshot() == before
 
 

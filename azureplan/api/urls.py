@@ -4,6 +4,10 @@ from . import views
 
 SKU = "products/<str:product_id>/skus/<str:sku_id>"
 CUSTOMER = "customers/<str:customer_id>/"
+CART = f"{CUSTOMER}carts/<str:cart_id>"
+ORDER = f"{CUSTOMER}orders/<str:order_id>"
+PLAN = f"{CUSTOMER}subscriptions/<str:subscription_id>"
+ENTITLEMENT = f"{PLAN}/azureEntitlements/<str:entitlement_id>"
 
 urlpatterns = [
     path("products", views.ProductListView.as_view(), name="api-products"),
@@ -24,4 +28,27 @@ urlpatterns = [
          name="api-customer-product-sku-availabilities"),
     path(f"{CUSTOMER}{SKU}/availabilities/<str:availability_id>", views.CustomerAvailabilityDetailView.as_view(),
          name="api-customer-product-sku-availability"),
+    # Ordering: carts, checkout, orders.
+    path(f"{CUSTOMER}carts", views.CartCreateView.as_view(), name="api-customer-carts"),
+    path(CART, views.CartDetailView.as_view(), name="api-customer-cart"),
+    path(f"{CART}/checkout", views.CartCheckoutView.as_view(), name="api-customer-cart-checkout"),
+    path(f"{CUSTOMER}orders", views.OrderListView.as_view(), name="api-customer-orders"),
+    path(ORDER, views.OrderDetailView.as_view(), name="api-customer-order"),
+    path(f"{ORDER}/provisioningstatus", views.OrderProvisioningStatusView.as_view(),
+         name="api-customer-order-provisioning-status"),
+    # The Azure plan (a Partner Center subscription) and its Azure subscriptions (Azure entitlements).
+    path(f"{CUSTOMER}subscriptions", views.SubscriptionListView.as_view(), name="api-customer-subscriptions"),
+    path(PLAN, views.SubscriptionDetailView.as_view(), name="api-customer-subscription"),
+    path(f"{PLAN}/cancel", views.SubscriptionCancelView.as_view(), name="api-customer-subscription-cancel"),
+    path(f"{PLAN}/azureEntitlements", views.AzureEntitlementListView.as_view(), name="api-customer-azure-entitlements"),
+    path(ENTITLEMENT, views.AzureEntitlementDetailView.as_view(), name="api-customer-azure-entitlement"),
+    path(f"{ENTITLEMENT}/cancel", views.AzureEntitlementCancelView.as_view(),
+         name="api-customer-azure-entitlement-cancel"),
+    path(f"{ENTITLEMENT}/reactivate", views.AzureEntitlementReactivateView.as_view(),
+         name="api-customer-azure-entitlement-reactivate"),
+    path(f"{ENTITLEMENT}/roleAssignments", views.RoleAssignmentListView.as_view(),
+         name="api-customer-azure-entitlement-role-assignments"),
+    path(f"{ENTITLEMENT}/roleAssignments/<str:assignment_id>/remove", views.RoleAssignmentRemoveView.as_view(),
+         name="api-customer-azure-entitlement-role-assignment-remove"),
+    path("azureRoles", views.AzureRoleListView.as_view(), name="api-azure-roles"),
 ]

@@ -13,12 +13,20 @@ from core import errors
 logger = logging.getLogger(__name__)
 
 
+def _join(path, key, value):
+    """`a` + `b` -> `a.b`. DRF reports the errors of a list as {index: ...}: an object of a list is named
+    `lineItems[0]`, a plain value of a list by the list's name (`roles`), as for the list form below."""
+    if isinstance(key, int):
+        return f"{path}[{key}]" if isinstance(value, dict) else path
+    sub = "" if key == "non_field_errors" else key
+    return f"{path}.{sub}" if path and sub else (sub or path)
+
+
 def _first_error(detail, path=""):
     """Walk DRF's error detail to the first (field path, message)."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            sub = key if key != "non_field_errors" else ""
-            found = _first_error(value, f"{path}.{sub}" if path and sub else (sub or path))
+            found = _first_error(value, _join(path, key, value))
             if found:
                 return found
     elif isinstance(detail, list):
@@ -38,8 +46,7 @@ def _flatten(detail, path=""):
     out = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            sub = "" if key == "non_field_errors" else key
-            out += _flatten(value, f"{path}.{sub}" if path and sub else (sub or path))
+            out += _flatten(value, _join(path, key, value))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
             if isinstance(value, dict):

@@ -231,7 +231,7 @@ def test_customer_page_shows_every_part(portal_client, agent, customer):
     page = html(portal_client(agent).get(reverse("customer_detail", args=[customer.tenant_id])))
     for text in ("Contoso Ltd", "contoso.onmicrosoft.com", str(customer.tenant_id), "jo@contoso.example.com",
                  "1 Example Street", "Company profile", "Billing profile", "Relationship", "Delegated admin",
-                 "Indirect reseller of record", "MCA missing", "No Azure plan yet.", "No subscriptions yet.",
+                 "Indirect reseller of record", "MCA missing", "No Azure plan yet.", "Buy the Azure plan",
                  "Activity"):
         assert text in page, text
     # The attestation form is prefilled with the billing contact, today as the date.

@@ -9,8 +9,20 @@ document.addEventListener("click", function (event) {
     });
   }
 });
+// Confirmation before a POST. With data-confirm-count="NAME" the message names how many NAME checkboxes of
+// the form (inside it, or outside with form="its id") are ticked: data-confirm-one for one, else data-confirm
+// with {count}. With none ticked the form goes without asking, and the page says what is missing.
 document.addEventListener("submit", function (event) {
-  const message = event.target.getAttribute("data-confirm");
+  const form = event.target;
+  let message = form.getAttribute("data-confirm");
+  const countName = form.getAttribute("data-confirm-count");
+  if (countName) {
+    const count = Array.from(document.querySelectorAll("input[type=checkbox]:checked"))
+      .filter(function (box) { return box.name === countName && box.form === form; }).length;
+    if (count === 0) return;
+    if (count === 1 && form.hasAttribute("data-confirm-one")) message = form.getAttribute("data-confirm-one");
+    message = message && message.replace("{count}", String(count));
+  }
   if (message && !window.confirm(message)) event.preventDefault();
 });
 // Progress bars: width from data-percent (no inline styles under the Content Security Policy).

@@ -1,0 +1,526 @@
+"""Ordering and the Azure plan, as pages: the customer page's Azure plan section (plans, their Azure
+subscriptions, actions by role), the cart and checkout, orders with their provisioning status, and an
+Azure subscription's page (name, role assignments, partner earned credit).
+
+Every rule is azureplan.services': the views call them and show their refusals where the person is
+looking (beside the field, or at the top of the plan or cart with a link to the fix). Every id is looked
+up through the tenant scope first (a foreign id answers 404), then the role is checked (403 naming the
+roles). GET changes nothing."""
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.choices import Tier
+from accounts.permissions import Perm, allowed, requirement_text
+from accounts.views.portal import portal_page
+from core.errors import PartnerCenterError
+from core.forms import apply_error
+from customers import selectors as customer_selectors
+
+from . import commerce_selectors as cs
+from . import selectors, services
+from .choices import (
+    AZURE_PLAN_PRODUCT_ID,
+    AZURE_PLAN_SKU_ID,
+    AzureSubscriptionStatus,
+    CartStatus,
+    OrderStatus,
+    PlanStatus,
+)
+from .errors import ProductNotFound, SkuNotFound
+from .forms import (
+    AddToCartForm,
+    AzureSubscriptionCreateForm,
+    AzureSubscriptionRenameForm,
+    BulkCancelForm,
+    PlanRenameForm,
+    RoleAssignmentForm,
+)
+
+INLINE = "inline"  # messages shown inside the Azure plan section of the customer page (inc/messages.html skips them)
+
+
+def _forbidden(request, perm):
+    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+
+
+def _customer_url(customer, anchor="azure-plan"):
+    return reverse("customer_detail", args=[customer.tenant_id]) + f"#{anchor}"
+
+
+def _resellers(organisation, customer):
+    """An indirect provider's resellers when it sells to this customer itself, else None (no picker)."""
+    if organisation.tier != Tier.INDIRECT_PROVIDER or customer.organisation_id != organisation.pk:
+        return None
+    return list(organisation.resellers.order_by("name"))
+
+
+def refusal(exc, customer, actor=None):
+    """A service's refusal for the page: its text, its code and, where there is one, a link to the fix (and a
+    note when the fix needs roles the person does not hold)."""
+    from agreements.services import McaMissing
+    from customers.services import NoCommerceRelationship
+
+    from . import errors
+
+    link = None
+    if isinstance(exc, McaMissing):
+        link = (_customer_url(customer, "agreements"), _("Attest the Microsoft Customer Agreement"))
+    elif isinstance(exc, NoCommerceRelationship):
+        link = (reverse("customer_detail", args=[customer.tenant_id]),
+                _("Open the customer to send a new reseller relationship invitation"))
+    elif isinstance(exc, errors.AzurePlanExists):
+        link = (_customer_url(customer), _("Open the customer's Azure plan"))
+    elif isinstance(exc, errors.LegacyAzurePresent):
+        link = (reverse("catalog_compare"), _("Compare the legacy Azure offer with the Azure plan"))
+    elif isinstance(exc, errors.CartNotFound | errors.CartAlreadySubmitted | errors.OfferNotAvailableInCountry
+                    | errors.AvailabilityNotFound):
+        link = (reverse("azure_plan_cart", args=[customer.tenant_id]), _("Start a new cart"))
+    note = ""
+    if isinstance(exc, errors.PlanHasActiveSubscriptions):
+        link = (_customer_url(customer), _("See the Azure subscriptions"))
+        if actor is not None and not allowed(actor, Perm.CANCEL_AZURE_SUBSCRIPTION):
+            note = _("Cancelling Azure subscriptions: %(needs)s") % {
+                "needs": requirement_text(Perm.CANCEL_AZURE_SUBSCRIPTION)}
+    return {"text": str(exc.description), "code": exc.code, "link": link, "note": note}
+
+
+# ---------------------------------------------------------------- the customer page's Azure plan section
+
+
+def _plan_rows(request, plans, organisation, customer, overrides):
+    actor = request.actor
+    resellers = _resellers(organisation, customer)
+    can = {
+        "rename": allowed(actor, Perm.PURCHASE),
+        "suspend": allowed(actor, Perm.SUSPEND_AZURE_PLAN),
+        "cancel_plan": allowed(actor, Perm.CANCEL_AZURE_PLAN),
+        "add": allowed(actor, Perm.CREATE_AZURE_SUBSCRIPTION),
+        "cancel_subs": allowed(actor, Perm.CANCEL_AZURE_SUBSCRIPTION),
+        "reactivate_subs": allowed(actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION),
+    }
+    for plan in plans:
+        extra = overrides.get(plan.pk, {})
+        plan.subs = list(plan.azure_subscriptions.all())
+        for sub in plan.subs:
+            sub.active_roles = sum(1 for a in sub.role_assignments.all() if a.removed_at is None)
+            sub.pec_eligible, sub.pec_reason = services.pec_status(sub)
+        plan.active_count = sum(1 for s in plan.subs if s.status == AzureSubscriptionStatus.ACTIVE)
+        plan.cancelled_count = sum(1 for s in plan.subs if s.status == AzureSubscriptionStatus.CANCELLED)
+        live = plan.status != PlanStatus.CANCELLED
+        plan.can = {
+            "rename": can["rename"] and live,
+            "suspend": can["suspend"] and plan.status == PlanStatus.ACTIVE,
+            "reactivate": can["suspend"] and plan.status == PlanStatus.SUSPENDED,
+            "cancel": can["cancel_plan"] and live,
+            "add": can["add"] and plan.status == PlanStatus.ACTIVE,
+            "cancel_subs": can["cancel_subs"] and plan.active_count > 0,
+            "reactivate_subs": can["reactivate_subs"] and plan.status == PlanStatus.ACTIVE,
+        }
+        plan.can["any"] = any(plan.can[k] for k in ("suspend", "reactivate", "cancel"))
+        plan.rename_form = extra.get("rename_form") or PlanRenameForm(
+            initial={"friendly_name": plan.friendly_name}, auto_id=f"plan{plan.pk}_%s")
+        plan.add_form = extra.get("add_form") or AzureSubscriptionCreateForm(resellers=resellers,
+                                                                              auto_id=f"plan{plan.pk}_add_%s")
+        plan.cancel_form = extra.get("cancel_form") or BulkCancelForm(auto_id=f"plan{plan.pk}_cancel_%s")
+        plan.chosen = set(extra.get("chosen", ()))
+        plan.error = extra.get("error")
+        plan.open_form = extra.get("open")
+    return plans
+
+
+def customer_azure_context(request, customer, overrides=None):
+    """The customer page's Azure plan section (customers.views._render_detail)."""
+    actor = request.actor
+    if not allowed(actor, Perm.VIEW_AZURE_PLAN):
+        return {"can_view": False, "requirement": requirement_text(Perm.VIEW_AZURE_PLAN)}
+    organisation = account_selectors.organisation_get(actor=actor)
+    plans = _plan_rows(request, cs.customer_plans(actor=actor, customer=customer), organisation, customer,
+                       overrides or {})
+    live = [p for p in plans if p.status != PlanStatus.CANCELLED]
+    is_owner = customer.organisation_id == actor.organisation_id
+    can_buy = allowed(actor, Perm.PURCHASE) and is_owner
+    return {
+        "can_view": True, "plans": plans, "has_live_plan": bool(live),
+        "can_buy": can_buy and (not live or organisation.tier == Tier.INDIRECT_PROVIDER),
+        "buy_elsewhere": "" if is_owner else _("Your indirect provider %(provider)s buys the Azure plan for this "
+                                               "customer.") % {"provider": customer.organisation.name},
+        "is_indirect_provider": organisation.tier == Tier.INDIRECT_PROVIDER,
+        "orders": cs.order_list(actor=actor, customer=customer).count() if allowed(actor, Perm.PURCHASE) else None,
+        "can_orders": allowed(actor, Perm.PURCHASE),
+        "buy_requirement": "" if allowed(actor, Perm.PURCHASE) else requirement_text(Perm.PURCHASE),
+        "max_cancel": services.MAX_CANCEL_PER_SUBMIT,
+        "retention_days": services.RETENTION.days,
+    }
+
+
+def _customer_page(request, customer, overrides, status=400):
+    from customers.views import _render_detail
+
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=customer.tenant_id)
+    return _render_detail(request, customer, azure=overrides, status=status)
+
+
+PLAN_ACTIONS = {
+    "rename": Perm.PURCHASE,
+    "suspend": Perm.SUSPEND_AZURE_PLAN,
+    "reactivate": Perm.SUSPEND_AZURE_PLAN,
+    "cancel": Perm.CANCEL_AZURE_PLAN,
+}
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_plan_action(request, public_id):
+    """Rename, suspend, reactivate or cancel an Azure plan (`action` in the form)."""
+    plan = cs.plan_get(actor=request.actor, public_id=public_id)
+    action = request.POST.get("action", "")
+    if action not in PLAN_ACTIONS:
+        return HttpResponseBadRequest(_("Unknown action."))
+    if not allowed(request.actor, PLAN_ACTIONS[action]):
+        return _forbidden(request, PLAN_ACTIONS[action])
+    form = None
+    try:
+        if action == "rename":
+            form = PlanRenameForm(request.POST, auto_id=f"plan{plan.pk}_%s")
+            if not form.is_valid():
+                return _customer_page(request, plan.customer, {plan.pk: {"rename_form": form, "open": "rename"}})
+            plan = services.plan_update(actor=request.actor, plan=plan, friendly_name=form.cleaned_data["friendly_name"])
+            done = _("The Azure plan is now called “%(name)s”.") % {"name": plan.friendly_name}
+        elif action == "suspend":
+            plan = services.plan_update(actor=request.actor, plan=plan, status=PlanStatus.SUSPENDED)
+            done = _("“%(name)s” is suspended. Reactivate it to add Azure subscriptions again.") % {
+                "name": plan.friendly_name}
+        elif action == "reactivate":
+            plan = services.plan_update(actor=request.actor, plan=plan, status=PlanStatus.ACTIVE)
+            done = _("“%(name)s” is active again.") % {"name": plan.friendly_name}
+        else:
+            plan = services.plan_cancel(actor=request.actor, plan=plan)
+            done = _("“%(name)s” is cancelled. A new Azure plan can be bought for this customer.") % {
+                "name": plan.friendly_name}
+    except PartnerCenterError as exc:
+        extra = {"error": refusal(exc, plan.customer, request.actor)}
+        if form is not None:
+            apply_error(form, exc)
+            extra.update(rename_form=form, open="rename", error=None)
+        return _customer_page(request, plan.customer, {plan.pk: extra})
+    messages.success(request, done, extra_tags=INLINE)
+    return redirect(_customer_url(plan.customer))
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_subscription_create(request, public_id):
+    plan = cs.plan_get(actor=request.actor, public_id=public_id)
+    if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
+        return _forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
+    organisation = account_selectors.organisation_get(actor=request.actor)
+    form = AzureSubscriptionCreateForm(request.POST, resellers=_resellers(organisation, plan.customer),
+                                       auto_id=f"plan{plan.pk}_add_%s")
+    if form.is_valid():
+        try:
+            sub = services.azure_subscription_create(actor=request.actor, plan=plan,
+                                                     name=form.cleaned_data["friendly_name"],
+                                                     reseller=form.cleaned_data.get("participants") or None)
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Azure subscription “%(name)s” was created. Your Admin agents are its Owner.")
+                             % {"name": sub.friendly_name}, extra_tags=INLINE)
+            return redirect(_customer_url(plan.customer))
+    return _customer_page(request, plan.customer, {plan.pk: {"add_form": form, "open": "add"}})
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_subscriptions_cancel(request, public_id):
+    """Cancel the chosen Azure subscriptions of a plan (at most 10 per submit: the service says so)."""
+    plan = cs.plan_get(actor=request.actor, public_id=public_id)
+    if not allowed(request.actor, Perm.CANCEL_AZURE_SUBSCRIPTION):
+        return _forbidden(request, Perm.CANCEL_AZURE_SUBSCRIPTION)
+    form = BulkCancelForm(request.POST, auto_id=f"plan{plan.pk}_cancel_%s")
+    chosen = [value for value in request.POST.getlist("subscriptions") if value]
+    subs = cs.azure_subscriptions_of_plan(actor=request.actor, plan=plan, subscription_ids=chosen)
+    if form.is_valid():
+        if len(subs) != len(set(chosen)):
+            form.add_error(None, _("Some of the chosen Azure subscriptions are not in this Azure plan. Reload the page "
+                                   "and choose again."))
+        else:
+            try:
+                cancelled = services.azure_subscriptions_cancel(actor=request.actor, subs=subs,
+                                                                reason=form.cleaned_data["cancellation_reason"])
+            except PartnerCenterError as exc:
+                apply_error(form, exc)
+            else:
+                names = ", ".join(f"“{s.friendly_name}”" for s in cancelled)
+                deleted = date_format(cancelled[0].delete_after, "DATE_FORMAT")
+                messages.success(request, ngettext(
+                    "Cancelled: %(names)s. Its billing stops now; it is deleted on %(date)s unless reactivated before.",
+                    "Cancelled: %(names)s. Their billing stops now; they are deleted on %(date)s unless reactivated "
+                    "before.", len(cancelled)) % {"names": names, "date": deleted}, extra_tags=INLINE)
+                return redirect(_customer_url(plan.customer))
+    return _customer_page(request, plan.customer, {plan.pk: {"cancel_form": form, "chosen": chosen,
+                                                             "open": "cancel"}})
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_subscription_reactivate(request, subscription_id):
+    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    if not allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION):
+        return _forbidden(request, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
+    from_detail = request.POST.get("from") == "detail"
+    try:
+        sub = services.azure_subscription_reactivate(actor=request.actor, sub=sub)
+    except PartnerCenterError as exc:
+        if from_detail:
+            return _render_subscription(request, sub, error=refusal(exc, sub.plan.customer), status=400)
+        return _customer_page(request, sub.plan.customer, {sub.plan_id: {"error": refusal(exc, sub.plan.customer)}})
+    done = _("Azure subscription “%(name)s” is active again.") % {"name": sub.friendly_name}
+    if from_detail:
+        messages.success(request, done)
+        return redirect("azure_subscription_detail", subscription_id=sub.subscription_id)
+    messages.success(request, done, extra_tags=INLINE)
+    return redirect(_customer_url(sub.plan.customer))
+
+
+# ---------------------------------------------------------------- one Azure subscription
+
+
+def _render_subscription(request, sub, *, rename_form=None, role_form=None, error=None, status=200):
+    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=sub.subscription_id)
+    can_manage = allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    active = sub.status == AzureSubscriptionStatus.ACTIVE
+    assignments = sorted(sub.role_assignments.all(), key=lambda a: (a.removed_at is not None, a.granted_at))
+    eligible, reason = services.pec_status(sub)
+    aobo = None
+    if can_manage and active and not eligible:
+        # One click to give the partner's Admin agents group Owner back (the foreign principal, AOBO), the
+        # usual way back to partner earned credit and to access.
+        principal_id, principal_name = services.admin_agents_principal(
+            account_selectors.organisation_get(actor=request.actor))
+        aobo = {"principal_id": principal_id, "principal_name": principal_name, "role": services.AOBO_ROLE}
+    return render(request, "azureplan/azure_subscription_detail.html", {
+        "sub": sub, "plan": sub.plan, "customer": sub.plan.customer, "assignments": assignments,
+        "active_count": sum(1 for a in assignments if a.removed_at is None),
+        "pec_eligible": eligible, "pec_reason": reason,
+        "can_rename": (allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION)
+                       and sub.status != AzureSubscriptionStatus.DELETED),
+        "rename_form": rename_form or AzureSubscriptionRenameForm(initial={"friendly_name": sub.friendly_name}),
+        "can_manage": can_manage, "can_add_role": can_manage and active,
+        "role_form": role_form or RoleAssignmentForm(roles=cs.azure_roles(),
+                                                     initial={"principal_type": "customer_user"}),
+        "can_reactivate": (allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
+                           and sub.status == AzureSubscriptionStatus.CANCELLED),
+        "error": error, "aobo": aobo, "anchor": f"#plan-{sub.plan.public_id}", "tab": "customers",
+    }, status=status)
+
+
+@require_GET
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_subscription_detail(request, subscription_id):
+    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    if not allowed(request.actor, Perm.VIEW_AZURE_PLAN):
+        return _forbidden(request, Perm.VIEW_AZURE_PLAN)
+    return _render_subscription(request, sub)
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_subscription_rename(request, subscription_id):
+    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
+        return _forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
+    form = AzureSubscriptionRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            sub = services.azure_subscription_rename(actor=request.actor, sub=sub,
+                                                     name=form.cleaned_data["friendly_name"])
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("The Azure subscription is now called “%(name)s”.") % {"name": sub.friendly_name})
+            return redirect("azure_subscription_detail", subscription_id=sub.subscription_id)
+    return _render_subscription(request, sub, rename_form=form, status=400)
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def role_assignment_add(request, subscription_id):
+    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
+        return _forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    form = RoleAssignmentForm(request.POST, roles=cs.azure_roles())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            assignment = services.role_assignment_add(
+                actor=request.actor, sub=sub, principal_type=data["principal_type"], principal_id=data["principal_id"],
+                principal_name=data["principal_name"], role=data["role_name"], resource_group=data["resource_group"],
+                partner=data["partner_id"] or None)
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("%(principal)s now holds %(role)s on %(scope)s.") % {
+                "principal": assignment.principal_name, "role": assignment.role_id, "scope": assignment.scope})
+            return redirect(reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles")
+    return _render_subscription(request, sub, role_form=form, status=400)
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def role_assignment_remove(request, public_id):
+    assignment = cs.role_assignment_get(actor=request.actor, public_id=public_id)
+    if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
+        return _forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    sub = assignment.azure_subscription
+    try:
+        assignment = services.role_assignment_remove(actor=request.actor, assignment=assignment)
+    except PartnerCenterError as exc:
+        return _render_subscription(request, sub, error=refusal(exc, sub.plan.customer), status=400)
+    messages.success(request, _("%(principal)s no longer holds %(role)s. The assignment stays in the history below.")
+                     % {"principal": assignment.principal_name, "role": assignment.role_id})
+    return redirect(reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles")
+
+
+# ---------------------------------------------------------------- cart and checkout
+
+
+def _plan_availability(customer):
+    """The Azure plan as sold in the customer's country (None where it is not sold)."""
+    try:
+        rows = selectors.availability_list(product_id=AZURE_PLAN_PRODUCT_ID, sku_id=AZURE_PLAN_SKU_ID,
+                                           country=customer.country_id)
+    except (ProductNotFound, SkuNotFound):
+        return None
+    return rows[0] if rows else None
+
+
+def _gate(customer):
+    """The purchase gate (relationship, agreement) as a heads-up before the order is placed."""
+    from agreements.services import purchase_gate
+
+    try:
+        purchase_gate(customer=customer)
+    except PartnerCenterError as exc:
+        return refusal(exc, customer)
+    return None
+
+
+def _render_cart_page(request, customer, form, *, error=None, status=200):
+    availability = _plan_availability(customer)
+    return render(request, "azureplan/cart.html", {
+        "customer": customer, "availability": availability, "form": form, "error": error,
+        "gate": _gate(customer),
+        "plans": [p for p in cs.customer_plans(actor=request.actor, customer=customer)
+                  if p.status != PlanStatus.CANCELLED],
+        "open_carts": list(cs.open_carts(actor=request.actor, customer=customer)[:5]),
+        "tab": "customers",
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_page(Perm.VIEW_CUSTOMERS)
+def azure_plan_cart(request, tenant_id):
+    """Put the Azure plan in a new cart for the customer (an indirect provider names the reseller of record)."""
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    if not allowed(request.actor, Perm.PURCHASE):
+        return _forbidden(request, Perm.PURCHASE)
+    organisation = account_selectors.organisation_get(actor=request.actor)
+    form = AddToCartForm(request.POST if request.method == "POST" else None, resellers=_resellers(organisation, customer),
+                         initial_reseller=customer.reseller.partner_id if customer.reseller else "")
+    error = None
+    if request.method == "POST":
+        availability = _plan_availability(customer)
+        if availability is None:
+            return _render_cart_page(request, customer, form, status=400)
+        if form.is_valid():
+            item = {"catalog_item_id": availability.catalog_item_id, "quantity": availability.sku.minimum_quantity,
+                    "billing_cycle": (availability.sku.supported_billing_cycles or ["one_time"])[0],
+                    "reseller": form.cleaned_data.get("participants") or None}
+            try:
+                cart = services.cart_create(actor=request.actor, customer=customer, items=[item])
+            except PartnerCenterError as exc:
+                if exc.field == "participants" and "participants" in form.fields:
+                    apply_error(form, exc)  # beside the reseller picker
+                else:
+                    error = refusal(exc, customer)
+            else:
+                return redirect("cart_detail", tenant_id=customer.tenant_id, public_id=cart.public_id)
+        return _render_cart_page(request, customer, form, error=error, status=400)
+    return _render_cart_page(request, customer, form)
+
+
+def _render_cart(request, customer, cart, *, error=None, status=200):
+    cart = cs.cart_get(actor=request.actor, customer=customer, public_id=cart.public_id)
+    from django.utils import timezone
+
+    return render(request, "azureplan/cart_detail.html", {
+        "customer": customer, "cart": cart, "lines": list(cart.line_items.all()), "orders": list(cart.orders.all()),
+        "expired": cart.expires_at <= timezone.now(), "ordered": cart.status == CartStatus.ORDERED,
+        "gate": None if error else _gate(customer), "error": error, "tab": "customers",
+    }, status=status)
+
+
+@require_GET
+@portal_page(Perm.VIEW_CUSTOMERS)
+def cart_detail(request, tenant_id, public_id):
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    cart = cs.cart_get(actor=request.actor, customer=customer, public_id=public_id)
+    if not allowed(request.actor, Perm.PURCHASE):
+        return _forbidden(request, Perm.PURCHASE)
+    return _render_cart(request, customer, cart)
+
+
+@require_POST
+@portal_page(Perm.VIEW_CUSTOMERS)
+def cart_checkout(request, tenant_id, public_id):
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    cart = cs.cart_get(actor=request.actor, customer=customer, public_id=public_id)
+    if not allowed(request.actor, Perm.PURCHASE):
+        return _forbidden(request, Perm.PURCHASE)
+    try:
+        orders = services.cart_checkout(actor=request.actor, cart=cart)
+    except PartnerCenterError as exc:
+        return _render_cart(request, customer, cart, error=refusal(exc, customer), status=400)
+    messages.success(request, _("The order was placed."))
+    if len(orders) == 1:
+        return redirect("order_detail", tenant_id=customer.tenant_id, public_id=orders[0].public_id)
+    return redirect("order_list", tenant_id=customer.tenant_id)
+
+
+# ---------------------------------------------------------------- orders
+
+
+@require_GET
+@portal_page(Perm.VIEW_CUSTOMERS)
+def order_list(request, tenant_id):
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    if not allowed(request.actor, Perm.PURCHASE):
+        return _forbidden(request, Perm.PURCHASE)
+    from django.core.paginator import Paginator
+
+    page = Paginator(cs.order_list(actor=request.actor, customer=customer), 50).get_page(request.GET.get("page"))
+    return render(request, "azureplan/order_list.html", {"customer": customer, "page": page, "tab": "customers"})
+
+
+@require_GET
+@portal_page(Perm.VIEW_CUSTOMERS)
+def order_detail(request, tenant_id, public_id):
+    """The order and its provisioning status; while pending, htmx asks for the status partial every 2 s."""
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    order = cs.order_get(actor=request.actor, customer=customer, public_id=public_id)
+    if not allowed(request.actor, Perm.PURCHASE):
+        return _forbidden(request, Perm.PURCHASE)
+    context = {"customer": customer, "order": order, "lines": list(order.line_items.all()),
+               "pending": order.status == OrderStatus.PENDING, "tab": "customers"}
+    if request.htmx:
+        return render(request, "azureplan/inc/order_progress.html", context)
+    return render(request, "azureplan/order_detail.html", context)
