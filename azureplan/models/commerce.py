@@ -21,10 +21,12 @@ from ..choices import (
 )
 
 
-def _customer_q(actor, prefix="customer__"):
-    """Rows of the actor's customers: the selling partner's, or an indirect reseller's own."""
+def _customer_q(actor, prefix="customer__", reseller_field=None):
+    """Rows of the actor's customers: the selling partner's. An indirect reseller sees its customers'
+    rows (carts) or, where a row names its reseller of record (orders, plans and what hangs under a
+    plan), only the rows where it is that reseller."""
     if actor.tier == "indirect_reseller":
-        return Q(**{f"{prefix}reseller_id": actor.organisation_id})
+        return Q(**{reseller_field or f"{prefix}reseller_id": actor.organisation_id})
     return Q(**{f"{prefix}organisation_id": actor.organisation_id})
 
 
@@ -101,7 +103,7 @@ class Order(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
-        return _customer_q(actor)
+        return _customer_q(actor, reseller_field="reseller_id")
 
 
 class OrderLineItem(models.Model):
@@ -153,7 +155,7 @@ class AzurePlan(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
-        return _customer_q(actor)
+        return _customer_q(actor, reseller_field="reseller_id")
 
 
 class AzureSubscription(models.Model):
@@ -186,7 +188,7 @@ class AzureSubscription(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
-        return _customer_q(actor, "plan__customer__")
+        return _customer_q(actor, "plan__customer__", reseller_field="plan__reseller_id")
 
 
 class AzureRole(models.Model):
@@ -235,7 +237,8 @@ class RoleAssignment(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
-        return _customer_q(actor, "azure_subscription__plan__customer__")
+        return _customer_q(actor, "azure_subscription__plan__customer__",
+                           reseller_field="azure_subscription__plan__reseller_id")
 
     @property
     def scope(self) -> str:

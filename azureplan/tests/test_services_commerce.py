@@ -236,3 +236,22 @@ def test_two_simultaneous_checkouts_give_one_plan(make_user, actor_of):
         thread.join(30)
     assert sorted(outcomes, key=str) == sorted(["ok", 800066], key=str)
     assert AzurePlan.objects.filter(customer=customer).count() == 1
+
+
+def test_a_reseller_sees_only_the_plans_it_is_reseller_of_record_of(make_org, make_user, actor_of,
+                                                                    django_capture_on_commit_callbacks):
+    from accounts.models import Country
+
+    us = Country.objects.get(code="US")
+    provider = make_org(tier=Tier.INDIRECT_PROVIDER, country=us)
+    first = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
+    second = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
+    user = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=provider)
+    customer = buyable_customer(provider, reseller=second)
+    buy(actor_of(user), customer, django_capture_on_commit_callbacks, reseller=first.partner_id)
+    first_user = make_user(Role.SALES_AGENT, organisation=first)
+    second_user = make_user(Role.SALES_AGENT, organisation=second)
+    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 1
+    assert AzurePlan.objects.for_actor(actor_of(second_user)).count() == 0
+    assert AzureSubscription.objects.for_actor(actor_of(second_user)).count() == 0
+    assert Order.objects.for_actor(actor_of(second_user)).count() == 0
