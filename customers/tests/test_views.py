@@ -544,3 +544,20 @@ def test_public_form_needs_csrf(invitation):
     _row, path = invitation
     response = Client(enforce_csrf_checks=True).post(path, accept_data())
     assert response.status_code == 403 and not Customer.objects.exists()
+
+
+def test_customer_list_page_queries_do_not_grow_with_the_rows(portal_client, make_user, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.tests.factories import CustomerFactory
+
+    agent = make_user(Role.SALES_AGENT, email="counter@a.example.com")
+    client = portal_client(agent)
+    CustomerFactory.create_batch(3, organisation=agent.organisation)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/customers/").status_code == 200
+    CustomerFactory.create_batch(40, organisation=agent.organisation)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/customers/")
+    assert response.status_code == 200
