@@ -62,7 +62,8 @@ def role_assignment_get(*, actor, public_id) -> RoleAssignment:
 def cart_get(*, actor, customer, public_id) -> Cart:
     return get_for_actor_or_404(
         Cart.objects.filter(customer=customer).select_related("customer", "created_by")
-        .prefetch_related("line_items__availability__sku__product", "line_items__reseller", "orders"),
+        .prefetch_related("line_items__availability__sku__product", "line_items__reseller",
+                          Prefetch("orders", queryset=Order.objects.for_actor(actor))),
         actor, public_id=public_id)
 
 

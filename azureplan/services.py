@@ -297,6 +297,10 @@ def order_provision(order_id) -> Order:
                             plan.save()
                             audit_record(actor=actor, action="azure_plan.activated", obj=plan,
                                          subject=order.customer)
+                        if plan.status != PlanStatus.ACTIVE:
+                            raise errors.SubscriptionStatusNotChangeable(
+                                _("The Azure plan of this order is %(status)s; it was not provisioned.")
+                                % {"status": plan.get_status_display().lower()})
                         if not plan.azure_subscriptions.exists():
                             _create_azure_subscription(actor=actor, plan=plan, name="Azure subscription 1",
                                                        reseller=plan.reseller)
@@ -306,8 +310,13 @@ def order_provision(order_id) -> Order:
             order.status = OrderStatus.FAILED
             order.error_reason = str(exc)[:2000]
             order.save(update_fields=["status", "error_reason"])
-            AzurePlan.objects.filter(order=order, status=PlanStatus.PENDING).update(
-                status=PlanStatus.CANCELLED, cancelled_at=timezone.now())
+            for plan in AzurePlan.objects.select_for_update().filter(order=order, status=PlanStatus.PENDING):
+                plan.status = PlanStatus.CANCELLED
+                plan.cancelled_at = timezone.now()
+                plan.version += 1
+                plan.save()
+                audit_record(actor=actor, action="azure_plan.cancelled", obj=plan, subject=order.customer,
+                             data={"reason": "order failed"})
             audit_record(actor=actor, action="order.failed", obj=order, subject=order.customer,
                          data={"reason": order.error_reason})
             return order
@@ -344,6 +353,10 @@ def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=N
         if plan.status == PlanStatus.CANCELLED:
             raise errors.SubscriptionStatusNotChangeable(_("The Azure plan was cancelled; it cannot be changed."),
                                                          code=2011, field="status")
+        if plan.status == PlanStatus.PENDING:
+            raise errors.SubscriptionStatusNotChangeable(
+                _("The Azure plan is still being provisioned; change it once its order completed."), code=800081,
+                field="status")
         changes = {}
         if friendly_name is not None:
             name = friendly_name.strip()
@@ -380,6 +393,10 @@ def plan_cancel(*, actor, plan) -> AzurePlan:
     with transaction.atomic():
         plan = get_for_actor_or_404(AzurePlan.objects.select_for_update(of=("self",)).select_related("customer"),
                                     actor, pk=plan.pk)
+        if plan.status == PlanStatus.PENDING:
+            raise errors.SubscriptionStatusNotChangeable(
+                _("The Azure plan is still being provisioned; cancel it once its order completed."), code=800081,
+                field="status")
         active = plan.azure_subscriptions.filter(status=AzureSubscriptionStatus.ACTIVE).count()
         if active:
             raise errors.PlanHasActiveSubscriptions(
@@ -437,6 +454,8 @@ def azure_subscription_create(*, actor, plan, name, reseller=None) -> AzureSubsc
         organisation = Organisation.objects.get(pk=plan.customer.organisation_id)
         reseller_org = plan.reseller
         if reseller:
+            if actor.organisation_id != organisation.pk:
+                raise InvalidInput(_("Only the selling partner names the reseller of record."), field="partnerIdOnRecord")
             reseller_org = _reseller_of_record(organisation, reseller, None)
         return _create_azure_subscription(actor=actor, plan=plan, name=name, reseller=reseller_org,
                                           created_by_id=actor.user_id)
@@ -512,6 +531,9 @@ def azure_subscription_reactivate(*, actor, sub) -> AzureSubscription:
     """Reactivate a cancelled Azure subscription while its plan is active and within retention."""
     require(actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
     with transaction.atomic():
+        # The plan first (as azure_subscription_create does): a suspend or cancel of the plan waits for us.
+        plan_id = get_for_actor_or_404(AzureSubscription.objects.all(), actor, pk=sub.pk).plan_id
+        AzurePlan.objects.select_for_update().get(pk=plan_id)
         sub = _locked_subscription(actor, sub)
         if sub.plan.status != PlanStatus.ACTIVE:
             raise errors.CannotReactivate(_("The Azure plan is not active: reactivate the plan first."))
@@ -586,6 +608,14 @@ def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_n
         if sub.status != AzureSubscriptionStatus.ACTIVE:
             raise errors.SubscriptionStatusNotChangeable(_("Roles are assigned on active Azure subscriptions only."),
                                                          field="status")
+        billing = Organisation.objects.get(pk=sub.plan.customer.organisation_id)
+        if partner_org is not None:
+            own = partner_org.pk == billing.pk or partner_org.provider_id == billing.pk
+            if principal_type == PrincipalType.OTHER_PARTNER and own:
+                raise InvalidInput(_("That PartnerID is yours or one of your resellers': use the Admin agents or the "
+                                     "indirect reseller principal type."), field="partnerId")
+            if principal_type == PrincipalType.INDIRECT_RESELLER and partner_org.provider_id != billing.pk:
+                raise InvalidInput(_("That PartnerID is not one of your indirect resellers."), field="partnerId")
         try:
             with transaction.atomic():
                 assignment = RoleAssignment.objects.create(

@@ -150,3 +150,35 @@ def test_customer_accepting_the_mca_again_in_other_case(make_user, actor_of):
     again = agreement_record_customer_acceptance(customer=customer, first_name="EVE", last_name="doe",
                                                  email="EVE@example.com", actor=actor_of(agent))
     assert again.pk == first.pk
+
+
+@pytest.mark.parametrize("body", [{"lineItems": [None]}, {"lineItems": [{"catalogItemId": "DZH318Z0BPS6:0001:DZH318Z0BML6",
+                                                                          "quantity": 1, "participants": [None]}]}])
+def test_null_cart_lines_are_400(api_client_for, make_user, body):
+    from azureplan.models import Cart
+    from azureplan.tests.factories import buyable_customer
+
+    agent = make_user(Role.SALES_AGENT, email="nulls@a.example.com")
+    customer = buyable_customer(agent.organisation)
+    client = api_client_for(agent)
+    assert client.post(f"/v1/customers/{customer.tenant_id}/carts", body, format="json").status_code == 400
+    assert client.post(f"/v1/customers/{customer.tenant_id}/orders", {"lineItems": [None]},
+                       format="json").status_code == 400
+    assert not Cart.objects.exists()
+
+
+def test_a_reseller_does_not_see_a_cart_naming_another_reseller(make_org, make_user, actor_of, api_client_for):
+    from accounts.choices import Tier
+    from accounts.models import Country
+    from azureplan import services as azure
+    from azureplan.tests.factories import buyable_customer, plan_line
+
+    us = Country.objects.get(code="US")
+    provider = make_org(tier=Tier.INDIRECT_PROVIDER, country=us)
+    first = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
+    second = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
+    customer = buyable_customer(provider, reseller=second)
+    cart = azure.cart_create(actor=actor_of(make_user(Role.SALES_AGENT, organisation=provider)), customer=customer,
+                             items=[plan_line(reseller=first.partner_id)])
+    url = f"/v1/customers/{customer.tenant_id}/carts/{cart.public_id}"
+    assert api_client_for(make_user(Role.SALES_AGENT, organisation=second)).get(url).status_code == 404

@@ -291,7 +291,11 @@ def _transaction_reseller(participants, index):
     """participants [{key: transaction_reseller, value: <PartnerID>}] -> the PartnerID (None when absent)."""
     field = f"lineItems[{index}].participants"
     resellers = []
+    if participants is not None and not isinstance(participants, list):
+        raise InvalidInput(f"{field} must be a list of {{key, value}} objects.", field=field)
     for participant in participants or []:
+        if not isinstance(participant, dict) or not isinstance(participant.get("key"), str):
+            raise InvalidInput(f"{field} must be a list of {{key, value}} objects.", field=field)
         if participant["key"].strip().lower() != "transaction_reseller":
             raise InvalidInput(f"{field}: only the key transaction_reseller is supported (the indirect reseller of "
                                "record's PartnerID).", field=field)
@@ -306,16 +310,24 @@ def _cart_items(data):
     lines = data.get("lineItems")
     if lines is None:
         return None
+    _require_objects(lines)
     return [{"catalog_item_id": line.get("catalogItemId"), "quantity": line.get("quantity"),
              "friendly_name": line.get("friendlyName"), "billing_cycle": line.get("billingCycle"),
              "reseller": _transaction_reseller(line.get("participants"), index)}
             for index, line in enumerate(lines)]
 
 
+def _require_objects(lines):
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise InvalidInput(f"lineItems[{index}] must be an object.", field=f"lineItems[{index}]")
+
+
 def _order_items(data):
     lines = data.get("lineItems")
     if lines is None:
         return None
+    _require_objects(lines)
     return [{"catalog_item_id": line.get("offerId"), "quantity": line.get("quantity"),
              "friendly_name": line.get("friendlyName"), "billing_cycle": data.get("billingCycle"),
              "reseller": line.get("partnerIdOnRecord")} for line in lines]

@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.tenancy import TenantManager
@@ -56,6 +56,9 @@ class Cart(models.Model):
 
     @classmethod
     def tenant_q(cls, actor):
+        if actor.tier == "indirect_reseller":
+            # A reseller sees the carts whose lines name it as reseller of record, not its customer's others.
+            return Q(Exists(CartLineItem.objects.filter(cart=OuterRef("pk"), reseller_id=actor.organisation_id)))
         return _customer_q(actor)
 
 

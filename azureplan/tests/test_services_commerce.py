@@ -255,3 +255,37 @@ def test_a_reseller_sees_only_the_plans_it_is_reseller_of_record_of(make_org, ma
     assert AzurePlan.objects.for_actor(actor_of(second_user)).count() == 0
     assert AzureSubscription.objects.for_actor(actor_of(second_user)).count() == 0
     assert Order.objects.for_actor(actor_of(second_user)).count() == 0
+
+
+def test_a_pending_plan_is_left_to_provisioning(agent, admin_agent_ga, actor_of):
+    customer = buyable_customer(agent.organisation)
+    cart = services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
+    order = services.cart_checkout(actor=actor_of(agent), cart=cart)[0]  # on_commit not run: still pending
+    plan = AzurePlan.objects.get(customer=customer)
+    with pytest.raises(errors.SubscriptionStatusNotChangeable):
+        services.plan_cancel(actor=actor_of(admin_agent_ga), plan=plan)
+    with pytest.raises(errors.SubscriptionStatusNotChangeable):
+        services.plan_update(actor=actor_of(agent), plan=plan, status="active")
+    assert services.order_provision(order.pk).status == "completed"
+    plan.refresh_from_db()
+    assert plan.status == "active" and plan.azure_subscriptions.count() == 1
+
+
+def test_an_order_whose_plan_is_gone_fails_and_creates_nothing(agent, actor_of):
+    customer = buyable_customer(agent.organisation)
+    cart = services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
+    order = services.cart_checkout(actor=actor_of(agent), cart=cart)[0]
+    AzurePlan.objects.filter(customer=customer).update(status="deleted")
+    order = services.order_provision(order.pk)
+    assert order.status == "failed" and order.error_reason
+    assert not AzureSubscription.objects.exists()
+
+
+def test_other_partner_principal_cannot_be_our_own_partner_id(agent, actor_of, django_capture_on_commit_callbacks):
+    customer = buyable_customer(agent.organisation)
+    buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
+    sub = AzureSubscription.objects.get(plan__customer=customer)
+    with pytest.raises(Exception) as exc:
+        services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner", principal_id="x",
+                                     principal_name="X", role="Owner", partner=agent.organisation.partner_id)
+    assert exc.value.code == 800002
