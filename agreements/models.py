@@ -59,7 +59,7 @@ class Agreement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.agreement_type} for {self.customer_id} ({self.first_name} {self.last_name})"
+        return f"{self.get_agreement_type_display()} for {self.customer.company_name} ({self.first_name} {self.last_name})"
 
     @classmethod
     def tenant_q(cls, actor):

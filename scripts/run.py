@@ -29,15 +29,14 @@ def main():
         for sub in ("queue", "processed", "control"):
             (ROOT / ".data" / "broker" / sub).mkdir(parents=True, exist_ok=True)
     manage("migrate", "--no-input", "-v", "0")
-    manage("load_demo")
+    (ROOT / "staticfiles").mkdir(exist_ok=True)
+    demo = subprocess.run([PY, "manage.py", "load_demo"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     children = [
         subprocess.Popen([PY, "-m", "celery", "-A", "partnercenter", "worker", "--beat", "--loglevel", "INFO",
                           "--concurrency", "2", "--schedule", str(ROOT / ".data" / "celerybeat-schedule")],
                          cwd=ROOT, env=env),
         subprocess.Popen([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT, env=env),
     ]
-    print(f"\nThe portal is at http://{HOST}:{PORT}/  (Ctrl-C stops the portal, the worker and the database)\n",
-          flush=True)
     stopping = False
 
     def stop(_signum=None, _frame=None):
@@ -51,6 +50,10 @@ def main():
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    time.sleep(4)  # the worker and the web server print their banners first, then the sign-ins
+    print(demo, flush=True)
+    print(f"\nThe portal is at http://{HOST}:{PORT}/  (Ctrl-C stops the portal, the worker and the database)\n",
+          flush=True)
     try:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
