@@ -211,6 +211,8 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names)
                                                         offer_id=availability.catalog_item_id)
                 except IntegrityError:
                     raise errors.AzurePlanExists(_existing_plan_message(customer, reseller)) from None
+                audit_record(actor=actor, action="azure_plan.ordered", obj=plan, subject=customer,
+                             data={"order": str(order.public_id), "reseller": reseller.partner_id if reseller else None})
             OrderLineItem.objects.create(order=order, line_number=number, availability=availability,
                                          offer_id=availability.catalog_item_id, quantity=quantity,
                                          friendly_name=friendly_names[index], plan=plan)

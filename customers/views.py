@@ -71,7 +71,8 @@ ACTIVITY = {
     "role_assignment.removed": gettext_lazy("Azure role removed"),
 }
 # Steps that another row of the activity already says (the order placed says the cart was checked out).
-ACTIVITY_HIDDEN = {"relationship_request.accepted", "cart.created", "cart.updated", "cart.checked_out"}
+ACTIVITY_HIDDEN = {"relationship_request.accepted", "cart.created", "cart.updated", "cart.checked_out",
+                   "azure_plan.ordered"}
 _STATUS_SUFFIX = re.compile(r" \([^()]*\)$")  # "Dev (active)" -> "Dev": the status of that moment misleads
 
 

@@ -289,3 +289,13 @@ def test_other_partner_principal_cannot_be_our_own_partner_id(agent, actor_of, d
         services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner", principal_id="x",
                                      principal_name="X", role="Owner", partner=agent.organisation.partner_id)
     assert exc.value.code == 800002
+
+
+def test_every_step_of_a_purchase_is_audited(agent, actor_of, django_capture_on_commit_callbacks):
+    from core.models import AuditEvent
+
+    customer = buyable_customer(agent.organisation)
+    buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
+    actions = set(AuditEvent.objects.filter(subject_id=str(customer.tenant_id)).values_list("action", flat=True))
+    assert {"cart.created", "azure_plan.ordered", "order.created", "cart.checked_out", "azure_plan.activated",
+            "azure_subscription.created", "order.completed"} <= actions
