@@ -46,6 +46,7 @@ class Perm(StrEnum):
     CANCEL_AZURE_SUBSCRIPTION = "cancel_azure_subscription"
     REACTIVATE_AZURE_SUBSCRIPTION = "reactivate_azure_subscription"
     TRANSITION_LEGACY_AZURE = "transition_legacy_azure"
+    IMPORT_LEGACY_AZURE = "import_legacy_azure"
     SET_SPENDING_BUDGET = "set_spending_budget"
     TRANSFER_AZURE_PLAN = "transfer_azure_plan"
     # Pricing and billing (later issues)
@@ -91,6 +92,8 @@ MATRIX: dict[Perm, Rule] = {
     Perm.CANCEL_AZURE_SUBSCRIPTION: _r(all_of=(GA, AA)),
     Perm.REACTIVATE_AZURE_SUBSCRIPTION: _r(all_of=(GA, AA)),
     Perm.TRANSITION_LEGACY_AZURE: _r(*ALL_ROLES, tiers=PROVIDING_TIERS),
+    # Extension: bringing the legacy estate in (a CSV import) is the estate managers' (Global admin, Admin agent).
+    Perm.IMPORT_LEGACY_AZURE: _r(GA, AA, tiers=PROVIDING_TIERS),
     Perm.SET_SPENDING_BUDGET: _r(AA),
     Perm.TRANSFER_AZURE_PLAN: _r(AA, tiers={Tier.DIRECT_BILL}),
     Perm.VIEW_PRICING: _r(*ALL_ROLES),  # the pages

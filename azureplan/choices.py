@@ -112,3 +112,36 @@ class PrincipalType(models.TextChoices):
     INDIRECT_RESELLER = "indirect_reseller", _("The indirect reseller's principal")
     OTHER_PARTNER = "other_partner", _("Another partner")
     CUSTOMER_USER = "customer_user", _("A user of the customer")
+
+
+class LegacyStatus(models.TextChoices):
+    """A legacy MS-AZR-0145P commerce subscription (domain.md §2.9): suspended once moved to the Azure plan."""
+
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class UpgradeStatus(models.TextChoices):
+    """A customer's transition (Partner Center's product upgrade). `failed`: finished with at least one failed
+    line, which can be retried (the upgrade goes back to in progress)."""
+
+    PENDING = "pending", _("Pending")
+    IN_PROGRESS = "inProgress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+UPGRADE_TRANSITIONS = {
+    UpgradeStatus.PENDING: {UpgradeStatus.IN_PROGRESS, UpgradeStatus.CANCELLED},
+    UpgradeStatus.IN_PROGRESS: {UpgradeStatus.COMPLETED, UpgradeStatus.FAILED},
+    UpgradeStatus.FAILED: {UpgradeStatus.IN_PROGRESS},
+    UpgradeStatus.COMPLETED: set(),
+    UpgradeStatus.CANCELLED: set(),
+}
+
+
+class UpgradeLineStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")

@@ -178,8 +178,12 @@ def cart_update(*, actor, cart, items, expected_etag=None) -> Cart:
     return cart
 
 
-def _gates(customer, organisation):
+def _gates(customer, organisation, *, upgrade=None):
+    """The purchase gates. A transition's own purchase (`upgrade`) passes the legacy Azure gate: buying the plan
+    that the legacy subscriptions move to is what the transition is for."""
     purchase_gate(customer=customer)
+    if upgrade is not None:
+        return
     legacy = sum(counter(customer, organisation) for counter in LEGACY_AZURE_COUNTERS)
     if legacy:
         raise errors.LegacyAzurePresent(
@@ -188,7 +192,7 @@ def _gates(customer, organisation):
             % {"customer": customer.company_name, "n": legacy})
 
 
-def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names):
+def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names, upgrade=None):
     """Create one order per order group (reseller of record) and reserve its Azure plan; the partial
     unique index refuses a second plan for the same customer and reseller, even under concurrency."""
     groups = {}
@@ -198,7 +202,7 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names)
     for reseller_pk, group in groups.items():
         reseller = group[0][1][3]
         order = Order.objects.create(customer=customer, cart=cart, reseller=reseller, created_by_id=actor.user_id,
-                                     currency=group[0][1][0].currency, billing_cycle=group[0][1][2])
+                                     currency=group[0][1][0].currency, billing_cycle=group[0][1][2], upgrade=upgrade)
         for number, (index, (availability, quantity, _cycle, _reseller)) in enumerate(group):
             plan = None
             if availability.sku.product_id == AZURE_PLAN_PRODUCT:
@@ -236,8 +240,9 @@ def _existing_plan_message(customer, reseller):
         "customer": customer.company_name}
 
 
-def cart_checkout(*, actor, cart) -> list[Order]:
-    """Check out once: a second checkout is 800065, one running at the same moment 800064."""
+def cart_checkout(*, actor, cart, upgrade=None) -> list[Order]:
+    """Check out once: a second checkout is 800065, one running at the same moment 800064. `upgrade`: the
+    transition from legacy Azure that buys this plan (azureplan.legacy_services)."""
     customer, organisation = _customer_and_org(actor, cart.customer)
     with transaction.atomic():
         try:
@@ -248,11 +253,11 @@ def cart_checkout(*, actor, cart) -> list[Order]:
             raise errors.CartAlreadySubmitted()
         if cart.expires_at <= timezone.now():
             raise errors.CartNotFound(_("The cart expired. Create a new one."))
-        _gates(customer, organisation)
+        _gates(customer, organisation, upgrade=upgrade)
         items = list(cart.line_items.select_related("availability__sku", "reseller"))
         lines = [(i.availability, i.quantity, i.billing_cycle, i.reseller) for i in items]
         orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=cart, lines=lines,
-                               friendly_names=[i.friendly_name for i in items])
+                               friendly_names=[i.friendly_name for i in items], upgrade=upgrade)
         cart.status = CartStatus.ORDERED
         cart.checked_out_at = timezone.now()
         cart.version += 1
@@ -303,7 +308,7 @@ def order_provision(order_id) -> Order:
                             raise errors.SubscriptionStatusNotChangeable(
                                 _("The Azure plan of this order is %(status)s; it was not provisioned.")
                                 % {"status": plan.get_status_display().lower()})
-                        if not plan.azure_subscriptions.exists():
+                        if not order.upgrade_id and not plan.azure_subscriptions.exists():
                             _create_azure_subscription(actor=actor, plan=plan, name="Azure subscription 1",
                                                        reseller=plan.reseller)
                     line.fulfilled = True

@@ -15,3 +15,21 @@ def delete_expired_azure_subscriptions() -> int:
     from .services import delete_expired_azure_subscriptions as run
 
     return run()
+
+
+@shared_task(acks_late=True)
+def run_upgrade(upgrade_id: int) -> str:
+    """Run one customer's transition from legacy Azure to the Azure plan. Idempotent and resumable: a killed
+    worker's message comes back (late ack, rejected on worker loss) and the run continues where it stopped."""
+    from .legacy_services import upgrade_run
+
+    upgrade = upgrade_run(upgrade_id)
+    return upgrade.status if upgrade else "missing"
+
+
+@shared_task(acks_late=True)
+def resume_stalled_upgrades() -> int:
+    """Every minute: send again the upgrades whose worker was lost (see legacy_services.resume_stalled_upgrades)."""
+    from .legacy_services import resume_stalled_upgrades as run
+
+    return run()

@@ -9,8 +9,10 @@ from .commerce import (
     OrderLineItem,
     RoleAssignment,
 )
+from .legacy import LegacyImport, LegacySubscription, ProductUpgrade, ProductUpgradeLine
 
 __all__ = [
     "Availability", "OfferComparison", "Product", "Sku", "AzurePlan", "AzureRole", "AzureSubscription", "Cart",
-    "CartLineItem", "Order", "OrderLineItem", "RoleAssignment",
+    "CartLineItem", "Order", "OrderLineItem", "RoleAssignment", "LegacyImport", "LegacySubscription",
+    "ProductUpgrade", "ProductUpgradeLine",
 ]

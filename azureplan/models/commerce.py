@@ -90,6 +90,10 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     error_reason = models.TextField(blank=True)
+    # Placed by a transition from legacy Azure: provisioning then creates no first Azure subscription (the
+    # legacy ones move under the plan instead).
+    upgrade = models.ForeignKey("azureplan.ProductUpgrade", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="orders")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

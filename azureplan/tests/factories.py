@@ -21,3 +21,32 @@ def plan_line(**overrides):
     line = {"catalog_item_id": AZURE_PLAN_US, "quantity": 1, "billing_cycle": "one_time"}
     line.update(overrides)
     return line
+
+
+LEGACY_HEADER = "customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,roleAssignments"
+
+
+def legacy_csv(rows, header=LEGACY_HEADER):
+    """A legacy import file: rows of (customer, subscription id, name[, reseller PartnerID[, created[, roles]]])."""
+    import uuid as _uuid
+
+    lines = [header]
+    for row in rows:
+        customer, sub_id, name, *rest = row
+        reseller = rest[0] if len(rest) > 0 else ""
+        created = rest[1] if len(rest) > 1 else "2019-05-10"
+        roles = rest[2] if len(rest) > 2 else ""
+        tenant = getattr(customer, "tenant_id", customer)
+        lines.append(",".join([str(tenant), str(sub_id or _uuid.uuid4()), name, reseller, created, roles]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def legacy_estate(actor, customer, count=2, names=None, reseller=""):
+    """Import `count` legacy subscriptions of `customer` through the real import service."""
+    import uuid as _uuid
+
+    from azureplan.legacy_services import legacy_import
+
+    names = names or [f"Legacy {i + 1}" for i in range(count)]
+    return legacy_import(actor=actor, content=legacy_csv([(customer, _uuid.uuid4(), n, reseller) for n in names]),
+                         file_name="estate.csv")

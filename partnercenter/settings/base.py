@@ -203,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.purge_idempotency_records",
         "schedule": 3600.0,
     },
+    "resume-stalled-upgrades": {
+        "task": "azureplan.tasks.resume_stalled_upgrades",
+        "schedule": 60.0,
+    },
 }
 
 # REST API
@@ -244,3 +248,5 @@ LOGGING = {
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 PASSWORD_RESET_TIMEOUT = INVITATION_MAX_AGE_HOURS * 3600
 RELATIONSHIP_REQUEST_DAYS = env.int("RELATIONSHIP_REQUEST_DAYS", default=30)
+# A transition in progress whose heartbeat is older than this is run again (its worker was lost).
+TRANSITION_STALL_SECONDS = env.int("TRANSITION_STALL_SECONDS", default=300)
