@@ -1,0 +1,126 @@
+"""Every read of legacy Azure and its transitions, scoped to the caller (pages and the API alike).
+
+Legacy subscriptions follow their customer (an indirect reseller sees those it is the reseller of record of);
+upgrades and batches are the selling partner's only. A foreign, unknown or malformed id answers 404.
+"""
+
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
+
+from accounts.permissions import Perm, require
+from core.models import Job
+from core.tenancy import get_for_actor_or_404
+
+from .choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
+from .legacy_services import BATCH_KIND, UpgradeNotFound
+from .models import LegacyImport, LegacySubscription, ProductUpgrade, ProductUpgradeLine
+
+
+def legacy_list(*, actor, customer, include_transitioned=True) -> list[LegacySubscription]:
+    """The customer's legacy MS-AZR-0145P subscriptions, oldest first."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    rows = LegacySubscription.objects.for_actor(actor).filter(customer=customer).select_related(
+        "customer__country", "reseller", "azure_subscription__plan")
+    if not include_transitioned:
+        rows = rows.filter(status=LegacyStatus.ACTIVE)
+    return list(rows.order_by("created_date", "id"))
+
+
+def legacy_get(*, actor, customer, subscription_id) -> LegacySubscription:
+    """By its commerce subscription id (404 1000 when unknown or foreign)."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return get_for_actor_or_404(LegacySubscription.objects.select_related("customer__country", "reseller",
+                                                                          "azure_subscription__plan"),
+                                actor, customer=customer, public_id=str(subscription_id).strip())
+
+
+def legacy_get_by_id(*, actor, public_id) -> LegacySubscription:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return get_for_actor_or_404(LegacySubscription.objects.select_related("customer"), actor, public_id=public_id)
+
+
+def import_list(*, actor, limit=20) -> list[LegacyImport]:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return list(LegacyImport.objects.for_actor(actor).select_related("created_by").order_by("-created_at", "-id")[:limit])
+
+
+def _upgrades():
+    return ProductUpgrade.objects.select_related("customer", "batch").prefetch_related(
+        Prefetch("lines", queryset=ProductUpgradeLine.objects.select_related(
+            "legacy", "plan", "azure_subscription").order_by("id")))
+
+
+def upgrade_get(*, actor, upgrade_id, customer=None) -> ProductUpgrade:
+    """An upgrade by id with its lines. `customer` given (the status route's body): an upgrade of another customer
+    of the partner is 400 900111, as Partner Center answers."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    from django.core.exceptions import ValidationError
+
+    try:
+        upgrade = _upgrades().for_actor(actor).get(public_id=str(upgrade_id).strip())
+    except (ProductUpgrade.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise UpgradeNotFound(parameters={"upgradeId": str(upgrade_id)}) from None
+    if customer is not None and upgrade.customer_id != customer.pk:
+        from .legacy_services import UpgradeError
+
+        raise UpgradeError(_("The upgrade id doesn't belong to customer %(customer)s.") % {"customer": customer.tenant_id},
+                           status=400, code=900111, parameters={"upgradeId": str(upgrade.public_id)})
+    return upgrade
+
+
+def upgrade_latest(*, actor, customer) -> ProductUpgrade | None:
+    """The customer's most recent upgrade (open or finished), with its lines; None when it never had one."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return _upgrades().for_actor(actor).filter(customer=customer).exclude(status=UpgradeStatus.CANCELLED).order_by(
+        "-created_at", "-id").first()
+
+
+def batch_get(*, actor, public_id) -> Job:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return get_for_actor_or_404(Job.objects.filter(kind=BATCH_KIND), actor, public_id=public_id)
+
+
+def batch_list(*, actor, limit=20) -> list[Job]:
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return list(Job.objects.for_actor(actor).filter(kind=BATCH_KIND).order_by("-created_at", "-id")[:limit])
+
+
+def batch_failures(*, actor, job, limit=200) -> list[ProductUpgradeLine]:
+    """The failed lines of a batch, with their customer and reason (customer, then subscription)."""
+    return list(ProductUpgradeLine.objects.filter(upgrade__batch_id=job.pk, upgrade__customer__organisation_id=
+                                                  actor.organisation_id, status=UpgradeLineStatus.FAILED)
+                .select_related("upgrade__customer", "legacy").order_by("upgrade__customer__company_name", "id")[:limit])
+
+
+def batch_upgrades(*, actor, job, status=None, limit=200) -> list[ProductUpgrade]:
+    rows = ProductUpgrade.objects.filter(batch_id=job.pk, customer__organisation_id=actor.organisation_id)
+    if status:
+        rows = rows.filter(status=status)
+    return list(rows.select_related("customer").annotate(
+        moved=Count("lines", filter=Q(lines__status=UpgradeLineStatus.COMPLETED)),
+        failed=Count("lines", filter=Q(lines__status=UpgradeLineStatus.FAILED))).order_by("customer__company_name",
+                                                                                           "id")[:limit])
+
+
+def legacy_customers(*, actor, limit=500):
+    """The partner's customers that have (or had) legacy subscriptions, with counts: active, transitioned, and
+    their latest upgrade's status. A fixed number of queries."""
+    from customers.models import Customer
+
+    require(actor, Perm.VIEW_CUSTOMERS)
+    customers = (Customer.objects.for_actor(actor).filter(legacy_subscriptions__isnull=False)
+                 .annotate(legacy_active=Count("legacy_subscriptions",
+                                               filter=Q(legacy_subscriptions__status=LegacyStatus.ACTIVE), distinct=True),
+                           legacy_moved=Count("legacy_subscriptions",
+                                              filter=Q(legacy_subscriptions__transitioned_at__isnull=False),
+                                              distinct=True))
+                 .select_related("country").order_by("company_name", "id")[:limit])
+    customers = list(customers)
+    latest = {}
+    for upgrade in ProductUpgrade.objects.filter(customer__in=customers).exclude(
+            status=UpgradeStatus.CANCELLED).order_by("customer_id", "-created_at", "-id").distinct("customer_id"):
+        latest[upgrade.customer_id] = upgrade
+    for customer in customers:
+        customer.latest_upgrade = latest.get(customer.pk)
+    return customers
+
