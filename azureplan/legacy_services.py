@@ -323,7 +323,8 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
         entitlement_id = _uuid(entitlement) if entitlement else sub_id
         if entitlement and entitlement_id is None:
             problem(_("Not an Azure subscription id (a GUID)."), "entitlementId")
-        for value, name in ((sub_id, "subscriptionId"), (entitlement_id, "entitlementId")):
+        checks = [(sub_id, "subscriptionId")] + ([(entitlement_id, "entitlementId")] if entitlement_id != sub_id else [])
+        for value, name in checks:
             if value is not None and value in seen_ids and seen_ids[value] != number:
                 problem(_("This id is also on line %(line)s of this file.") % {"line": seen_ids[value]}, name)
         name = cell(row, "friendlyName")
