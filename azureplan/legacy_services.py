@@ -764,8 +764,9 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
     return upgrade
 
 
-def legacy_rename(*, actor, legacy, name) -> LegacySubscription:
-    """Rename a legacy subscription not yet moved (e.g. to fit an Azure subscription's 64 characters)."""
+def legacy_rename(*, actor, legacy, name, expected_etag=None) -> LegacySubscription:
+    """Rename a legacy subscription not yet moved (e.g. to fit an Azure subscription's 64 characters).
+    `expected_etag` (If-Match) is compared under the row lock: stale is 412."""
     require(actor, Perm.IMPORT_LEGACY_AZURE)
     name = (name or "").strip()
     if not name or len(name) > 128:
@@ -775,6 +776,9 @@ def legacy_rename(*, actor, legacy, name) -> LegacySubscription:
             "customer"), actor, pk=legacy.pk)
         if legacy.customer.organisation_id != actor.organisation_id:
             raise NotFound()
+        from core.api.etag import check_etag
+
+        check_etag(legacy, expected_etag)
         if legacy.is_transitioned:
             raise InvalidInput(_("This subscription already moved to the Azure plan: rename the Azure subscription "
                                  "instead."), field="friendlyName")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import legacy_views, views
 
 SKU = "products/<str:product_id>/skus/<str:sku_id>"
 CUSTOMER = "customers/<str:customer_id>/"
@@ -51,4 +51,18 @@ urlpatterns = [
     path(f"{ENTITLEMENT}/roleAssignments/<str:assignment_id>/remove", views.RoleAssignmentRemoveView.as_view(),
          name="api-customer-azure-entitlement-role-assignment-remove"),
     path("azureRoles", views.AzureRoleListView.as_view(), name="api-azure-roles"),
+    # Transition from the legacy Azure offer (Partner Center's product upgrades) and its extensions.
+    path("productUpgrades", legacy_views.ProductUpgradeCreateView.as_view(), name="api-product-upgrades"),
+    path("productUpgrades/eligibility", legacy_views.ProductUpgradeEligibilityView.as_view(),
+         name="api-product-upgrade-eligibility"),
+    path("productUpgrades/batches", legacy_views.BatchListView.as_view(), name="api-product-upgrade-batches"),
+    path("productUpgrades/batches/<str:batch_id>", legacy_views.BatchDetailView.as_view(),
+         name="api-product-upgrade-batch"),
+    path("productUpgrades/batches/<str:batch_id>/cancel", legacy_views.BatchCancelView.as_view(),
+         name="api-product-upgrade-batch-cancel"),
+    path("productUpgrades/<str:upgrade_id>/status", legacy_views.ProductUpgradeStatusView.as_view(),
+         name="api-product-upgrade-status"),
+    path("productUpgrades/<str:upgrade_id>/retry", legacy_views.ProductUpgradeRetryView.as_view(),
+         name="api-product-upgrade-retry"),
+    path("legacySubscriptions/imports", legacy_views.LegacyImportView.as_view(), name="api-legacy-imports"),
 ]
