@@ -69,3 +69,25 @@ class RejectNulMiddleware:
 
             return HttpResponseBadRequest("The address contains a NUL character.")
         return self.get_response(request)
+
+
+class ApiRouteCaseMiddleware:
+    """Partner Center's route names are not case-sensitive on the wire (Microsoft's own samples write
+    `/v1/productupgrades` and `/v1/productUpgrades`): a /v1/ path whose first segment differs from one of ours only
+    in case is routed as ours. Only the fixed segment names listed in settings.API_ROUTE_NAMES are rewritten; ids
+    and the rest of the path are left as sent."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.names = {name.lower(): name for name in getattr(settings, "API_ROUTE_NAMES", ())}
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/v1/"):
+            head, sep, rest = path[4:].partition("/")
+            canonical = self.names.get(head.lower())
+            if canonical and canonical != head:
+                request.path_info = f"/v1/{canonical}{sep}{rest}"
+        return self.get_response(request)

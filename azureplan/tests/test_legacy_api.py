@@ -230,6 +230,14 @@ class TestEligibility:
         assert body == {"customerId": str(customer.tenant_id), "isEligible": True, "productFamily": "azure",
                         "attributes": {"objectType": "ProductUpgradesEligibility"}}
 
+    def test_the_route_name_is_matched_in_any_case_as_in_the_samples(self, api, customer, estate):
+        # Microsoft's sample request line: POST https://api.partnercenter.microsoft.com/v1/productupgrades/eligibility
+        response = api.post("/v1/productupgrades/eligibility", request_body(customer, "azure"), format="json")
+        assert response.status_code == 200, response.content
+        assert response.json()["isEligible"] is True
+        assert api.post("/v1/PRODUCTUPGRADES/eligibility", request_body(customer, "azure"),
+                        format="json").status_code == 200
+
     def test_not_eligible_says_why(self, api, customer, org, estate, django_capture_on_commit_callbacks):
         empty = buyable_customer(org)
         body = api.post(f"{UPGRADES}/eligibility", request_body(empty, "AZURE"), format="json").json()

@@ -2,7 +2,9 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
@@ -68,6 +70,10 @@ def to_partner_center_error(exc):
         return errors.InvalidInput(description, field=field or None, data=_flatten(exc.detail))
     if isinstance(exc, drf.ParseError):
         return errors.InvalidInput(str(exc.detail))
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PartnerCenterError(_("The request body is too large (at most %(mb)s MB).") % {
+            "mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024, 1)}, status=413, code=990006,
+            error_name="RequestTooLarge")
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         description = str(exc.detail) if isinstance(exc, drf.AuthenticationFailed) else None
         return errors.NotAuthenticated(description)
