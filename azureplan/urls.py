@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import commerce_views, views
+from . import commerce_views, legacy_views, views
 
 urlpatterns = [
     path("azure-plan/", views.catalog, name="catalog"),
@@ -29,4 +29,20 @@ urlpatterns = [
          name="role_assignment_add"),
     path("customers/role-assignments/<uuid:public_id>/remove/", commerce_views.role_assignment_remove,
          name="role_assignment_remove"),
+    # Legacy Azure (MS-AZR-0145P) and its transition to the Azure plan.
+    path("azure-plan/legacy/", legacy_views.legacy_workspace, name="legacy_workspace"),
+    path("azure-plan/legacy/batches/", legacy_views.legacy_batch_start, name="legacy_batch_start"),
+    path("azure-plan/legacy/batches/<uuid:public_id>/", legacy_views.legacy_batch_detail, name="legacy_batch_detail"),
+    path("azure-plan/legacy/batches/<uuid:public_id>/cancel/", legacy_views.legacy_batch_cancel,
+         name="legacy_batch_cancel"),
+    path("azure-plan/legacy/import/", legacy_views.legacy_import_page, name="legacy_import"),
+    path("azure-plan/legacy/import/template.csv", legacy_views.legacy_import_template, name="legacy_import_template"),
+    path("customers/<uuid:tenant_id>/legacy-azure/", legacy_views.customer_legacy_section,
+         name="customer_legacy_section"),
+    path("customers/<uuid:tenant_id>/legacy-azure/transition/", legacy_views.customer_legacy_start,
+         name="customer_legacy_start"),
+    path("customers/<uuid:tenant_id>/legacy-azure/upgrades/<uuid:upgrade_id>/retry/",
+         legacy_views.customer_legacy_retry, name="customer_legacy_retry"),
+    path("customers/legacy-subscriptions/<uuid:public_id>/rename/", legacy_views.legacy_subscription_rename,
+         name="legacy_subscription_rename"),
 ]

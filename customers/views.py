@@ -191,6 +191,7 @@ def _render_detail(request, customer, *, attest_form=None, azure=None, status=20
     """The customer page; `azure` carries the Azure plan section's bound forms and refusals after a failed POST
     (azureplan.commerce_views)."""
     from azureplan.commerce_views import customer_azure_context
+    from azureplan.legacy_views import legacy_customer_context
 
     actor = request.actor
     organisation = account_selectors.organisation_get(actor=actor)
@@ -220,6 +221,7 @@ def _render_detail(request, customer, *, attest_form=None, azure=None, status=20
         "activity": _activity(selectors.customer_activity(actor=actor, customer=customer)),
         "credentials": credentials, "tab": "customers",
         "azure": customer_azure_context(request, customer, azure),
+        "legacy": legacy_customer_context(request, customer),
     }
     response = render(request, "customers/customer_detail.html", context, status=status)
     if credentials:

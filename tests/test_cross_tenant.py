@@ -12,7 +12,18 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import ApiCredential, User
 from agreements.models import Agreement
-from azureplan.models import AzurePlan, AzureSubscription, Cart, CartLineItem, Order, RoleAssignment
+from azureplan.models import (
+    AzurePlan,
+    AzureSubscription,
+    Cart,
+    CartLineItem,
+    LegacyImport,
+    LegacySubscription,
+    Order,
+    ProductUpgrade,
+    ProductUpgradeLine,
+    RoleAssignment,
+)
 from core.audit import audit_record
 from core.jobs import job_create
 from core.models import AuditEvent, Job
@@ -74,6 +85,22 @@ def _role_assignment(foreign):
     return str(foreign["role_assignment"].public_id)
 
 
+def _upgrade(foreign):
+    return str(foreign["upgrade"].public_id)
+
+
+def _batch(foreign):
+    return str(foreign["batch"].public_id)
+
+
+def _legacy_customer(foreign):
+    return str(foreign["legacy"].customer.tenant_id)
+
+
+def _legacy(foreign):
+    return str(foreign["legacy"].public_id)
+
+
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -113,6 +140,18 @@ FOREIGN_OBJECTS = {
     "api-customer-azure-entitlement-reactivate": _ENTITLEMENT,
     "api-customer-azure-entitlement-role-assignments": _ENTITLEMENT,
     "api-customer-azure-entitlement-role-assignment-remove": {**_ENTITLEMENT, "assignment_id": _role_assignment},
+    # Product upgrades (legacy Azure transitions) and transition batches (azureplan/api/urls.py).
+    "api-product-upgrade-status": {"upgrade_id": _upgrade},
+    "api-product-upgrade-retry": {"upgrade_id": _upgrade},
+    "api-product-upgrade-batch": {"batch_id": _batch},
+    "api-product-upgrade-batch-cancel": {"batch_id": _batch},
+    # Legacy Azure pages (azureplan/urls.py).
+    "legacy_batch_detail": {"public_id": _batch},
+    "legacy_batch_cancel": {"public_id": _batch},
+    "customer_legacy_section": {"tenant_id": _legacy_customer},
+    "customer_legacy_start": {"tenant_id": _legacy_customer},
+    "customer_legacy_retry": {"tenant_id": _legacy_customer, "upgrade_id": _upgrade},
+    "legacy_subscription_rename": {"public_id": _legacy},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -141,6 +180,8 @@ FOREIGN_OBJECTS = {
     "revoke_token": {"public_id": _credential},
     "job_detail": {"public_id": _job},
 }
+# Routes whose not-found answer has Partner Center's own code rather than 1000 (an upgrade: 900106).
+NOT_FOUND_CODES = {"api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106}
 # Routes whose parameters are not object ids of a tenant.
 NOT_TENANT_IDS = {
     "workspace", "invitation", "django.views.static.serve",
@@ -217,9 +258,19 @@ def foreign(other_org, make_user):
     azureplan_services.order_provision(order.pk)
     plan = AzurePlan.objects.get(order=order)
     azure_subscription = plan.azure_subscriptions.get()
+    # Legacy Azure: an estate, one customer's upgrade (not run yet) and a batch of another customer.
+    from azureplan import legacy_services
+    from azureplan.tests.factories import buyable_customer, legacy_estate
+
+    legacy_customer, batch_customer = buyable_customer(other_org), buyable_customer(other_org)
+    legacy_estate(system, legacy_customer, 1)
+    legacy_estate(system, batch_customer, 1, names=["Batch"])
+    upgrade = legacy_services.upgrade_start(actor=system, customer=legacy_customer)
+    batch = legacy_services.batch_start(actor=system, customers=[batch_customer]).job
     return {"user": admin, "credential": credential, "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
-            "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get()}
+            "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
+            "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
 
 
 def _snapshot():
@@ -237,6 +288,10 @@ def _snapshot():
         list(AzurePlan.objects.order_by("pk").values_list("pk", "status", "version", "friendly_name")),
         list(AzureSubscription.objects.order_by("pk").values_list("pk", "status", "version", "friendly_name")),
         list(RoleAssignment.objects.order_by("pk").values_list("pk", "removed_at")),
+        list(LegacySubscription.objects.order_by("pk").values_list("pk", "status", "version", "friendly_name")),
+        list(ProductUpgrade.objects.order_by("pk").values_list("pk", "status")),
+        list(ProductUpgradeLine.objects.order_by("pk").values_list("pk", "status")),
+        LegacyImport.objects.count(),
     )
 
 
@@ -260,7 +315,7 @@ def test_foreign_ids_answer_404_everywhere(foreign, global_admin, api_client_for
                 continue  # a page that takes only POST (or only GET): the method is refused before any lookup
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
             if url.startswith("/v1/"):
-                assert response.json()["code"] == 1000
+                assert response.json()["code"] == NOT_FOUND_CODES.get(pattern.name, 1000), f"{method} {url}"
             found += 1
         assert found, f"no method of {url} was checked"
         checked += found
@@ -282,6 +337,9 @@ def test_foreign_commerce_ids_under_an_own_customer_are_not_found(foreign, globa
         ("get", f"{base}/orders/{_order(foreign)}/provisioningstatus", 20000),
         ("get", plan, 20003), ("patch", plan, 20003), ("post", f"{plan}/cancel", 20003),
         ("get", f"{plan}/azureEntitlements", 20003), ("post", f"{plan}/azureEntitlements", 20003),
+        # A legacy Azure subscription of partner B's customer.
+        ("get", f"{base}/subscriptions/{foreign['legacy'].public_id}", 20003),
+        ("patch", f"{base}/subscriptions/{foreign['legacy'].public_id}", 20003),
     ]:
         response = getattr(api, method)(url, {}, format="json") if method != "get" else api.get(url)
         assert (response.status_code, response.json()["code"]) == (404, code), f"{method} {url}"
