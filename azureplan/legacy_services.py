@@ -815,7 +815,7 @@ def batch_start(*, actor, customers=None, all_eligible=False) -> BatchStart:
     customers = list(customers or [])
     if not customers:
         raise InvalidInput(_("Choose at least one customer with active legacy Azure subscriptions."), field="customers")
-    eligible, skipped = _eligible_in_bulk(actor, customers)
+    eligible, skipped = eligibility_in_bulk(actor, customers)
     if not eligible:
         raise UpgradeError(_("None of the chosen customers can transition now: %(reason)s")
                            % {"reason": skipped[0]["reason"]}, code=skipped[0]["code"],
@@ -840,7 +840,7 @@ def batch_start(*, actor, customers=None, all_eligible=False) -> BatchStart:
     return BatchStart(job, len(eligible), skipped)
 
 
-def _eligible_in_bulk(actor, customers):
+def eligibility_in_bulk(actor, customers):
     """The eligibility of many customers in a fixed number of queries (the same rules as upgrade_eligibility)."""
     from agreements.selectors import mca_confirmed_ids
 

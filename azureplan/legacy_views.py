@@ -73,7 +73,7 @@ def _workspace_context(request, *, error=None, chosen=()):
     eligible_ids = set()
     reasons = {}
     if customers:
-        eligible, skipped = ls._eligible_in_bulk(actor, customers)
+        eligible, skipped = ls.eligibility_in_bulk(actor, customers)
         eligible_ids = {c.pk for c in eligible}
         reasons = {s["customerId"]: s["reason"] for s in skipped}
     for customer in customers:

@@ -69,6 +69,12 @@ ACTIVITY = {
     "azure_subscription.deleted": gettext_lazy("Azure subscription deleted (90 days after its cancellation)"),
     "role_assignment.added": gettext_lazy("Azure role assigned"),
     "role_assignment.removed": gettext_lazy("Azure role removed"),
+    "legacy_subscription.renamed": gettext_lazy("Legacy Azure subscription renamed"),
+    "legacy_subscription.transitioned": gettext_lazy("Legacy Azure subscription moved to the Azure plan (cut-over)"),
+    "product_upgrade.created": gettext_lazy("Transition to the Azure plan started"),
+    "product_upgrade.retried": gettext_lazy("Transition retried for its failed subscriptions"),
+    "product_upgrade.completed": gettext_lazy("Transition to the Azure plan completed"),
+    "product_upgrade.failed": gettext_lazy("Transition finished with failed subscriptions"),
 }
 # Steps that another row of the activity already says (the order placed says the cart was checked out).
 ACTIVITY_HIDDEN = {"relationship_request.accepted", "cart.created", "cart.updated", "cart.checked_out",
@@ -171,6 +177,13 @@ def _activity(events):
             detail = f"{name} · {data.get('reason', '')}"
         elif event.action.startswith(("order.", "azure_plan.", "azure_subscription.")):
             detail = data.get("name") or name
+        elif event.action == "legacy_subscription.renamed":
+            detail = f"{data.get('from') or '—'} → {data.get('to') or '—'}"
+        elif event.action == "legacy_subscription.transitioned":
+            detail = name
+        elif event.action in ("product_upgrade.completed", "product_upgrade.failed"):
+            detail = _("%(moved)s moved, %(failed)s failed") % {"moved": data.get("completed", 0),
+                                                                  "failed": data.get("failed", 0)}
         rows.append({"event": event, "label": ACTIVITY.get(event.action, event.action), "detail": detail})
     return rows
 
