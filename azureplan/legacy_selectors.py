@@ -108,19 +108,22 @@ def legacy_customers(*, actor, limit=500):
     from customers.models import Customer
 
     require(actor, Perm.VIEW_CUSTOMERS)
-    customers = (Customer.objects.for_actor(actor).filter(legacy_subscriptions__isnull=False)
+    # An indirect reseller counts only the subscriptions it is the reseller of record of.
+    mine = Q(legacy_subscriptions__reseller_id=actor.organisation_id) if actor.tier == "indirect_reseller" else Q()
+    customers = (Customer.objects.for_actor(actor).filter(Q(legacy_subscriptions__isnull=False) & mine)
                  .annotate(legacy_active=Count("legacy_subscriptions",
-                                               filter=Q(legacy_subscriptions__status=LegacyStatus.ACTIVE), distinct=True),
+                                               filter=Q(legacy_subscriptions__status=LegacyStatus.ACTIVE) & mine,
+                                               distinct=True),
                            legacy_moved=Count("legacy_subscriptions",
-                                              filter=Q(legacy_subscriptions__transitioned_at__isnull=False),
+                                              filter=Q(legacy_subscriptions__transitioned_at__isnull=False) & mine,
                                               distinct=True))
-                 .select_related("country").order_by("company_name", "id")[:limit])
+                 .select_related("country").order_by("company_name", "id").distinct()[:limit])
     customers = list(customers)
     latest = {}
-    for upgrade in ProductUpgrade.objects.filter(customer__in=customers).exclude(
+    # Upgrades are the selling partner's: an indirect reseller sees none (for_actor).
+    for upgrade in ProductUpgrade.objects.for_actor(actor).filter(customer__in=customers).exclude(
             status=UpgradeStatus.CANCELLED).order_by("customer_id", "-created_at", "-id").distinct("customer_id"):
         latest[upgrade.customer_id] = upgrade
     for customer in customers:
         customer.latest_upgrade = latest.get(customer.pk)
     return customers
-

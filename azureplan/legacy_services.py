@@ -26,7 +26,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -68,6 +68,7 @@ BATCH_KIND = "legacy_azure_transition"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 100_000
 AZURE_SUBSCRIPTION_NAME_MAX = 64
+EARLIEST_CREATED_YEAR = 2008
 TARGET_PRODUCT_NAME = "Microsoft Azure plan"
 SOURCE_PRODUCT_NAME = "AzureSubscription"
 
@@ -184,10 +185,17 @@ def _created(value):
         parsed = None
     if parsed is not None and timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=UTC)
+    if parsed is not None:
+        try:
+            parsed = parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            return None
+        if parsed.year < EARLIEST_CREATED_YEAR:
+            return None  # before Azure existed (and years before 1 in UTC would not even be storable)
     return parsed
 
 
-def _role_assignments(raw, organisation, roles, problem):
+def _role_assignments(raw, organisation, roles, resellers, problem):
     """`principalType:principalId:roleName` entries separated by `;`. Empty: the partner's Admin agents group
     as Owner, the access a legacy CSP subscription is created with (AOBO)."""
     admin_id, admin_name = services.admin_agents_principal(organisation)
@@ -196,8 +204,6 @@ def _role_assignments(raw, organisation, roles, problem):
         return [{"principal_type": PrincipalType.PARTNER_ADMIN_AGENTS.value, "principal_id": admin_id,
                  "principal_name": admin_name, "role": services.AOBO_ROLE, "partner_id": organisation.pk}]
     result, seen = [], set()
-    resellers = {r.partner_id: r for r in organisation.resellers.all()} if organisation.tier == Tier.INDIRECT_PROVIDER \
-        else {}
     for entry in raw.split(";"):
         entry = entry.strip()
         if not entry:
@@ -294,7 +300,8 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
 
     tenant_ids = {_uuid(cell(row, "customerId")) for _n, row in body} - {None}
     customers = {c.tenant_id: c for c in Customer.objects.filter(organisation=organisation, tenant_id__in=tenant_ids)}
-    resellers = {r.partner_id: r for r in organisation.resellers.all()}
+    resellers = ({r.partner_id: r for r in organisation.resellers.all()} if organisation.tier == Tier.INDIRECT_PROVIDER
+                 else {})
     roles = set(AzureRole.objects.values_list("name", flat=True))
     now = timezone.now()
 
@@ -344,10 +351,10 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
             problem(_("Leave this empty: only an indirect provider names a reseller of record."), "resellerPartnerId")
         created = _created(cell(row, "createdDate"))
         if created is None:
-            problem(_("Not a date (YYYY-MM-DD, or an ISO 8601 date and time)."), "createdDate")
+            problem(_("Not a date (YYYY-MM-DD, or an ISO 8601 date and time) from 2008 on."), "createdDate")
         elif created > now:
             problem(_("The creation date is in the future."), "createdDate")
-        assignments = _role_assignments(cell(row, "roleAssignments"), organisation, roles,
+        assignments = _role_assignments(cell(row, "roleAssignments"), organisation, roles, resellers,
                                         lambda reason, _p=problem: _p(reason, "roleAssignments"))
         if row_errors:
             errors.extend(row_errors)
@@ -601,13 +608,14 @@ def _line_problem(legacy, plan_sub_ids):
     return None
 
 
-def _fail_lines(lines, code, message, now):
-    for line in lines:
-        line.status = UpgradeLineStatus.FAILED
-        line.error_code = str(code)
-        line.error_message = str(message)[:2000]
-        line.attempts += 1
-    ProductUpgradeLine.objects.bulk_update(lines, ["status", "error_code", "error_message", "attempts"])
+def _fail_lines(upgrade_pk, lines, code, message):
+    """Mark lines failed: only those still pending, under the upgrade's lock, so a run never overwrites what another
+    run of the same upgrade finished meanwhile."""
+    with transaction.atomic():
+        ProductUpgrade.objects.select_for_update(of=("self",)).get(pk=upgrade_pk)
+        ProductUpgradeLine.objects.filter(pk__in=[line.pk for line in lines], status=UpgradeLineStatus.PENDING).update(
+            status=UpgradeLineStatus.FAILED, error_code=str(code), error_message=str(message)[:2000],
+            attempts=F("attempts") + 1)
 
 
 def _move_lines(upgrade, actor, organisation, plans, lines):
@@ -617,25 +625,31 @@ def _move_lines(upgrade, actor, organisation, plans, lines):
     with transaction.atomic():
         ProductUpgrade.objects.select_for_update(of=("self",)).get(pk=upgrade.pk)  # one run at a time
         ids = [line.legacy_id for line in lines]
-        legacy = {row.pk: row for row in LegacySubscription.objects.select_for_update(of=("self",)).filter(pk__in=ids)}
+        legacy = {row.pk: row for row in LegacySubscription.objects.select_for_update(of=("self",)).select_related(
+            "azure_subscription").filter(pk__in=ids)}
         current = {row.pk: row for row in ProductUpgradeLine.objects.select_for_update().filter(
             pk__in=[line.pk for line in lines], status=UpgradeLineStatus.PENDING)}
         plan_sub_ids = set(AzureSubscription.objects.filter(
             subscription_id__in=[row.entitlement_id for row in legacy.values()]).values_list("subscription_id",
                                                                                           flat=True))
         now = timezone.now()
-        moving, failing = [], {}
+        moving, failing, done_before = [], {}, []
         for line in current.values():
             row = legacy[line.legacy_id]
-            if row.transitioned_at is not None:  # moved by an earlier run whose line update was lost: impossible
-                continue                         # (same transaction), kept as a guard
+            if row.transitioned_at is not None:  # moved already (by another upgrade): the line says so, nothing moves
+                line.status, line.azure_subscription = UpgradeLineStatus.COMPLETED, row.azure_subscription
+                line.plan_id, line.upgraded_at = row.azure_subscription.plan_id, row.transitioned_at
+                done_before.append(line)
+                continue
             problem = _line_problem(row, plan_sub_ids)
             if problem:
                 failing.setdefault(problem, []).append(line)
             else:
                 moving.append((line, row))
         for (code, message), failed in failing.items():
-            _fail_lines(failed, code, message, now)
+            _fail_lines(upgrade.pk, failed, code, message)
+        if done_before:
+            ProductUpgradeLine.objects.bulk_update(done_before, ["status", "azure_subscription", "plan", "upgraded_at"])
         if not moving:
             return 0, sum(len(v) for v in failing.values())
         subs = AzureSubscription.objects.bulk_create([
@@ -690,23 +704,28 @@ def upgrade_run(upgrade_id) -> ProductUpgrade | None:
     organisation = Organisation.objects.get(pk=customer.organisation_id)
     actor = _actor_for(upgrade, organisation)
     pending = list(upgrade.lines.filter(status=UpgradeLineStatus.PENDING).select_related("legacy__reseller"))
-    plans, now = {}, timezone.now()
-    by_reseller = {}
+    plans, by_reseller = {}, {}
     for line in pending:
         by_reseller.setdefault(line.legacy.reseller_id, []).append(line)
     movable = []
     for reseller_id, lines in by_reseller.items():
+        _beat(upgrade.pk)
         reseller = lines[0].legacy.reseller
         plan, error = _plan_for(upgrade, customer, reseller, actor)
         if error is not None:
-            with transaction.atomic():
-                _fail_lines(lines, error.code, error.description, now)
+            _fail_lines(upgrade.pk, lines, error.code, error.description)
             continue
         plans[reseller_id] = plan
         movable.extend(lines)
     if movable:
+        _beat(upgrade.pk)
         _move_lines(upgrade, actor, organisation, plans, movable)
     return _finish(upgrade.pk, actor)
+
+
+def _beat(upgrade_pk):
+    """The run is alive: resume_stalled_upgrades leaves it alone."""
+    ProductUpgrade.objects.filter(pk=upgrade_pk).update(heartbeat_at=timezone.now())
 
 
 def _finish(upgrade_pk, actor) -> ProductUpgrade:
@@ -747,7 +766,7 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
             raise UpgradeError(_("Only a failed upgrade can be retried; this one is %(status)s.")
                                % {"status": upgrade.get_status_display().lower()}, status=409, code=900110
                                if upgrade.status == UpgradeStatus.COMPLETED else 900109)
-        failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED)
+        failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED, legacy__transitioned_at__isnull=True)
         if line_ids is not None:
             failed = failed.filter(legacy__public_id__in=list(line_ids))
         count = failed.update(status=UpgradeLineStatus.PENDING)
@@ -755,6 +774,7 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
             raise InvalidInput(_("None of the named subscriptions is a failed line of this upgrade."), field="lineItems")
         _move_upgrade(upgrade, UpgradeStatus.IN_PROGRESS)
         upgrade.finished_at = None
+        upgrade.heartbeat_at = timezone.now()
         upgrade.save()
         audit_record(actor=actor, action="product_upgrade.retried", obj=upgrade, subject=upgrade.customer,
                      data={"lines": count})
@@ -822,22 +842,36 @@ def batch_start(*, actor, customers=None, all_eligible=False) -> BatchStart:
                            parameters={"skipped": skipped[:50]})
     with transaction.atomic():
         job = job_create(organisation_id=actor.organisation_id, kind=BATCH_KIND, total=len(eligible),
-                         params={"allEligible": bool(all_eligible), "customers": len(customers),
-                                 "skipped": skipped[:500]},
+                         params={"allEligible": bool(all_eligible), "customers": len(customers)},
                          created_by_id=actor.user_id)
         from core.jobs import job_start
 
         job_start(job.pk)
         now = timezone.now()
-        upgrades = ProductUpgrade.objects.bulk_create([
+        # A customer started meanwhile (another batch or person) keeps its upgrade: the partial unique index refuses
+        # ours, which is then skipped, never a 500.
+        ProductUpgrade.objects.bulk_create([
             ProductUpgrade(customer=c, batch=job, created_by_id=actor.user_id, created_label=actor.label[:255],
-                           request_id=actor.request_id, created_at=now) for c in eligible])
+                           request_id=actor.request_id, created_at=now) for c in eligible], ignore_conflicts=True)
+        upgrades = list(ProductUpgrade.objects.filter(batch=job).values_list("pk", "customer_id"))
+        started_ids = {customer_id for _pk, customer_id in upgrades}
+        for c in eligible:
+            if c.pk not in started_ids:
+                skipped.append({"customerId": str(c.tenant_id), "companyName": c.company_name, "code": 900109,
+                                "reason": str(_("An upgrade was started for this customer at the same moment."))})
+        if not upgrades:
+            raise UpgradeError(_("None of the chosen customers can transition now: %(reason)s")
+                               % {"reason": skipped[0]["reason"]}, status=409, code=900109,
+                               parameters={"skipped": skipped[:50]})
+        job.total = len(upgrades)
+        job.params = {**job.params, "skipped": skipped[:500]}
+        job.save(update_fields=["total", "params"])
         audit_record(actor=actor, action="transition_batch.started", obj=job, object_type="core.Job",
-                     data={"customers": len(eligible), "skipped": len(skipped)})
-        for upgrade in upgrades:
-            _enqueue(upgrade.pk)
+                     data={"customers": len(upgrades), "skipped": len(skipped)})
+        for pk, _customer_id in upgrades:
+            _enqueue(pk)
     job.refresh_from_db()
-    return BatchStart(job, len(eligible), skipped)
+    return BatchStart(job, job.total, skipped)
 
 
 def eligibility_in_bulk(actor, customers):

@@ -19,8 +19,8 @@ from core.api.idempotency import idempotent
 from core.api.pagination import collection
 from core.api.parsers import PartnerCenterJSONParser
 from core.api.schema import IDEMPOTENCY_KEY, REQUEST_ID, pc_schema
-from core.errors import InvalidInput
-from customers.selectors import customer_get
+from core.errors import InvalidInput, NotFound
+from customers.selectors import customer_get, customer_list
 
 from .. import legacy_selectors, legacy_services
 from .legacy_serializers import (
@@ -306,7 +306,12 @@ class BatchListView(LegacyView):
             if len(ids) > MAX_BATCH_CUSTOMERS:
                 raise InvalidInput(f"At most {MAX_BATCH_CUSTOMERS} customers per batch.", field="customerIds")
             tenant_ids = list(dict.fromkeys(_guid(raw, f"customerIds[{index}]") for index, raw in enumerate(ids)))
-            customers = [customer_get(actor=actor, tenant_id=tenant_id) for tenant_id in tenant_ids]
+            # One query for all of them; any id not among the actor's customers is 404, as customer_get answers.
+            customers = list(customer_list(actor=actor, include_removed=True).filter(tenant_id__in=tenant_ids)
+                             .select_related("organisation"))
+            if len(customers) != len(tenant_ids):
+                raise NotFound(parameters={"customerId": str(next(
+                    t for t in tenant_ids if t not in {c.tenant_id for c in customers}))})
         started = legacy_services.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
         return self.batch_body(request, started.job, status=202)
 

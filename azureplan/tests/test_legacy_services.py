@@ -410,3 +410,77 @@ def test_a_purchase_gate_closed_meanwhile_fails_the_lines_with_its_reason(actor,
     assert upgrade.status == "failed"
     assert set(upgrade.lines.values_list("error_code", flat=True)) == {"20002"}
     assert AzurePlan.objects.count() == 0 and LegacySubscription.objects.filter(status="active").count() == 2
+
+
+# ---------------------------------------------------------------- races and limits found in review
+
+
+def test_a_stale_run_never_overwrites_lines_another_run_finished(actor, customer, django_capture_on_commit_callbacks):
+    legacy_estate(actor, customer, 2)
+    upgrade = _start(actor, customer, django_capture_on_commit_callbacks)
+    lines = list(upgrade.lines.all())
+    assert {line.status for line in lines} == {"completed"}
+    # A second run that read these lines while they were pending, then failed to get the plan, marks them failed:
+    ls._fail_lines(upgrade.pk, lines, 900113, "The Azure plan is still being provisioned")
+    assert set(upgrade.lines.values_list("status", flat=True)) == {"completed"}
+
+
+def test_a_batch_racing_another_start_skips_that_customer_instead_of_failing(actor, admin, customer, monkeypatch,
+                                                                           django_capture_on_commit_callbacks):
+    second = buyable_customer(admin.organisation)
+    legacy_estate(actor, customer, 1)
+    legacy_estate(actor, second, 1)
+    checked = ls.eligibility_in_bulk
+
+    def then_someone_starts_second(actor_, customers):
+        result = checked(actor_, customers)
+        ProductUpgrade.objects.create(customer=second)  # another person's start, right after the check
+        return result
+
+    monkeypatch.setattr(ls, "eligibility_in_bulk", then_someone_starts_second)
+    with django_capture_on_commit_callbacks(execute=False):
+        started = ls.batch_start(actor=actor, customers=[customer, second])
+    assert started.started == 1 and started.job.total == 1
+    assert [s["code"] for s in started.skipped] == [900109]
+    assert ProductUpgrade.objects.filter(customer=second).count() == 1
+
+
+def test_an_indirect_reseller_counts_only_its_own_legacy_subscriptions(provider_setup, make_user):
+    from azureplan.legacy_selectors import legacy_customers
+
+    provider, r1, r2, actor, customer = provider_setup
+    ls.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "One", r1.partner_id),
+                                                      (customer, uuid.uuid4(), "Two", r2.partner_id),
+                                                      (customer, uuid.uuid4(), "Three", r2.partner_id)]))
+    ProductUpgrade.objects.create(customer=customer)
+    reseller_actor = actor_for_user(make_user(Role.ADMIN_AGENT, organisation=r1))
+    [row] = legacy_customers(actor=reseller_actor)
+    assert (row.legacy_active, row.latest_upgrade) == (1, None)
+    [row] = legacy_customers(actor=actor)
+    assert row.legacy_active == 3 and row.latest_upgrade is not None
+
+
+def test_dates_before_azure_are_refused(actor, customer):
+    for value in ("0001-01-01T00:00:00+05:00", "1999-12-31"):
+        with pytest.raises(ls.LegacyImportInvalid) as exc:
+            ls.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "Old", "", value)]))
+        assert _errors(exc) == {(2, "createdDate")}
+    assert LegacySubscription.objects.count() == 0
+
+
+def test_an_import_costs_the_same_queries_for_10_or_100_rows(provider_setup):
+    provider, r1, r2, actor, customer = provider_setup
+
+    def rows(n):
+        return legacy_csv([(customer, uuid.uuid4(), f"S{i}", r1.partner_id, "2019-01-01",
+                            f"indirect_reseller:{r1.partner_id}:Owner") for i in range(n)])
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        ls.legacy_import(actor=actor, content=rows(10))
+    with CaptureQueriesContext(connection) as large:
+        ls.legacy_import(actor=actor, content=rows(100))
+    assert len(large) == len(small)
+    assert LegacySubscription.objects.count() == 110
