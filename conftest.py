@@ -101,7 +101,12 @@ def _remember_db_blocker(request, django_db_blocker):
 def redis_url():
     if not redis_available():
         skip_or_fail("needs Redis: set REDIS_URL")
-    return os.environ["REDIS_URL"]
+    # One Redis database per pytest-xdist process (REDIS_URL's, then the next ones): a worker started by one
+    # process must not take the tasks another process sends to its own worker and database.
+    url = urlparse(os.environ["REDIS_URL"])
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    base = int(url.path.strip("/") or 0) if url.path.strip("/").isdigit() else 0
+    return url._replace(path=f"/{(base + index) % 16}").geturl()
 
 
 @pytest.fixture

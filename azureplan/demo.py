@@ -1,13 +1,40 @@
 """Demo Azure plans for `make run`: customers with an Azure plan and several Azure subscriptions, a
-suspended plan, and a cancelled Azure subscription waiting for its deletion. Idempotent."""
+suspended plan, and a cancelled Azure subscription waiting for its deletion; and customers with legacy Azure
+(MS-AZR-0145P) subscriptions ready to transition, imported through the legacy import with role assignments
+(one with a name too long for an Azure subscription, so a transition shows a failed line to rename and retry).
+Idempotent: a customer that already has legacy subscriptions is left as it is."""
+
+import uuid
 
 from django.db import transaction
 
 from accounts.actors import system_actor
 from customers.models import Customer
 
-from .models import AzurePlan
+from .models import AzurePlan, LegacySubscription
 from .selectors import availability_list
+
+LEGACY_HEADER = "customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,roleAssignments"
+# customer domain: [(friendly name, created date, role assignments)]; "{reseller}" is the indirect reseller of
+# record (the provider's first reseller), "{domain}" the customer's e-mail domain.
+LEGACY = {
+    "contoso-legacy.onmicrosoft.com": [
+        ("Contoso Production", "2017-03-14", "customer_user:it-admin@{domain}:Owner;partner_admin_agents:-:Owner"),
+        ("Contoso Data Warehouse", "2018-09-02", "customer_user:analyst@{domain}:Reader"),
+        ("Contoso Test and Development Environment for the Retail Web Shop Team", "2019-11-20", ""),
+    ],
+    "tailspin-legacy.onmicrosoft.com": [
+        ("Tailspin Games Backend", "2016-06-01", ""),
+        ("Tailspin Analytics", "2018-01-15", "customer_user:data@{domain}:Contributor;partner_admin_agents:-:Owner"),
+        ("Tailspin Sandbox", "2020-02-29", "customer_user:dev@{domain}:Reader"),
+        ("Tailspin Backups", "2021-07-07", ""),
+    ],
+    "heritage-conseil.onmicrosoft.com": [
+        ("Héritage Production", "2018-04-03", "indirect_reseller:{reseller}:Owner;partner_admin_agents:-:Owner"),
+        ("Héritage Recette", "2019-10-21", "indirect_reseller:{reseller}:Contributor"),
+        ("Héritage Archives", "2020-05-12", "customer_user:dsi@{domain}:Reader"),
+    ],
+}
 
 PLANS = [
     # (customer domain, Azure subscriptions to add, cancel the first one?, suspend the plan?)
@@ -41,3 +68,32 @@ def load_demo(organisations):
                                                reason="unused")
         if suspend:
             services.plan_update(actor=actor, plan=plan, status="suspended")
+    _load_legacy()
+
+
+def _load_legacy():
+    """One legacy import per partner, of the customers in LEGACY that have no legacy subscription yet."""
+    from .legacy_services import legacy_import
+
+    rows_by_org = {}
+    for domain, subscriptions in LEGACY.items():
+        customer = Customer.objects.filter(domain=domain).select_related("organisation").first()
+        if customer is None or LegacySubscription.objects.filter(customer=customer).exists() \
+                or AzurePlan.objects.filter(customer=customer).exists():
+            continue
+        organisation = customer.organisation
+        reseller = customer.reseller or organisation.resellers.order_by("pk").first()
+        is_provider = organisation.tier == "indirect_provider"
+        if is_provider and reseller is None:
+            continue
+        mail_domain = f"{domain.split('.')[0]}.example.com"
+        for number, (name, created, roles) in enumerate(subscriptions, start=1):
+            sub_id = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-legacy-azure:{domain}:{number}")
+            roles = roles.format(domain=mail_domain, reseller=reseller.partner_id if reseller else "")
+            rows_by_org.setdefault(organisation.pk, (organisation, []))[1].append(
+                [str(customer.tenant_id), str(sub_id), name, reseller.partner_id if is_provider else "", created,
+                 roles])
+    for organisation, rows in rows_by_org.values():
+        content = "\n".join([LEGACY_HEADER, *(",".join(row) for row in rows)]) + "\n"
+        legacy_import(actor=system_actor(organisation, label="demo data"), content=content,
+                      file_name="legacy-azure-estate.csv")

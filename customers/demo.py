@@ -1,5 +1,6 @@
 """Demo customers for `make run`: several countries, one with an MCA, one without, one pending invitation,
-one assigned to the indirect reseller. Idempotent: existing customers are kept as they are."""
+one assigned to the indirect reseller, three ready to transition from legacy Azure. Idempotent: existing
+customers are kept as they are."""
 
 from datetime import date
 
@@ -20,6 +21,14 @@ CUSTOMERS = [
      False, False),
     ("provider", "przyklad-uslugi.onmicrosoft.com", "Przykład Usługi Sp. z o.o.", "PL", "Warszawa", "", "00-001",
      "PL5250001009", "+48 22 000 00 00", False, True),
+    # Ready to transition from legacy Azure (relationship + MCA, no Azure plan): azureplan/demo.py imports their
+    # legacy MS-AZR-0145P subscriptions.
+    ("direct", "contoso-legacy.onmicrosoft.com", "Contoso Legacy Ltd", "US", "Chicago", "IL", "60601", "", "",
+     False, True),
+    ("direct", "tailspin-legacy.onmicrosoft.com", "Tailspin Toys Legacy Inc", "US", "Austin", "TX", "78701", "", "",
+     False, True),
+    ("provider", "heritage-conseil.onmicrosoft.com", "Héritage Conseil SARL", "FR", "Nantes", "", "44000", "", "",
+     True, True),
 ]
 
 
