@@ -973,21 +973,23 @@ def batch_cancel(*, actor, job) -> Job:
 # ---------------------------------------------------------------- resuming after a lost worker
 
 
-def resume_stalled_upgrades(*, older_than_seconds=None) -> int:
+def resume_stalled_upgrades(*, older_than_seconds=None, limit=5000) -> int:
     """The periodic task: an upgrade in progress whose worker died with the whole machine (its message may only
     come back after the broker's visibility timeout) is run again once its heartbeat is older than
-    TRANSITION_STALL_SECONDS. Pending upgrades whose message was lost are sent again too."""
+    TRANSITION_STALL_SECONDS. A pending upgrade that old is sent again when its message looks lost: it is not part of
+    a batch whose other customers are still making progress (a long batch's queue is simply still draining)."""
     seconds = older_than_seconds if older_than_seconds is not None else settings.TRANSITION_STALL_SECONDS
-    cutoff = timezone.now() - timedelta(seconds=seconds)
-    stalled = ProductUpgrade.objects.filter(
-        Q(status=UpgradeStatus.IN_PROGRESS, heartbeat_at__lt=cutoff)
-        | Q(status=UpgradeStatus.PENDING, created_at__lt=cutoff)).values_list("pk", flat=True)
-    count = 0
-    for pk in stalled:
-        with transaction.atomic():
-            touched = ProductUpgrade.objects.filter(pk=pk).filter(
-                Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)).update(heartbeat_at=timezone.now())
-            if touched:
-                _enqueue(pk)
-                count += 1
-    return count
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=seconds)
+    draining = ProductUpgrade.objects.filter(batch__isnull=False, heartbeat_at__gte=cutoff).values("batch_id")
+    quiet = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    stalled = (Q(status=UpgradeStatus.IN_PROGRESS, heartbeat_at__lt=cutoff)
+               | (Q(status=UpgradeStatus.PENDING, created_at__lt=cutoff) & quiet
+                  & (Q(batch__isnull=True) | ~Q(batch_id__in=draining))))
+    with transaction.atomic():
+        ids = list(ProductUpgrade.objects.select_for_update(skip_locked=True).filter(stalled).order_by("pk")
+                   .values_list("pk", flat=True)[:limit])
+        ProductUpgrade.objects.filter(pk__in=ids).update(heartbeat_at=now)
+        for pk in ids:
+            _enqueue(pk)
+    return len(ids)

@@ -484,3 +484,25 @@ def test_an_import_costs_the_same_queries_for_10_or_100_rows(provider_setup):
         ls.legacy_import(actor=actor, content=rows(100))
     assert len(large) == len(small)
     assert LegacySubscription.objects.count() == 110
+
+
+def test_pending_customers_of_a_batch_still_draining_are_not_sent_twice(actor, admin, customer,
+                                                                        django_capture_on_commit_callbacks):
+    second = buyable_customer(admin.organisation)
+    legacy_estate(actor, customer, 1)
+    legacy_estate(actor, second, 1)
+    with django_capture_on_commit_callbacks(execute=False):
+        started = ls.batch_start(actor=actor, customers=[customer, second])
+    hour_ago = timezone.now() - timedelta(hours=1)
+    ProductUpgrade.objects.filter(batch=started.job).update(created_at=hour_ago)
+    # One customer of the batch is running right now: the other is only waiting in the queue.
+    ProductUpgrade.objects.filter(customer=customer).update(status="inProgress", heartbeat_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert ls.resume_stalled_upgrades(older_than_seconds=60) == 0
+    assert not sent
+    # Nothing of the batch has moved for an hour: its pending customer's message is taken as lost.
+    ProductUpgrade.objects.filter(customer=customer).update(heartbeat_at=hour_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ls.resume_stalled_upgrades(older_than_seconds=60) == 2
+    assert set(ProductUpgrade.objects.values_list("status", flat=True)) == {"completed"}
+    assert Job.objects.get(pk=started.job.pk).status == "succeeded"
