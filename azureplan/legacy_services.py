@@ -30,6 +30,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.choices import Role, Tier
 from accounts.models import Organisation
@@ -389,9 +390,11 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
         new.append((number, customer, sub_id, entitlement_id, name, reseller, created, assignments))
     if errors:
         errors.sort(key=lambda e: e["line"])
+        bad = len({e["line"] for e in errors})
         raise LegacyImportInvalid(
-            _("%(n)s of %(total)s rows are wrong: nothing was imported. Correct them and import the file again.")
-            % {"n": len({e["line"] for e in errors}), "total": len(body)}, field="file", data=errors,
+            ngettext("%(n)s of %(total)s rows is wrong: nothing was imported. Correct it and import the file again.",
+                     "%(n)s of %(total)s rows are wrong: nothing was imported. Correct them and import the file again.",
+                     bad) % {"n": bad, "total": len(body)}, field="file", data=errors,
             parameters={"badRows": len({e["line"] for e in errors}), "rows": len(body)})
 
     try:
@@ -489,8 +492,16 @@ def _start(actor, customer, batch=None) -> ProductUpgrade:
     return upgrade
 
 
+def _refuse_resellers(actor):
+    """Partner Center's own answer to an indirect reseller (900123) before the generic role refusal (2032)."""
+    if actor.tier == Tier.INDIRECT_RESELLER:
+        raise UpgradeError(_("An indirect reseller can't transition its customers: its indirect provider starts the "
+                             "transition."), code=900123, error_name="IndirectResellerCannotUpgrade")
+
+
 def upgrade_start(*, actor, customer) -> ProductUpgrade:
     """POST /v1/productUpgrades: start one customer's transition (it runs in the background)."""
+    _refuse_resellers(actor)
     require(actor, Perm.TRANSITION_LEGACY_AZURE)
     eligibility = upgrade_eligibility(actor=actor, customer=customer)
     if not eligibility.is_eligible:
@@ -763,9 +774,10 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
         upgrade = get_for_actor_or_404(ProductUpgrade.objects.select_for_update(of=("self",)).select_related(
             "customer"), actor, pk=upgrade.pk)
         if upgrade.status != UpgradeStatus.FAILED:
+            completed = upgrade.status == UpgradeStatus.COMPLETED
             raise UpgradeError(_("Only a failed upgrade can be retried; this one is %(status)s.")
-                               % {"status": upgrade.get_status_display().lower()}, status=409, code=900110
-                               if upgrade.status == UpgradeStatus.COMPLETED else 900109)
+                               % {"status": upgrade.get_status_display().lower()}, status=400 if completed else 409,
+                               code=900110 if completed else 900109)
         failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED, legacy__transitioned_at__isnull=True)
         if line_ids is not None:
             failed = failed.filter(legacy__public_id__in=list(line_ids))
@@ -825,6 +837,7 @@ def batch_start(*, actor, customers=None, all_eligible=False) -> BatchStart:
     eligible customer. Each eligible customer gets its upgrade, run as its own Celery task; the batch's Job row
     counts customers done, lines moved and failures. Customers that are not eligible are skipped with their
     reason; a batch with none to start is refused."""
+    _refuse_resellers(actor)
     require(actor, Perm.TRANSITION_LEGACY_AZURE)
     from customers.models import Customer
 

@@ -32,10 +32,11 @@ from .choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
 from .forms_legacy import LegacyImportForm, LegacyRenameForm
 
 ANCHOR = "legacy-azure"
+NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
 EXAMPLE_ROWS = (
     "4c721420-72ad-4708-a0a7-371a2f7b0969,8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f,Contoso production,,2019-05-10,",
     "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
-    "user:9b1c2d3e-0000-4000-8000-000000000001:Reader;group:5a6b7c8d-0000-4000-8000-000000000002:Contributor",
+    "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner",
 )
 
 
@@ -192,8 +193,11 @@ def _batch_context(request, job, *, error=None):
     actor = request.actor
     result = job.result or {}
     running = job.status in (JobStatus.PENDING, JobStatus.RUNNING)
+    # A cancelled batch's customers already under way finish: keep showing their progress until they have.
+    finishing = result.get("customersInProgress", 0) + (result.get("customersPending", 0) if running else 0)
     return {
         "job": job, "running": running, "error": error,
+        "polling": running or bool(result.get("customersInProgress", 0)), "finishing": finishing,
         "lines_moved": result.get("linesMoved", 0), "lines_failed": result.get("linesFailed", 0),
         "customers_completed": result.get("customersCompleted", 0),
         "customers_failed": result.get("customersFailed", 0),
@@ -255,21 +259,34 @@ def legacy_customer_context(request, customer):
         else None
     can_rename = allowed(actor, Perm.IMPORT_LEGACY_AZURE)
     lines = []
+
+    def rename_form(legacy_id):
+        return overrides.get("rename", {}).get(legacy_id) or LegacyRenameForm(auto_id=f"rename{legacy_id}_%s")
+
     if upgrade is not None:
         lines = list(upgrade.lines.all())
         for line in lines:
-            line.needs_rename = (line.status == UpgradeLineStatus.FAILED and can_rename
-                                 and len(line.legacy.friendly_name) > ls.AZURE_SUBSCRIPTION_NAME_MAX
-                                 and not line.legacy.is_transitioned)
+            # A line that failed on its name keeps its rename form (to correct a typo before the retry), and says
+            # when the name fits now instead of repeating the old reason.
+            name_failure = (line.status == UpgradeLineStatus.FAILED and line.error_code == NAME_ERROR_CODE
+                            and not line.legacy.is_transitioned)
+            line.needs_rename = name_failure and can_rename
+            line.name_fits_now = name_failure and len(line.legacy.friendly_name) <= ls.AZURE_SUBSCRIPTION_NAME_MAX
             if line.needs_rename:
-                line.rename_form = overrides.get("rename", {}).get(line.legacy_id) or LegacyRenameForm(
-                    auto_id=f"rename{line.legacy_id}_%s")
+                line.rename_form = rename_form(line.legacy_id)
+    renamed_in_lines = {line.legacy_id for line in lines if line.needs_rename}
+    for sub in subs:
+        movable = sub.status == LegacyStatus.ACTIVE and not sub.is_transitioned
+        sub.name_too_long = movable and len(sub.friendly_name) > ls.AZURE_SUBSCRIPTION_NAME_MAX
+        sub.rename_form = rename_form(sub.pk) if movable and can_rename and sub.pk not in renamed_in_lines else None
+    if upgrade is not None:
         upgrade.done_count = sum(1 for line in lines if line.status != UpgradeLineStatus.PENDING)
         upgrade.percent = int(upgrade.done_count * 100 / len(lines)) if lines else (
             0 if upgrade.is_open else 100)
     return {
         "show": True, "subs": subs, "eligibility": eligibility, "upgrade": upgrade, "lines": lines,
         "any_failed": any(line.status == UpgradeLineStatus.FAILED for line in lines),
+        "too_long": sum(1 for s in subs if s.name_too_long),
         "active_count": sum(1 for s in subs if s.status == LegacyStatus.ACTIVE),
         "has_reseller": any(s.reseller_id for s in subs),
         "can_start": not blocked and eligibility.is_eligible, "blocked": blocked,
@@ -296,8 +313,12 @@ def _customer_page(request, customer, overrides, status=400):
 def customer_legacy_section(request, tenant_id):
     """The section alone, which htmx asks for every 2 s while the customer's transition runs."""
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    return render(request, "azureplan/inc/customer_legacy.html",
-                  {"customer": customer, "legacy": legacy_customer_context(request, customer)})
+    legacy = legacy_customer_context(request, customer)
+    response = render(request, "azureplan/inc/customer_legacy.html", {"customer": customer, "legacy": legacy})
+    if request.htmx and not legacy.get("polling"):
+        # The transition just finished: the Azure plan section above changed too (a new plan, moved subscriptions).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
@@ -350,11 +371,21 @@ def legacy_subscription_rename(request, public_id):
             legacy = ls.legacy_rename(actor=request.actor, legacy=legacy, name=form.cleaned_data["friendly_name"])
         except PartnerCenterError as exc:
             _not_found_if_404(exc)
-            if legacy.is_transitioned:  # no rename form is shown any more: say it at the top of the section
-                return _customer_page(request, customer, {"error": {"text": str(exc.description), "code": exc.code}})
             apply_error(form, exc)
         else:
             messages.success(request, _("The legacy subscription is now called “%(name)s”. Retry the failed "
                                         "subscriptions to move it.") % {"name": legacy.friendly_name})
             return redirect(_customer_url(customer))
-    return _customer_page(request, customer, {"rename": {legacy.pk: form}})
+    # The form beside a failed line shows its errors; where no form is shown (no failed line for it any more, or
+    # the name was fixed in another tab), the error is said at the top of the section.
+    shown = _rename_form_shown(request, customer, legacy)
+    if shown:
+        return _customer_page(request, customer, {"rename": {legacy.pk: form}})
+    text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return _customer_page(request, customer, {"error": {"text": text, "code": 800002}})
+
+
+def _rename_form_shown(request, customer, legacy):
+    """A rename form is on the page for every legacy subscription not yet moved (in its row, or beside its failed
+    line)."""
+    return legacy.status == LegacyStatus.ACTIVE and not legacy.is_transitioned

@@ -165,7 +165,7 @@ class ProductUpgradeRetryView(LegacyView):
                summary="Extension: retry the failed lines of a failed transition (all, or those named)",
                description='Optional body {"subscriptionIds": ["<legacy subscription id>", ...]}. 202 with the '
                            "status and Location: productUpgrades/{id}/status. 404: 900106; 409: 900109 (not failed: "
-                           "still running), 900110 (completed); 400: 800002 (an id is not a GUID, or none of them is "
+                           "still running); 400: 900110 (completed), 800002 (an id is not a GUID, or none of them is "
                            "a failed line); 403: 2032.",
                tags=TAGS, operation_id="productupgrades_retry_create")
     @idempotent

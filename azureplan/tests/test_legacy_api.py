@@ -344,10 +344,10 @@ class TestUpgrade:
                       reseller=reseller.partner_id)
         reseller_api = api_client_for(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, organisation=reseller))
         before = state()
-        assert_error(reseller_api.post(UPGRADES, request_body(customer), format="json"), 403, 2032)
+        assert_error(reseller_api.post(UPGRADES, request_body(customer), format="json"), 403, 900123)
         body = reseller_api.post(f"{UPGRADES}/eligibility", request_body(customer), format="json").json()
         assert body["isEligible"] is False and "indirect reseller" in body["reason"]
-        assert_error(reseller_api.post(BATCHES, {"customerIds": [str(customer.tenant_id)]}, format="json"), 403, 2032)
+        assert_error(reseller_api.post(BATCHES, {"customerIds": [str(customer.tenant_id)]}, format="json"), 403, 900123)
         assert state() == before
 
     def test_status_refusals(self, api, org, customer, estate, foreign, django_capture_on_commit_callbacks):
@@ -399,7 +399,7 @@ class TestUpgrade:
         assert body["status"] == "Completed" and {li["status"] for li in body["lineItems"]} == {"Completed"}
         assert AzureSubscription.objects.filter(plan__customer=customer).count() == 2
         before = state()
-        assert_error(api.post(retry, {}, format="json"), 409, 900110)
+        assert_error(api.post(retry, {}, format="json"), 400, 900110)
         assert state() == before
 
 

@@ -162,6 +162,18 @@ def test_import_page_shows_the_columns_and_a_template(portal_client, ga_aa):
     assert template.content.decode().startswith(ls.TEMPLATE_HEADER)
 
 
+def test_the_downloaded_template_imports_once_its_customer_id_is_yours(portal_client, ga_aa, contoso):
+    client = portal_client(ga_aa)
+    content = client.get(reverse("legacy_import_template")).content.decode()
+    content = content.replace("4c721420-72ad-4708-a0a7-371a2f7b0969", str(contoso.tenant_id))
+    response = upload(client, content.encode(), "legacy-azure-template.csv")
+    assert response.status_code == 302, text(response)[:1500]
+    subs = {s.friendly_name: s for s in LegacySubscription.objects.filter(customer=contoso)}
+    assert set(subs) == {"Contoso production", "Contoso test"}
+    assert [(a["principal_type"], a["role"]) for a in subs["Contoso test"].role_assignments] == [
+        ("customer_user", "Reader"), ("partner_admin_agents", "Owner")]
+
+
 def test_import_with_bad_rows_reports_each_and_imports_nothing(portal_client, ga_aa, contoso):
     content = legacy_csv([(contoso, uuid.uuid4(), "Fine"), ("not-a-guid", uuid.uuid4(), "Bad customer"),
                           (contoso, uuid.uuid4(), "Bad date", "", "yesterday")])
@@ -254,6 +266,52 @@ def test_batch_of_chosen_customers_and_the_progress_partial(portal_client, ga_aa
     assert job.status == "cancelled"
 
 
+def test_a_cancelled_batch_keeps_showing_customers_still_finishing(portal_client, ga_aa, estate, org, actor_of):
+    other = buyable_customer(org, company_name="Other Co")
+    legacy_estate(actor_of(ga_aa), other, 1)
+    client = portal_client(ga_aa)
+    client.post(reverse("legacy_batch_start"), {"scope": "all"})  # not run: no commit in this test
+    job = Job.objects.get(kind=ls.BATCH_KIND)
+    running = ProductUpgrade.objects.get(customer=estate)
+    ProductUpgrade.objects.filter(pk=running.pk).update(status="inProgress")  # a worker has it right now
+    client.post(reverse("legacy_batch_cancel", args=[job.public_id]))
+    partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in html(partial)
+    assert "Cancelled: 1 customer already under way is finishing" in text(partial)
+    assert "Cancel the batch" not in text(partial)
+    ProductUpgrade.objects.filter(pk=running.pk).update(status="pending")
+    ls.upgrade_run(running.pk)  # it was already claimed: it still runs to its end
+    ProductUpgrade.objects.filter(pk=running.pk).update(status="inProgress")
+    ls.upgrade_run(running.pk)
+    partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger' not in html(partial) and "finishing" not in text(partial)
+    assert ProductUpgrade.objects.get(pk=running.pk).status == "completed"
+
+
+def test_the_section_reloads_the_page_once_the_transition_finished(portal_client, ga_aa, estate,
+                                                                   django_capture_on_commit_callbacks):
+    client = portal_client(ga_aa)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(reverse("customer_legacy_start", args=[estate.tenant_id]))
+    section_url = reverse("customer_legacy_section", args=[estate.tenant_id])
+    assert "HX-Refresh" not in client.get(section_url, HTTP_HX_REQUEST="true")
+    for callback in queued:
+        callback()
+    # The Azure plan section above changed too (a new plan): htmx reloads the whole page.
+    assert client.get(section_url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+def test_a_rename_refused_where_no_form_is_shown_says_why_at_the_top(portal_client, ga_aa, estate):
+    client = portal_client(ga_aa)
+    legacy = LegacySubscription.objects.filter(customer=estate).first()
+    for value, message in (("", "This field is required"), ("y" * 200, "at most 64 characters")):
+        response = client.post(reverse("legacy_subscription_rename", args=[legacy.public_id]), {"friendly_name": value})
+        assert response.status_code == 400
+        assert message in text(response), text(response)[:2000]
+    legacy.refresh_from_db()
+    assert legacy.friendly_name in ("Contoso production", "Contoso test")
+
+
 def test_batch_start_bad_input(portal_client, ga_aa, estate, other_org, actor_of):
     client = portal_client(ga_aa)
     response = client.post(reverse("legacy_batch_start"), {"scope": "chosen"})
@@ -310,7 +368,7 @@ def test_section_start_and_complete(portal_client, ga_aa, estate, django_capture
     plan = AzurePlan.objects.get(customer=estate)
     assert "The transition of Contoso Ltd to the Azure plan started." in page
     assert "Latest transition Completed" in page
-    assert "Set a new spending budget for Contoso Ltd under Azure spending (NCE)" in page
+    assert "Set a new spending budget for Contoso Ltd: the budget of its legacy subscriptions is not carried over" in page
     assert f"#plan-{plan.public_id}" in html(response) and "Suspended" in page
     assert "Transition billing to Azure plan" not in page and 'hx-get="' + reverse(
         "customer_legacy_section", args=[estate.tenant_id]) not in html(response)
@@ -362,7 +420,7 @@ def test_rename_and_retry_a_failed_line(portal_client, ga_aa, contoso, actor_of,
     assert AzureSubscription.objects.filter(friendly_name="Contoso analytics").exists()
     # Retrying the completed upgrade: a visible refusal.
     response = client.post(reverse("customer_legacy_retry", args=[contoso.tenant_id, upgrade.public_id]))
-    assert response.status_code == 409 and "Only a failed upgrade can be retried" in text(response)
+    assert response.status_code == 400 and "Only a failed upgrade can be retried" in text(response)
     # Renaming the moved subscription: refused beside the field.
     response = client.post(rename_url, {"friendly_name": "Again"})
     assert response.status_code == 400 and "already moved to the Azure plan" in text(response)
