@@ -102,6 +102,10 @@ def test_workspace_for_a_billing_admin_starts_but_does_not_import(portal_client,
     assert "Transition all eligible customers" in page
     assert "Import legacy subscriptions" not in page
     assert portal_client(billing).get(reverse("legacy_import")).status_code == 403
+    # A Billing admin has no Azure plan workspace: the page sits under Customers, where its tab is.
+    assert "Catalog" not in page and "Customers" in page
+    tabs = html(portal_client(billing).get(reverse("customer_list")))
+    assert f'href="{reverse("legacy_workspace")}"' in tabs
 
 
 def test_workspace_of_an_indirect_reseller_shows_no_start_buttons(portal_client, make_org, make_user, actor_of):
