@@ -266,6 +266,8 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
     require(actor, Perm.IMPORT_LEGACY_AZURE)
     from customers.models import Customer
 
+    if len(file_name or "") > 255:
+        raise InvalidInput(_("The file name is at most 255 characters."), field="fileName")
     text = _decode(content)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     organisation = Organisation.objects.get(pk=actor.organisation_id)
@@ -399,7 +401,7 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
 
     try:
         with transaction.atomic():
-            record = LegacyImport.objects.create(organisation=organisation, file_name=(file_name or "")[:255],
+            record = LegacyImport.objects.create(organisation=organisation, file_name=file_name or "",
                                                  sha256=digest, rows=len(body), added=len(new),
                                                  already_present=present, created_by_id=actor.user_id)
             LegacySubscription.objects.bulk_create([

@@ -163,7 +163,10 @@ def legacy_import_page(request):
         try:
             result = ls.legacy_import(actor=request.actor, content=upload.read(), file_name=upload.name)
         except PartnerCenterError as exc:
-            form.add_error("file", str(exc.description)) if exc.field in (None, "", "file") else apply_error(form, exc)
+            if exc.field in (None, "", "file", "fileName"):
+                form.add_error("file", str(exc.description))
+            else:
+                apply_error(form, exc)
             bad_rows = exc.data
         else:
             if result.repeated:

@@ -141,6 +141,7 @@ FOREIGN_OBJECTS = {
     "api-customer-azure-entitlement-role-assignments": _ENTITLEMENT,
     "api-customer-azure-entitlement-role-assignment-remove": {**_ENTITLEMENT, "assignment_id": _role_assignment},
     # Product upgrades (legacy Azure transitions) and transition batches (azureplan/api/urls.py).
+    "api-product-upgrade": {"upgrade_id": _upgrade},
     "api-product-upgrade-status": {"upgrade_id": _upgrade},
     "api-product-upgrade-retry": {"upgrade_id": _upgrade},
     "api-product-upgrade-batch": {"batch_id": _batch},
@@ -181,7 +182,7 @@ FOREIGN_OBJECTS = {
     "job_detail": {"public_id": _job},
 }
 # Routes whose not-found answer has Partner Center's own code rather than 1000 (an upgrade: 900106).
-NOT_FOUND_CODES = {"api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106}
+NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106}
 # Routes whose parameters are not object ids of a tenant.
 NOT_TENANT_IDS = {
     "workspace", "invitation", "django.views.static.serve",

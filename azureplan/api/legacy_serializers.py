@@ -39,6 +39,16 @@ def _datetime(value):
     return serializers.DateTimeField().to_representation(value) if value else None
 
 
+class OptionalMethodField(serializers.SerializerMethodField):
+    """A method field that the response leaves out when it has no value (to_representation pops it). drf-spectacular
+    marks every read-only field `required`; these serializers only ever render, so the field is not flagged
+    read-only and the schema lists it as optional, as sent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.read_only = False
+
+
 class LegacySubscriptionLinksSerializer(serializers.Serializer):
     offer = LinkSerializer()
     self = LinkSerializer()
@@ -62,11 +72,11 @@ class LegacySubscriptionSerializer(_Ordered):
     billingType = serializers.SerializerMethodField()
     contractType = serializers.SerializerMethodField()
     partnerId = serializers.SerializerMethodField(help_text="The indirect reseller of record's PartnerID, or empty")
-    transitionedAt = serializers.SerializerMethodField(
+    transitionedAt = OptionalMethodField(
         help_text="Extension, once moved: the cut-over instant (usage before it belongs to the legacy offer, after "
                   "it to the Azure plan)")
-    azurePlanId = serializers.SerializerMethodField(help_text="Extension, once moved: the Azure plan's subscription id")
-    azureSubscriptionId = serializers.SerializerMethodField(
+    azurePlanId = OptionalMethodField(help_text="Extension, once moved: the Azure plan's subscription id")
+    azureSubscriptionId = OptionalMethodField(
         help_text="Extension, once moved: the Azure subscription (Azure entitlement) it became")
     links = serializers.SerializerMethodField()
     orderId = serializers.UUIDField(source="order_id")
@@ -181,7 +191,7 @@ class ProductUpgradesLineItemSerializer(serializers.Serializer):
     targetProduct = serializers.SerializerMethodField()
     upgradedDate = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField(help_text="Pending, Completed or Failed")
-    errorDetails = serializers.SerializerMethodField(help_text="When failed")
+    errorDetails = OptionalMethodField(help_text="When failed")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -215,7 +225,7 @@ class ProductUpgradesStatusSerializer(_Ordered):
     productFamily = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField(help_text="Pending, InProgress, Completed, Failed or Cancelled")
     lineItems = ProductUpgradesLineItemSerializer(source="lines.all", many=True)
-    errorDetails = serializers.SerializerMethodField(help_text="The upgrade's own error, when set")
+    errorDetails = OptionalMethodField(help_text="The upgrade's own error, when set")
     attributes = AttributesField("ProductUpgradesStatus")
 
     def to_representation(self, instance):

@@ -159,6 +159,17 @@ class ProductUpgradeStatusView(LegacyView):
         return Response(ProductUpgradesStatusSerializer(self.upgrade(request, upgrade_id)).data)
 
 
+class ProductUpgradeDetailView(LegacyView):
+    """What the 202's `Location: productUpgrades/{id}` points at."""
+
+    @pc_schema(ok=ProductUpgradesStatusSerializer, errors=(401, 403, 404, 429), parameters=[UPGRADE_ID],
+               summary="Extension: the upgrade named by the Location of POST /v1/productUpgrades (its status)",
+               description="404: 900106 (upgrade unknown or of another partner).", tags=TAGS,
+               operation_id="productupgrades_retrieve")
+    def get(self, request, upgrade_id):
+        return Response(ProductUpgradesStatusSerializer(self.upgrade(request, upgrade_id)).data)
+
+
 class ProductUpgradeRetryView(LegacyView):
     @pc_schema(ok=ProductUpgradesStatusSerializer, ok_status=202, request=ProductUpgradeRetrySerializer,
                errors=(400, 401, 403, 404, 409, 429), parameters=[UPGRADE_ID, REQUEST_ID, IDEMPOTENCY_KEY],
@@ -171,7 +182,9 @@ class ProductUpgradeRetryView(LegacyView):
     @idempotent
     def post(self, request, upgrade_id):
         upgrade = self.upgrade(request, upgrade_id)
-        data = self.validated(ProductUpgradeRetrySerializer, request) if request.data else {}
+        # No body (or {}) retries every failed line; any other body must be the object.
+        data = self.validated(ProductUpgradeRetrySerializer, request) if request.data or isinstance(
+            request.data, list) else {}
         ids = data.get("subscriptionIds")
         line_ids = None
         if ids is not None:
@@ -223,6 +236,9 @@ class LegacyImportView(LegacyView):
         return Response(collection(LegacyImportSerializer(rows, many=True).data, request))
 
     @pc_schema(ok=LegacyImportResultSerializer, ok_status=201,
+               also={200: OpenApiResponse(LegacyImportResultSerializer,
+                                          description="The same file was imported before: repeated true, nothing "
+                                                      "added")},
                request={"application/json": LegacyImportInputSerializer, "text/csv": OpenApiTypes.STR,
                         "multipart/form-data": IMPORT_UPLOAD},
                errors=(400, 401, 403, 429),

@@ -60,6 +60,7 @@ urlpatterns = [
          name="api-product-upgrade-batch"),
     path("productUpgrades/batches/<str:batch_id>/cancel", legacy_views.BatchCancelView.as_view(),
          name="api-product-upgrade-batch-cancel"),
+    path("productUpgrades/<str:upgrade_id>", legacy_views.ProductUpgradeDetailView.as_view(), name="api-product-upgrade"),
     path("productUpgrades/<str:upgrade_id>/status", legacy_views.ProductUpgradeStatusView.as_view(),
          name="api-product-upgrade-status"),
     path("productUpgrades/<str:upgrade_id>/retry", legacy_views.ProductUpgradeRetryView.as_view(),

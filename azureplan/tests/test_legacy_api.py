@@ -554,3 +554,30 @@ class TestBatches:
         assert api.get(BATCHES).json()["items"] == []
         assert state() == before
 
+
+
+# ---------------------------------------------------------------- second review
+
+
+def test_the_location_of_a_started_upgrade_can_be_followed(api, customer, estate, django_capture_on_commit_callbacks):
+    response = start(api, customer, django_capture_on_commit_callbacks)
+    followed = api.get("/v1/" + response["Location"])
+    assert followed.status_code == 200
+    assert followed.json()["id"] == upgrade_id(response) and followed.json()["status"] == "Completed"
+    assert api.post("/v1/" + response["Location"], {}, format="json").status_code == 405
+
+
+def test_a_retry_body_that_is_not_an_object_is_refused(api, customer, org, actor, django_capture_on_commit_callbacks):
+    legacy_estate(actor, customer, names=["N" * 70])
+    response = start(api, customer, django_capture_on_commit_callbacks)
+    retry = f"{UPGRADES}/{upgrade_id(response)}/retry"
+    assert_error(api.post(retry, [], format="json"), 400, 800002)
+    assert ProductUpgrade.objects.get().status == "failed"
+
+
+def test_a_file_name_longer_than_255_characters_is_refused(api, customer):
+    content = legacy_csv([(customer, uuid.uuid4(), "A")])
+    assert_error(api.post(f"{IMPORTS}?fileName={'x' * 300}", content, content_type="text/csv"), 400, 800002, "fileName")
+    assert_error(api.post(IMPORTS, {"fileName": "z" * 256, "content": content.decode()}, format="json"), 400, 800002)
+    assert LegacySubscription.objects.count() == 0
+    # (A multipart file's own name is shortened to 255 characters by Django's upload handling, extension kept.)

@@ -38,8 +38,11 @@ SIZE = OpenApiParameter("size", int, description="Page size, 1-1000 (default 100
 SEEK = OpenApiParameter("seekOperation", str, description="Next, with MS-ContinuationToken")
 
 
-def pc_schema(*, ok=None, ok_status=200, errors=(400, 401, 403, 404, 429), parameters=(), request=None, **kwargs):
+def pc_schema(*, ok=None, ok_status=200, errors=(400, 401, 403, 404, 429), parameters=(), request=None, also=None,
+              **kwargs):
+    """`also`: more success answers, {status: serializer or OpenApiResponse} (e.g. a 200 beside a 201)."""
     responses = {ok_status: ok if ok is not None else OpenApiResponse(description="OK")}
+    responses.update(also or {})
     for status in errors:
         responses[status] = OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[status])
     return extend_schema(responses=responses, parameters=list(parameters), request=request, **kwargs)
