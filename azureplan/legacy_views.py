@@ -280,7 +280,9 @@ def legacy_customer_context(request, customer):
     renamed_in_lines = {line.legacy_id for line in lines if line.needs_rename}
     for sub in subs:
         movable = sub.status == LegacyStatus.ACTIVE and not sub.is_transitioned
-        sub.name_too_long = movable and len(sub.friendly_name) > ls.AZURE_SUBSCRIPTION_NAME_MAX
+        # (A subscription whose line already failed on its name says so beside that line, with its form.)
+        sub.name_too_long = (movable and len(sub.friendly_name) > ls.AZURE_SUBSCRIPTION_NAME_MAX
+                             and sub.pk not in renamed_in_lines)
         sub.rename_form = rename_form(sub.pk) if movable and can_rename and sub.pk not in renamed_in_lines else None
     if upgrade is not None:
         upgrade.done_count = sum(1 for line in lines if line.status != UpgradeLineStatus.PENDING)

@@ -453,3 +453,18 @@ def test_customer_section_posts_by_role_and_tenancy(portal_client, sales, estate
         .status_code == 404
     assert helpdesk_client.post(reverse("legacy_subscription_rename", args=[foreign_legacy.public_id]),
                                 {"friendly_name": "x"}).status_code == 404
+
+
+def test_a_name_too_long_is_flagged_before_the_transition_and_renamed_in_its_row(portal_client, ga_aa, contoso,
+                                                                                actor_of):
+    legacy_estate(actor_of(ga_aa), contoso, names=["Fine", LONG_NAME])
+    client = portal_client(ga_aa)
+    page = customer_page(client, contoso)
+    assert "1 subscription has a name longer than an Azure subscription's 64 characters" in text(page)
+    assert html(page).count('data-testid="row-rename-form"') == 2 and 'data-testid="name-too-long"' in html(page)
+    legacy = LegacySubscription.objects.get(friendly_name=LONG_NAME)
+    response = client.post(reverse("legacy_subscription_rename", args=[legacy.public_id]), {"friendly_name": "Short"})
+    assert response.status_code == 302
+    page = customer_page(client, contoso)
+    assert "longer than an Azure subscription's 64 characters" not in text(page)
+    assert LegacySubscription.objects.get(pk=legacy.pk).friendly_name == "Short"
