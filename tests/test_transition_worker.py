@@ -1,6 +1,7 @@
 """Transitions from legacy Azure to the Azure plan on a real Celery worker and Redis (issue 5, "Done means"):
 the happy path, a failed line renamed and retried, the worker's child SIGKILLed mid-customer (a prefork worker
-started as a subprocess), two starts at the same moment, and the periodic resume of a stalled upgrade.
+started as a subprocess), the whole worker killed mid-customer and the upgrade resumed on another, two starts at
+the same moment, and the periodic resume of a stalled upgrade.
 
 Skips without Redis, fails under CI=true. The run is made to stop mid-way without any hook in product code: the
 test holds `SELECT ... FOR UPDATE` on the customer's legacy rows in its own connection, so the worker buys and
@@ -208,21 +209,23 @@ def test_a_failed_line_does_not_stop_the_others_and_is_retried(worker, agent, ac
 # ---------------------------------------------------------------- the worker's child killed mid-customer
 
 
-@pytest.fixture
-def prefork_worker(broker, redis_url):
+def _spawn_prefork(redis_url):
     """A real prefork worker with one child process, as a subprocess on the test database."""
     s = connection.settings_dict
     url = f"postgresql://{s['USER']}{':' + s['PASSWORD'] if s['PASSWORD'] else ''}@{s['HOST'] or '127.0.0.1'}:" \
           f"{s['PORT'] or 5432}/{s['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url,
            "CELERY_TASK_ALWAYS_EAGER": "false", "PYTHONUNBUFFERED": "1"}
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed at teardown)
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by _stop)
     process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "partnercenter", "worker", "--pool", "prefork",
                                 "-c", "1", "-Q", "celery", "--loglevel", "INFO", "--without-gossip",
                                 "--without-mingle", "--without-heartbeat"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     process.log = log
-    yield process
+    return process
+
+
+def _stop(process):
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -232,7 +235,14 @@ def prefork_worker(broker, redis_url):
                 child.kill()
             process.kill()
             process.wait(timeout=10)
-    log.close()
+    process.log.close()
+
+
+@pytest.fixture
+def prefork_worker(broker, redis_url):
+    process = _spawn_prefork(redis_url)
+    yield process
+    _stop(process)
 
 
 def _worker_log(process):
@@ -361,3 +371,44 @@ def test_a_stalled_upgrade_is_resumed_by_the_periodic_task(broker, agent, actor_
     assert upgrade.attempts == 2 and upgrade.heartbeat_at > stale
     _assert_moved_once(customer, before)
     assert Order.objects.filter(customer=customer).count() == 1
+
+
+# ---------------------------------------------------------------- the whole worker killed mid-customer
+
+
+def test_a_whole_worker_killed_mid_customer_is_resumed_on_another(broker, redis_url, agent, actor_of, lock_connection):
+    """The worker process and its child die together (the machine went away): Redis keeps the message unacked until
+    its visibility timeout (hours), so nothing comes back by itself. The periodic resume sends the upgrade again once
+    its heartbeat is old, and another worker completes it: one plan, every subscription moved once."""
+    actor = actor_of(agent)
+    customer = buyable_customer(agent.organisation)
+    legacy_estate(actor, customer, count=3)
+    before = list(LegacySubscription.objects.filter(customer=customer))
+    _lock_legacy(lock_connection, customer)
+    first = _spawn_prefork(redis_url)
+    try:
+        upgrade = ls.upgrade_start(actor=actor, customer=customer)
+        _wait(lambda: _waiting_on_lock(lock_connection) >= 1, what="the worker to wait on the legacy rows' lock")
+        assert AzurePlan.objects.filter(customer=customer, status="active").count() == 1
+        for process in [*psutil.Process(first.pid).children(recursive=True), psutil.Process(first.pid)]:
+            process.kill()
+        first.wait(timeout=WAIT)
+    finally:
+        _stop(first)
+    lock_connection.rollback()  # the dead worker's session gets the lock, finds its client gone, rolls back
+    _wait(lambda: _waiting_on_lock() == 0, what="the dead worker's session to end")
+    assert _status(upgrade) == "inProgress" and not AzureSubscription.objects.filter(plan__customer=customer).exists()
+
+    second = _spawn_prefork(redis_url)
+    try:
+        # What the beat task does every minute, with a stall threshold of 0 s (its row may stay locked a moment).
+        _wait(lambda: ls.resume_stalled_upgrades(older_than_seconds=0) == 1, what="the resume to send the upgrade")
+        upgrade = _wait_status(upgrade, "completed", "failed")
+        assert upgrade.status == "completed", (list(upgrade.lines.values("status", "error_message")),
+                                               _worker_log(second))
+    finally:
+        _stop(second)
+    assert upgrade.attempts == 2
+    _assert_moved_once(customer, before)
+    assert Order.objects.filter(customer=customer).count() == 1
+    assert ProductUpgrade.objects.filter(customer=customer).count() == 1
