@@ -109,6 +109,16 @@ def redis_url():
     return url._replace(path=f"/{(base + index) % 16}").geturl()
 
 
+def point_celery_at(app, url):
+    """Send and consume through `url`. Connection pools made for another broker URL would keep sending there, so
+    they are dropped when the URL changes."""
+    if app.conf.broker_url != url:
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+    return app
+
+
 @pytest.fixture
 def chromium_path():
     if not CHROMIUM:

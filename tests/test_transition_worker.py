@@ -34,6 +34,7 @@ from azureplan.models import (
     RoleAssignment,
 )
 from azureplan.tests.factories import buyable_customer, legacy_csv, legacy_estate
+from conftest import point_celery_at
 from core.errors import PartnerCenterError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,10 +69,7 @@ def broker(redis_url, transactional_db):
     from partnercenter.celery import app
 
     app.conf.task_always_eager = False
-    if app.conf.broker_url != redis_url:  # a pool made for another URL would keep sending there
-        app.conf.broker_url = redis_url
-        app._pool = None
-        app.amqp._producer_pool = None
+    point_celery_at(app, redis_url)
     app.control.purge()
     yield app
     app.control.purge()

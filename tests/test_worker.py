@@ -9,6 +9,7 @@ from django.core import mail
 from accounts import services
 from accounts.actors import actor_for_user
 from accounts.choices import Role
+from conftest import point_celery_at
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def worker(redis_url, transactional_db):
     from partnercenter.celery import app
 
     app.conf.task_always_eager = False
-    app.conf.broker_url = redis_url
+    point_celery_at(app, redis_url)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
 
