@@ -481,6 +481,7 @@ def _start(actor, customer, batch=None) -> ProductUpgrade:
     try:
         with transaction.atomic():
             upgrade = ProductUpgrade.objects.create(customer=customer, batch=batch, created_by_id=actor.user_id,
+                                                    created_credential_id=actor.credential_id,
                                                     created_label=actor.label[:255], request_id=actor.request_id)
             audit_record(actor=actor, action="product_upgrade.created", obj=upgrade, subject=customer,
                          data={"batch": str(batch.public_id) if batch else None})
@@ -527,9 +528,12 @@ def _enqueue(upgrade_pk):
 
 
 def _actor_for(upgrade, organisation) -> Actor:
-    """The background work acts for whoever started the upgrade (audited under their name and request id)."""
+    """The background work is audited as whoever started the upgrade (user or credential, label, request id) and acts
+    with the transition's authority: it holds every role inside the partner, because starting a transition (open to
+    every role, domain.md §1.3) is what authorises the plan purchase it makes, as in Partner Center."""
     return Actor(organisation_id=organisation.pk, roles=frozenset(Role),
                  visible_organisation_ids=organisation.visible_organisation_ids(), user_id=upgrade.created_by_id,
+                 credential_id=upgrade.created_credential_id,
                  label=(upgrade.created_label or "transition")[:255], request_id=upgrade.request_id,
                  tier=organisation.tier)
 
@@ -698,7 +702,8 @@ def _move_lines(upgrade, actor, organisation, plans, lines):
                                                 "error_message", "attempts"])
         customer = upgrade.customer
         AuditEvent.objects.bulk_create([
-            AuditEvent(organisation_id=organisation.pk, actor_user_id=actor.user_id, actor_label=actor.label[:255],
+            AuditEvent(organisation_id=organisation.pk, actor_user_id=actor.user_id,
+                       actor_credential_id=actor.credential_id, actor_label=actor.label[:255],
                        action="legacy_subscription.transitioned", object_type="azureplan.LegacySubscription",
                        object_id=str(row.public_id), object_repr=str(row)[:255], subject_type="customers.Customer",
                        subject_id=str(customer.tenant_id), request_id=actor.request_id, created_at=now,
@@ -852,9 +857,10 @@ def batch_start(*, actor, customers=None, all_eligible=False) -> BatchStart:
         raise InvalidInput(_("Choose at least one customer with active legacy Azure subscriptions."), field="customers")
     eligible, skipped = eligibility_in_bulk(actor, customers)
     if not eligible:
+        code = skipped[0]["code"]
         raise UpgradeError(_("None of the chosen customers can transition now: %(reason)s")
-                           % {"reason": skipped[0]["reason"]}, code=skipped[0]["code"],
-                           parameters={"skipped": skipped[:50]})
+                           % {"reason": skipped[0]["reason"]}, code=code,
+                           status=409 if code in (900109, 900114) else 403, parameters={"skipped": skipped[:50]})
     with transaction.atomic():
         job = job_create(organisation_id=actor.organisation_id, kind=BATCH_KIND, total=len(eligible),
                          params={"allEligible": bool(all_eligible), "customers": len(customers)},
@@ -866,7 +872,8 @@ def batch_start(*, actor, customers=None, all_eligible=False) -> BatchStart:
         # A customer started meanwhile (another batch or person) keeps its upgrade: the partial unique index refuses
         # ours, which is then skipped, never a 500.
         ProductUpgrade.objects.bulk_create([
-            ProductUpgrade(customer=c, batch=job, created_by_id=actor.user_id, created_label=actor.label[:255],
+            ProductUpgrade(customer=c, batch=job, created_by_id=actor.user_id,
+                           created_credential_id=actor.credential_id, created_label=actor.label[:255],
                            request_id=actor.request_id, created_at=now) for c in eligible], ignore_conflicts=True)
         upgrades = list(ProductUpgrade.objects.filter(batch=job).values_list("pk", "customer_id"))
         started_ids = {customer_id for _pk, customer_id in upgrades}

@@ -311,7 +311,8 @@ class BatchSerializer(_Ordered):
     """A transition batch: the core Job row of kind legacy_azure_transition with its counts."""
 
     id = serializers.UUIDField(source="public_id")
-    status = serializers.CharField(help_text="pending, running, succeeded, failed or cancelled")
+    status = serializers.CharField(help_text="running (also again while a retried customer runs), succeeded (every "
+                                             "customer done, some perhaps with failed lines) or cancelled")
     totalCustomers = serializers.IntegerField(source="total")
     customersDone = serializers.IntegerField(source="done")
     customersFailed = serializers.IntegerField(source="failures")

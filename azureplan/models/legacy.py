@@ -105,6 +105,7 @@ class ProductUpgrade(models.Model):
     batch = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    created_credential_id = models.BigIntegerField(null=True, blank=True)  # an API credential that started it
     created_label = models.CharField(max_length=255, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -581,3 +581,13 @@ def test_a_file_name_longer_than_255_characters_is_refused(api, customer):
     assert_error(api.post(IMPORTS, {"fileName": "z" * 256, "content": content.decode()}, format="json"), 400, 800002)
     assert LegacySubscription.objects.count() == 0
     # (A multipart file's own name is shortened to 255 characters by Django's upload handling, extension kept.)
+
+
+def test_a_retry_spelling_the_route_in_another_case_replays(api, customer, estate, django_capture_on_commit_callbacks):
+    headers = {"HTTP_MS_REQUESTID": "start-once"}
+    first = start(api, customer, django_capture_on_commit_callbacks, **headers)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api.post("/v1/productupgrades", request_body(customer, "Azure"), format="json", **headers)
+    assert again.status_code == 202 and again["Location"] == first["Location"]
+    assert again["Idempotency-Replayed"] == "true"
+    assert ProductUpgrade.objects.count() == 1

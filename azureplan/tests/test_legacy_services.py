@@ -506,3 +506,19 @@ def test_pending_customers_of_a_batch_still_draining_are_not_sent_twice(actor, a
         assert ls.resume_stalled_upgrades(older_than_seconds=60) == 2
     assert set(ProductUpgrade.objects.values_list("status", flat=True)) == {"completed"}
     assert Job.objects.get(pk=started.job.pk).status == "succeeded"
+
+
+def test_a_transition_started_with_a_token_is_audited_as_that_token(admin, customer, django_capture_on_commit_callbacks):
+    from accounts.actors import actor_for_credential
+    from accounts.services import credential_create
+
+    credential, _raw = credential_create(actor=actor_for_user(admin), name="automation")
+    token_actor = actor_for_credential(credential, request_id="req-token")
+    legacy_estate(token_actor, customer, 2)
+    _start(token_actor, customer, django_capture_on_commit_callbacks)
+    events = AuditEvent.objects.filter(action="legacy_subscription.transitioned")
+    assert events.count() == 2
+    assert {(e.actor_user_id, e.actor_credential_id, e.request_id) for e in events} == {
+        (admin.pk, credential.pk, "req-token")}
+    plan_events = AuditEvent.objects.filter(action="order.created")
+    assert {(e.actor_credential_id, e.request_id) for e in plan_events} == {(credential.pk, "req-token")}

@@ -50,7 +50,10 @@ def idempotent(view_method=None, *, redact=()):
         # Keys belong to the caller (a user, or an application credential) within its organisation, so a
         # replay never hands one caller's answer to another; long paths are stored as their hash.
         scoped_key = f"{'u' + str(actor.user_id) if actor.user_id else 'c' + str(actor.credential_id)}:{key}"
-        path = request.path if len(request.path) <= 400 else "sha256:" + hashlib.sha256(request.path.encode()).hexdigest()
+        # The routed path (path_info: route names already in their canonical case), so a retry that spells a route
+        # differently still replays.
+        routed = request.path_info
+        path = routed if len(routed) <= 400 else "sha256:" + hashlib.sha256(routed.encode()).hexdigest()
         lookup = {"organisation_id": actor.organisation_id, "key": scoped_key, "method": request.method, "path": path}
         try:
             with transaction.atomic():
