@@ -522,3 +522,14 @@ def test_a_transition_started_with_a_token_is_audited_as_that_token(admin, custo
         (admin.pk, credential.pk, "req-token")}
     plan_events = AuditEvent.objects.filter(action="order.created")
     assert {(e.actor_credential_id, e.request_id) for e in plan_events} == {(credential.pk, "req-token")}
+
+
+def test_a_batch_whose_customers_all_have_an_open_upgrade_is_a_conflict(actor, customer,
+                                                                       django_capture_on_commit_callbacks):
+    legacy_estate(actor, customer, 1)
+    with django_capture_on_commit_callbacks(execute=False):
+        ls.upgrade_start(actor=actor, customer=customer)
+        with pytest.raises(PartnerCenterError) as exc:
+            ls.batch_start(actor=actor, customers=[customer])
+    assert (exc.value.status, exc.value.code) == (409, 900109)
+    assert Job.objects.count() == 0
