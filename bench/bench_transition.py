@@ -146,11 +146,10 @@ def _fs_options(folder):
 
 def _start_workers(app):
     """Two worker processes on the bench database. Returns (processes, transport description, temp folder)."""
-    s = connection.settings_dict
-    database_url = (f"postgresql://{s['USER']}{':' + s['PASSWORD'] if s['PASSWORD'] else ''}@"
-                    f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}")
+    from core.db import database_url
+
     # Workers keep their database connection between tasks, as production does (DATABASE_CONN_MAX_AGE 60).
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "false",
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "CELERY_TASK_ALWAYS_EAGER": "false",
            "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"), "PYTHONPATH": str(ROOT)}
     args = ["--quiet", "worker", "--pool", "solo", "-Q", "celery", "--loglevel", "WARNING", "--without-gossip",
             "--without-mingle", "--without-heartbeat"]

@@ -35,6 +35,7 @@ from azureplan.models import (
 )
 from azureplan.tests.factories import buyable_customer, legacy_csv, legacy_estate
 from conftest import point_celery_at
+from core.db import database_url
 from core.errors import PartnerCenterError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,16 +89,12 @@ def agent(make_user):
     return make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT)
 
 
-def _db_kwargs():
-    s = connection.settings_dict
-    return {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"] or None, "host": s["HOST"] or None,
-            "port": s["PORT"] or None}
 
 
 @pytest.fixture
 def lock_connection():
     """A connection of the test's own, outside Django, to hold row locks the worker then waits on."""
-    conn = psycopg.connect(**_db_kwargs())
+    conn = psycopg.connect(database_url(connection.settings_dict))
     yield conn
     conn.rollback()
     conn.close()
@@ -209,10 +206,8 @@ def test_a_failed_line_does_not_stop_the_others_and_is_retried(worker, agent, ac
 
 def _spawn_prefork(redis_url):
     """A real prefork worker with one child process, as a subprocess on the test database."""
-    s = connection.settings_dict
-    url = f"postgresql://{s['USER']}{':' + s['PASSWORD'] if s['PASSWORD'] else ''}@{s['HOST'] or '127.0.0.1'}:" \
-          f"{s['PORT'] or 5432}/{s['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url,
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "REDIS_URL": redis_url,
+           "CELERY_BROKER_URL": redis_url,
            "CELERY_TASK_ALWAYS_EAGER": "false", "PYTHONUNBUFFERED": "1"}
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by _stop)
     process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "partnercenter", "worker", "--pool", "prefork",
