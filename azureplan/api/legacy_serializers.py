@@ -40,7 +40,7 @@ def _datetime(value):
 
 
 class OptionalMethodField(serializers.SerializerMethodField):
-    """A method field that the response leaves out when it has no value (to_representation pops it). drf-spectacular
+    """A method field that the response leaves out when it has no value (OmitsEmptyOptional). drf-spectacular
     marks every read-only field `required`; these serializers only ever render, so the field is not flagged
     read-only and the schema lists it as optional, as sent."""
 
@@ -49,12 +49,23 @@ class OptionalMethodField(serializers.SerializerMethodField):
         self.read_only = False
 
 
+class OmitsEmptyOptional:
+    """Leaves out the OptionalMethodField keys whose value is None (an extension not set yet, no error)."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name, field in self.fields.items():
+            if isinstance(field, OptionalMethodField) and data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
 class LegacySubscriptionLinksSerializer(serializers.Serializer):
     offer = LinkSerializer()
     self = LinkSerializer()
 
 
-class LegacySubscriptionSerializer(_Ordered):
+class LegacySubscriptionSerializer(OmitsEmptyOptional, _Ordered):
     """A legacy MS-AZR-0145P subscription as Partner Center prints it (get-subscription-legacy-azure)."""
 
     id = serializers.UUIDField(source="public_id", help_text="The commerce subscription id")
@@ -81,13 +92,6 @@ class LegacySubscriptionSerializer(_Ordered):
     links = serializers.SerializerMethodField()
     orderId = serializers.UUIDField(source="order_id")
     attributes = AttributesField("Subscription", etag=True)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not instance.is_transitioned:
-            for key in ("transitionedAt", "azurePlanId", "azureSubscriptionId"):
-                data.pop(key)
-        return data
 
     def get_offerId(self, obj) -> str:
         return LEGACY_AZURE_SKU_ID
@@ -186,18 +190,12 @@ class ErrorDetailsSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-class ProductUpgradesLineItemSerializer(serializers.Serializer):
+class ProductUpgradesLineItemSerializer(OmitsEmptyOptional, serializers.Serializer):
     sourceProduct = serializers.SerializerMethodField()
     targetProduct = serializers.SerializerMethodField()
     upgradedDate = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField(help_text="Pending, Completed or Failed")
     errorDetails = OptionalMethodField(help_text="When failed")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if data["errorDetails"] is None:
-            data.pop("errorDetails")
-        return data
 
     @extend_schema_field(ProductSerializerRef(help_text="The legacy subscription (name AzureSubscription)"))
     def get_sourceProduct(self, obj):
@@ -220,19 +218,13 @@ class ProductUpgradesLineItemSerializer(serializers.Serializer):
         return {"code": obj.error_code, "description": obj.error_message}
 
 
-class ProductUpgradesStatusSerializer(_Ordered):
+class ProductUpgradesStatusSerializer(OmitsEmptyOptional, _Ordered):
     id = serializers.UUIDField(source="public_id")
     productFamily = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField(help_text="Pending, InProgress, Completed, Failed or Cancelled")
     lineItems = ProductUpgradesLineItemSerializer(source="lines.all", many=True)
     errorDetails = OptionalMethodField(help_text="The upgrade's own error, when set")
     attributes = AttributesField("ProductUpgradesStatus")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if data["errorDetails"] is None:
-            data.pop("errorDetails")
-        return data
 
     def get_productFamily(self, obj) -> str:
         return "Azure"
