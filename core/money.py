@@ -8,14 +8,17 @@ The rules this module implements, and where each applies, are written down in do
 - booked amounts are rounded to the currency's minor unit, by Microsoft's `ROUNDDOWN(x, 2)`
   (toward zero, as Excel's ROUNDDOWN) at the steps Partner Center documents, and by
   round-half-even where a total has to be rounded and no Microsoft rule says otherwise;
-- an exchange rate is a `Decimal` number of target-currency units per one source-currency unit
-  (Partner Center's `PCToBCExchangeRate`); the monthly FX file gives `USDPerUnit` instead (USD per
-  one unit of the currency), which `rate_from_usd_per_unit` turns into such a rate.
+- `convert` takes an exchange rate as a `Decimal` number of target-currency units per one
+  source-currency unit (Partner Center's `PCToBCExchangeRate`); the monthly FX file gives
+  `USDPerUnit` instead (USD per one unit of the currency), which `convert_by_usd_per_unit`,
+  `to_usd` and `from_usd` take directly.
 
-Arithmetic runs in a local decimal context (`CONTEXT`: 40 significant digits) and never touches the
-global one. Its intermediate rounding is ROUND_05UP, which keeps an inexact intermediate (a
-division, a product longer than 40 digits) from ever changing the result of the final rounding to
-2 decimals, whatever that rounding's mode.
+Arithmetic never touches the global decimal context. Addition, subtraction and multiplication are
+exact (each runs in a local context with as many digits as its result needs). Division, the only
+inexact step (a USDPerUnit conversion, a ratio), runs in `CONTEXT`: 50 significant digits with
+ROUND_05UP, a "sticky" rounding that makes an inexact quotient end in a digit other than 0 or 5, so
+the final rounding to the minor unit gives what it would give on the exact quotient, whatever its
+mode. Chain products first and divide once, at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from decimal import ROUND_05UP, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-PRECISION = 40
+PRECISION = 50
 
 CONTEXT = decimal.Context(
     prec=PRECISION,
@@ -174,9 +177,29 @@ def round_amount(amount, places, rule):
     return _round(amount, places, Rounding(rule).decimal_rounding)
 
 
-def _calc(operation, *operands):
+def _exact(operation, a, b, prec):
+    with decimal.localcontext(CONTEXT) as ctx:
+        ctx.prec = max(prec, 1)
+        ctx.traps[decimal.Inexact] = True  # a bug in the digit count below must fail loudly
+        return operation(a, b)
+
+
+def _mul(a, b):
+    """a × b, exact: the product's coefficient has at most the sum of the operands' digits."""
+    return _exact(Decimal.__mul__, a, b, len(a.as_tuple().digits) + len(b.as_tuple().digits))
+
+
+def _add(a, b):
+    """a + b, exact: enough digits to span from the larger magnitude down to the smaller exponent."""
+    top = max(a.adjusted(), b.adjusted()) + 2
+    bottom = min(a.as_tuple().exponent, b.as_tuple().exponent)
+    return _exact(Decimal.__add__, a, b, top - bottom + 1)
+
+
+def _div(a, b):
+    """a / b at PRECISION significant digits, sticky (ROUND_05UP) when inexact."""
     with decimal.localcontext(CONTEXT):
-        return operation(*operands)
+        return a / b
 
 
 class Money:
@@ -224,15 +247,17 @@ class Money:
     @classmethod
     def from_minor_units(cls, units, currency):
         """Money.from_minor_units(1234, "EUR") == Money("12.34", "EUR"); JPY has no minor unit."""
+        _refuse_float(units, "minor units")
         if isinstance(units, bool) or not isinstance(units, int):
             raise TypeError(f"minor units must be an int, not {units!r}.")
-        return cls(Decimal(units).scaleb(-minor_units(currency)), currency)
+        sign, digits, _ = Decimal(units).as_tuple()
+        return cls(Decimal((sign, digits, -minor_units(currency))), currency)
 
     def to_minor_units(self):
         """The amount as an int of minor units (cents); the amount must already be quantized."""
         if not self.is_quantized:
             raise MoneyError(f"{self} has more decimals than {self._currency}'s minor unit: quantize it first.")
-        return int(self._amount.scaleb(self.minor_units))
+        return int(_mul(self._amount, Decimal(1).scaleb(self.minor_units)))
 
     @property
     def is_quantized(self):
@@ -259,38 +284,38 @@ class Money:
     def __add__(self, other):
         if isinstance(other, int) and not isinstance(other, bool) and other == 0:
             return self  # sum() starts from 0
-        return Money(_calc(Decimal.__add__, self._amount, self._same_currency(other, "add")), self._currency)
+        return Money(_add(self._amount, self._same_currency(other, "add")), self._currency)
 
     def __radd__(self, other):
         return self.__add__(other)
 
     def __sub__(self, other):
-        return Money(_calc(Decimal.__sub__, self._amount, self._same_currency(other, "subtract")), self._currency)
+        return Money(_add(self._amount, self._same_currency(other, "subtract").copy_negate()), self._currency)
 
     def __mul__(self, factor):
         if isinstance(factor, Money):
             raise TypeError("Cannot multiply Money by Money.")
         factor = to_decimal(factor, "a factor", allow_str=False)
-        return Money(_calc(Decimal.__mul__, self._amount, factor), self._currency)
+        return Money(_mul(self._amount, factor), self._currency)
 
     __rmul__ = __mul__
 
     def __truediv__(self, divisor):
         if isinstance(divisor, Money):
-            return _calc(Decimal.__truediv__, self._amount, self._same_currency(divisor, "divide"))
+            return _div(self._amount, self._same_currency(divisor, "divide"))
         divisor = to_decimal(divisor, "a divisor", allow_str=False)
         if not divisor:
             raise ZeroDivisionError("division of Money by zero")
-        return Money(_calc(Decimal.__truediv__, self._amount, divisor), self._currency)
+        return Money(_div(self._amount, divisor), self._currency)
 
     def __neg__(self):
-        return Money(-self._amount, self._currency)
+        return Money(self._amount.copy_negate(), self._currency)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return Money(abs(self._amount), self._currency)
+        return Money(self._amount.copy_abs(), self._currency)
 
     def __bool__(self):
         return bool(self._amount)
@@ -345,14 +370,15 @@ def allocate(money: Money, weights: Sequence, rule=Rounding.DOWN):
         raise MoneyError("allocate needs at least one weight.")
     if any(w < 0 for w in weights):
         raise MoneyError("weights must not be negative.")
-    weight_sum = sum(weights, Decimal(0))
+    weight_sum = Decimal(0)
+    for weight in weights:
+        weight_sum = _add(weight_sum, weight)
     if not weight_sum:
         raise MoneyError("weights must not all be zero.")
     units = money.quantize(rule).to_minor_units()
     sign = -1 if units < 0 else 1
     units = abs(units)
-    with decimal.localcontext(CONTEXT):
-        exact = [Decimal(units) * w / weight_sum for w in weights]
+    exact = [_div(_mul(Decimal(units), w), weight_sum) for w in weights]
     floors = [int(share) for share in exact]
     left_over = units - sum(floors)
     by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
@@ -364,52 +390,72 @@ def allocate(money: Money, weights: Sequence, rule=Rounding.DOWN):
 # Exchange rates -------------------------------------------------------------------------
 
 
+def _convert(money, to_currency, rounding, multiplier, divisor=None):
+    if not isinstance(money, Money):
+        raise TypeError(f"conversion takes Money, not {type(money).__name__}.")
+    if not is_currency(to_currency):
+        raise UnknownCurrency(to_currency)
+    amount = _mul(money.amount, multiplier)
+    if divisor is not None:
+        amount = _div(amount, divisor)
+    converted = Money(amount, to_currency)
+    return converted if rounding is None else converted.quantize(rounding)
+
+
+def _positive(value, what):
+    value = to_decimal(value, what)
+    if value <= 0:
+        raise MoneyError(f"{what} must be positive, not {value}.")
+    return value
+
+
 def convert(money: Money, rate, to_currency, *, rounding):
     """`money` in `to_currency`, at `rate` units of `to_currency` per one unit of money's currency.
 
     This is Partner Center's PCToBCExchangeRate convention (USD -> EUR at 0.846202666 means
-    1 USD = 0.846202666 EUR). `rounding` is required so every caller names its rule: Rounding.DOWN
-    (Microsoft's ROUNDDOWN to the target's minor unit), Rounding.HALF_EVEN, or None to keep the
-    exact product (a rated value that a later step rounds).
+    1 USD = 0.846202666 EUR). The product is exact; `rounding` is required so every caller names
+    its rule: Rounding.DOWN (Microsoft's ROUNDDOWN to the target's minor unit),
+    Rounding.HALF_EVEN, or None to keep the exact product (a rated value a later step rounds).
     """
-    if not isinstance(money, Money):
-        raise TypeError(f"convert takes Money, not {type(money).__name__}.")
-    rate = to_decimal(rate, "an exchange rate")
-    if rate <= 0:
-        raise MoneyError(f"An exchange rate must be positive, not {rate}.")
-    if not is_currency(to_currency):
-        raise UnknownCurrency(to_currency)
-    if to_currency == money.currency and rate != 1:
+    rate = _positive(rate, "an exchange rate")
+    if isinstance(money, Money) and to_currency == money.currency and rate != 1:
         raise MoneyError(f"Converting {money.currency} to itself needs a rate of 1, not {rate}.")
-    converted = Money(_calc(Decimal.__mul__, money.amount, rate), to_currency)
-    return converted if rounding is None else converted.quantize(rounding)
+    return _convert(money, to_currency, rounding, rate)
 
 
-def rate_from_usd_per_unit(source_usd_per_unit, target_usd_per_unit=Decimal(1)):
-    """The rate (target units per source unit) from the FX file's USDPerUnit values.
+def convert_by_usd_per_unit(money: Money, source_usd_per_unit, target_usd_per_unit, to_currency, *, rounding):
+    """`money` in `to_currency` with the FX file's USDPerUnit values of both currencies (USD's is 1).
 
-    The FX file gives, per currency, the USD value of one unit of it (`USDPerUnit`; USD itself is 1).
-    USD -> EUR: rate_from_usd_per_unit(1, eur_usd_per_unit) = 1 / USDPerUnit(EUR); a cross rate
-    (license-based products priced in a local currency, §3.4.1) goes through USD:
-    USDPerUnit(source) / USDPerUnit(target). Kept at 40 significant digits.
+    The FX file gives, per currency, the USD value of one unit of it (`USDPerUnit`). The result is
+    amount × USDPerUnit(source) / USDPerUnit(target): one division, so the final rounding is that of
+    the exact quotient. A cross rate (license-based products priced in a local currency, §3.4.1)
+    goes through USD this way.
     """
-    source = to_decimal(source_usd_per_unit, "USDPerUnit")
-    target = to_decimal(target_usd_per_unit, "USDPerUnit")
-    if source <= 0 or target <= 0:
-        raise MoneyError("USDPerUnit values must be positive.")
-    return _calc(Decimal.__truediv__, source, target)
+    source = _positive(source_usd_per_unit, "USDPerUnit")
+    target = _positive(target_usd_per_unit, "USDPerUnit")
+    return _convert(money, to_currency, rounding, source, None if target == 1 else target)
 
 
 def to_usd(money: Money, usd_per_unit, *, rounding):
-    """`money` in USD with the FX file's USDPerUnit of its currency."""
-    return convert(money, rate_from_usd_per_unit(usd_per_unit), "USD", rounding=rounding)
+    """`money` in USD: amount × USDPerUnit of its currency."""
+    return convert_by_usd_per_unit(money, usd_per_unit, 1, "USD", rounding=rounding)
 
 
 def from_usd(money: Money, usd_per_unit, to_currency, *, rounding):
-    """A USD amount in `to_currency`, with the FX file's USDPerUnit of `to_currency`."""
-    if money.currency != "USD":
+    """A USD amount in `to_currency`: amount / USDPerUnit of `to_currency`."""
+    if isinstance(money, Money) and money.currency != "USD":
         raise CurrencyMismatch(money.currency, "USD", "convert from USD")
-    return convert(money, rate_from_usd_per_unit(1, usd_per_unit), to_currency, rounding=rounding)
+    return convert_by_usd_per_unit(money, 1, usd_per_unit, to_currency, rounding=rounding)
+
+
+def rate_from_usd_per_unit(source_usd_per_unit, target_usd_per_unit=Decimal(1)):
+    """A rate in the PCToBCExchangeRate convention (target units per source unit) from USDPerUnit values:
+    USDPerUnit(source) / USDPerUnit(target), to 50 significant digits. For showing or storing a rate;
+    to convert an amount, convert_by_usd_per_unit divides once and rounds exactly.
+    """
+    source = _positive(source_usd_per_unit, "USDPerUnit")
+    target = _positive(target_usd_per_unit, "USDPerUnit")
+    return _div(source, target)
 
 
 # Microsoft's recon subtotals [domain.md §3.6.7] ----------------------------------------------
