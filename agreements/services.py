@@ -206,3 +206,59 @@ def purchase_gate(*, customer):
               "(Agreements) or with POST /v1/customers/%(id)s/agreements, or ask the customer to accept it, then "
               "place the order again.") % {"customer": customer.company_name, "id": customer.tenant_id},
             parameters={"customerId": str(customer.tenant_id)})
+
+
+REPAIR_LABEL = "manage.py repair_agreement_dates"
+
+
+def _out_of_bounds():
+    from django.db.models import F, Q
+
+    floors = Q()
+    for kind, earliest in EARLIEST_DATE_AGREED.items():
+        floors |= Q(agreement_type=kind, date_agreed__lt=earliest)
+    floors |= ~Q(agreement_type__in=list(EARLIEST_DATE_AGREED)) & Q(
+        date_agreed__lt=EARLIEST_DATE_AGREED[AgreementType.MICROSOFT_CUSTOMER_AGREEMENT])
+    return floors | Q(date_agreed__gt=F("created_at"))  # agreed after it was recorded: in the future back then
+
+
+def agreement_dates_repair(*, dry_run=False) -> list[dict]:
+    """Correct the dateAgreed of confirmations stored outside the bounds (before the agreement existed, or after the
+    row was written, e.g. year 0 by the bug of issue 10 item 25) to the moment the row was recorded: the latest the
+    customer can have accepted, so the confirmation keeps opening the purchase gate and the history keeps its row.
+    Each correction is one transaction with an audit event `agreement.date_repaired` naming the command and the
+    stored value. `dry_run` lists what would change and writes nothing. Safe to run again: a corrected row is
+    within the bounds."""
+    from django.db import connection
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from accounts.actors import system_actor
+
+    found = (Agreement.objects.filter(_out_of_bounds()).annotate(stored=Cast("date_agreed", TextField()))
+             .select_related("customer", "organisation").order_by("pk"))
+    changes = []
+    for row in found:
+        earliest = EARLIEST_DATE_AGREED.get(row.agreement_type,
+                                            EARLIEST_DATE_AGREED[AgreementType.MICROSOFT_CUSTOMER_AGREEMENT])
+        corrected = max(row.created_at, earliest)
+        reason = ("after it was recorded" if row.date_agreed > row.created_at
+                  else f"before {earliest.date().isoformat()}")
+        change = {"agreement": row, "stored": row.stored, "corrected": corrected, "reason": reason}
+        changes.append(change)
+        if dry_run:
+            continue
+        with transaction.atomic():
+            with connection.cursor() as cursor:  # the append-only trigger lets this one correction through
+                cursor.execute("SELECT set_config('agreements.repair_dates', 'on', true)")
+            updated = Agreement.objects.filter(_out_of_bounds(), pk=row.pk).update(date_agreed=corrected)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('agreements.repair_dates', 'off', true)")
+            if not updated:  # corrected meanwhile by another run
+                changes.pop()
+                continue
+            audit_record(actor=system_actor(row.organisation, label=REPAIR_LABEL), action="agreement.date_repaired",
+                         obj=row, subject=row.customer,
+                         data={"command": "repair_agreement_dates", "stored": row.stored, "reason": reason,
+                               "date_agreed": corrected.isoformat()})
+    return changes

@@ -3,8 +3,7 @@ a stored one never breaks a read, and `repair_agreement_dates` corrects rows the
 
 import html as htmllib
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -88,7 +87,7 @@ class TestApiRefusesBeforeWriting:
                                               format="json")
         assert response.status_code == 201, response.json()
         agreement = Agreement.objects.get()
-        assert agreement.date_agreed == datetime(2024, 6, 13, 18, 0, tzinfo=dt_timezone.utc)
+        assert agreement.date_agreed == datetime(2024, 6, 13, 18, 0, tzinfo=UTC)
         assert response.json()["dateAgreed"].startswith("2024-06-13T18:00:00")
         assert raw_date(agreement.pk) == "2024-06-13 18:00:00+00"
 
@@ -146,3 +145,68 @@ class TestPage:
         assert "dateAgreed" not in errors["date_agreed"]
         assert 'min="2018-01-01"' in response.content.decode()
         assert state() == before
+
+
+class TestRepair:
+    def run(self, *args):
+        out = StringIO()
+        call_command("repair_agreement_dates", *args, stdout=out)
+        return out.getvalue()
+
+    def test_dry_run_lists_then_the_run_corrects_with_an_audit_event(self, api_client_for, portal_client, agent,
+                                                                       customer):
+        client = api_client_for(agent)
+        good = client.post(url(customer), {**BODY, "dateAgreed": "2024-06-14"}, format="json")
+        assert good.status_code == 201
+        year_zero = poison(customer, "0001-01-01 00:00:00+14:00", email="zero@example.com")
+        too_early = poison(customer, "2015-03-01 00:00:00+00", email="early@example.com")
+        too_late = poison(customer, "10000-01-01 00:00:00+00", email="late@example.com",
+                          created_at="2024-07-01 12:00:00+00")
+        raw_before = {pk: raw_date(pk) for pk in (year_zero, too_early, too_late)}
+        before = state()
+
+        out = self.run("--dry-run")
+        assert "3 agreement(s) would be corrected (dry run: nothing changed)." in out
+        assert "0001-12-31 10:00:00+00 BC (before 2018-01-01) -> 2024-05-02T09:30:00+00:00" in out
+        assert "10000-01-01 00:00:00+00 (after it was recorded) -> 2024-07-01T12:00:00+00:00" in out
+        assert state() == before and {pk: raw_date(pk) for pk in raw_before} == raw_before
+
+        out = self.run()
+        assert "3 agreement(s) corrected." in out
+        assert raw_date(year_zero) == raw_date(too_early) == "2024-05-02 09:30:00+00"
+        assert raw_date(too_late) == "2024-07-01 12:00:00+00"
+        assert Agreement.objects.get(email="someone@example.com").date_agreed == datetime(2024, 6, 14, tzinfo=UTC)
+        events = AuditEvent.objects.filter(action="agreement.date_repaired").order_by("pk")
+        assert [e.data["stored"] for e in events] == [raw_before[year_zero], raw_before[too_early],
+                                                      raw_before[too_late]]
+        for event in events:
+            assert event.actor_label == "manage.py repair_agreement_dates"
+            assert event.data["command"] == "repair_agreement_dates"
+            assert event.organisation_id == customer.organisation_id
+            assert event.subject_type == "customers.Customer" and event.object_type == "agreements.Agreement"
+        assert Agreement.objects.count() == before[0]  # corrected in place, nothing added or removed
+
+        items = client.get(url(customer)).json()["items"]
+        assert sorted(i["dateAgreed"][:10] for i in items) == ["2024-05-02", "2024-05-02", "2024-06-14",
+                                                               "2024-07-01"]
+        page = portal_client(agent).get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+        assert "Agreement date corrected" in page and "repair_agreement_dates" in page
+        after = state()
+        assert "0 agreement(s) corrected." in self.run()  # a second run finds nothing
+        assert state() == after
+
+    def test_the_repair_switch_lets_only_the_date_through(self, customer):
+        from django.db import DatabaseError, transaction
+
+        pk = poison(customer, "0001-01-01 00:00:00+14:00")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Agreement.objects.filter(pk=pk).update(date_agreed=datetime(2024, 1, 1, tzinfo=UTC))
+        with pytest.raises(DatabaseError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('agreements.repair_dates', 'on', true)")
+            Agreement.objects.filter(pk=pk).update(email="changed@example.com")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('agreements.repair_dates', 'on', true)")
+            Agreement.objects.filter(pk=pk).delete()
+        assert raw_date(pk) == "0001-12-31 10:00:00+00 BC"
