@@ -192,10 +192,26 @@ class AttestationForm(forms.Form):
                                   help_text=_("Not in the future (UTC)."))
 
     def __init__(self, *args, **kwargs):
+        from agreements.choices import AgreementType
+        from agreements.services import EARLIEST_DATE_AGREED
+
         super().__init__(*args, **kwargs)
         today = timezone.now().date()
         self.fields["date_agreed"].widget.attrs["max"] = today.isoformat()
+        self.fields["date_agreed"].widget.attrs["min"] = (
+            EARLIEST_DATE_AGREED[AgreementType.MICROSOFT_CUSTOMER_AGREEMENT].date().isoformat())
         self.fields["date_agreed"].initial = today
+
+    def clean_date_agreed(self):
+        """The API's rule (agreements.services.date_agreed_check), said in words for a person."""
+        from agreements.services import DateAgreedInvalid, date_agreed_check
+
+        day = self.cleaned_data["date_agreed"]
+        try:
+            date_agreed_check(day)
+        except DateAgreedInvalid as exc:
+            raise forms.ValidationError(exc.for_person) from None
+        return day
 
     @classmethod
     def initial_for(cls, customer):

@@ -54,6 +54,7 @@ ACTIVITY = {
     "customer.relationship_removed": gettext_lazy("Reseller relationship removed"),
     "agreement.attested": gettext_lazy("Microsoft Customer Agreement attested by the partner"),
     "agreement.accepted_by_customer": gettext_lazy("Microsoft Customer Agreement accepted by the customer"),
+    "agreement.date_repaired": gettext_lazy("Agreement date corrected (it was outside the possible dates)"),
     "order.created": gettext_lazy("Order placed"),
     "order.completed": gettext_lazy("Order completed"),
     "order.failed": gettext_lazy("Order failed"),
@@ -165,6 +166,8 @@ def _activity(events):
             detail = f"{data.get('from') or '—'} → {data.get('to') or '—'}"
         elif event.action == "agreement.attested":
             detail = data.get("contact", "")
+        elif event.action == "agreement.date_repaired":
+            detail = f"{data.get('stored', '—')} → {(data.get('date_agreed') or '—')[:10]} ({data.get('command', '')})"
         elif event.action in ("azure_plan.renamed", "azure_subscription.renamed"):
             old, new = data.get("changes", {}).get("friendly_name") or [data.get("from"), data.get("to")]
             detail = f"{old or '—'} → {new or '—'}"
