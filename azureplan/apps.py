@@ -7,5 +7,7 @@ class AzurePlanConfig(AppConfig):
     verbose_name = _("Catalog, orders, Azure plans and Azure subscriptions")
 
     def ready(self):
-        # Registers the legacy Azure counters with the ordering gate and the relationship removal.
-        from . import legacy_services  # noqa: F401
+        # The customer page's sections, activity lines, the Azure plan workspace and the subscription counters.
+        from . import registrations
+
+        registrations.register()

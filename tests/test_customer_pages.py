@@ -17,8 +17,7 @@ from core.api.etag import etag_for
 from core.models import AuditEvent
 from customers import services
 from customers.models import Customer, RelationshipRequest
-
-from .factories import CustomerFactory, customer_data
+from customers.tests.factories import CustomerFactory, customer_data
 
 pytestmark = pytest.mark.django_db
 
