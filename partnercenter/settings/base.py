@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -209,6 +210,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
+
+# Two queues: "celery" for the work people start (transitions, orders, e-mails) and "periodic" for the beat tasks
+# above and the work they send again (partnercenter.celery.route_task), so recovery never waits behind a
+# long batch. Every worker consumes both (a worker started without -Q takes every queue declared here).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "periodic")]
+CELERY_TASK_ROUTES = ["partnercenter.celery.route_task"]
 
 # REST API
 REST_FRAMEWORK = {
