@@ -5,6 +5,7 @@ writes an audit event and enqueues side effects after commit.
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ from core.tenancy import get_for_actor_or_404
 from .choices import CredentialKind, Role
 from .models import ApiCredential, RecoveryCode, SignInAttempt, User
 from .permissions import Perm, allowed, require
+
+logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 TOKEN_PREFIX = "pcp_"
@@ -203,23 +206,62 @@ def user_change_password(*, user, current_password, new_password) -> User:
 # ---------------------------------------------------------------- sign-in lockout
 
 
-def signin_locked_until(email):
-    """When repeated failures lock `email` out: None when not locked."""
+def _locked_until(failures, limit, *, email=None):
+    """When `limit` failures within the lockout window lock (after the last success of `email`, if given)."""
+    if limit <= 0:
+        return None
     window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     since = timezone.now() - window
-    email = (email or "").strip().lower()
-    last_success = (SignInAttempt.objects.filter(email=email, succeeded=True, created_at__gte=since)
-                    .order_by("-created_at").values_list("created_at", flat=True).first())
-    failures = SignInAttempt.objects.filter(email=email, succeeded=False, created_at__gte=last_success or since)
-    recent = list(failures.order_by("-created_at").values_list("created_at", flat=True)[: settings.LOGIN_LOCKOUT_ATTEMPTS])
-    if len(recent) >= settings.LOGIN_LOCKOUT_ATTEMPTS:
+    if email is not None:
+        last_success = (SignInAttempt.objects.filter(email=email, succeeded=True, created_at__gte=since)
+                        .order_by("-created_at").values_list("created_at", flat=True).first())
+        since = last_success or since
+    recent = list(failures.filter(succeeded=False, created_at__gte=since).order_by("-created_at")
+                  .values_list("created_at", flat=True)[:limit])
+    if len(recent) >= limit:
         return recent[0] + window
     return None
 
 
-def signin_record(*, email, user=None, kind, succeeded, ip_address=None):
+def signin_locked_until(email):
+    """When repeated failures (password or second factor) lock `email` out: None when not locked.
+
+    This lock refuses a password alone. Anyone can cause it by typing wrong passwords for the address, so
+    the right password together with a valid second factor still signs in (the sign-in page asks for both).
+    """
     email = (email or "").strip().lower()
+    return _locked_until(SignInAttempt.objects.filter(email=email), settings.LOGIN_LOCKOUT_ATTEMPTS, email=email)
+
+
+def signin_second_factor_locked_until(email):
+    """When repeated wrong second factors lock `email` out completely: None when not locked.
+
+    A second-factor attempt is only made after the right password, so only someone who knows it can cause
+    this lock; nothing signs in while it lasts (no guessing codes with the password in hand)."""
+    email = (email or "").strip().lower()
+    return _locked_until(SignInAttempt.objects.filter(email=email, kind=SignInAttempt.Kind.SECOND_FACTOR),
+                         settings.LOGIN_LOCKOUT_ATTEMPTS, email=email)
+
+
+def signin_ip_throttled_until(ip_address):
+    """When `LOGIN_IP_FAILURE_LIMIT` failed attempts from one client address (for any e-mail) within the
+    window refuse it every attempt: None when not throttled. A success does not reset it."""
+    if not ip_address:
+        return None
+    return _locked_until(SignInAttempt.objects.filter(ip_address=ip_address), settings.LOGIN_IP_FAILURE_LIMIT)
+
+
+def signin_record(*, email, user=None, kind, succeeded, ip_address=None):
+    """Store an attempt and audit it for a known user: failures, the start of a lockout or of a client
+    address's throttle, and a sign-in with a valid second factor while the address was locked."""
+    email = (email or "").strip().lower()
+    was_locked = signin_locked_until(email)
+    was_throttled = signin_ip_throttled_until(ip_address) if not succeeded else None
     SignInAttempt.objects.create(email=email, user=user, kind=kind, succeeded=succeeded, ip_address=ip_address)
+    throttled = None if succeeded or was_throttled else signin_ip_throttled_until(ip_address)
+    if throttled:
+        logger.warning("Sign-in attempts from %s are refused until %s after repeated failures", ip_address,
+                       throttled.isoformat())
     if user is None:
         return
     from .actors import actor_for_user
@@ -227,10 +269,16 @@ def signin_record(*, email, user=None, kind, succeeded, ip_address=None):
     actor = actor_for_user(user)
     if not succeeded:
         audit_record(actor=actor, action=f"signin.failed_{kind}", obj=user, ip_address=ip_address)
-        locked = signin_locked_until(email)
+        locked = None if was_locked else signin_locked_until(email)
         if locked:
             audit_record(actor=actor, action="signin.locked_out", obj=user, ip_address=ip_address,
                          data={"until": locked.isoformat()})
+        if throttled:
+            audit_record(actor=actor, action="signin.ip_throttled", obj=user, ip_address=ip_address,
+                         data={"until": throttled.isoformat()})
+    elif was_locked:
+        audit_record(actor=actor, action="signin.lockout_bypassed", obj=user, ip_address=ip_address,
+                     data={"lockedUntil": was_locked.isoformat(), "kind": kind})
 
 
 # ---------------------------------------------------------------- MFA (TOTP + recovery codes)
