@@ -65,7 +65,7 @@ def test_the_two_queues_have_their_own_routing_keys():
 
 def test_make_run_and_compose_workers_consume_both_queues():
     run = _run_script()
-    command = run.worker_command("/tmp/schedule")
+    command = run.worker_command("celerybeat-schedule")
     assert "--beat" in command and _queues_option(command) == {"celery", "periodic"}
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     workers = [service for service in compose["services"].values()
