@@ -10,6 +10,11 @@ class SignInForm(forms.Form):
                                                                              "autofocus": True}))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete":
                                                                                      "current-password"}))
+    # Shown only while the address is locked: the right password with a valid second factor still signs in.
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
 
 
 class CodeForm(forms.Form):

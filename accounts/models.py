@@ -191,7 +191,8 @@ class RecoveryCode(models.Model):
 
 
 class SignInAttempt(models.Model):
-    """Password and second-factor attempts, for lockout after repeated failures."""
+    """Password and second-factor attempts, for lockout (per e-mail) and throttling (per client address)
+    after repeated failures."""
 
     class Kind(models.TextChoices):
         PASSWORD = "password"
@@ -205,7 +206,8 @@ class SignInAttempt(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["email", "-created_at"], name="signin_email_time")]
+        indexes = [models.Index(fields=["email", "-created_at"], name="signin_email_time"),
+                   models.Index(fields=["ip_address", "-created_at"], name="signin_ip_time")]
 
 
 class ApiCredentialQuerySet(TenantQuerySet):

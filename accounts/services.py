@@ -5,12 +5,13 @@ writes an audit event and enqueues side effects after commit.
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,6 +26,8 @@ from core.tenancy import get_for_actor_or_404
 from .choices import CredentialKind, Role
 from .models import ApiCredential, RecoveryCode, SignInAttempt, User
 from .permissions import Perm, allowed, require
+
+logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 TOKEN_PREFIX = "pcp_"
@@ -203,23 +206,62 @@ def user_change_password(*, user, current_password, new_password) -> User:
 # ---------------------------------------------------------------- sign-in lockout
 
 
-def signin_locked_until(email):
-    """When repeated failures lock `email` out: None when not locked."""
+def _locked_until(failures, limit, *, email=None):
+    """When `limit` failures within the lockout window lock (after the last success of `email`, if given)."""
+    if limit <= 0:
+        return None
     window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     since = timezone.now() - window
-    email = (email or "").strip().lower()
-    last_success = (SignInAttempt.objects.filter(email=email, succeeded=True, created_at__gte=since)
-                    .order_by("-created_at").values_list("created_at", flat=True).first())
-    failures = SignInAttempt.objects.filter(email=email, succeeded=False, created_at__gte=last_success or since)
-    recent = list(failures.order_by("-created_at").values_list("created_at", flat=True)[: settings.LOGIN_LOCKOUT_ATTEMPTS])
-    if len(recent) >= settings.LOGIN_LOCKOUT_ATTEMPTS:
+    if email is not None:
+        last_success = (SignInAttempt.objects.filter(email=email, succeeded=True, created_at__gte=since)
+                        .order_by("-created_at").values_list("created_at", flat=True).first())
+        since = last_success or since
+    recent = list(failures.filter(succeeded=False, created_at__gte=since).order_by("-created_at")
+                  .values_list("created_at", flat=True)[:limit])
+    if len(recent) >= limit:
         return recent[0] + window
     return None
 
 
-def signin_record(*, email, user=None, kind, succeeded, ip_address=None):
+def signin_locked_until(email):
+    """When repeated failures (password or second factor) lock `email` out: None when not locked.
+
+    This lock refuses a password alone. Anyone can cause it by typing wrong passwords for the address, so
+    the right password together with a valid second factor still signs in (the sign-in page asks for both).
+    """
     email = (email or "").strip().lower()
+    return _locked_until(SignInAttempt.objects.filter(email=email), settings.LOGIN_LOCKOUT_ATTEMPTS, email=email)
+
+
+def signin_second_factor_locked_until(email):
+    """When repeated wrong second factors lock `email` out completely: None when not locked.
+
+    A second-factor attempt is only made after the right password, so only someone who knows it can cause
+    this lock; nothing signs in while it lasts (no guessing codes with the password in hand)."""
+    email = (email or "").strip().lower()
+    return _locked_until(SignInAttempt.objects.filter(email=email, kind=SignInAttempt.Kind.SECOND_FACTOR),
+                         settings.LOGIN_LOCKOUT_ATTEMPTS, email=email)
+
+
+def signin_ip_throttled_until(ip_address):
+    """When `LOGIN_IP_FAILURE_LIMIT` failed attempts from one client address (for any e-mail) within the
+    window refuse it every attempt: None when not throttled. A success does not reset it."""
+    if not ip_address:
+        return None
+    return _locked_until(SignInAttempt.objects.filter(ip_address=ip_address), settings.LOGIN_IP_FAILURE_LIMIT)
+
+
+def signin_record(*, email, user=None, kind, succeeded, ip_address=None):
+    """Store an attempt and audit it for a known user: failures, the start of a lockout or of a client
+    address's throttle, and a sign-in with a valid second factor while the address was locked."""
+    email = (email or "").strip().lower()
+    was_locked = signin_locked_until(email)
+    was_throttled = signin_ip_throttled_until(ip_address) if not succeeded else None
     SignInAttempt.objects.create(email=email, user=user, kind=kind, succeeded=succeeded, ip_address=ip_address)
+    throttled = None if succeeded or was_throttled else signin_ip_throttled_until(ip_address)
+    if throttled:
+        logger.warning("Sign-in attempts from %s are refused until %s after repeated failures", ip_address,
+                       throttled.isoformat())
     if user is None:
         return
     from .actors import actor_for_user
@@ -227,10 +269,16 @@ def signin_record(*, email, user=None, kind, succeeded, ip_address=None):
     actor = actor_for_user(user)
     if not succeeded:
         audit_record(actor=actor, action=f"signin.failed_{kind}", obj=user, ip_address=ip_address)
-        locked = signin_locked_until(email)
+        locked = None if was_locked else signin_locked_until(email)
         if locked:
             audit_record(actor=actor, action="signin.locked_out", obj=user, ip_address=ip_address,
                          data={"until": locked.isoformat()})
+        if throttled:
+            audit_record(actor=actor, action="signin.ip_throttled", obj=user, ip_address=ip_address,
+                         data={"until": throttled.isoformat()})
+    elif was_locked:
+        audit_record(actor=actor, action="signin.lockout_bypassed", obj=user, ip_address=ip_address,
+                     data={"lockedUntil": was_locked.isoformat(), "kind": kind})
 
 
 # ---------------------------------------------------------------- MFA (TOTP + recovery codes)
@@ -258,11 +306,58 @@ def _totp_step(secret, code):
     return None
 
 
+# Recovery codes: 16 random base32 characters (80 bits) shown in groups of four. With that much
+# entropy a fast keyed hash is as safe as a slow password hash is for a password, so enrolment and a
+# recovery sign-in cost microseconds instead of ten PBKDF2 rounds. The hash is an HMAC-SHA256 keyed
+# with SECRET_KEY (checked against SECRET_KEY_FALLBACKS too, so rotating the key keeps codes working)
+# over the user's public id and the code: equal codes of two users hash apart, and one indexed query
+# finds the code. Codes issued before this scheme (12 hex digits, stored with the password hasher)
+# still work once each; only they pay the slow check.
+RECOVERY_CODE_CHARS = 16
+RECOVERY_CODE_GROUP = 4
+RECOVERY_HASH_PREFIX = "hmac_sha256$"
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def _recovery_code_normal(code) -> str:
+    """Upper case without spaces or dashes, so a code copied with or without its grouping works."""
+    return "".join(ch for ch in (code or "").upper() if ch not in " -\t")
+
+
+def _recovery_code_hashes(user, code) -> list[str]:
+    """The stored form of `code` under the current secret key, then under each fallback key."""
+    from django.utils.crypto import salted_hmac
+
+    value = f"{user.public_id}:{_recovery_code_normal(code)}"
+    return [RECOVERY_HASH_PREFIX + salted_hmac("accounts.recovery_code", value, secret=secret,
+                                               algorithm="sha256").hexdigest()
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
 def _new_recovery_codes(user):
-    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
+    codes = []
+    for _n in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_BASE32) for _c in range(RECOVERY_CODE_CHARS))
+        codes.append("-".join(raw[i:i + RECOVERY_CODE_GROUP] for i in range(0, RECOVERY_CODE_CHARS, RECOVERY_CODE_GROUP)))
     RecoveryCode.objects.filter(user=user).delete()
-    RecoveryCode.objects.bulk_create(RecoveryCode(user=user, code_hash=make_password(c)) for c in codes)
+    RecoveryCode.objects.bulk_create(RecoveryCode(user=user, code_hash=_recovery_code_hashes(user, c)[0])
+                                     for c in codes)
     return codes
+
+
+def _recovery_code_match(user, code):
+    """The unused RecoveryCode row `code` matches (locked), or None."""
+    normal = _recovery_code_normal(code)
+    unused = RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True)
+    if len(normal) == RECOVERY_CODE_CHARS and all(ch in _BASE32 for ch in normal):
+        return unused.filter(code_hash__in=_recovery_code_hashes(user, normal)).first()
+    legacy = normal.lower()
+    if len(legacy) == 12 and all(ch in "0123456789abcdef" for ch in legacy):
+        # A code from before the keyed hash ("a1b2c3-d4e5f6", stored with the password hasher).
+        for recovery in unused.exclude(code_hash__startswith=RECOVERY_HASH_PREFIX):
+            if check_password(f"{legacy[:6]}-{legacy[6:]}", recovery.code_hash):
+                return recovery
+    return None
 
 
 def mfa_enrol(*, user, secret, code) -> list[str]:
@@ -293,16 +388,14 @@ def mfa_verify(*, user, code) -> str:
             user.totp_last_step = step
             user.save(update_fields=["totp_last_step"])
             return "totp"
-        candidate = (code or "").strip().lower()
-        if len(candidate) >= 8:
-            for recovery in RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True):
-                if check_password(candidate, recovery.code_hash):
-                    recovery.used_at = timezone.now()
-                    recovery.save(update_fields=["used_at"])
-                    from .actors import actor_for_user
+        recovery = _recovery_code_match(user, code)
+        if recovery is not None:
+            recovery.used_at = timezone.now()
+            recovery.save(update_fields=["used_at"])
+            from .actors import actor_for_user
 
-                    audit_record(actor=actor_for_user(user), action="mfa.recovery_code_used", obj=user)
-                    return "recovery"
+            audit_record(actor=actor_for_user(user), action="mfa.recovery_code_used", obj=user)
+            return "recovery"
     raise InvalidInput(_("That code is not valid."), field="code")
 
 

@@ -2,6 +2,8 @@
 
 Runs under scripts/embedded_pg.py, so DATABASE_URL is set (embedded PostgreSQL unless you set one).
 Without REDIS_URL the worker uses Celery's filesystem transport under .data/broker (no Redis needed).
+Each child runs in a process group of its own and gets SIGTERM if this script dies; when any child exits (or on
+Ctrl-C) every group is stopped, so the worker's embedded beat and pool processes never outlive it.
 """
 
 import os
@@ -15,10 +17,76 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST = os.environ.get("PORTAL_HOST", "127.0.0.1")
 PORT = os.environ.get("PORTAL_PORT", "8000")
+# Both queues of CELERY_TASK_QUEUES: "celery" for the work people start, "periodic" for the beat tasks
+# and the work they recover (partnercenter/celery.py).
+WORKER_QUEUES = "celery,periodic"
+PR_SET_PDEATHSIG = 1
 
 
 def manage(*args):
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def worker_command(schedule, concurrency=2):
+    """One worker on both queues with the scheduler embedded (`--beat`): exactly one beat for `make run`."""
+    return [PY, "-m", "celery", "-A", "partnercenter", "worker", "--beat", "-Q", WORKER_QUEUES, "--loglevel", "INFO",
+            "--concurrency", str(concurrency), "--schedule", str(schedule)]
+
+
+def _die_with_parent():
+    """In the child before exec: Linux sends it SIGTERM when this script dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def spawn(command, env):
+    """Start a child in a process group of its own: the worker's pool processes and its embedded beat join that
+    group, so stopping the group stops them all, also after the worker's main process was killed."""
+    return subprocess.Popen(command, cwd=ROOT, env=env, process_group=0, preexec_fn=_die_with_parent)
+
+
+def group_alive(pgid) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_groups(children, timeout=15.0):
+    """SIGTERM to every child's whole process group, then SIGKILL to what is left after `timeout` seconds."""
+    for child in children:
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in children:
+            child.poll()  # reap our own child, or its zombie keeps the group alive
+        if not any(group_alive(child.pid) for child in children):
+            return
+        time.sleep(0.1)
+    for child in children:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        child.wait()
+
+
+def supervise(children, stopping=lambda: False):
+    """Wait until asked to stop or until any child exits (the worker's main process killed, the server crashed),
+    then stop every child's whole process group: no orphaned beat keeps sending periodic tasks."""
+    try:
+        while not stopping() and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop_groups(children)
 
 
 def main():
@@ -32,39 +100,23 @@ def main():
     (ROOT / "staticfiles").mkdir(exist_ok=True)
     demo = subprocess.run([PY, "manage.py", "load_demo"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     children = [
-        subprocess.Popen([PY, "-m", "celery", "-A", "partnercenter", "worker", "--beat", "--loglevel", "INFO",
-                          "--concurrency", "2", "--schedule", str(ROOT / ".data" / "celerybeat-schedule")],
-                         cwd=ROOT, env=env),
-        subprocess.Popen([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], cwd=ROOT, env=env),
+        spawn(worker_command(ROOT / ".data" / "celerybeat-schedule"), env),
+        spawn([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], env),
     ]
     stopping = False
 
     def stop(_signum=None, _frame=None):
         nonlocal stopping
-        if stopping:
-            return
         stopping = True
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     time.sleep(4)  # the worker and the web server print their banners first, then the sign-ins
     print(demo, flush=True)
     print(f"\nThe portal is at http://{HOST}:{PORT}/  (Ctrl-C stops the portal, the worker and the database)\n",
           flush=True)
-    try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    finally:
-        stop()
-        deadline = time.time() + 15
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+    supervise(children, lambda: stopping)
     return 0
 
 

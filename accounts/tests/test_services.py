@@ -149,6 +149,64 @@ class TestMfa:
             services.mfa_verify(user=user, code=code)
 
 
+class TestRecoveryCodes:
+    """Long random codes under a fast keyed hash (issue 10 item 22): no password hasher per code."""
+
+    def _enrolled(self, make_user):
+        import pyotp
+
+        user = make_user(Role.SALES_AGENT)
+        secret = services.mfa_new_secret()
+        return user, services.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
+
+    def test_codes_are_sixteen_base32_characters_in_groups_of_four_stored_as_a_keyed_hash(self, make_user):
+        import re
+
+        user, codes = self._enrolled(make_user)
+        assert all(re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code) for code in codes), codes
+        stored = list(user.recovery_codes.values_list("code_hash", flat=True))
+        assert all(h.startswith("hmac_sha256$") and len(h) == len("hmac_sha256$") + 64 for h in stored)
+        assert not any(code.replace("-", "") in h.upper() for code in codes for h in stored)
+
+    def test_a_code_works_in_lower_case_without_dashes_and_only_once(self, make_user):
+        user, codes = self._enrolled(make_user)
+        assert services.mfa_verify(user=user, code=codes[3].replace("-", " ").lower()) == "recovery"
+        with pytest.raises(InvalidInput):
+            services.mfa_verify(user=user, code=codes[3])
+        assert user.recovery_codes.filter(used_at__isnull=True).count() == 9
+
+    def test_a_code_of_another_user_or_a_near_miss_is_refused(self, make_user):
+        user, codes = self._enrolled(make_user)
+        _other, other_codes = self._enrolled(make_user)
+        with pytest.raises(InvalidInput):
+            services.mfa_verify(user=user, code=other_codes[0])
+        near = codes[0][:-1] + ("A" if codes[0][-1] != "A" else "B")
+        with pytest.raises(InvalidInput):
+            services.mfa_verify(user=user, code=near)
+        assert user.recovery_codes.filter(used_at__isnull=True).count() == 10
+
+    def test_codes_keep_working_after_the_secret_key_is_rotated(self, make_user, settings):
+        user, codes = self._enrolled(make_user)
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+        assert services.mfa_verify(user=user, code=codes[0]) == "recovery"
+
+    def test_codes_stored_with_the_password_hasher_before_still_work_once(self, make_user):
+        from django.contrib.auth.hashers import make_password
+
+        from accounts.models import RecoveryCode
+        from conftest import enrol
+
+        user = make_user(Role.SALES_AGENT)
+        enrol(user)
+        RecoveryCode.objects.create(user=user, code_hash=make_password("a1b2c3-d4e5f6"))
+        RecoveryCode.objects.create(user=user, code_hash=make_password("0f0f0f-999999"))
+        assert services.mfa_verify(user=user, code="A1B2C3-D4E5F6") == "recovery"
+        with pytest.raises(InvalidInput):
+            services.mfa_verify(user=user, code="a1b2c3-d4e5f6")
+        assert services.mfa_verify(user=user, code="0f0f0f999999") == "recovery"
+
+
 class TestLockout:
     def test_five_failures_lock_for_the_window_and_are_audited(self, make_user, settings):
         user = make_user(Role.SALES_AGENT, email="lock@a.example.com")

@@ -1,12 +1,14 @@
 """Pages through Django's test client: sign-in, MFA gate, role-hidden navigation, no change on GET."""
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 from django.urls import reverse
 
 from accounts.authentication import MFA_SESSION_KEY
 from accounts.choices import Role
-from accounts.models import ApiCredential, User
+from accounts.models import ApiCredential, SignInAttempt, User
 from conftest import PASSWORD, enrol
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +155,151 @@ def test_users_choice_of_language_wins_and_formats_numbers(portal_client, make_u
     user.save()
     html = client.get("/settings/organisation/").content.decode()
     assert "1,234,567.50 USD" in html
+
+
+# ---------------------------------------------------------------- lockout by others, throttle per client address
+
+
+def _lock(client, email, settings, ip="198.51.100.7"):
+    """Someone else (another client address) types wrong passwords until the address is locked."""
+    for n in range(settings.LOGIN_LOCKOUT_ATTEMPTS):
+        client.post("/accounts/login/", {"email": email, "password": f"guess-{n}"}, REMOTE_ADDR=ip)
+
+
+def test_a_lock_caused_by_others_lets_the_right_password_with_a_valid_code_in(client, make_user, settings):
+    from django.test import Client
+
+    from accounts import services
+    from core.models import AuditEvent
+
+    user = make_user(Role.GLOBAL_ADMIN, email="ga@a.example.com")
+    totp = enrol(user)
+    _lock(Client(), user.email, settings)
+    assert services.signin_locked_until(user.email)
+
+    # A password alone is refused, and the page asks for a code beside it.
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    html = response.content.decode()
+    assert response.status_code == 200 and "locked" in html and 'name="code"' in html
+    assert MFA_SESSION_KEY not in client.session
+    # The right password with a wrong code: the same answer, and the code counts as a failure.
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD, "code": "000000"})
+    assert response.status_code == 200 and "locked" in response.content.decode()
+    assert SignInAttempt.objects.filter(email=user.email, kind="second_factor", succeeded=False).count() == 1
+    # A wrong password with a valid code: refused, the code is not spent.
+    step = User.objects.get(pk=user.pk).totp_last_step
+    response = client.post("/accounts/login/", {"email": user.email, "password": "not-it", "code": totp.now()})
+    assert response.status_code == 200 and MFA_SESSION_KEY not in client.session
+    assert User.objects.get(pk=user.pk).totp_last_step == step
+
+    response = client.post("/accounts/login/?next=/settings/users/",
+                           {"email": user.email, "password": PASSWORD, "code": totp.now()})
+    assert response.status_code == 302 and response["Location"] == "/settings/users/"
+    assert client.session[MFA_SESSION_KEY] is True
+    assert client.get("/settings/users/").status_code == 200
+    event = AuditEvent.objects.get(action="signin.lockout_bypassed", object_id=str(user.public_id))
+    assert event.data["kind"] == "second_factor"
+    assert services.signin_locked_until(user.email) is None  # the owner's sign-in ends the lock
+
+
+def test_a_recovery_code_also_passes_the_lock(client, make_user, settings):
+    import pyotp
+
+    from accounts import services
+
+    user = make_user(Role.GLOBAL_ADMIN, email="rc@a.example.com")
+    secret = services.mfa_new_secret()
+    codes = services.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
+    _lock(client, user.email, settings)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD, "code": codes[1]})
+    assert response.status_code == 302 and client.session[MFA_SESSION_KEY] is True
+
+
+def test_without_a_second_factor_the_lock_stands(client, make_user, settings):
+    user = make_user(Role.SALES_AGENT, email="noenrol@a.example.com")
+    _lock(client, user.email, settings)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD, "code": "123456"})
+    assert response.status_code == 200 and "locked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_second_factors_close_the_address_even_to_the_right_password_and_code(client, make_user, settings):
+    user = make_user(Role.SALES_AGENT, email="tf@a.example.com")
+    totp = enrol(user)
+    for n in range(settings.LOGIN_LOCKOUT_ATTEMPTS):
+        response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+        if response.status_code == 302:
+            client.post("/accounts/mfa/verify/", {"code": f"00000{n}"})
+        else:  # locked by the failures so far: the code goes with the password
+            client.post("/accounts/login/", {"email": user.email, "password": PASSWORD, "code": f"00000{n}"})
+    assert SignInAttempt.objects.filter(email=user.email, kind="second_factor", succeeded=False).count() == 5
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD, "code": totp.now()})
+    assert response.status_code == 200 and "locked until" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_lock_by_others_between_password_and_code_does_not_refuse_the_code(client, make_user, settings):
+    from django.test import Client
+
+    user = make_user(Role.SALES_AGENT, email="between@a.example.com")
+    totp = enrol(user)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    assert "/accounts/mfa/verify/" in response["Location"]
+    _lock(Client(), user.email, settings)
+    response = client.post("/accounts/mfa/verify/", {"code": totp.now()})
+    assert response.status_code == 302 and client.session[MFA_SESSION_KEY] is True
+
+
+def test_failed_attempts_are_throttled_per_client_address(client, make_user, settings):
+    import time_machine
+    from django.test import Client
+    from django.utils import timezone
+
+    from core.models import AuditEvent
+
+    settings.LOGIN_IP_FAILURE_LIMIT = 3
+    victim = make_user(Role.SALES_AGENT, email="victim@a.example.com")
+    other = make_user(Role.SALES_AGENT, email="other@a.example.com")
+    attacker = "203.0.113.9"
+    for email in ("a@nowhere.example.com", "b@nowhere.example.com", victim.email):
+        response = client.post("/accounts/login/", {"email": email, "password": "wrong-password"}, REMOTE_ADDR=attacker)
+        assert "E-mail or password is wrong." in response.content.decode()
+    assert AuditEvent.objects.filter(action="signin.ip_throttled", object_id=str(victim.public_id)).count() == 1
+    # Now every attempt from that address is refused before any password is checked, even a right one.
+    response = client.post("/accounts/login/", {"email": other.email, "password": PASSWORD}, REMOTE_ADDR=attacker)
+    assert response.status_code == 200 and "from your network" in response.content.decode()
+    assert SignInAttempt.objects.filter(ip_address=attacker).count() == 3  # refused attempts are not checked
+    # Other addresses are not affected, and no single e-mail address reached its own lock.
+    response = Client().post("/accounts/login/", {"email": other.email, "password": PASSWORD},
+                             REMOTE_ADDR="192.0.2.1")
+    assert response.status_code == 302
+    with time_machine.travel(timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1)):
+        response = client.post("/accounts/login/", {"email": other.email, "password": PASSWORD},
+                               REMOTE_ADDR=attacker)
+        assert response.status_code == 302
+
+
+def test_the_second_factor_step_is_throttled_per_client_address(client, make_user, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 2
+    user = make_user(Role.SALES_AGENT, email="step@a.example.com")
+    totp = enrol(user)
+    client.post("/accounts/login/", {"email": user.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.20")
+    for code in ("000001", "000002"):
+        client.post("/accounts/mfa/verify/", {"code": code}, REMOTE_ADDR="203.0.113.20")
+    response = client.post("/accounts/mfa/verify/", {"code": totp.now()}, REMOTE_ADDR="203.0.113.20")
+    assert response.status_code == 200 and "from your network" in response.content.decode()
+
+
+def test_client_address_behind_trusted_proxies(rf, settings):
+    from core.throttling import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.3")
+    settings.NUM_PROXIES = 0
+    assert client_ip(request) == "10.0.0.2"  # the header is not trusted without proxies
+    settings.NUM_PROXIES = 1
+    assert client_ip(request) == "198.51.100.3"  # the address our proxy saw, not what the client claims
+    settings.NUM_PROXIES = 2
+    assert client_ip(request) == "1.2.3.4"
+    settings.NUM_PROXIES = 1
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-ip")) == "10.0.0.2"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"

@@ -35,7 +35,9 @@ def _password_ok(user, password) -> bool:
 
 
 def _ip(request):
-    return request.META.get("REMOTE_ADDR")
+    from core.throttling import client_ip
+
+    return client_ip(request)
 
 
 def _next_url(request, default="dashboard"):
@@ -58,23 +60,83 @@ def _locked_message(until):
         "time": formats.time_format(until, "H:i")}
 
 
+def _locked_with_code_message(until):
+    return _("Too many failed attempts. Sign-in with a password alone is locked until %(time)s UTC. If this is your "
+             "account, enter your password and a code from your authenticator app (or a recovery code) to sign in "
+             "now.") % {"time": formats.time_format(until, "H:i")}
+
+
+def _throttled_message(until):
+    return _("Too many failed sign-ins from your network. Try again after %(time)s UTC.") % {
+        "time": formats.time_format(until, "H:i")}
+
+
+def _complete_sign_in(request, user, method, next_url):
+    """Both factors passed: the session is signed in and marked as having passed MFA."""
+    login(request, user)
+    request.session[MFA_SESSION_KEY] = True
+    if method == "recovery":
+        remaining = user.recovery_codes.filter(used_at__isnull=True).count()
+        from django.contrib import messages
+
+        messages.warning(request, _("You signed in with a recovery code; %(n)s remain. Generate new "
+                                    "ones under Settings > Security.") % {"n": remaining})
+    return redirect(next_url)
+
+
+def _past_the_lock(request, user, email, password, code):
+    """A locked address: the right password and a valid second factor together sign in (the lock may be
+    someone else's doing). Returns the method ('totp' or 'recovery'), or None, without telling which failed."""
+    if not _password_ok(user, password):
+        services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.PASSWORD, succeeded=False,
+                               ip_address=_ip(request))
+        return None
+    if not user.mfa_enrolled:
+        return None  # no second factor yet: the lock stands
+    try:
+        method = services.mfa_verify(user=user, code=code)
+    except PartnerCenterError:
+        services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR, succeeded=False,
+                               ip_address=_ip(request))
+        return None
+    services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR, succeeded=True,
+                           ip_address=_ip(request))
+    return method
+
+
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if request.user.is_authenticated and request.session.get(MFA_SESSION_KEY):
         return redirect(_next_url(request))
     form = SignInForm(request.POST or None)
+    ask_code = False
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
         password = form.cleaned_data["password"]
+        throttled = services.signin_ip_throttled_until(_ip(request))
+        closed = services.signin_second_factor_locked_until(email)
         locked = services.signin_locked_until(email)
         user = User.objects.filter(email__iexact=email).select_related("organisation").first()
-        if locked:
-            form.add_error(None, _locked_message(locked))
+        if throttled:
+            form.add_error(None, _throttled_message(throttled))
+        elif closed:
+            form.add_error(None, _locked_message(closed))
+        elif locked:
+            ask_code = True
+            code = form.cleaned_data.get("code", "").strip()
+            method = _past_the_lock(request, user, email, password, code) if code else None
+            if method:
+                request.session.cycle_key()
+                return _complete_sign_in(request, user, method, _next_url(request))
+            locked = (services.signin_second_factor_locked_until(email) or services.signin_locked_until(email)
+                      or locked)
+            form.add_error(None, _locked_with_code_message(locked))
         elif not _password_ok(user, password):
             services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.PASSWORD, succeeded=False,
                                    ip_address=_ip(request))
             locked = services.signin_locked_until(email)
-            form.add_error(None, _locked_message(locked) if locked else _("E-mail or password is wrong."))
+            ask_code = bool(locked)
+            form.add_error(None, _locked_with_code_message(locked) if locked else _("E-mail or password is wrong."))
         else:
             request.session.cycle_key()
             if user.mfa_enrolled:
@@ -86,6 +148,8 @@ def sign_in(request):
             login(request, user)
             request.session[MFA_SESSION_KEY] = False
             return redirect(f"{_reverse('accounts:mfa_enrol')}?{_next_query(request)}")
+    if not ask_code:
+        del form.fields["code"]
     return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -103,34 +167,32 @@ def mfa_verify(request):
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        locked = services.signin_locked_until(user.email)
-        if locked:
-            form.add_error(None, _locked_message(locked))
+        # The password was right in this session: a lock others caused by wrong passwords does not refuse
+        # the second factor; wrong second factors (or a throttled client address) do.
+        throttled = services.signin_ip_throttled_until(_ip(request))
+        closed = services.signin_second_factor_locked_until(user.email)
+        if throttled:
+            form.add_error(None, _throttled_message(throttled))
+        elif closed:
+            del request.session[PENDING_KEY]
+            form.add_error(None, _locked_message(closed))
         else:
             try:
                 method = services.mfa_verify(user=user, code=form.cleaned_data["code"])
             except PartnerCenterError as exc:
                 services.signin_record(email=user.email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR,
                                        succeeded=False, ip_address=_ip(request))
-                locked = services.signin_locked_until(user.email)
-                if locked:
+                closed = services.signin_second_factor_locked_until(user.email)
+                if closed:
                     del request.session[PENDING_KEY]
-                    form.add_error(None, _locked_message(locked))
+                    form.add_error(None, _locked_message(closed))
                 else:
                     apply_error(form, exc)
             else:
                 services.signin_record(email=user.email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR,
                                        succeeded=True, ip_address=_ip(request))
-                next_url = _next_url(request)
-                login(request, user)
-                request.session[MFA_SESSION_KEY] = True
-                if method == "recovery":
-                    remaining = user.recovery_codes.filter(used_at__isnull=True).count()
-                    from django.contrib import messages
-
-                    messages.warning(request, _("You signed in with a recovery code; %(n)s remain. Generate new "
-                                                "ones under Settings > Security.") % {"n": remaining})
-                return redirect(next_url)
+                del request.session[PENDING_KEY]
+                return _complete_sign_in(request, user, method, _next_url(request))
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 

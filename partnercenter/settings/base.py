@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -98,6 +99,11 @@ LOGIN_REDIRECT_URL = "dashboard"
 # Sign-in security (domain.md §3.1): lockout after repeated failures.
 LOGIN_LOCKOUT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Failed sign-in attempts (any address) from one client IP within LOGIN_LOCKOUT_MINUTES before that IP is
+# refused until the window has passed since its latest failure; 0 turns the throttle off.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
+# Proxies in front of the web server that append the client's address to X-Forwarded-For (0: REMOTE_ADDR).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 MFA_ISSUER = env("MFA_ISSUER", default="Partner Commerce Portal")
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
@@ -210,6 +216,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Two queues: "celery" for the work people start (transitions, orders, e-mails) and "periodic" for the beat tasks
+# above and the work they send again (partnercenter.celery.route_task), so recovery never waits behind a
+# long batch. Every worker consumes both (a worker started without -Q takes every queue declared here).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "periodic")]
+CELERY_TASK_ROUTES = ["partnercenter.celery.route_task"]
+
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -224,6 +237,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner Commerce Portal API",

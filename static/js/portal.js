@@ -33,3 +33,35 @@ function applyPercents(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { applyPercents(document); });
 document.addEventListener("htmx:afterSwap", function (event) { applyPercents(event.target); });
+// Progress on slow submits: a form with data-busy="Signing in…" shows that text with a spinner on its submit
+// button once it is sent, and refuses a second submit. (The button is not disabled: a disabled submitter's
+// name and value would not be sent.) Coming back with the browser's Back button restores the form.
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  if (event.defaultPrevented || !form.hasAttribute("data-busy")) return;
+  if (form.getAttribute("aria-busy") === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("aria-busy", "true");
+  const button = event.submitter || form.querySelector("[type=submit]");
+  if (!button) return;
+  button.setAttribute("data-busy-label", button.innerHTML);
+  button.classList.add("disabled");
+  button.setAttribute("aria-disabled", "true");
+  const spinner = document.createElement("span");
+  spinner.className = "spinner-border spinner-border-sm me-2";
+  spinner.setAttribute("aria-hidden", "true");
+  button.replaceChildren(spinner, document.createTextNode(form.getAttribute("data-busy") || button.textContent));
+});
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[aria-busy=true]").forEach(function (form) {
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("[data-busy-label]").forEach(function (button) {
+      button.innerHTML = button.getAttribute("data-busy-label");
+      button.removeAttribute("data-busy-label");
+      button.classList.remove("disabled");
+      button.removeAttribute("aria-disabled");
+    });
+  });
+});

@@ -148,6 +148,15 @@ def test_wrong_password_is_refused_and_five_lock_the_account(page, make_user):
     user.refresh_from_db()
     assert user.last_login is None
 
+    # The lock may be anyone's doing: the owner signs in with the password and a code together.
+    totp = enrol(user)
+    expect(page.get_by_label("Code from your authenticator app, or a recovery code")).to_be_visible()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(totp.now())
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    assert AuditEvent.objects.filter(action="signin.lockout_bypassed", object_id=str(user.public_id)).count() == 1
+
 
 @pytest.mark.browser
 @DB
