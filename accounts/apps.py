@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Partner organisations and users")
 
     def ready(self):
+        from core.api.permissions import register_route_permission_checker
+
         from . import schema  # noqa: F401  (registers the OpenAPI authentication extensions)
+        from .permissions import require_any
+
+        register_route_permission_checker(require_any)

@@ -153,3 +153,12 @@ def require(actor, perm: Perm, *, tier=None):
 
 def perms_for(actor, *, tier=None) -> frozenset:
     return frozenset(p for p in Perm if allowed(actor, p, tier=tier))
+
+
+def require_any(actor, perms):
+    """Raise the 403 of the first of `perms` unless `actor` may do one of them (a route's least requirement, checked
+    before its body is read: core.api.views.PCAPIView.required_permissions)."""
+    perms = [Perm(p) for p in perms]
+    if not any(allowed(actor, perm) for perm in perms):
+        require(actor, perms[0])
+        raise PermissionDenied(requirement_text(perms[0]), parameters={"permission": str(perms[0])})
