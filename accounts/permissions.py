@@ -156,9 +156,14 @@ def perms_for(actor, *, tier=None) -> frozenset:
 
 
 def require_any(actor, perms):
-    """Raise the 403 of the first of `perms` unless `actor` may do one of them (a route's least requirement, checked
-    before its body is read: core.api.views.PCAPIView.required_permissions)."""
+    """Raise 403 (2032) unless `actor` holds the roles (and credential kind) for one of `perms`: a route's least
+    requirement, checked before its body is read (core.api.views.PCAPIView.required_permissions). Partner tiers are
+    left to the services, whose refusals say what the partner type may do instead."""
     perms = [Perm(p) for p in perms]
-    if not any(allowed(actor, perm) for perm in perms):
-        require(actor, perms[0])
-        raise PermissionDenied(requirement_text(perms[0]), parameters={"permission": str(perms[0])})
+    if any(allowed(actor, perm, tier=next(iter(MATRIX[perm].tiers))) for perm in perms):
+        return
+    first = perms[0]
+    if actor is not None and actor.is_app_only and not MATRIX[first].app_only_allowed:
+        raise PermissionDenied(_("Application credentials (App only) cannot do this; use a user's token (App+User)."),
+                               parameters={"permission": str(first)})
+    raise PermissionDenied(requirement_text(first), parameters={"permission": str(first)})
