@@ -7,9 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Partner organisations and users")
 
     def ready(self):
-        from . import navigation, schema  # noqa: F401  (schema registers the OpenAPI authentication extensions)
-        from .permissions import Perm
+        from core.api.permissions import register_route_permission_checker
 
+        from . import navigation, schema  # noqa: F401  (schema registers the OpenAPI authentication extensions)
+        from .permissions import Perm, require_any
+
+        # API views declare the roles a method needs (required_permissions); accounts checks them before the body.
+        register_route_permission_checker(require_any)
         # Workspaces not built yet: their "workspace" page (accounts.views.portal.WORKSPACES) says what will come.
         # The billing app replaces them with its own entries (same keys).
         navigation.register(navigation.NavEntry(key="pricing", label=_("Pricing"), perm=Perm.VIEW_PRICING, order=300))

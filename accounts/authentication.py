@@ -38,7 +38,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         parts = header.split()
         if len(parts) != 2 or parts[0].lower() != self.keyword:
-            raise NotAuthenticated(_("Send the token as 'Authorization: Bearer <token>'."))
+            raise NotAuthenticated(_("Send the token as 'Authorization: Bearer <token>'."),
+                                   parameters={"reason": "malformed"})
         credential = credential_authenticate(parts[1])
         actor = actor_for_credential(credential, request_id=getattr(request._request, "request_id", ""))
         principal = credential.user if credential.user_id else AppPrincipal(credential)

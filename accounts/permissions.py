@@ -153,3 +153,17 @@ def require(actor, perm: Perm, *, tier=None):
 
 def perms_for(actor, *, tier=None) -> frozenset:
     return frozenset(p for p in Perm if allowed(actor, p, tier=tier))
+
+
+def require_any(actor, perms):
+    """Raise 403 (2032) unless `actor` holds the roles (and credential kind) for one of `perms`: a route's least
+    requirement, checked before its body is read (core.api.views.PCAPIView.required_permissions). Partner tiers are
+    left to the services, whose refusals say what the partner type may do instead."""
+    perms = [Perm(p) for p in perms]
+    if any(allowed(actor, perm, tier=next(iter(MATRIX[perm].tiers))) for perm in perms):
+        return
+    first = perms[0]
+    if actor is not None and actor.is_app_only and not MATRIX[first].app_only_allowed:
+        raise PermissionDenied(_("Application credentials (App only) cannot do this; use a user's token (App+User)."),
+                               parameters={"permission": str(first)})
+    raise PermissionDenied(requirement_text(first), parameters={"permission": str(first)})

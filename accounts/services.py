@@ -500,18 +500,21 @@ def credential_authenticate(raw):
     """The credential behind a bearer token, or a reason it is refused."""
     from core.errors import NotAuthenticated
 
+    # The reason names only what the caller's own token is (parameters.reason); nothing about other tenants.
     if not raw or not raw.startswith(TOKEN_PREFIX):
-        raise NotAuthenticated(_("The bearer token is not valid."))
+        raise NotAuthenticated(_("The bearer token is unknown: it is not a token of this portal."),
+                               parameters={"reason": "unknown"})
     credential = (ApiCredential.objects.select_related("organisation", "user", "user__organisation")
                   .filter(token_hash=_hash_token(raw)).first())
     if credential is None:
-        raise NotAuthenticated(_("The bearer token is not valid."))
+        raise NotAuthenticated(_("The bearer token is unknown."), parameters={"reason": "unknown"})
     if credential.revoked_at:
-        raise NotAuthenticated(_("The bearer token was revoked."))
+        raise NotAuthenticated(_("The bearer token was revoked."), parameters={"reason": "revoked"})
     if credential.expires_at <= timezone.now():
-        raise NotAuthenticated(_("The bearer token has expired. Create a new one under Settings > API tokens."))
+        raise NotAuthenticated(_("The bearer token has expired. Create a new one under Settings > API tokens."),
+                               parameters={"reason": "expired"})
     if credential.user is not None and not credential.user.is_active:
-        raise NotAuthenticated(_("The user of this token is deactivated."))
+        raise NotAuthenticated(_("The user of this token is deactivated."), parameters={"reason": "deactivated"})
     now = timezone.now()
     if credential.last_used_at is None or now - credential.last_used_at > timedelta(minutes=1):
         ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)

@@ -84,7 +84,8 @@ class IdempotencyKeyReused(PartnerCenterError):
     code = 990001
     error_name = "IdempotencyKeyReused"
     default_description = _(
-        "This request id was already used with a different request body. Use a new MS-RequestId for a new request."
+        "This request id (MS-RequestId or Idempotency-Key) was already used for another request of your organisation "
+        "(another body, or another caller). Use a new MS-RequestId for a new request."
     )
 
 

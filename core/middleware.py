@@ -71,23 +71,39 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
-class ApiRouteCaseMiddleware:
-    """Partner Center's route names are not case-sensitive on the wire (Microsoft's own samples write
-    `/v1/productupgrades` and `/v1/productUpgrades`): a /v1/ path whose first segment differs from one of ours only
-    in case is routed as ours. Only the fixed segment names listed in settings.API_ROUTE_NAMES are rewritten; ids
-    and the rest of the path are left as sent."""
+class ApiRouteMiddleware:
+    """Routes a /v1/ path as Partner Center does: route names in any case, with or without a trailing slash
+    (`POST /v1/Customers`, `PUT .../carts/{id}/`). `path_info` becomes the routed spelling (see core.api.routing);
+    ids and `request.path` stay as sent. Idempotency keys follow the routed path, so a retry spelled in another case
+    replays."""
 
     def __init__(self, get_response):
-        from django.conf import settings
-
         self.get_response = get_response
-        self.names = {name.lower(): name for name in getattr(settings, "API_ROUTE_NAMES", ())}
 
     def __call__(self, request):
+        from core.api.routing import PREFIX, routed_path
+
         path = request.path_info
-        if path.startswith("/v1/"):
-            head, sep, rest = path[4:].partition("/")
-            canonical = self.names.get(head.lower())
-            if canonical and canonical != head:
-                request.path_info = f"/v1/{canonical}{sep}{rest}"
+        if path == PREFIX.rstrip("/"):
+            request.path_info = PREFIX
+        elif path.startswith(PREFIX):
+            routed = routed_path(path)
+            if routed != path:
+                request.path_info = routed
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Answers of /v1/ and pages for a signed-in person carry `Cache-Control: no-store`, unless the view chose its
+    own caching: they hold tenant data that neither a shared proxy nor the browser's cache should keep."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            user = getattr(request, "user", None)
+            if request.path_info.startswith("/v1/") or (user is not None and user.is_authenticated):
+                response["Cache-Control"] = "no-store"
+        return response

@@ -52,7 +52,7 @@ class IdempotencyRecord(models.Model):
         COMPLETED = "completed"
 
     organisation_id = models.BigIntegerField()
-    key = models.CharField(max_length=160)  # "<caller>:<key>"
+    key = models.CharField(max_length=160)  # as sent (at most 128 characters); the caller is in body_hash
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
     body_hash = models.CharField(max_length=64)

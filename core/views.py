@@ -50,10 +50,6 @@ def _api_error(request, error):
     return response
 
 
-def api_not_found(request, *args, **kwargs):
-    return _api_error(request, errors.NotFound())
-
-
 def page_not_found(request, exception=None):
     if request.path.startswith("/v1/"):
         return _api_error(request, errors.NotFound())
@@ -73,6 +69,8 @@ def server_error(request):
 
 
 def csrf_failure(request, reason=""):
+    if request.path.startswith("/v1/"):
+        return _api_error(request, errors.PermissionDenied(f"CSRF Failed: {reason}" if reason else None))
     return render(request, "errors/403.html", {"message": "Your form expired. Reload the page and try again."},
                   status=403)
 

@@ -2,13 +2,14 @@
 
 from django.urls import include, path, re_path
 
-from core.views import api_not_found
+from core.api.views import ApiNotFoundView
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("agreements.api.urls")),
     path("", include("azureplan.api.urls")),
-    # Last: any other /v1/ path answers Partner Center's 404 envelope (also under DEBUG).
-    re_path(r"^.*$", api_not_found),
+    # Last: any other /v1/ path answers Partner Center's 404 envelope (also under DEBUG), after authentication
+    # (401 first), for every method and without Django's CSRF page (a DRF view: session writes keep CSRF).
+    re_path(r"^.*$", ApiNotFoundView.as_view()),
 ]

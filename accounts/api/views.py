@@ -14,6 +14,7 @@ from core.errors import InvalidInput
 
 from .. import selectors, services
 from ..choices import Role, UserStatus
+from ..permissions import Perm
 from .serializers import (
     AuditRecordSerializer,
     CredentialCreatedSerializer,
@@ -46,6 +47,8 @@ class OrganizationProfileView(PCAPIView):
 
 
 class UserListView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_USERS, "POST": Perm.MANAGE_USERS}
+
     @pc_schema(ok=_collection_schema("UserCollection", UserSerializer), errors=(400, 401, 403, 429),
                parameters=[SIZE, SEEK, CONTINUATION,
                            OpenApiParameter("search", str, description="Part of e-mail or name"),
@@ -162,6 +165,8 @@ def _parse_when(value, field, *, end=False):
 
 
 class AuditRecordListView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_AUDIT_LOG}
+
     @pc_schema(ok=_collection_schema("AuditRecordCollection", AuditRecordSerializer), errors=(400, 401, 403, 429),
                parameters=[SIZE, SEEK, CONTINUATION, OpenApiParameter("startDate", str), OpenApiParameter("endDate", str),
                            OpenApiParameter("operationType", str, description="Prefix, e.g. user.")],

@@ -83,6 +83,6 @@ def test_token_replay_does_not_store_the_secret(api):
     assert first.json()["token"].startswith("pcp_")
     assert second.json()["token"] is None and second["Idempotency-Redacted"] == "token"
     assert second.json()["id"] == first.json()["id"]
-    record = IdempotencyRecord.objects.get(key__endswith=":tok-1")
+    record = IdempotencyRecord.objects.get(key="tok-1")
     assert record.response_body["token"] is None
     assert first.json()["token"] not in str(record.response_body)

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection
 from core.api.schema import IDEMPOTENCY_KEY, REQUEST_ID, pc_schema
@@ -63,6 +64,8 @@ class AgreementTemplateListView(PCAPIView):
 
 
 class CustomerAgreementListView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "POST": Perm.ATTEST_MCA}
+
     @pc_schema(ok=_collection_schema("AgreementCollection", AgreementSerializer), errors=(400, 401, 403, 404, 429),
                parameters=[CUSTOMER_ID, OpenApiParameter("agreementType", str, enum=[*AgreementType.values, "*"],
                                                          description="Default: all types")],

@@ -75,8 +75,9 @@ def to_partner_center_error(exc):
             "mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024, 1)}, status=413, code=990006,
             error_name="RequestTooLarge")
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
-        description = str(exc.detail) if isinstance(exc, drf.AuthenticationFailed) else None
-        return errors.NotAuthenticated(description)
+        if isinstance(exc, drf.AuthenticationFailed):
+            return errors.NotAuthenticated(str(exc.detail), parameters={"reason": "invalid"})
+        return errors.NotAuthenticated(parameters={"reason": "missing"})
     if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):
         detail = getattr(exc, "detail", None)
         return errors.PermissionDenied(str(detail) if detail else None)

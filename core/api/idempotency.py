@@ -1,16 +1,23 @@
-"""Idempotent POSTs keyed by `Idempotency-Key` or Partner Center's `MS-RequestId`.
+"""Idempotent writes (POST, PUT, PATCH, DELETE) keyed by `Idempotency-Key` or Partner Center's `MS-RequestId`.
 
-Same key and same body: the stored response is replayed (header `Idempotency-Replayed: true`).
-Same key and another body: 409 (990001). Same key while the first request still runs: 409 (990002,
-retryable). A request that ended in a server error stores nothing, so a retry runs again.
+A key belongs to the partner organisation (as Partner Center's request ids belong to the partner), for one method
+and routed path. The first request with it owns it: the same caller with the same body gets the stored response
+replayed (header `Idempotency-Replayed: true`); another body, or another caller of the organisation, is 409
+(990001), so one caller's answer is never handed to another. Same key while the first request still runs: 409
+(990002, retryable). A request that ended in a server error stores nothing, so a retry runs again.
 Records are kept 24 hours (core.tasks.purge_idempotency_records). Secrets in a response (a new
 token) are not stored: see `redact`.
+
+Every write method of a `core.api.views.PCAPIView` is wrapped (its `idempotent_methods`). Bodies that are not JSON
+(a CSV or multipart upload) and bodies too large to read are not keyed: such a route recognises a repeat by its
+content (the legacy import does).
 """
 
 import functools
 import hashlib
 import json
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
@@ -19,6 +26,11 @@ from core.errors import IdempotencyKeyReused, InvalidInput, RequestInProgress
 from core.models import IdempotencyRecord
 
 REPLAY_HEADERS = ("Location", "ETag", "MS-ContinuationToken")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def is_idempotent(handler):
+    return getattr(handler, "_idempotent", False)
 
 
 def _key(request):
@@ -29,9 +41,20 @@ def _key(request):
     return key
 
 
-def _body_hash(request):
+def _keyable(request):
+    """Only JSON bodies (or none) are keyed: an upload is recognised by its own content."""
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    return not media_type or media_type == "application/json" or media_type.endswith("+json")
+
+
+def _caller(actor):
+    return f"u{actor.user_id}" if actor.user_id else f"c{actor.credential_id}"
+
+
+def _body_hash(request, actor):
+    """The request as the key's owner sent it: the caller and the canonical JSON body."""
     canonical = json.dumps(request.data, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(f"{_caller(actor)}\n{canonical}".encode()).hexdigest()
 
 
 def idempotent(view_method=None, *, redact=()):
@@ -43,18 +66,19 @@ def idempotent(view_method=None, *, redact=()):
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
         key = _key(request)
-        if not key:
+        if not key or not _keyable(request):
             return view_method(self, request, *args, **kwargs)
         actor = request.auth
-        body_hash = _body_hash(request)
-        # Keys belong to the caller (a user, or an application credential) within its organisation, so a
-        # replay never hands one caller's answer to another; long paths are stored as their hash.
-        scoped_key = f"{'u' + str(actor.user_id) if actor.user_id else 'c' + str(actor.credential_id)}:{key}"
-        # The routed path (path_info: route names already in their canonical case), so a retry that spells a route
-        # differently still replays.
+        try:
+            body_hash = _body_hash(request, actor)
+        except RequestDataTooBig:
+            return view_method(self, request, *args, **kwargs)  # the view answers its own error for a large body
+        # Keys belong to the organisation; the caller is part of the body hash, so a replay never hands one
+        # caller's answer to another. The routed path (path_info: route names already in their canonical case,
+        # no trailing slash), so a retry that spells a route differently still replays; long paths are hashed.
         routed = request.path_info
         path = routed if len(routed) <= 400 else "sha256:" + hashlib.sha256(routed.encode()).hexdigest()
-        lookup = {"organisation_id": actor.organisation_id, "key": scoped_key, "method": request.method, "path": path}
+        lookup = {"organisation_id": actor.organisation_id, "key": key, "method": request.method, "path": path}
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(body_hash=body_hash, **lookup)
@@ -92,6 +116,7 @@ def idempotent(view_method=None, *, redact=()):
         record.save(update_fields=["state", "status_code", "response_body", "response_headers"])
         return response
 
+    wrapper._idempotent = True
     return wrapper
 
 

@@ -1,8 +1,36 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
+
+from .idempotency import WRITE_METHODS, idempotent, is_idempotent
+from .permissions import check_route_permissions
 
 
 class PCAPIView(APIView):
-    """Base for /v1/ views: the actor is `request.auth` (set by authentication)."""
+    """Base for /v1/ views: the actor is `request.auth` (set by authentication).
+
+    - `required_permissions`: {method: permission or (permissions, any of which will do)}, checked right after
+      authentication and before the body is read, so a role that may not call the route gets 403 whatever it sends.
+      Name the least a caller needs to possibly succeed; the service still checks the exact rule.
+    - `idempotent_methods`: the write methods whose `MS-RequestId` / `Idempotency-Key` is honoured (all of them
+      unless a view opts out). A handler decorated with `@idempotent(redact=...)` keeps its own settings.
+    """
+
+    required_permissions: dict = {}
+    idempotent_methods = WRITE_METHODS
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in WRITE_METHODS:
+            handler = cls.__dict__.get(name)
+            if handler is not None and name in cls.idempotent_methods and not is_idempotent(handler):
+                setattr(cls, name, idempotent(handler))
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        needed = self.required_permissions.get(request.method) or (
+            self.required_permissions.get("GET") if request.method == "HEAD" else None)
+        if needed:
+            check_route_permissions(request.auth, (needed,) if isinstance(needed, str) else tuple(needed))
 
     @staticmethod
     def actor(request):
@@ -22,3 +50,18 @@ class PCAPIView(APIView):
         serializer = serializer_class(data=request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+@extend_schema(exclude=True)
+class ApiNotFoundView(PCAPIView):
+    """Any /v1/ path we do not route: authenticated first, as Partner Center does (401 without credentials), then
+    404 / 1000 for every method. A DRF view, so a bearer request never meets Django's CSRF check and a session
+    cookie write still does (SessionAuthentication enforces it)."""
+
+    idempotent_methods = ()
+
+    def initial(self, request, *args, **kwargs):
+        from core.errors import NotFound
+
+        super().initial(request, *args, **kwargs)
+        raise NotFound()

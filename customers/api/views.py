@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.authentication import BearerTokenAuthentication
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection, seek_page
 from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, pc_schema
@@ -64,6 +65,8 @@ def _collection_schema(name, item):
 
 
 class CustomerListView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "POST": Perm.ADD_CUSTOMER}
+
     @pc_schema(ok=_collection_schema("CustomerCollection", CustomerListItemSerializer), errors=(400, 401, 403, 429),
                parameters=[
                    SIZE, SEEK, CONTINUATION,
@@ -110,6 +113,9 @@ class CustomerListView(PCAPIView):
 
 
 class CustomerDetailView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_CUSTOMERS,
+                            "PATCH": (Perm.REMOVE_RESELLER_RELATIONSHIP, Perm.EDIT_CUSTOMER)}
+
     @pc_schema(ok=CustomerSerializer, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID],
                summary="One customer", tags=TAGS, operation_id="customers_retrieve")
     def get(self, request, customer_id):
@@ -150,6 +156,8 @@ class CustomerDetailView(PCAPIView):
 
 
 class CustomerCompanyProfileView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_CUSTOMERS}
+
     @pc_schema(ok=CustomerCompanyProfileSerializer, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID],
                summary="A customer's company profile", tags=TAGS, operation_id="customers_company_profile_retrieve")
     def get(self, request, customer_id):
@@ -158,6 +166,8 @@ class CustomerCompanyProfileView(PCAPIView):
 
 
 class CustomerBillingProfileView(PCAPIView):
+    required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "PUT": Perm.EDIT_CUSTOMER}
+
     @pc_schema(ok=CustomerBillingProfileSerializer, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID],
                summary="A customer's billing profile (attributes.etag for If-Match)", tags=TAGS,
                operation_id="customers_billing_profile_retrieve")
@@ -189,6 +199,8 @@ class DomainView(PCAPIView):
 
 
 class RelationshipRequestView(PCAPIView):
+    required_permissions = {"GET": Perm.REQUEST_RESELLER_RELATIONSHIP}
+
     # Partner Center makes this a GET that creates an invitation, and App+User only: a bearer token, never the
     # browser session (a cross-site link must not create invitations in a signed-in user's name).
     authentication_classes = [BearerTokenAuthentication]

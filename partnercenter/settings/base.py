@@ -41,8 +41,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
+    # Outside the others, so it also sees their early answers; request.user is there by the time it answers.
+    "core.middleware.NoStoreMiddleware",
     "core.middleware.RejectNulMiddleware",
-    "core.middleware.ApiRouteCaseMiddleware",
+    "core.middleware.ApiRouteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -263,7 +265,5 @@ LOGGING = {
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 PASSWORD_RESET_TIMEOUT = INVITATION_MAX_AGE_HOURS * 3600
 RELATIONSHIP_REQUEST_DAYS = env.int("RELATIONSHIP_REQUEST_DAYS", default=30)
-# /v1/ route names matched in any case (core.middleware.ApiRouteCaseMiddleware), as Partner Center's samples vary.
-API_ROUTE_NAMES = ("productUpgrades", "legacySubscriptions")
 # A transition in progress whose heartbeat is older than this is run again (its worker was lost).
 TRANSITION_STALL_SECONDS = env.int("TRANSITION_STALL_SECONDS", default=300)
