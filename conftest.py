@@ -18,6 +18,7 @@ from accounts.actors import actor_for_user
 from accounts.choices import Role, Tier
 from accounts.services import credential_create
 from accounts.tests.factories import PASSWORD, OrganisationFactory, UserFactory
+from core.testing import load_fixture
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -124,6 +125,12 @@ def chromium_path():
     if not CHROMIUM:
         skip_or_fail("needs Chromium (apt-get install chromium)")
     return CHROMIUM
+
+
+@pytest.fixture
+def samples():
+    """Microsoft's Partner Center examples by file name (tests/fixtures/partnercenter/), parsed."""
+    return load_fixture
 
 
 @pytest.fixture
