@@ -98,6 +98,19 @@ def _remember_db_blocker(request, django_db_blocker):
     request.config.stash[_DB_BLOCKER] = django_db_blocker
 
 
+# A test that uses one of these fixtures gets the marker even if it forgot it, so `make test-fast`
+# (-m "not browser and not needs_redis and not needs_worker") never runs it.
+MARKER_OF_FIXTURE = {"redis_url": "needs_redis", "chromium_path": "browser", "live_server": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, marker in MARKER_OF_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+
+
 @pytest.fixture
 def redis_url():
     if not redis_available():
