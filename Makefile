@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	echo $$p; break; fi; done)
 
-.PHONY: run test lint bench install clean messages
+.PHONY: run test test-fast lint bench install clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (python3.12 or python3 on PATH)."; exit 1; fi
@@ -26,6 +26,10 @@ run: install
 
 test: install
 	$(WITH_DB) $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The edit loop: everything but the browser, real-worker and Redis tests.
+test-fast: install
+	$(WITH_DB) $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser and not needs_redis and not needs_worker" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -18,6 +18,7 @@ from accounts.actors import actor_for_user
 from accounts.choices import Role, Tier
 from accounts.services import credential_create
 from accounts.tests.factories import PASSWORD, OrganisationFactory, UserFactory
+from core.testing import load_fixture
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -97,6 +98,19 @@ def _remember_db_blocker(request, django_db_blocker):
     request.config.stash[_DB_BLOCKER] = django_db_blocker
 
 
+# A test that uses one of these fixtures gets the marker even if it forgot it, so `make test-fast`
+# (-m "not browser and not needs_redis and not needs_worker") never runs it.
+MARKER_OF_FIXTURE = {"redis_url": "needs_redis", "chromium_path": "browser", "live_server": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, marker in MARKER_OF_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+
+
 @pytest.fixture
 def redis_url():
     if not redis_available():
@@ -124,6 +138,12 @@ def chromium_path():
     if not CHROMIUM:
         skip_or_fail("needs Chromium (apt-get install chromium)")
     return CHROMIUM
+
+
+@pytest.fixture
+def samples():
+    """Microsoft's Partner Center examples by file name (tests/fixtures/partnercenter/), parsed."""
+    return load_fixture
 
 
 @pytest.fixture

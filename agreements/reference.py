@@ -1,4 +1,4 @@
-"""Partner Center's published agreement metadata (api-samples list-agreement-metadata*.response.json)."""
+"""Partner Center's published agreement metadata (Microsoft's "get customer agreement metadata" response examples)."""
 
 import uuid
 

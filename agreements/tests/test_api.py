@@ -1,16 +1,13 @@
 """The /v1/ API of agreement metadata, MCA confirmations and the direct-sign status.
 
-Microsoft's published examples (../shared/reference/api-samples) are replayed as they are; tests
-that need them skip when that folder is not next to the repository.
+Microsoft's published examples (tests/fixtures/partnercenter, the `samples` fixture) are replayed as they are.
 """
 
 import json
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -20,25 +17,14 @@ from accounts.services import credential_create
 from agreements.models import Agreement
 from agreements.services import agreement_record_customer_acceptance
 from core.models import AuditEvent
+from core.testing import assert_error
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "reference" / "api-samples"
 MCA = "117a77b0-9360-443b-8795-c6dedc750cf9"
 BODY = {"primaryContact": {"firstName": "Tania", "lastName": "Carr", "email": "someone@example.com",
                            "phoneNumber": "1234567890"},
         "templateId": MCA, "dateAgreed": "2018-06-14T00:00:00.000Z", "type": "MicrosoftCustomerAgreement"}
-
-
-@pytest.fixture
-def samples():
-    if not SAMPLES.is_dir():
-        pytest.skip(f"Partner Center samples not found at {SAMPLES} (the shared reference folder is not present)")
-
-    def load(name):
-        return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-
-    return load
 
 
 @pytest.fixture
@@ -146,8 +132,7 @@ class TestConfirm:
         change(data)
         before = state()
         response = agent_api.post(f"/v1/customers/{customer.tenant_id}/agreements", data, format="json")
-        assert response.status_code == 400, response.json()
-        assert response.json()["code"] == 800002 and response.json()["parameters"]["field"] == field
+        assert_error(response, 400, 800002, field)
         assert state() == before
 
     @pytest.mark.parametrize("role", [Role.GLOBAL_ADMIN, Role.BILLING_ADMIN, Role.HELPDESK_AGENT])
@@ -155,8 +140,7 @@ class TestConfirm:
         client = api_client_for(make_user(role))
         before = state()
         response = client.post(f"/v1/customers/{customer.tenant_id}/agreements", body(), format="json")
-        assert response.status_code == 403 and response.json()["code"] == 2032
-        assert "Admin agent" in response.json()["description"]
+        assert "Admin agent" in assert_error(response, 403, 2032)["description"]
         assert state() == before
 
     def test_indirect_reseller_may_not(self, make_org, make_user, api_client_for):
@@ -193,7 +177,7 @@ class TestConfirm:
         customer = CustomerFactory(organisation=org, relationship="none")
         before = state()
         response = agent_api.post(f"/v1/customers/{customer.tenant_id}/agreements", body(), format="json")
-        assert response.status_code == 403 and response.json()["code"] == 20002
+        assert_error(response, 403, 20002)
         assert state() == before
 
     def test_unknown_malformed_and_foreign_customer(self, agent_api, other_org):
@@ -203,7 +187,7 @@ class TestConfirm:
             for response in (agent_api.post(f"/v1/customers/{customer_id}/agreements", body(), format="json"),
                              agent_api.get(f"/v1/customers/{customer_id}/agreements"),
                              agent_api.get(f"/v1/customers/{customer_id}/directSignedMicrosoftCustomerAgreementStatus")):
-                assert response.status_code == 404 and response.json()["code"] == 1000
+                assert_error(response, 404, 1000)
         assert state() == before
 
     def test_retry_with_the_same_request_id_replays(self, agent_api, customer):

@@ -1,18 +1,13 @@
 """/v1/products and /v1/customers/{id}/products: every route, each error code, and Microsoft's samples.
 
-Microsoft's published examples (../shared/reference/api-samples) are compared field by field; tests
-that need them skip when that folder is not next to the repository. The customer-scoped articles have
+Microsoft's published examples (tests/fixtures/partnercenter) are compared field by field. The customer-scoped articles have
 mislabelled examples (api reference §8.3): the "SKUs by customer" example is the product
 (get-customer-product-azure-plan), the "availabilities by customer" example is the SKU
 (get-customer-sku-azure-plan) and the "products by customer" example lists SKUs; each is compared
 with the route that answers that resource here.
 """
 
-import json
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -21,43 +16,14 @@ from accounts.choices import Role
 from accounts.models import Country
 from azureplan.choices import AZURE_PLAN_PRODUCT_ID, LEGACY_AZURE_PRODUCT_ID
 from azureplan.models import Availability
+from core.testing import assert_error, assert_has_fields, request_path
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "reference" / "api-samples"
 SAMPLE_CUSTOMER = "65543400-f8b0-4783-8530-6d35ab8c6801"  # the customer id of Microsoft's request examples
 PLAN = f"/v1/products/{AZURE_PLAN_PRODUCT_ID}"
 LEGACY = f"/v1/products/{LEGACY_AZURE_PRODUCT_ID}"
 PLAN_US = "DZH318Z0BPS6:0001:DZH318Z0BML6"
-
-
-@pytest.fixture
-def samples():
-    if not SAMPLES.is_dir():
-        pytest.skip(f"Partner Center samples not found at {SAMPLES} (the shared reference folder is not present)")
-
-    def load(name):
-        return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-
-    return load
-
-
-def request_path(name):
-    """The path and query of the first line of a sample .http request, without host and /v1."""
-    first = (SAMPLES / name).read_text(encoding="utf-8").splitlines()[0]
-    return first.split()[1].split("/v1", 1)[1]
-
-
-def assert_has_fields(expected, actual, path="$"):
-    """Every property of Microsoft's example is in our answer (recursively); values are not compared."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), f"{path} is {actual!r}, expected an object"
-        for key, value in expected.items():
-            assert key in actual, f"{path}.{key} is missing"
-            assert_has_fields(value, actual[key], f"{path}.{key}")
-    elif isinstance(expected, list) and expected:
-        assert isinstance(actual, list) and actual, f"{path} is {actual!r}, expected a non-empty list"
-        assert_has_fields(expected[0], actual[0], f"{path}[0]")
 
 
 def assert_same_as_sample(expected, actual, object_type):
@@ -67,16 +33,6 @@ def assert_same_as_sample(expected, actual, object_type):
     assert list(body) == list(expected)
     for key, value in expected.items():
         assert body[key] == value, key
-
-
-def assert_error(response, status, code, field=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code, body
-    assert body["description"] and body["errorName"] and body["message"] == body["description"]
-    if field:
-        assert body["parameters"]["field"] == field, body
-    return body
 
 
 @pytest.fixture

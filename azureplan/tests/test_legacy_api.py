@@ -18,11 +18,10 @@ from azureplan.models import (
     ProductUpgradeLine,
 )
 from core.models import Job
+from core.testing import assert_error
 from customers.tests.factories import CustomerFactory
 
 from .factories import buyable_customer, legacy_csv, legacy_estate
-from .test_api import assert_error
-from .test_orders_api import load_samples
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +37,6 @@ def state():
             list(ProductUpgradeLine.objects.order_by("pk").values_list("pk", "status")),
             AzurePlan.objects.count(), AzureSubscription.objects.count(), LegacyImport.objects.count(),
             list(Job.objects.order_by("pk").values_list("pk", "status", "done")))
-
-
-@pytest.fixture
-def samples():
-    return load_samples()
 
 
 @pytest.fixture

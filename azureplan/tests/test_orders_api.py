@@ -7,7 +7,6 @@ task at commit; `db` tests never commit, so they call services.order_provision d
 callbacks with django_capture_on_commit_callbacks).
 """
 
-import json
 import threading
 import uuid
 
@@ -19,29 +18,18 @@ from accounts.models import Country
 from azureplan import services
 from azureplan.choices import AZURE_PLAN_PRODUCT_ID, LEGACY_AZURE_PRODUCT_ID
 from azureplan.models import Availability, AzurePlan, AzureSubscription, Cart, Order, RoleAssignment
+from core.errors import InvalidInput
 from core.models import IdempotencyRecord
+from core.testing import assert_error, assert_has_fields
 from customers.tests.factories import CustomerFactory
 
 from .factories import AZURE_PLAN_US, buyable_customer
-from .test_api import SAMPLES, assert_error, assert_has_fields
 
 pytestmark = pytest.mark.django_db
 AZURE_PLAN_LINE = {"id": 0, "catalogItemId": AZURE_PLAN_US, "quantity": 1, "billingCycle": "one_time"}
 # Properties of Microsoft's example lines that an Azure plan line has no value for (no term, no provisioning
 # context, no renewal): left out when the samples' shapes are compared with ours.
 NOT_FOR_AZURE_PLAN = {"termDuration", "provisioningContext", "renewsTo", "ProvisioningContext"}
-
-
-def load_samples():
-    """Microsoft's samples by file name (the test skips when the shared reference folder is absent)."""
-    if not SAMPLES.is_dir():
-        pytest.skip(f"Partner Center samples not found at {SAMPLES} (the shared reference folder is not present)")
-    return lambda name: json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def samples():
-    return load_samples()
 
 
 def without(value, keys=NOT_FOR_AZURE_PLAN):
@@ -410,7 +398,7 @@ def test_service_order_create_with_two_resellers_rolls_back(make_org, make_user,
     actor = actor_of(make_user(Role.SALES_AGENT, organisation=provider, email="s@provider.example.com"))
     customer = buyable_customer(provider)
     items = [{"catalog_item_id": AZURE_PLAN_US, "quantity": 1, "reseller": r.partner_id} for r in resellers]
-    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Exception) as exc:
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(InvalidInput) as exc:
         services.order_create(actor=actor, customer=customer, items=items)
     assert exc.value.code == 800002 and callbacks == []
     assert not Order.objects.exists() and not AzurePlan.objects.exists()

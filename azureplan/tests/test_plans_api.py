@@ -19,17 +19,12 @@ from accounts.choices import Role, Tier
 from accounts.models import Country
 from azureplan import errors, services
 from azureplan.models import AzurePlan, AzureRole, AzureSubscription, RoleAssignment
+from core.testing import assert_error, assert_has_fields
 
 from .factories import AZURE_PLAN_US, buyable_customer, plan_line
-from .test_api import assert_error, assert_has_fields
-from .test_orders_api import load_samples, state
+from .test_orders_api import state
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def samples():
-    return load_samples()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from accounts.choices import Role, Tier
 from agreements.services import McaMissing
 from azureplan import errors, services
 from azureplan.models import AzurePlan, AzureSubscription, Cart, Order, RoleAssignment
+from core.errors import InvalidInput, PermissionDenied
 from customers.services import NoCommerceRelationship
 from customers.tests.factories import CustomerFactory
 
@@ -66,14 +67,15 @@ def test_gates(agent, actor_of, global_admin):
     assert not Order.objects.exists() and not AzurePlan.objects.exists()
 
 
-@pytest.mark.parametrize("line,code", [
-    ({"quantity": 2}, 800009), ({"friendly_name": "Mine"}, 800009),
-    ({"catalog_item_id": "NOPE:0001:X"}, 400013), ({"catalog_item_id": "DZH318Z0BPS6:9999:X"}, 400018),
-    ({"catalog_item_id": "DZH318Z0BPS6:0001:NOPE"}, 400019),
+@pytest.mark.parametrize("line,error,code", [
+    ({"quantity": 2}, errors.CartItemError, 800009), ({"friendly_name": "Mine"}, errors.CartItemError, 800009),
+    ({"catalog_item_id": "NOPE:0001:X"}, errors.ProductNotFound, 400013),
+    ({"catalog_item_id": "DZH318Z0BPS6:9999:X"}, errors.SkuNotFound, 400018),
+    ({"catalog_item_id": "DZH318Z0BPS6:0001:NOPE"}, errors.AvailabilityNotFound, 400019),
 ])
-def test_bad_lines(agent, actor_of, line, code):
+def test_bad_lines(agent, actor_of, line, error, code):
     customer = buyable_customer(agent.organisation)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(error) as exc:
         services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line(**line)])
     assert exc.value.code == code
     assert not Cart.objects.exists()
@@ -116,7 +118,7 @@ def test_plan_suspend_needs_no_active_subscription_and_cancel_flow(agent, admin_
         services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
     assert exc.value.code == 900115
     sub = plan.azure_subscriptions.get()
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         services.azure_subscription_cancel(actor=actor_of(agent), sub=sub, reason="compromise")
     assert exc.value.code == 2032 and "Global admin" in str(exc.value.description)
     with pytest.raises(errors.InvalidCancellationReason):
@@ -181,7 +183,7 @@ def test_role_assignments_and_pec(agent, actor_of, django_capture_on_commit_call
                                  principal_id="u1", principal_name="Customer user", role="Owner")
     eligible, reason = services.pec_status(sub)
     assert not eligible and "Only other principals" in str(reason)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InvalidInput) as exc:
         services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
                                      principal_id="u1", principal_name="Customer user", role="Owner")
     assert exc.value.code == 800002
@@ -285,7 +287,7 @@ def test_other_partner_principal_cannot_be_our_own_partner_id(agent, actor_of, d
     customer = buyable_customer(agent.organisation)
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     sub = AzureSubscription.objects.get(plan__customer=customer)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InvalidInput) as exc:
         services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner", principal_id="x",
                                      principal_name="X", role="Owner", partner=agent.organisation.partner_id)
     assert exc.value.code == 800002

@@ -1,16 +1,13 @@
 """The /v1/ API of customers, profiles, domains and reseller relationship requests.
 
-Microsoft's published examples (../shared/reference/api-samples) are replayed as they are; tests
-that need them skip when that folder is not next to the repository.
+Microsoft's published examples (tests/fixtures/partnercenter, the `samples` fixture) are replayed as they are.
 """
 
 import json
 import uuid
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -18,43 +15,13 @@ from rest_framework.test import APIClient
 from accounts.choices import Role, Tier
 from accounts.models import Country
 from core.models import AuditEvent, IdempotencyRecord
+from core.testing import assert_error, assert_has_fields, request_path
 from customers import services
 from customers.models import Customer, RelationshipRequest
 
 from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "reference" / "api-samples"
-
-
-@pytest.fixture
-def samples():
-    if not SAMPLES.is_dir():
-        pytest.skip(f"Partner Center samples not found at {SAMPLES} (the shared reference folder is not present)")
-
-    def load(name):
-        return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-
-    return load
-
-
-def request_path(name):
-    """The path and query of the first line of a sample .http request, without host and /v1."""
-    first = (SAMPLES / name).read_text(encoding="utf-8").splitlines()[0]
-    url = first.split()[1]
-    return url.split("/v1", 1)[1]
-
-
-def assert_has_fields(expected, actual, path="$"):
-    """Every property of Microsoft's example is in our answer (recursively); values are not compared."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), f"{path} is {actual!r}, expected an object"
-        for key, value in expected.items():
-            assert key in actual, f"{path}.{key} is missing"
-            assert_has_fields(value, actual[key], f"{path}.{key}")
-    elif isinstance(expected, list) and expected:
-        assert isinstance(actual, list) and actual, f"{path} is {actual!r}, expected a non-empty list"
-        assert_has_fields(expected[0], actual[0], f"{path}[0]")
 
 
 def state():
@@ -190,8 +157,7 @@ class TestCreate:
             attempt = json.loads(json.dumps(body))
             attempt["companyProfile"].update(company)
             response = client.post("/v1/customers", attempt, format="json")
-            assert response.status_code == 400
-            assert response.json()["code"] == code and response.json()["errorName"] == name
+            assert_error(response, 400, code, name=name)
         assert not Customer.objects.exists()
         body["companyProfile"]["organizationRegistrationNumber"] = "PL1234567"
         body["billingProfile"]["defaultAddress"]["phoneNumber"] = "+48 22 000 00 00"
@@ -202,13 +168,13 @@ class TestCreate:
     def test_malformed_bodies(self, api):
         assert api.post("/v1/customers", data='{"companyProfile": ', content_type="application/json").status_code == 400
         response = api.post("/v1/customers", data="[]", content_type="application/json")
-        assert response.status_code == 400 and response.json()["code"] == 800002
+        assert_error(response, 400, 800002)
         assert not Customer.objects.exists()
 
     @pytest.mark.parametrize("role", [Role.BILLING_ADMIN, Role.HELPDESK_AGENT])
     def test_roles_that_may_not(self, make_user, api_client_for, role):
         response = api_client_for(make_user(role)).post("/v1/customers", valid_body(), format="json")
-        assert response.status_code == 403 and response.json()["code"] == 2032
+        assert_error(response, 403, 2032)
         assert not Customer.objects.exists()
 
     def test_indirect_provider_names_the_reseller(self, indirect):
@@ -350,8 +316,7 @@ class TestDetail:
         foreign = CustomerFactory(organisation=other_org)
         for customer_id in (uuid.uuid4(), "not-a-guid", foreign.tenant_id):
             response = api.get(f"/v1/customers/{customer_id}{suffix}")
-            assert response.status_code == 404, customer_id
-            assert response.json()["code"] == 1000
+            assert_error(response, 404, 1000)
 
     def test_relationship_requests_is_not_a_customer_id(self, api_client_for, agent):
         response = api_client_for(agent).get("/v1/customers/relationshiprequests")
@@ -420,7 +385,7 @@ class TestPatch:
         customer = CustomerFactory(organisation=other_org)
         before = state()
         response = api.patch(f"/v1/customers/{customer.tenant_id}", {"relationshipToPartner": "none"}, format="json")
-        assert response.status_code == 404 and response.json()["code"] == 1000
+        assert_error(response, 404, 1000)
         assert state() == before
 
     def test_indirect_provider_assigns_and_clears_the_reseller(self, indirect, make_org):
@@ -467,7 +432,7 @@ class TestProfiles:
         before = state()
         profile["defaultAddress"]["city"] = "Tacoma"
         response = api.put(url, profile, format="json", HTTP_IF_MATCH=etag)
-        assert response.status_code == 412 and response.json()["code"] == 2055
+        assert_error(response, 412, 2055)
         assert state() == before
 
     @pytest.mark.parametrize("change,field", [
@@ -546,5 +511,5 @@ class TestRelationshipRequests:
 
     def test_global_admin_alone_may_not(self, api):
         response = api.get("/v1/customers/relationshiprequests")
-        assert response.status_code == 403 and response.json()["code"] == 2032
+        assert_error(response, 403, 2032)
         assert not RelationshipRequest.objects.exists()

@@ -50,13 +50,13 @@ def test_registration_number_and_phone_in_listed_countries(make_org, make_user, 
     poland = make_org(country=Country.objects.get(code="PL"))
     user = make_user(Role.SALES_AGENT, organisation=poland)
     base = customer_data(country="PL", state="", city="Warszawa", postal_code="00-001")
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(services.CustomerError) as exc:
         services.customer_create(actor=actor_of(user), data=base)
     assert exc.value.code == 600049
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(services.CustomerError) as exc:
         services.customer_create(actor=actor_of(user), data={**base, "organization_registration_number": "?"})
     assert exc.value.code == 600050
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(services.CustomerError) as exc:
         services.customer_create(actor=actor_of(user), data={**base, "organization_registration_number": "PL1234567"})
     assert exc.value.code == 600051
     customer, _ = services.customer_create(actor=actor_of(user), data={
