@@ -202,9 +202,9 @@ def _attest_blocked_reason(request, customer, organisation):
 
 def _render_detail(request, customer, *, attest_form=None, azure=None, status=200):
     """The customer page; `azure` carries the Azure plan section's bound forms and refusals after a failed POST
-    (azureplan.commerce_views)."""
-    from azureplan.commerce_views import customer_azure_context
-    from azureplan.legacy_views import legacy_customer_context
+    (azureplan.plans.views)."""
+    from azureplan.legacy.views import legacy_customer_context
+    from azureplan.plans.views import customer_azure_context
 
     actor = request.actor
     organisation = account_selectors.organisation_get(actor=actor)
