@@ -56,7 +56,7 @@ def refusal(exc, customer, actor=None):
     from agreements.services import McaMissing
     from customers.services import NoCommerceRelationship
 
-    from . import errors
+    from .. import errors
 
     link = None
     if isinstance(exc, McaMissing):

@@ -253,10 +253,17 @@ def test_a_reseller_sees_only_the_plans_it_is_reseller_of_record_of(make_org, ma
     buy(actor_of(user), customer, django_capture_on_commit_callbacks, reseller=first.partner_id)
     first_user = make_user(Role.SALES_AGENT, organisation=first)
     second_user = make_user(Role.SALES_AGENT, organisation=second)
-    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 1
+    # The customer is assigned to `second`: `first`, reseller of record of the plan but not assigned the customer,
+    # sees nothing of it (the rule the API applied already, now the pages' too); `second` sees no plan of `first`.
+    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 0
     assert AzurePlan.objects.for_actor(actor_of(second_user)).count() == 0
     assert AzureSubscription.objects.for_actor(actor_of(second_user)).count() == 0
     assert Order.objects.for_actor(actor_of(second_user)).count() == 0
+    customer.reseller = first  # the provider assigns the customer to `first`: now it sees its plan
+    customer.save(update_fields=["reseller"])
+    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 1
+    assert AzureSubscription.objects.for_actor(actor_of(first_user)).count() == 1
+    assert Order.objects.for_actor(actor_of(first_user)).count() == 1
 
 
 def test_a_pending_plan_is_left_to_provisioning(agent, admin_agent_ga, actor_of):

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.choices import Role
 from accounts.tests.factories import PASSWORD
-from azureplan import tasks
+from azureplan.ordering import tasks
 from azureplan.models import AzurePlan, AzureSubscription, Order
 from azureplan.tests.factories import buyable_customer
 from conftest import enrol
