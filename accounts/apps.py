@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Partner organisations and users")
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI authentication extensions)
+        from . import navigation, schema  # noqa: F401  (schema registers the OpenAPI authentication extensions)
+        from .permissions import Perm
+
+        # Workspaces not built yet: their "workspace" page (accounts.views.portal.WORKSPACES) says what will come.
+        # The billing app replaces them with its own entries (same keys).
+        navigation.register(navigation.NavEntry(key="pricing", label=_("Pricing"), perm=Perm.VIEW_PRICING, order=300))
+        navigation.register(navigation.NavEntry(key="billing", label=_("Billing"), perm=Perm.VIEW_INVOICES, order=400))

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = _("Microsoft Customer Agreement attestations")
+
+    def ready(self):
+        from . import registrations
+
+        registrations.register()

@@ -10,6 +10,24 @@ from core.tenancy import TenantManager
 from .choices import AgreementSource, AgreementType
 
 
+class ReadableDateTimeField(models.DateTimeField):
+    """A timestamptz column that always reads back as a Python datetime, whatever the table holds.
+
+    PostgreSQL stores dates from 4713 BC to 294276 AD; Python's datetime only years 1 to 9999, and psycopg refuses
+    to load anything else ("timestamp too small"), which turned one bad row into a 500 on every read of it. The
+    SELECT clamps such a value to a day inside Python's range (a day's margin, so converting it to any UTC offset
+    still works); WHERE and ORDER BY see the stored value, so `repair_agreement_dates` still finds the row."""
+
+    READABLE_MIN = "0001-01-02T00:00:00+00:00"
+    READABLE_MAX = "9999-12-30T00:00:00+00:00"
+
+    def select_format(self, compiler, sql, params):
+        sql, params = super().select_format(compiler, sql, params)
+        low, high = f"'{self.READABLE_MIN}'::timestamptz", f"'{self.READABLE_MAX}'::timestamptz"
+        return (f"CASE WHEN {sql} < {low} THEN {low} WHEN {sql} > {high} THEN {high} ELSE {sql} END",
+                (*params, *params, *params))
+
+
 class AgreementTemplate(models.Model):
     """Agreement metadata (Partner Center's AgreementMetaData): loaded by a data migration."""
 
@@ -40,7 +58,7 @@ class Agreement(models.Model):
     last_name = models.CharField(max_length=50)
     email = models.EmailField()
     phone_number = models.CharField(max_length=30, blank=True)
-    date_agreed = models.DateTimeField()
+    date_agreed = ReadableDateTimeField()
     attested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     attested_by_label = models.CharField(max_length=255, blank=True)

@@ -1,11 +1,11 @@
 """MCA confirmations: the partner's attestation, the customer's own acceptance, and the purchase gate."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Tier
@@ -30,29 +30,70 @@ class McaMissing(PartnerCenterError):
     error_name = "CustomerAgreementNotConfirmed"
 
 
-def _date_agreed(value):
-    if isinstance(value, datetime):
-        parsed = value
-    elif hasattr(value, "year") and not isinstance(value, str):
-        parsed = datetime.combine(value, time.min)
-    else:
-        from django.utils.dateparse import parse_date, parse_datetime
+# The earliest dateAgreed each agreement type accepts (docs/api.md, "dateAgreed bounds"). Microsoft's own Partner
+# Center examples attest a Microsoft Customer Agreement on 2018-06-14 (create) and 2019-08-26 (list), before the
+# agreement reached CSP production on 2019-10-01 (domain.md §2.4), so the floor is the start of 2018, before any date
+# Microsoft's documentation uses. The Microsoft Cloud Agreement is the CSP program's agreement since 2014.
+EARLIEST_DATE_AGREED = {
+    AgreementType.MICROSOFT_CUSTOMER_AGREEMENT: datetime(2018, 1, 1, tzinfo=UTC),
+    AgreementType.MICROSOFT_CLOUD_AGREEMENT: datetime(2014, 1, 1, tzinfo=UTC),
+}
 
-        text = (value or "").strip() if isinstance(value, str) else ""
-        try:
-            parsed = parse_datetime(text) if text else None
-            if parsed is None and text:
-                day = parse_date(text)
-                parsed = datetime.combine(day, time.min) if day else None
-        except ValueError:  # a well-formed but impossible date, e.g. 2024-02-30
-            parsed = None
-        if parsed is None:
-            raise InvalidInput(_("dateAgreed must be a date such as 2024-06-14 (UTC)."), field="dateAgreed")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
+
+class DateAgreedInvalid(InvalidInput):
+    """400 / 800002 on dateAgreed; `for_person` says the same for the portal page, in words for a person."""
+
+    def __init__(self, description, *, for_person):
+        super().__init__(description, field="dateAgreed")
+        self.for_person = for_person
+
+
+def _parse_date_agreed(value):
+    if isinstance(value, datetime):
+        return value
+    if hasattr(value, "year") and not isinstance(value, str):
+        return datetime.combine(value, time.min)
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    text = (value or "").strip() if isinstance(value, str) else ""
+    try:
+        parsed = parse_datetime(text) if text else None
+        if parsed is None and text:
+            day = parse_date(text)
+            parsed = datetime.combine(day, time.min) if day else None
+    except ValueError:  # a well-formed but impossible date, e.g. 2024-02-30
+        parsed = None
+    if parsed is None:
+        raise DateAgreedInvalid(_("dateAgreed must be a date such as 2024-06-14 (UTC)."),
+                                for_person=_("Enter the date as a day, month and year."))
+    return parsed
+
+
+def date_agreed_check(value, *, agreement_type=AgreementType.MICROSOFT_CUSTOMER_AGREEMENT):
+    """dateAgreed as an aware UTC datetime, or DateAgreedInvalid: a date alone is midnight UTC, an offset is
+    converted to UTC, and the result lies between the agreement's first day and now. The API and the portal page
+    both go through here."""
+    parsed = _parse_date_agreed(value)
+    earliest = EARLIEST_DATE_AGREED.get(agreement_type, EARLIEST_DATE_AGREED[AgreementType.MICROSOFT_CUSTOMER_AGREEMENT])
+    kind = AgreementType(agreement_type).label if agreement_type in AgreementType.values else agreement_type
+    too_early = DateAgreedInvalid(
+        _("dateAgreed must not be before %(earliest)s (UTC): the %(kind)s did not exist earlier.") % {
+            "earliest": earliest.date().isoformat(), "kind": kind},
+        for_person=_("The %(kind)s did not exist before %(earliest)s: enter the day the customer accepted it.") % {
+            "kind": kind, "earliest": formats.date_format(earliest.date(), "DATE_FORMAT")})
+    try:
+        parsed = parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00:00+14:00 is 31 December of 1 BC in UTC
+        if parsed.year < earliest.year:
+            raise too_early from None
+        parsed = datetime.max.replace(tzinfo=UTC)  # after 9999-12-31 in UTC: refused as in the future below
+    if parsed < earliest:
+        raise too_early
     if parsed > timezone.now():
-        raise InvalidInput(_("dateAgreed cannot be in the future: enter the day the customer accepted."),
-                           field="dateAgreed")
+        raise DateAgreedInvalid(
+            _("dateAgreed cannot be in the future: enter the day the customer accepted."),
+            for_person=_("The date the customer accepted cannot be later than today (%(today)s, UTC).") % {
+                "today": formats.date_format(timezone.now().date(), "DATE_FORMAT")})
     return parsed
 
 
@@ -93,7 +134,7 @@ def agreement_attest(*, actor, customer, first_name, last_name, email, phone_num
     if agreement_type not in AgreementType.values:
         raise InvalidInput(_("type must be MicrosoftCustomerAgreement."), field="type")
     first_name, last_name, email, phone_number = _contact(first_name, last_name, email, phone_number)
-    agreed = _date_agreed(date_agreed)
+    agreed = date_agreed_check(date_agreed, agreement_type=agreement_type)
     try:
         template = AgreementTemplate.objects.get(template_id=str(template_id or "").strip(),
                                                  agreement_type=agreement_type)
@@ -165,3 +206,59 @@ def purchase_gate(*, customer):
               "(Agreements) or with POST /v1/customers/%(id)s/agreements, or ask the customer to accept it, then "
               "place the order again.") % {"customer": customer.company_name, "id": customer.tenant_id},
             parameters={"customerId": str(customer.tenant_id)})
+
+
+REPAIR_LABEL = "manage.py repair_agreement_dates"
+
+
+def _out_of_bounds():
+    from django.db.models import F, Q
+
+    floors = Q()
+    for kind, earliest in EARLIEST_DATE_AGREED.items():
+        floors |= Q(agreement_type=kind, date_agreed__lt=earliest)
+    floors |= ~Q(agreement_type__in=list(EARLIEST_DATE_AGREED)) & Q(
+        date_agreed__lt=EARLIEST_DATE_AGREED[AgreementType.MICROSOFT_CUSTOMER_AGREEMENT])
+    return floors | Q(date_agreed__gt=F("created_at"))  # agreed after it was recorded: in the future back then
+
+
+def agreement_dates_repair(*, dry_run=False) -> list[dict]:
+    """Correct the dateAgreed of confirmations stored outside the bounds (before the agreement existed, or after the
+    row was written, e.g. year 0 by the bug of issue 10 item 25) to the moment the row was recorded: the latest the
+    customer can have accepted, so the confirmation keeps opening the purchase gate and the history keeps its row.
+    Each correction is one transaction with an audit event `agreement.date_repaired` naming the command and the
+    stored value. `dry_run` lists what would change and writes nothing. Safe to run again: a corrected row is
+    within the bounds."""
+    from django.db import connection
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from accounts.actors import system_actor
+
+    found = (Agreement.objects.filter(_out_of_bounds()).annotate(stored=Cast("date_agreed", TextField()))
+             .select_related("customer", "organisation").order_by("pk"))
+    changes = []
+    for row in found:
+        earliest = EARLIEST_DATE_AGREED.get(row.agreement_type,
+                                            EARLIEST_DATE_AGREED[AgreementType.MICROSOFT_CUSTOMER_AGREEMENT])
+        corrected = max(row.created_at, earliest)
+        reason = ("after it was recorded" if row.date_agreed > row.created_at
+                  else f"before {earliest.date().isoformat()}")
+        change = {"agreement": row, "stored": row.stored, "corrected": corrected, "reason": reason}
+        changes.append(change)
+        if dry_run:
+            continue
+        with transaction.atomic():
+            with connection.cursor() as cursor:  # the append-only trigger lets this one correction through
+                cursor.execute("SELECT set_config('agreements.repair_dates', 'on', true)")
+            updated = Agreement.objects.filter(_out_of_bounds(), pk=row.pk).update(date_agreed=corrected)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('agreements.repair_dates', 'off', true)")
+            if not updated:  # corrected meanwhile by another run
+                changes.pop()
+                continue
+            audit_record(actor=system_actor(row.organisation, label=REPAIR_LABEL), action="agreement.date_repaired",
+                         obj=row, subject=row.customer,
+                         data={"command": "repair_agreement_dates", "stored": row.stored, "reason": reason,
+                               "date_agreed": corrected.isoformat()})
+    return changes

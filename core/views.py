@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def _broker_ok():
-    from partnercenter.celery import app
+    from celery import current_app as app  # the project's Celery app (partnercenter.celery sets it as current)
 
     if app.conf.task_always_eager:
         return True, "eager"

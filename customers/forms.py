@@ -5,7 +5,6 @@ the views show beside the field (core.forms.apply_error)."""
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Country
@@ -179,25 +178,3 @@ class AssignResellerForm(forms.Form):
     def __init__(self, *args, resellers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reseller"].widget.choices = reseller_choices(resellers, none_label=_("None"))
-
-
-class AttestationForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=50)
-    last_name = forms.CharField(label=_("Last name"), max_length=50)
-    email = forms.EmailField(label=_("E-mail"))
-    phone_number = forms.CharField(label=_("Phone number"), max_length=30, required=False,
-                                   help_text=_("Optional."))
-    date_agreed = forms.DateField(label=_("Date the customer accepted"),
-                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                  help_text=_("Not in the future (UTC)."))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        today = timezone.now().date()
-        self.fields["date_agreed"].widget.attrs["max"] = today.isoformat()
-        self.fields["date_agreed"].initial = today
-
-    @classmethod
-    def initial_for(cls, customer):
-        return {"first_name": customer.first_name, "last_name": customer.last_name, "email": customer.email,
-                "phone_number": customer.phone_number, "date_agreed": timezone.now().date()}

@@ -26,6 +26,7 @@ from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
 from core.tenancy import get_for_actor_or_404
 
+from . import registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
 from .models import Customer, RelationshipRequest
 
@@ -64,7 +65,7 @@ class ActiveSubscriptions(PartnerCenterError):
 
 # Later apps (azureplan) register functions `f(customer) -> int` counting the customer's active
 # subscriptions, Azure plans and Azure subscriptions; a relationship is not removed while any is active.
-ACTIVE_SUBSCRIPTION_COUNTERS = []
+ACTIVE_SUBSCRIPTION_COUNTERS = registry.ACTIVE_SUBSCRIPTION_COUNTERS
 
 
 def _text(data, key, field, *, required=True, max_length, min_length=1):
@@ -386,7 +387,6 @@ def relationship_request_accept(*, token, data, accept_mca=False):
     customer's relationship and changes nothing else of it. Accepting the MCA here records the
     customer's own acceptance. Single-use under concurrency (row lock)."""
     from accounts.actors import system_actor
-    from agreements.services import agreement_record_customer_acceptance
 
     row = relationship_request_from_token(token)
     with transaction.atomic():
@@ -432,8 +432,8 @@ def relationship_request_accept(*, token, data, accept_mca=False):
         audit_record(actor=actor, action=action, obj=customer, subject=customer,
                      data={"invitation": str(row.public_id), "delegated_admin": row.include_delegated_admin})
         audit_record(actor=actor, action="relationship_request.accepted", obj=row, subject=customer)
-        if accept_mca:
-            agreement_record_customer_acceptance(customer=customer, first_name=clean["first_name"],
-                                                 last_name=clean["last_name"], email=clean["email"],
-                                                 phone_number=clean["phone_number"], actor=actor)
+        # Later apps react (agreements records the customer's own MCA acceptance), in this transaction.
+        registry.invitation_accepted(actor=actor, customer=customer, request_row=row, accept_mca=accept_mca,
+                                     contact={key: clean[key] for key in ("first_name", "last_name", "email",
+                                                                          "phone_number")})
     return customer

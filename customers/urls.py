@@ -13,7 +13,6 @@ urlpatterns = [
     path("customers/<uuid:tenant_id>/reseller/", views.customer_assign_reseller, name="customer_assign_reseller"),
     path("customers/<uuid:tenant_id>/relationship/remove/", views.customer_remove_relationship,
          name="customer_remove_relationship"),
-    path("customers/<uuid:tenant_id>/agreements/", views.customer_attest, name="customer_attest"),
     # Public: the customer's global admin opens it without a partner sign-in (accounts.middleware).
     path("invitations/<str:token>/", views.invitation, name="customer_invitation"),
 ]

@@ -1,17 +1,16 @@
 """Customer pages: the list, adding a customer, the customer page (company, billing profile,
-relationship, agreements, activity), reseller relationship invitations and the public page where a
-customer accepts one. Same services and selectors as the API; every change is a POST."""
-
-import re
+relationship, the sections later apps register, activity), reseller relationship invitations and the public
+page where a customer accepts one. Same services and selectors as the API; every change is a POST. What later
+apps show here (the agreements card, the Azure plan sections, their activity lines, the MCA column) comes from
+customers.registry."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,18 +19,13 @@ from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
 from accounts.views.portal import portal_page
-from agreements import selectors as agreement_selectors
-from agreements import services as agreement_services
-from agreements.choices import AgreementType
-from azureplan.choices import CancellationReason
 from core.api.etag import etag_for
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
 
-from . import selectors, services
+from . import registry, selectors, services
 from .forms import (
     AssignResellerForm,
-    AttestationForm,
     BillingProfileForm,
     CustomerCreateForm,
     InvitationAcceptForm,
@@ -40,46 +34,9 @@ from .forms import (
 )
 from .models import RelationshipRequest
 
-MCA = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT
 NEW_CREDENTIALS_KEY = "new_customer_credentials"
 NEW_INVITATION_KEY = "new_relationship_request"
 PAGE_SIZE = 50
-
-ACTIVITY = {
-    "customer.created": gettext_lazy("Customer added"),
-    "customer.created_by_invitation": gettext_lazy("Customer accepted the reseller relationship invitation"),
-    "customer.relationship_restored": gettext_lazy("Customer accepted the invitation again: relationship restored"),
-    "customer.billing_profile_updated": gettext_lazy("Billing profile changed"),
-    "customer.reseller_assigned": gettext_lazy("Indirect reseller of record changed"),
-    "customer.relationship_removed": gettext_lazy("Reseller relationship removed"),
-    "agreement.attested": gettext_lazy("Microsoft Customer Agreement attested by the partner"),
-    "agreement.accepted_by_customer": gettext_lazy("Microsoft Customer Agreement accepted by the customer"),
-    "order.created": gettext_lazy("Order placed"),
-    "order.completed": gettext_lazy("Order completed"),
-    "order.failed": gettext_lazy("Order failed"),
-    "azure_plan.activated": gettext_lazy("Azure plan active"),
-    "azure_plan.renamed": gettext_lazy("Azure plan renamed"),
-    "azure_plan.suspended": gettext_lazy("Azure plan suspended"),
-    "azure_plan.reactivated": gettext_lazy("Azure plan reactivated"),
-    "azure_plan.cancelled": gettext_lazy("Azure plan cancelled"),
-    "azure_subscription.created": gettext_lazy("Azure subscription created"),
-    "azure_subscription.renamed": gettext_lazy("Azure subscription renamed"),
-    "azure_subscription.cancelled": gettext_lazy("Azure subscription cancelled"),
-    "azure_subscription.reactivated": gettext_lazy("Azure subscription reactivated"),
-    "azure_subscription.deleted": gettext_lazy("Azure subscription deleted (90 days after its cancellation)"),
-    "role_assignment.added": gettext_lazy("Azure role assigned"),
-    "role_assignment.removed": gettext_lazy("Azure role removed"),
-    "legacy_subscription.renamed": gettext_lazy("Legacy Azure subscription renamed"),
-    "legacy_subscription.transitioned": gettext_lazy("Legacy Azure subscription moved to the Azure plan (cut-over)"),
-    "product_upgrade.created": gettext_lazy("Transition to the Azure plan started"),
-    "product_upgrade.retried": gettext_lazy("Transition retried for its failed subscriptions"),
-    "product_upgrade.completed": gettext_lazy("Transition to the Azure plan completed"),
-    "product_upgrade.failed": gettext_lazy("Transition finished with failed subscriptions"),
-}
-# Steps that another row of the activity already says (the order placed says the cart was checked out).
-ACTIVITY_HIDDEN = {"relationship_request.accepted", "cart.created", "cart.updated", "cart.checked_out",
-                   "azure_plan.ordered"}
-_STATUS_SUFFIX = re.compile(r" \([^()]*\)$")  # "Dev (active)" -> "Dev": the status of that moment misleads
 
 
 def _forbidden(request, perm):
@@ -90,10 +47,6 @@ def _resellers(organisation):
     if organisation.tier != Tier.INDIRECT_PROVIDER:
         return []
     return list(organisation.resellers.order_by("name"))
-
-
-def _mca_template():
-    return agreement_selectors.mca_template_current()
 
 
 # ---------------------------------------------------------------- list and create
@@ -118,7 +71,7 @@ def customer_list(request):
         "page": page, "q": q, "field": field, "country": country, "reseller": reseller,
         "include_removed": include_removed, "filtered": filtered, "countries": market_countries(organisation),
         "resellers": resellers, "organisation": organisation,
-        "mca_ids": agreement_selectors.mca_confirmed_ids(c.pk for c in page),
+        "columns": _columns(request.actor, page),
         "can_add": allowed(request.actor, Perm.ADD_CUSTOMER),
         "can_invite": allowed(request.actor, Perm.REQUEST_RESELLER_RELATIONSHIP),
         "tab": "customers",
@@ -151,67 +104,34 @@ def customer_create(request):
 # ---------------------------------------------------------------- the customer page
 
 
+def _columns(actor, page):
+    """The registered columns of the list; each customer of the page gets its cells as `c.extra_cells`."""
+    columns = registry.columns()
+    customers = list(page)
+    values = [column.values(actor, customers) for column in columns]
+    for customer in customers:
+        customer.extra_cells = [{"column": column, "value": found.get(customer.pk)}
+                                for column, found in zip(columns, values, strict=True)]
+    return columns
+
+
 def _activity(events):
     rows = []
     for event in events:
-        if event.action in ACTIVITY_HIDDEN:
+        line = registry.describe_activity(event)
+        if line is None:
             continue  # another row says it already (the customer's own "accepted the invitation", the order)
-        data = event.data or {}
-        detail = ""
-        name = _STATUS_SUFFIX.sub("", event.object_repr or "")
-        if event.action == "customer.billing_profile_updated":
-            detail = ", ".join(sorted(data.get("changes", {})))
-        elif event.action == "customer.reseller_assigned":
-            detail = f"{data.get('from') or '—'} → {data.get('to') or '—'}"
-        elif event.action == "agreement.attested":
-            detail = data.get("contact", "")
-        elif event.action in ("azure_plan.renamed", "azure_subscription.renamed"):
-            old, new = data.get("changes", {}).get("friendly_name") or [data.get("from"), data.get("to")]
-            detail = f"{old or '—'} → {new or '—'}"
-        elif event.action == "azure_subscription.cancelled":
-            reason = CancellationReason(data["reason"]).label if data.get("reason") in CancellationReason.values else ""
-            detail = f"{name} · {reason}" if reason else name
-        elif event.action in ("role_assignment.added", "role_assignment.removed"):
-            detail = _("%(role)s for %(principal)s") % {"role": data.get("role", ""), "principal": data.get("principal", "")}
-        elif event.action == "order.failed":
-            detail = f"{name} · {data.get('reason', '')}"
-        elif event.action.startswith(("order.", "azure_plan.", "azure_subscription.")):
-            detail = data.get("name") or name
-        elif event.action == "legacy_subscription.renamed":
-            detail = f"{data.get('from') or '—'} → {data.get('to') or '—'}"
-        elif event.action == "legacy_subscription.transitioned":
-            detail = name
-        elif event.action in ("product_upgrade.completed", "product_upgrade.failed"):
-            detail = _("%(moved)s moved, %(failed)s failed") % {"moved": data.get("completed", 0),
-                                                                  "failed": data.get("failed", 0)}
-        rows.append({"event": event, "label": ACTIVITY.get(event.action, event.action), "detail": detail})
+        rows.append({"event": event, "label": line.label, "detail": line.detail})
     return rows
 
 
-def _attest_blocked_reason(request, customer, organisation):
-    """Why the attestation form is not shown, or None when it is."""
-    if organisation.tier == Tier.INDIRECT_RESELLER:
-        return _("Indirect resellers cannot attest the agreement: your indirect provider %(provider)s does it.") % {
-            "provider": organisation.provider.name if organisation.provider else ""}
-    if not allowed(request.actor, Perm.ATTEST_MCA):
-        return _("Attesting the agreement needs the role Admin agent or Sales agent.")
-    if not customer.has_relationship:
-        return _("There is no reseller relationship with this customer any more: send a new invitation first.")
-    return None
-
-
-def _render_detail(request, customer, *, attest_form=None, azure=None, status=200):
-    """The customer page; `azure` carries the Azure plan section's bound forms and refusals after a failed POST
-    (azureplan.plans.views)."""
-    from azureplan.legacy.views import legacy_customer_context
-    from azureplan.plans.views import customer_azure_context
-
+def render_customer_page(request, customer, *, overrides=None, status=200):
+    """The customer page. Each registered section gets its part of `overrides` (keyed by the section's key): the
+    bound forms and refusal of its app's failed POST, which answers with this page."""
+    overrides = overrides or {}
     actor = request.actor
     organisation = account_selectors.organisation_get(actor=actor)
     is_owner = customer.organisation_id == actor.organisation_id
-    agreements = list(agreement_selectors.agreement_list(actor=actor, customer=customer, agreement_type="*"))
-    mca = [a for a in agreements if a.agreement_type == MCA]
-    blocked = _attest_blocked_reason(request, customer, organisation)
     resellers = _resellers(organisation) if is_owner else []
     credentials = None
     if request.method == "GET":
@@ -220,11 +140,6 @@ def _render_detail(request, customer, *, attest_form=None, azure=None, status=20
             credentials = request.session.pop(NEW_CREDENTIALS_KEY)
     context = {
         "customer": customer, "organisation": organisation, "is_owner": is_owner,
-        "agreements": agreements, "mca_confirmed": agreement_services.mca_confirmed(customer),
-        "mca_latest": mca[0] if mca else None, "mca_template": _mca_template(),
-        "attest_blocked": blocked,
-        "attest_form": None if blocked else (attest_form or AttestationForm(initial=AttestationForm.initial_for(
-            customer))),
         "can_edit": allowed(actor, Perm.EDIT_CUSTOMER),
         "can_assign": is_owner and bool(resellers) and allowed(actor, Perm.EDIT_CUSTOMER),
         "assign_form": AssignResellerForm(initial={"reseller": customer.reseller.partner_id if customer.reseller else ""},
@@ -233,13 +148,24 @@ def _render_detail(request, customer, *, attest_form=None, azure=None, status=20
         "can_invite": allowed(actor, Perm.REQUEST_RESELLER_RELATIONSHIP) and organisation.tier != Tier.INDIRECT_RESELLER,
         "activity": _activity(selectors.customer_activity(actor=actor, customer=customer)),
         "credentials": credentials, "tab": "customers",
-        "azure": customer_azure_context(request, customer, azure),
-        "legacy": legacy_customer_context(request, customer),
     }
+    sections = []
+    for section in registry.sections():
+        data = section.context(request, customer, overrides.get(section.key))
+        context[section.key] = data  # the section's template reads its data under its key
+        if section.visible(request, data):
+            sections.append(section)
+    context["sections"] = sections
     response = render(request, "customers/customer_detail.html", context, status=status)
     if credentials:
         add_never_cache_headers(response)  # the temporary password must not stay in a cache
     return response
+
+
+def _render_detail(request, customer, *, attest_form=None, azure=None, status=200):
+    """The customer page (render_customer_page) as later apps' views call it: `azure` carries the Azure plan
+    section's bound forms and refusals after a failed POST, `attest_form` the agreements card's bound form."""
+    return render_customer_page(request, customer, overrides={"azure": azure, "mca": attest_form}, status=status)
 
 
 @require_GET
@@ -247,34 +173,6 @@ def _render_detail(request, customer, *, attest_form=None, azure=None, status=20
 def customer_detail(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     return _render_detail(request, customer)
-
-
-@require_POST
-@portal_page(Perm.VIEW_CUSTOMERS)
-def customer_attest(request, tenant_id):
-    # The customer first, so a foreign id answers 404 whatever the roles; then the permission.
-    customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    if not allowed(request.actor, Perm.ATTEST_MCA):
-        return _forbidden(request, Perm.ATTEST_MCA)
-    form = AttestationForm(request.POST)
-    if form.is_valid():
-        template = _mca_template()
-        try:
-            agreement_services.agreement_attest(actor=request.actor, customer=customer, agreement_type=MCA,
-                                                template_id=template.template_id if template else "",
-                                                **form.cleaned_data)
-        except agreement_services.AgreementAlreadyExists as exc:
-            form.add_error(None, _("%(error)s This person (same name, e-mail and phone) is already recorded as having "
-                                   "accepted, and that attestation stands. To record a new one, enter the details of "
-                                   "the person who accepted this time.") % {"error": exc.description})
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("The Microsoft Customer Agreement is attested for %(customer)s. The portal "
-                                        "e-mails %(email)s about it.") % {"customer": customer.company_name,
-                                                                         "email": form.cleaned_data["email"]})
-            return redirect(reverse("customer_detail", args=[customer.tenant_id]) + "#agreements")
-    return _render_detail(request, customer, attest_form=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -453,5 +351,5 @@ def invitation(request, token):
             return render(request, "customers/invitation_accepted.html", {
                 "partner": partner, "row": row, "customer": customer, "accept_mca": accept_mca})
     return render(request, "customers/invitation.html", {
-        "form": form, "partner": partner, "row": row, "mca_template": _mca_template()},
+        "form": form, "partner": partner, "row": row, **registry.invitation_context(row)},
         status=400 if request.method == "POST" else 200)

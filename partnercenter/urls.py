@@ -18,6 +18,7 @@ urlpatterns = [
     path("v1/", include("partnercenter.api_urls")),
     path("accounts/", include("accounts.auth_urls")),
     path("", include("customers.urls")),
+    path("", include("agreements.urls")),
     path("", include("azureplan.urls")),
     path("", include("accounts.urls")),
 ]

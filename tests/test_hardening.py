@@ -178,7 +178,16 @@ def test_a_reseller_does_not_see_a_cart_naming_another_reseller(make_org, make_u
     first = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
     second = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
     customer = buyable_customer(provider, reseller=second)
-    cart = ordering_services.cart_create(actor=actor_of(make_user(Role.SALES_AGENT, organisation=provider)), customer=customer,
+    cart = ordering_services.cart_create(actor=actor_of(make_user(Role.SALES_AGENT, organisation=provider)),
+                                         customer=customer,
                              items=[plan_line(reseller=first.partner_id)])
     url = f"/v1/customers/{customer.tenant_id}/carts/{cart.public_id}"
     assert api_client_for(make_user(Role.SALES_AGENT, organisation=second)).get(url).status_code == 404
+
+
+def test_a_body_too_large_answers_the_error_envelope(api):
+    response = api.post("/v1/customers", data='{"companyProfile": {"domain": "' + "x" * (3 * 1024 * 1024) + '"}}',
+                        content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == 990006 and "too large" in response.json()["description"]
+    assert Customer.objects.count() == 0

@@ -397,7 +397,8 @@ def test_a_whole_worker_killed_mid_customer_is_resumed_on_another(broker, redis_
     second = _spawn_prefork(redis_url)
     try:
         # What the beat task does every minute, with a stall threshold of 0 s (its row may stay locked a moment).
-        _wait(lambda: legacy_transition.resume_stalled_upgrades(older_than_seconds=0) == 1, what="the resume to send the upgrade")
+        _wait(lambda: legacy_transition.resume_stalled_upgrades(older_than_seconds=0) == 1,
+              what="the resume to send the upgrade")
         upgrade = _wait_status(upgrade, "completed", "failed")
         assert upgrade.status == "completed", (list(upgrade.lines.values("status", "error_message")),
                                                _worker_log(second))

@@ -20,12 +20,23 @@ class AgreementContactSerializer(serializers.Serializer):
     phoneNumber = serializers.CharField(source="phone_number")
 
 
+class StoredDateTimeField(serializers.DateTimeField):
+    """Renders any datetime the database hands back: one at the edge of Python's range (year 1 or 9999) can fail to
+    convert to the current time zone, and is then given as stored, in UTC."""
+
+    def to_representation(self, value):
+        try:
+            return super().to_representation(value)
+        except (OverflowError, ValueError):
+            return value.isoformat().replace("+00:00", "Z")
+
+
 class AgreementSerializer(serializers.Serializer):
     userId = serializers.SerializerMethodField(help_text="Public id of the partner user who confirmed it "
                                                          "(null for the customer's own acceptance)")
     primaryContact = AgreementContactSerializer(source="*")
     templateId = serializers.UUIDField(source="template.template_id")
-    dateAgreed = serializers.DateTimeField(source="date_agreed")
+    dateAgreed = StoredDateTimeField(source="date_agreed")
     type = serializers.CharField(source="agreement_type")
     agreementLink = serializers.URLField(source="template.agreement_link")
     attributes = AttributesField("Agreement")

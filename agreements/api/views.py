@@ -4,6 +4,7 @@ Rules (roles, partner type, App+User only, relationship, 600061) live in agreeme
 customer is looked up first, so a foreign, unknown or malformed id answers 404 before the body is read.
 """
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
@@ -80,12 +81,16 @@ class CustomerAgreementListView(PCAPIView):
         contact = data["primaryContact"]
         kind = (data.get("type") or "").strip()
         kind = next((v for v in AgreementType.values if v.lower() == kind.lower()), kind) if kind else None
-        agreement = services.agreement_attest(
-            actor=actor, customer=customer, first_name=contact.get("firstName"), last_name=contact.get("lastName"),
-            email=contact.get("email"), phone_number=contact.get("phoneNumber"), date_agreed=data.get("dateAgreed"),
-            template_id=data.get("templateId"), agreement_type=kind or AgreementType.MICROSOFT_CUSTOMER_AGREEMENT,
-        )
-        return Response(AgreementSerializer(agreement).data, status=201)
+        # The answer is rendered inside the transaction: should it fail, the confirmation is not stored either.
+        with transaction.atomic():
+            agreement = services.agreement_attest(
+                actor=actor, customer=customer, first_name=contact.get("firstName"), last_name=contact.get("lastName"),
+                email=contact.get("email"), phone_number=contact.get("phoneNumber"),
+                date_agreed=data.get("dateAgreed"), template_id=data.get("templateId"),
+                agreement_type=kind or AgreementType.MICROSOFT_CUSTOMER_AGREEMENT,
+            )
+            body = AgreementSerializer(agreement).data
+        return Response(body, status=201)
 
 
 class DirectSignedStatusView(PCAPIView):

@@ -22,6 +22,7 @@ from core.errors import InvalidInput
 from core.tenancy import get_for_actor_or_404
 
 from .. import errors
+from ..catalog.selectors import availability_by_catalog_item_id
 from ..choices import (
     CartStatus,
     OrderStatus,
@@ -29,7 +30,6 @@ from ..choices import (
 )
 from ..models import AzurePlan, Cart, CartLineItem, Order, OrderLineItem
 from ..plans import services as plan_services
-from ..catalog.selectors import availability_by_catalog_item_id
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
 CART_LIFETIME = timedelta(days=7)

@@ -53,7 +53,8 @@ def _errors(exc):
 
 def test_import_creates_legacy_subscriptions_with_ids_names_and_default_aobo(actor, customer, admin):
     sub_id = uuid.uuid4()
-    result = legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, "Production", "", "2018-03-04")]),
+    result = legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, "Production", "",
+                                                                             "2018-03-04")]),
                               file_name="estate.csv")
     assert (result.added, result.already_present, result.repeated) == (1, 0, False)
     legacy = LegacySubscription.objects.get(public_id=sub_id)
@@ -261,8 +262,8 @@ def test_one_plan_per_reseller_of_record(provider_setup, django_capture_on_commi
 
 def test_an_existing_plan_is_used_not_bought_again(actor, customer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        order = ordering_services.cart_checkout(actor=actor, cart=ordering_services.cart_create(actor=actor, customer=customer,
-                                                                       items=[plan_line()]))[0]
+        cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
+        order = ordering_services.cart_checkout(actor=actor, cart=cart)[0]
     legacy_estate(actor, customer, 2)
     upgrade = _start(actor, customer, django_capture_on_commit_callbacks)
     assert upgrade.status == "completed"

@@ -103,7 +103,8 @@ def test_indirect_provider_names_its_reseller(make_org, make_user, actor_of, dja
     with pytest.raises(errors.CartItemError):
         ordering_services.cart_create(actor=actor_of(user), customer=customer, items=[plan_line()])
     with pytest.raises(errors.CartItemError):
-        ordering_services.cart_create(actor=actor_of(user), customer=customer, items=[plan_line(reseller=stranger.partner_id)])
+        ordering_services.cart_create(actor=actor_of(user), customer=customer,
+                                      items=[plan_line(reseller=stranger.partner_id)])
     buy(actor_of(user), customer, django_capture_on_commit_callbacks, reseller=reseller.partner_id)
     plan = AzurePlan.objects.get(customer=customer)
     assert plan.reseller == reseller

@@ -60,13 +60,3 @@ def test_purge_idempotency_records(org):
     IdempotencyRecord.objects.create(organisation_id=org.pk, key="new", method="POST", path="/v1/x", body_hash="h")
     assert purge_idempotency_records() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
-
-
-def test_a_body_too_large_answers_the_error_envelope(api):
-    from customers.models import Customer
-
-    response = api.post("/v1/customers", data='{"companyProfile": {"domain": "' + "x" * (3 * 1024 * 1024) + '"}}',
-                        content_type="application/json")
-    assert response.status_code == 413
-    assert response.json()["code"] == 990006 and "too large" in response.json()["description"]
-    assert Customer.objects.count() == 0

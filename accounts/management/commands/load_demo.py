@@ -9,7 +9,7 @@ from accounts.demo import DEMO_PASSWORD, load_demo
 
 class Command(BaseCommand):
     help = ("Load the demo organisations and users, then each later app's demo data (its `demo.load_demo`), "
-            "in dependency order. Idempotent: existing data is kept.")
+            "in the order of INSTALLED_APPS (the dependency order). Idempotent: existing data is kept.")
 
     def handle(self, *args, **options):
         result = load_demo()
@@ -18,9 +18,11 @@ class Command(BaseCommand):
 
         for spec, (org, _emails) in zip(ORGANISATIONS, result, strict=True):
             organisations[spec["key"]] = org
-        # Later apps, in dependency order; each may ship a `demo.py` with `load_demo(organisations)`.
-        for name in ("customers", "agreements", "azureplan", "billing"):
-            if not apps.is_installed(name) or importlib.util.find_spec(f"{name}.demo") is None:
+        # The apps after accounts, in the order of INSTALLED_APPS (the dependency order); each may ship a
+        # `demo.py` with `load_demo(organisations)`.
+        names = [config.name for config in apps.get_app_configs()]
+        for name in names[names.index("accounts") + 1:]:
+            if importlib.util.find_spec(f"{name}.demo") is None:
                 continue
             importlib.import_module(f"{name}.demo").load_demo(organisations)
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")

@@ -18,8 +18,8 @@ from core.api.views import PCAPIView
 from core.errors import InvalidInput
 from customers.selectors import customer_get
 
-from .. import selectors
 from ...choices import Segment, TargetView
+from .. import selectors
 from .serializers import (
     AvailabilitySerializer,
     AzureRoleSerializer,

@@ -17,8 +17,7 @@ from core.api.etag import etag_for
 from core.models import AuditEvent
 from customers import services
 from customers.models import Customer, RelationshipRequest
-
-from .factories import CustomerFactory, customer_data
+from customers.tests.factories import CustomerFactory, customer_data
 
 pytestmark = pytest.mark.django_db
 
@@ -358,7 +357,7 @@ def test_attest_then_duplicate_is_shown_on_the_page(portal_client, agent, custom
     ({"date_agreed": ""}, "date_agreed", "This field is required."),
     ({"date_agreed": "14/06/2024x"}, "date_agreed", "Enter a valid date."),
     ({"date_agreed": (timezone.now() + timedelta(days=2)).date().isoformat()}, "date_agreed",
-     "cannot be in the future"),
+     "The date the customer accepted cannot be later than today"),
 ])
 def test_bad_attestation_shows_beside_the_field(portal_client, agent, customer, overrides, field, message):
     before = snapshot()

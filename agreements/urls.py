@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("customers/<uuid:tenant_id>/agreements/", views.customer_attest, name="customer_attest"),
+]

@@ -1,0 +1,34 @@
+"""customers' own entries in the registries: its activity lines and its workspace (called from
+CustomersConfig.ready())."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts import navigation
+from accounts.permissions import Perm
+
+from . import registry
+
+ACTIVITY = {
+    "customer.created": _("Customer added"),
+    "customer.created_by_invitation": _("Customer accepted the reseller relationship invitation"),
+    "customer.relationship_restored": _("Customer accepted the invitation again: relationship restored"),
+    "customer.billing_profile_updated": _("Billing profile changed"),
+    "customer.reseller_assigned": _("Indirect reseller of record changed"),
+    "customer.relationship_removed": _("Reseller relationship removed"),
+}
+
+
+def _customer_detail(event, data):
+    if event.action == "customer.billing_profile_updated":
+        return ", ".join(sorted(data.get("changes", {})))
+    if event.action == "customer.reseller_assigned":
+        return registry.change(data)
+    return ""
+
+
+def register():
+    registry.register_activity("customer.", registry.labelled(ACTIVITY, detail=_customer_detail))
+    # The customer's own "accepted the invitation" line already says it.
+    registry.register_activity("relationship_request.", registry.labelled({}, hidden={"relationship_request.accepted"}))
+    navigation.register(navigation.NavEntry(key="customers", label=_("Customers"), url_name="customer_list",
+                                            perm=Perm.VIEW_CUSTOMERS, order=100))
