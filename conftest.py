@@ -51,8 +51,8 @@ def reload_reference_data():
 
     from accounts.regions import load_regions
     from agreements.reference import load_templates
-    from azureplan.catalog import load_catalog
-    from azureplan.roles import load_azure_roles
+    from azureplan.catalog.loader import load_catalog
+    from azureplan.catalog.roles import load_azure_roles
 
     load_regions(apps.get_model("accounts", "Region"), apps.get_model("accounts", "Country"))
     load_azure_roles(apps.get_model("azureplan", "AzureRole"))

@@ -11,8 +11,8 @@ from django.db import transaction
 from accounts.actors import system_actor
 from customers.models import Customer
 
+from .catalog.selectors import availability_list
 from .models import AzurePlan, LegacySubscription
-from .selectors import availability_list
 
 LEGACY_HEADER = "customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,roleAssignments"
 # customer domain: [(friendly name, created date, role assignments)]; "{reseller}" is the indirect reseller of
@@ -46,7 +46,8 @@ PLANS = [
 
 @transaction.atomic
 def load_demo(organisations):
-    from . import services
+    from .ordering import services as ordering_services
+    from .plans import services as plan_services
 
     for domain, extra, cancel_first, suspend in PLANS:
         customer = Customer.objects.filter(domain=domain).select_related("organisation", "reseller").first()
@@ -57,23 +58,23 @@ def load_demo(organisations):
         reseller = customer.reseller or customer.organisation.resellers.order_by("pk").first()
         line = {"catalog_item_id": availability.catalog_item_id, "quantity": 1, "billing_cycle": "one_time",
                 "reseller": reseller.partner_id if reseller else None}
-        cart = services.cart_create(actor=actor, customer=customer, items=[line])
-        for order in services.cart_checkout(actor=actor, cart=cart):
-            services.order_provision(order.pk)
+        cart = ordering_services.cart_create(actor=actor, customer=customer, items=[line])
+        for order in ordering_services.cart_checkout(actor=actor, cart=cart):
+            ordering_services.order_provision(order.pk)
         plan = AzurePlan.objects.get(customer=customer)
         for name in extra:
-            services.azure_subscription_create(actor=actor, plan=plan, name=name)
+            plan_services.azure_subscription_create(actor=actor, plan=plan, name=name)
         if cancel_first:
-            services.azure_subscription_cancel(actor=actor, sub=plan.azure_subscriptions.order_by("created_at").first(),
+            plan_services.azure_subscription_cancel(actor=actor, sub=plan.azure_subscriptions.order_by("created_at").first(),
                                                reason="unused")
         if suspend:
-            services.plan_update(actor=actor, plan=plan, status="suspended")
+            plan_services.plan_update(actor=actor, plan=plan, status="suspended")
     _load_legacy()
 
 
 def _load_legacy():
     """One legacy import per partner, of the customers in LEGACY that have no legacy subscription yet."""
-    from .legacy_services import legacy_import
+    from .legacy.importer import legacy_import
 
     rows_by_org = {}
     for domain, subscriptions in LEGACY.items():

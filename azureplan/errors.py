@@ -1,8 +1,8 @@
-"""Partner Center's catalog errors (api reference §5 and §8.2), raised by azureplan.selectors."""
+"""Every Partner Center error azureplan raises (api reference §5, §8.2 and the 9001xx codes of product upgrades)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import PartnerCenterError
+from core.errors import NotFound, PartnerCenterError
 
 
 class ProductNotFound(PartnerCenterError):
@@ -51,7 +51,7 @@ class OfferNotAvailableInCountry(PartnerCenterError):
     default_description = _("Offer isn't available in the specified country/region.")
 
 
-class CartNotFound(PartnerCenterError):
+class CartNotFound(NotFound):
     status = 404
     code = 800008
     error_name = "CartNotFound"
@@ -95,14 +95,14 @@ class LegacyAzurePresent(PartnerCenterError):
     error_name = "LegacyAzureSubscriptionsPresent"
 
 
-class OrderNotFound(PartnerCenterError):
+class OrderNotFound(NotFound):
     status = 404
     code = 20000
     error_name = "OrderNotFound"
     default_description = _("Order ID not found.")
 
 
-class SubscriptionNotFound(PartnerCenterError):
+class SubscriptionNotFound(NotFound):
     status = 404
     code = 20003
     error_name = "SubscriptionNotFound"
@@ -121,7 +121,7 @@ class SubscriptionStatusNotChangeable(PartnerCenterError):
     error_name = "SubscriptionStatusNotChangeable"
 
 
-class EntitlementNotFound(PartnerCenterError):
+class EntitlementNotFound(NotFound):
     status = 404
     code = 800111
     error_name = "AzureEntitlementNotFound"
@@ -144,3 +144,29 @@ class TooManyInOneSubmit(PartnerCenterError):
     status = 400
     code = 990030
     error_name = "TooManyAzureSubscriptions"
+
+
+# ---------------------------------------------------------------- legacy Azure and its transition (codes 9001xx)
+
+
+class UpgradeError(PartnerCenterError):
+    status = 403
+    code = 900120
+    error_name = "CannotProcessAzureUpgrade"
+    default_description = _("Can't process the Azure upgrade.")
+
+
+class UpgradeNotFound(NotFound):
+    status = 404
+    code = 900106
+    error_name = "UpgradeNotFound"
+    default_description = _("No upgrade request was found.")
+
+
+class LegacyImportInvalid(PartnerCenterError):
+    """400 / 800002 with `data`: one {line, field, reason} per bad row; nothing was imported."""
+
+    status = 400
+    code = 800002
+    error_name = "LegacyImportInvalid"
+

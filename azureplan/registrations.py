@@ -90,20 +90,22 @@ def _upgrade_detail(event, data):
 
 
 def _azure_context(request, customer, overrides):
-    from .commerce_views import customer_azure_context
+    from .plans.views import customer_azure_context
 
     return customer_azure_context(request, customer, overrides)
 
 
 def _legacy_context(request, customer, overrides):
     # A failed POST of the legacy section hands its forms over on `request.legacy_overrides` (legacy_views).
-    from .legacy_views import legacy_customer_context
+    from .legacy.views import legacy_customer_context
 
     return legacy_customer_context(request, customer)
 
 
 def register():
-    from . import legacy_services, services
+    from .legacy.rules import active_legacy_count, active_legacy_of_partner
+    from .ordering.services import LEGACY_AZURE_COUNTERS
+    from .plans.services import active_azure_count
 
     registry.register_section(registry.CustomerSection(
         key="azure", template="azureplan/inc/customer_azure_plan.html", context=_azure_context, order=200,
@@ -129,7 +131,7 @@ def register():
 
     # Counters of active subscriptions: the relationship removal (customers) counts the Azure plans and
     # subscriptions and the legacy ones; the purchase gate (ordering) counts the legacy ones.
-    registry.register_active_subscription_counter(services._active_azure_count)
-    registry.register_active_subscription_counter(legacy_services._legacy_active_count)
-    if legacy_services._count_legacy not in services.LEGACY_AZURE_COUNTERS:
-        services.LEGACY_AZURE_COUNTERS.append(legacy_services._count_legacy)
+    registry.register_active_subscription_counter(active_azure_count)
+    registry.register_active_subscription_counter(active_legacy_count)
+    if active_legacy_of_partner not in LEGACY_AZURE_COUNTERS:
+        LEGACY_AZURE_COUNTERS.append(active_legacy_of_partner)

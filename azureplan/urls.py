@@ -1,33 +1,36 @@
 from django.urls import path
 
-from . import commerce_views, legacy_views, views
+from .catalog import views as catalog_views
+from .legacy import views as legacy_views
+from .ordering import views as ordering_views
+from .plans import views as plan_views
 
 urlpatterns = [
-    path("azure-plan/", views.catalog, name="catalog"),
-    path("azure-plan/availability/", views.catalog_availability, name="catalog_availability"),
-    path("azure-plan/compare/", views.catalog_compare, name="catalog_compare"),
+    path("azure-plan/", catalog_views.catalog, name="catalog"),
+    path("azure-plan/availability/", catalog_views.catalog_availability, name="catalog_availability"),
+    path("azure-plan/compare/", catalog_views.catalog_compare, name="catalog_compare"),
     # Ordering (by customer): cart, checkout, orders.
-    path("customers/<uuid:tenant_id>/azure-plan/cart/", commerce_views.azure_plan_cart, name="azure_plan_cart"),
-    path("customers/<uuid:tenant_id>/carts/<uuid:public_id>/", commerce_views.cart_detail, name="cart_detail"),
-    path("customers/<uuid:tenant_id>/carts/<uuid:public_id>/checkout/", commerce_views.cart_checkout,
+    path("customers/<uuid:tenant_id>/azure-plan/cart/", ordering_views.azure_plan_cart, name="azure_plan_cart"),
+    path("customers/<uuid:tenant_id>/carts/<uuid:public_id>/", ordering_views.cart_detail, name="cart_detail"),
+    path("customers/<uuid:tenant_id>/carts/<uuid:public_id>/checkout/", ordering_views.cart_checkout,
          name="cart_checkout"),
-    path("customers/<uuid:tenant_id>/orders/", commerce_views.order_list, name="order_list"),
-    path("customers/<uuid:tenant_id>/orders/<uuid:public_id>/", commerce_views.order_detail, name="order_detail"),
+    path("customers/<uuid:tenant_id>/orders/", ordering_views.order_list, name="order_list"),
+    path("customers/<uuid:tenant_id>/orders/<uuid:public_id>/", ordering_views.order_detail, name="order_detail"),
     # The Azure plan (a customer's Partner Center subscription) and its Azure subscriptions.
-    path("customers/azure-plans/<uuid:public_id>/", commerce_views.azure_plan_action, name="azure_plan_action"),
-    path("customers/azure-plans/<uuid:public_id>/azure-subscriptions/", commerce_views.azure_subscription_create,
+    path("customers/azure-plans/<uuid:public_id>/", plan_views.azure_plan_action, name="azure_plan_action"),
+    path("customers/azure-plans/<uuid:public_id>/azure-subscriptions/", plan_views.azure_subscription_create,
          name="azure_subscription_create"),
     path("customers/azure-plans/<uuid:public_id>/azure-subscriptions/cancel/",
-         commerce_views.azure_subscriptions_cancel, name="azure_subscriptions_cancel"),
-    path("customers/azure-subscriptions/<uuid:subscription_id>/", commerce_views.azure_subscription_detail,
+         plan_views.azure_subscriptions_cancel, name="azure_subscriptions_cancel"),
+    path("customers/azure-subscriptions/<uuid:subscription_id>/", plan_views.azure_subscription_detail,
          name="azure_subscription_detail"),
-    path("customers/azure-subscriptions/<uuid:subscription_id>/rename/", commerce_views.azure_subscription_rename,
+    path("customers/azure-subscriptions/<uuid:subscription_id>/rename/", plan_views.azure_subscription_rename,
          name="azure_subscription_rename"),
     path("customers/azure-subscriptions/<uuid:subscription_id>/reactivate/",
-         commerce_views.azure_subscription_reactivate, name="azure_subscription_reactivate"),
-    path("customers/azure-subscriptions/<uuid:subscription_id>/role-assignments/", commerce_views.role_assignment_add,
+         plan_views.azure_subscription_reactivate, name="azure_subscription_reactivate"),
+    path("customers/azure-subscriptions/<uuid:subscription_id>/role-assignments/", plan_views.role_assignment_add,
          name="role_assignment_add"),
-    path("customers/role-assignments/<uuid:public_id>/remove/", commerce_views.role_assignment_remove,
+    path("customers/role-assignments/<uuid:public_id>/remove/", plan_views.role_assignment_remove,
          name="role_assignment_remove"),
     # Legacy Azure (MS-AZR-0145P) and its transition to the Azure plan.
     path("azure-plan/legacy/", legacy_views.legacy_workspace, name="legacy_workspace"),

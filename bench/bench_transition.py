@@ -193,7 +193,8 @@ def _stop_workers(processes, folder):
 def run():
     from accounts.actors import actor_for_user
     from accounts.models import Country, Organisation, User
-    from azureplan import legacy_services as ls
+    from azureplan.legacy import importer as legacy_importer
+    from azureplan.legacy import services as legacy_services
     from azureplan.models import AzureSubscription, LegacySubscription, ProductUpgrade
     from core.models import Job
     from partnercenter.celery import app
@@ -211,7 +212,7 @@ def run():
 
     import_floor = _import_floor(org, rows)
     start = time.perf_counter()
-    result = ls.legacy_import(actor=actor, content=content, file_name="estate.csv")
+    result = legacy_importer.legacy_import(actor=actor, content=content, file_name="estate.csv")
     import_seconds = time.perf_counter() - start
     assert result.added == SUBSCRIPTIONS, result
     with connection.cursor() as cursor:
@@ -222,7 +223,7 @@ def run():
     try:
         print(f"  broker: {transport}; {WORKERS} worker processes (celery worker --pool solo)")
         start = time.perf_counter()
-        started = ls.batch_start(actor=actor, all_eligible=True)
+        started = legacy_services.batch_start(actor=actor, all_eligible=True)
         assert started.started == CUSTOMERS and not started.skipped, (started.started, started.skipped[:3])
         job_id, last, done = started.job.pk, -1, 0
         deadline = time.monotonic() + TIMEOUT

@@ -248,19 +248,20 @@ def foreign(other_org, make_user):
 
     from accounts.actors import system_actor
     from agreements.services import agreement_attest
-    from azureplan import services as azureplan_services
+    from azureplan.legacy import services as legacy_services
+    from azureplan.ordering import services as ordering_services
 
     system = system_actor(other_org)
     agreement_attest(actor=system, customer=customer, first_name="Pat", last_name="Lee", email="pat@b.example.com",
                      date_agreed=date(2024, 1, 2), template_id="117a77b0-9360-443b-8795-c6dedc750cf9")
-    cart = azureplan_services.cart_create(actor=system, customer=customer, items=[
+    cart = ordering_services.cart_create(actor=system, customer=customer, items=[
         {"catalog_item_id": "DZH318Z0BPS6:0001:DZH318Z0BML6", "quantity": 1, "billing_cycle": "one_time"}])
-    (order,) = azureplan_services.cart_checkout(actor=system, cart=cart)
-    azureplan_services.order_provision(order.pk)
+    (order,) = ordering_services.cart_checkout(actor=system, cart=cart)
+    ordering_services.order_provision(order.pk)
     plan = AzurePlan.objects.get(order=order)
     azure_subscription = plan.azure_subscriptions.get()
     # Legacy Azure: an estate, one customer's upgrade (not run yet) and a batch of another customer.
-    from azureplan import legacy_services
+    from azureplan.ordering import services as ordering_services
     from azureplan.tests.factories import buyable_customer, legacy_estate
 
     legacy_customer, batch_customer = buyable_customer(other_org), buyable_customer(other_org)

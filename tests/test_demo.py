@@ -38,7 +38,7 @@ def test_demo_azure_plans_cover_the_cases():
 
 def test_demo_legacy_customers_are_ready_to_transition():
     from accounts.actors import system_actor
-    from azureplan import legacy_services as ls
+    from azureplan.legacy import services as legacy_services
     from azureplan.models import LegacyImport, LegacySubscription
     from customers.models import Customer
 
@@ -50,4 +50,4 @@ def test_demo_legacy_customers_are_ready_to_transition():
     assert any(len(row.friendly_name) > 64 for row in legacy)  # a line that fails until renamed
     for customer in Customer.objects.filter(legacy_subscriptions__isnull=False).distinct():
         actor = system_actor(customer.organisation)
-        assert ls.upgrade_eligibility(actor=actor, customer=customer).is_eligible, customer
+        assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).is_eligible, customer

@@ -171,7 +171,7 @@ def test_null_cart_lines_are_400(api_client_for, make_user, body):
 def test_a_reseller_does_not_see_a_cart_naming_another_reseller(make_org, make_user, actor_of, api_client_for):
     from accounts.choices import Tier
     from accounts.models import Country
-    from azureplan import services as azure
+    from azureplan.ordering import services as ordering_services
     from azureplan.tests.factories import buyable_customer, plan_line
 
     us = Country.objects.get(code="US")
@@ -179,7 +179,8 @@ def test_a_reseller_does_not_see_a_cart_naming_another_reseller(make_org, make_u
     first = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
     second = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us)
     customer = buyable_customer(provider, reseller=second)
-    cart = azure.cart_create(actor=actor_of(make_user(Role.SALES_AGENT, organisation=provider)), customer=customer,
+    cart = ordering_services.cart_create(actor=actor_of(make_user(Role.SALES_AGENT, organisation=provider)),
+                                         customer=customer,
                              items=[plan_line(reseller=first.partner_id)])
     url = f"/v1/customers/{customer.tenant_id}/carts/{cart.public_id}"
     assert api_client_for(make_user(Role.SALES_AGENT, organisation=second)).get(url).status_code == 404

@@ -24,7 +24,9 @@ import pytest
 from django.db import connection, connections
 
 from accounts.choices import Role
-from azureplan import legacy_services as ls
+from azureplan.legacy import importer as legacy_importer
+from azureplan.legacy import services as legacy_services
+from azureplan.legacy import transition as legacy_transition
 from azureplan.models import (
     AzurePlan,
     AzureSubscription,
@@ -144,12 +146,12 @@ def test_worker_moves_every_legacy_subscription_with_its_roles(worker, agent, ac
     ids = [uuid.uuid4() for _ in range(3)]
     roles = ["customer_user:alice@customer.example.com:Reader;partner_admin_agents:x:Owner", "",
              "customer_user:bob@customer.example.com:Contributor"]
-    ls.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, f"Legacy {n}", "", "2019-05-10", role)
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, f"Legacy {n}", "", "2019-05-10", role)
                                                       for n, (sub_id, role) in enumerate(zip(ids, roles,
                                                                                              strict=True))]),
                      file_name="estate.csv")
     before = list(LegacySubscription.objects.filter(customer=customer))
-    upgrade = ls.upgrade_start(actor=actor, customer=customer)
+    upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
     upgrade = _wait_status(upgrade, "completed", "failed")
     assert upgrade.status == "completed", list(upgrade.lines.values("status", "error_message"))
     assert upgrade.finished_at and upgrade.attempts == 1
@@ -169,7 +171,7 @@ def test_worker_moves_every_legacy_subscription_with_its_roles(worker, agent, ac
     assert len(lines) == 3 and {line.status for line in lines} == {"completed"}
     assert all(line.plan_id == plan.pk and line.upgraded_at for line in lines)
     # Afterwards the customer is no longer eligible: nothing left to move.
-    assert ls.upgrade_eligibility(actor=actor, customer=customer).code == 900108
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).code == 900108
 
 
 # ---------------------------------------------------------------- a failed line, renamed and retried
@@ -182,7 +184,7 @@ def test_a_failed_line_does_not_stop_the_others_and_is_retried(worker, agent, ac
     assert len(long_name) > 64
     legacy_estate(actor, customer, names=["Production", long_name, "Development"])
     before = list(LegacySubscription.objects.filter(customer=customer))
-    upgrade = _wait_status(ls.upgrade_start(actor=actor, customer=customer), "completed", "failed")
+    upgrade = _wait_status(legacy_services.upgrade_start(actor=actor, customer=customer), "completed", "failed")
     assert upgrade.status == "failed"
     lines = {line.legacy.friendly_name: line for line in upgrade.lines.select_related("legacy")}
     assert {name: line.status for name, line in lines.items()} == {
@@ -192,8 +194,8 @@ def test_a_failed_line_does_not_stop_the_others_and_is_retried(worker, agent, ac
     assert LegacySubscription.objects.get(pk=failed.legacy_id).status == "active"
     assert AzureSubscription.objects.filter(plan__customer=customer).count() == 2
 
-    ls.legacy_rename(actor=actor, legacy=failed.legacy, name="Analytics")
-    ls.upgrade_retry(actor=actor, upgrade=upgrade)
+    legacy_services.legacy_rename(actor=actor, legacy=failed.legacy, name="Analytics")
+    legacy_services.upgrade_retry(actor=actor, upgrade=upgrade)
     upgrade = _wait_status(upgrade, "completed", "failed")
     assert upgrade.status == "completed", list(upgrade.lines.values("status", "error_message"))
     _plan, subs = _assert_moved_once(customer, before)
@@ -256,7 +258,7 @@ def test_a_killed_worker_child_leads_to_a_completed_transition(prefork_worker, a
     before = list(LegacySubscription.objects.filter(customer=customer))
     assert _lock_legacy(lock_connection, customer) == 4  # held until we say so
 
-    upgrade = ls.upgrade_start(actor=actor, customer=customer)
+    upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
 
     # The run claims the upgrade, buys and commits the plan, then waits on our lock when it moves the lines.
     try:
@@ -310,7 +312,7 @@ def test_two_starts_at_the_same_moment_give_one_upgrade(worker, agent, actor_of,
     def start():
         try:
             barrier.wait(timeout=10)
-            outcomes.append(ls.upgrade_start(actor=actor, customer=customer))
+            outcomes.append(legacy_services.upgrade_start(actor=actor, customer=customer))
         except PartnerCenterError as exc:
             outcomes.append(exc)
         finally:
@@ -332,7 +334,7 @@ def test_two_starts_at_the_same_moment_give_one_upgrade(worker, agent, actor_of,
     assert upgrade.status == "completed"
     _assert_moved_once(customer, before)
     with pytest.raises(PartnerCenterError) as raised:  # nothing left to move
-        ls.upgrade_start(actor=actor, customer=customer)
+        legacy_services.upgrade_start(actor=actor, customer=customer)
     assert raised.value.code == 900108
     assert ProductUpgrade.objects.filter(customer=customer).count() == 1
 
@@ -352,7 +354,7 @@ def test_a_stalled_upgrade_is_resumed_by_the_periodic_task(broker, agent, actor_
     customer = buyable_customer(agent.organisation)
     legacy_estate(actor, customer, count=3)
     before = list(LegacySubscription.objects.filter(customer=customer))
-    upgrade = ls.upgrade_start(actor=actor, customer=customer)
+    upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
     broker.control.purge()  # its worker died with the machine: the message is gone
     stale = timezone.now() - timedelta(hours=1)
     ProductUpgrade.objects.filter(pk=upgrade.pk).update(status="inProgress", started_at=stale, heartbeat_at=stale,
@@ -380,7 +382,7 @@ def test_a_whole_worker_killed_mid_customer_is_resumed_on_another(broker, redis_
     _lock_legacy(lock_connection, customer)
     first = _spawn_prefork(redis_url)
     try:
-        upgrade = ls.upgrade_start(actor=actor, customer=customer)
+        upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
         _wait(lambda: _waiting_on_lock(lock_connection) >= 1, what="the worker to wait on the legacy rows' lock")
         assert AzurePlan.objects.filter(customer=customer, status="active").count() == 1
         for process in [*psutil.Process(first.pid).children(recursive=True), psutil.Process(first.pid)]:
@@ -395,7 +397,8 @@ def test_a_whole_worker_killed_mid_customer_is_resumed_on_another(broker, redis_
     second = _spawn_prefork(redis_url)
     try:
         # What the beat task does every minute, with a stall threshold of 0 s (its row may stay locked a moment).
-        _wait(lambda: ls.resume_stalled_upgrades(older_than_seconds=0) == 1, what="the resume to send the upgrade")
+        _wait(lambda: legacy_transition.resume_stalled_upgrades(older_than_seconds=0) == 1,
+              what="the resume to send the upgrade")
         upgrade = _wait_status(upgrade, "completed", "failed")
         assert upgrade.status == "completed", (list(upgrade.lines.values("status", "error_message")),
                                                _worker_log(second))

@@ -57,20 +57,21 @@ def test_order_provisioning_and_deletion_run_on_the_worker(worker, make_user):
 
     from django.utils import timezone
 
-    from azureplan import services as azure
     from azureplan.models import AzurePlan, AzureSubscription, Order
+    from azureplan.ordering import services as ordering_services
+    from azureplan.plans import services as plan_services
     from azureplan.tests.factories import buyable_customer, plan_line
 
     agent = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, Role.GLOBAL_ADMIN)
     actor = actor_for_user(agent)
     customer = buyable_customer(agent.organisation)
-    cart = azure.cart_create(actor=actor, customer=customer, items=[plan_line()])
-    order = azure.cart_checkout(actor=actor, cart=cart)[0]
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
+    order = ordering_services.cart_checkout(actor=actor, cart=cart)[0]
     assert _wait(lambda: Order.objects.get(pk=order.pk).status == "completed"), Order.objects.get(pk=order.pk).status
     plan = AzurePlan.objects.get(customer=customer)
     assert plan.status == "active" and plan.azure_subscriptions.count() == 1
     sub = plan.azure_subscriptions.get()
-    azure.azure_subscription_cancel(actor=actor, sub=sub, reason="compromise")
+    plan_services.azure_subscription_cancel(actor=actor, sub=sub, reason="compromise")
     AzureSubscription.objects.filter(pk=sub.pk).update(delete_after=timezone.now() - timedelta(minutes=1))
     from azureplan.tasks import delete_expired_azure_subscriptions
 

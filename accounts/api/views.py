@@ -2,13 +2,12 @@ from datetime import datetime, time
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
 from core.api.idempotency import idempotent
 from core.api.pagination import collection, seek_page
-from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, pc_schema
+from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, collection_schema, pc_schema
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 
@@ -28,16 +27,6 @@ from .serializers import (
 )
 
 
-def _collection_schema(name, item):
-    return inline_serializer(name, fields={
-        "totalCount": serializers.IntegerField(),
-        "items": item(many=True),
-        "links": serializers.DictField(),
-        "continuationToken": serializers.CharField(required=False),
-        "attributes": serializers.DictField(),
-    })
-
-
 class OrganizationProfileView(PCAPIView):
     @pc_schema(ok=OrganizationProfileSerializer, errors=(401, 429), summary="The caller's partner organisation",
                tags=["Partner"])
@@ -49,7 +38,7 @@ class OrganizationProfileView(PCAPIView):
 class UserListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_USERS, "POST": Perm.MANAGE_USERS}
 
-    @pc_schema(ok=_collection_schema("UserCollection", UserSerializer), errors=(400, 401, 403, 429),
+    @pc_schema(ok=collection_schema("UserCollection", UserSerializer, paged=True), errors=(400, 401, 403, 429),
                parameters=[SIZE, SEEK, CONTINUATION,
                            OpenApiParameter("search", str, description="Part of e-mail or name"),
                            OpenApiParameter("role", str, enum=Role.values),
@@ -106,7 +95,7 @@ class UserDetailView(PCAPIView):
 
 
 class CredentialListView(PCAPIView):
-    @pc_schema(ok=_collection_schema("ApiCredentialCollection", CredentialSerializer), errors=(401, 429),
+    @pc_schema(ok=collection_schema("ApiCredentialCollection", CredentialSerializer, paged=True), errors=(401, 429),
                summary="The caller's tokens (and, for a Global admin, application credentials)", tags=["API tokens"],
                operation_id="apitokens_list")
     def get(self, request):
@@ -167,7 +156,7 @@ def _parse_when(value, field, *, end=False):
 class AuditRecordListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_AUDIT_LOG}
 
-    @pc_schema(ok=_collection_schema("AuditRecordCollection", AuditRecordSerializer), errors=(400, 401, 403, 429),
+    @pc_schema(ok=collection_schema("AuditRecordCollection", AuditRecordSerializer, paged=True), errors=(400, 401, 403, 429),
                parameters=[SIZE, SEEK, CONTINUATION, OpenApiParameter("startDate", str), OpenApiParameter("endDate", str),
                            OpenApiParameter("operationType", str, description="Prefix, e.g. user.")],
                summary="The organisation's audit log (Global admin)", tags=["Audit"])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import NotFound, PartnerCenterError
+from core.errors import NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
 
 from .. import selectors, services
@@ -37,9 +37,16 @@ def portal_page(perm=None):
                 return view(request, *args, **kwargs)
             except NotFound:
                 raise Http404 from None
+            except PermissionDenied as exc:  # a selector's role check (the same one the API makes)
+                return render(request, "errors/403.html", {"message": exc.description}, status=403)
         return wrapper
 
     return decorator
+
+
+def forbidden(request, perm):
+    """The 403 page naming the roles `perm` needs."""
+    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
 
 
 @require_GET

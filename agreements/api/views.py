@@ -5,14 +5,13 @@ customer is looked up first, so a foreign, unknown or malformed id answers 404 b
 """
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
 from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection
-from core.api.schema import IDEMPOTENCY_KEY, REQUEST_ID, pc_schema
+from core.api.schema import IDEMPOTENCY_KEY, REQUEST_ID, collection_schema, pc_schema
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 from customers.selectors import customer_get
@@ -43,17 +42,9 @@ def _agreement_type(request, *, field="agreementType"):
     raise InvalidInput(f"{field} must be one of {', '.join(AgreementType.values)} or *.", field=field)
 
 
-def _collection_schema(name, item):
-    return inline_serializer(name, fields={
-        "totalCount": serializers.IntegerField(),
-        "items": item(many=True),
-        "links": serializers.DictField(),
-        "attributes": serializers.DictField(),
-    })
-
 
 class AgreementTemplateListView(PCAPIView):
-    @pc_schema(ok=_collection_schema("AgreementMetaDataCollection", AgreementMetaDataSerializer),
+    @pc_schema(ok=collection_schema("AgreementMetaDataCollection", AgreementMetaDataSerializer),
                errors=(400, 401, 429),
                parameters=[OpenApiParameter("agreementType", str, enum=[*AgreementType.values, "*"],
                                             description="Default MicrosoftCloudAgreement (as Partner Center); * for all")],
@@ -66,7 +57,7 @@ class AgreementTemplateListView(PCAPIView):
 class CustomerAgreementListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "POST": Perm.ATTEST_MCA}
 
-    @pc_schema(ok=_collection_schema("AgreementCollection", AgreementSerializer), errors=(400, 401, 403, 404, 429),
+    @pc_schema(ok=collection_schema("AgreementCollection", AgreementSerializer), errors=(400, 401, 403, 404, 429),
                parameters=[CUSTOMER_ID, OpenApiParameter("agreementType", str, enum=[*AgreementType.values, "*"],
                                                          description="Default: all types")],
                summary="A customer's agreement confirmations (partner attestations and its own acceptance)",

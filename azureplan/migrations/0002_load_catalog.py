@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from azureplan.catalog import load_catalog
+    from azureplan.catalog.loader import load_catalog
 
     load_catalog(apps.get_model("azureplan", "Product"), apps.get_model("azureplan", "Sku"),
                  apps.get_model("azureplan", "Availability"), apps.get_model("azureplan", "OfferComparison"),

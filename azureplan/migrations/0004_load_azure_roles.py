@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from azureplan.roles import load_azure_roles
+    from azureplan.catalog.roles import load_azure_roles
 
     load_azure_roles(apps.get_model("azureplan", "AzureRole"))
 

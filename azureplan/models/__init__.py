@@ -1,15 +1,7 @@
-from .catalog import Availability, OfferComparison, Product, Sku
-from .commerce import (
-    AzurePlan,
-    AzureRole,
-    AzureSubscription,
-    Cart,
-    CartLineItem,
-    Order,
-    OrderLineItem,
-    RoleAssignment,
-)
+from .catalog import Availability, AzureRole, OfferComparison, Product, Sku
 from .legacy import LegacyImport, LegacySubscription, ProductUpgrade, ProductUpgradeLine
+from .ordering import Cart, CartLineItem, Order, OrderLineItem
+from .plans import AzurePlan, AzureSubscription, RoleAssignment
 
 __all__ = [
     "Availability", "OfferComparison", "Product", "Sku", "AzurePlan", "AzureRole", "AzureSubscription", "Cart",

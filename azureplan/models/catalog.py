@@ -135,3 +135,16 @@ class OfferComparison(models.Model):
     @property
     def localized_azure_plan(self):
         return self.azure_plan_fr if self._french() else self.azure_plan
+
+
+class AzureRole(models.Model):
+    """An Azure built-in role and whether holding it earns partner earned credit (domain.md §3.5)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    pec_eligible = models.BooleanField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

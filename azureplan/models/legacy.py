@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.tenancy import TenantManager
 
 from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
-from .commerce import _customer_q
+from .scoping import customer_q as _customer_q
 
 
 class LegacyImport(models.Model):

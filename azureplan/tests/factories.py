@@ -62,7 +62,7 @@ def legacy_estate(actor, customer, count=2, names=None, reseller=""):
     """Import `count` legacy subscriptions of `customer` through the real import service."""
     import uuid as _uuid
 
-    from azureplan.legacy_services import legacy_import
+    from azureplan.legacy.importer import legacy_import
 
     names = names or [f"Legacy {i + 1}" for i in range(count)]
     return legacy_import(actor=actor, content=legacy_csv([(customer, _uuid.uuid4(), n, reseller) for n in names]),

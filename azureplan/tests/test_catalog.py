@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import Role
 from accounts.models import Country
 from accounts.regions import DATA_FILE as REGIONS_FILE
-from azureplan import selectors
-from azureplan.catalog import DATA_FILE, load_current_catalog, read_catalog
+from azureplan.catalog import selectors as catalog_selectors
+from azureplan.catalog.loader import DATA_FILE, load_current_catalog, read_catalog
 from azureplan.choices import AZURE_PLAN_PRODUCT_ID, LEGACY_AZURE_PRODUCT_ID
 from azureplan.errors import (
     AvailabilityNotFound,
@@ -136,11 +136,11 @@ def test_data_file_is_the_shipped_one():
 
 
 def test_product_list_for_microsoft_azure():
-    products = selectors.product_list(country="us", target_view="microsoftazure")
+    products = catalog_selectors.product_list(country="us", target_view="microsoftazure")
     assert [p.id for p in products] == [AZURE_PLAN_PRODUCT_ID, LEGACY_AZURE_PRODUCT_ID]
-    assert selectors.product_list(country="US", target_view="MicrosoftAzure", target_segment="Commercial")
-    assert selectors.product_list(country="US", target_view="OnlineServices") == []  # a view not sold here
-    assert selectors.product_list(country="CN", target_view="MicrosoftAzure") == []
+    assert catalog_selectors.product_list(country="US", target_view="MicrosoftAzure", target_segment="Commercial")
+    assert catalog_selectors.product_list(country="US", target_view="OnlineServices") == []  # a view not sold here
+    assert catalog_selectors.product_list(country="CN", target_view="MicrosoftAzure") == []
 
 
 @pytest.mark.parametrize(("kwargs", "error", "field"), [
@@ -154,48 +154,48 @@ def test_product_list_for_microsoft_azure():
 ])
 def test_product_list_errors(kwargs, error, field):
     with pytest.raises(error) as info:
-        selectors.product_list(**kwargs)
+        catalog_selectors.product_list(**kwargs)
     if field:
         assert info.value.code == 800002 and info.value.field == field
     assert info.value.code in (800002, 400036, 400030)
 
 
 def test_get_product_sku_availability_and_their_errors():
-    assert selectors.product_get(product_id="dzh318z0bps6", country="US").id == AZURE_PLAN_PRODUCT_ID
-    assert [s.sku_id for s in selectors.sku_list(product_id=AZURE_PLAN_PRODUCT_ID, country="FR")] == ["0001"]
-    sku = selectors.sku_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", country="US")
+    assert catalog_selectors.product_get(product_id="dzh318z0bps6", country="US").id == AZURE_PLAN_PRODUCT_ID
+    assert [s.sku_id for s in catalog_selectors.sku_list(product_id=AZURE_PLAN_PRODUCT_ID, country="FR")] == ["0001"]
+    sku = catalog_selectors.sku_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", country="US")
     assert sku.title == "Microsoft Azure plan"
-    rows = selectors.availability_list(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", country="US")
+    rows = catalog_selectors.availability_list(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", country="US")
     assert [r.catalog_item_id for r in rows] == [PLAN_US]
-    row = selectors.availability_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", availability_id="dzh318z0bml6",
+    row = catalog_selectors.availability_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", availability_id="dzh318z0bml6",
                                      country="US")
     assert row.catalog_item_id == PLAN_US
 
     with pytest.raises(ProductNotFound) as info:
-        selectors.product_get(product_id="NOPE", country="US")
+        catalog_selectors.product_get(product_id="NOPE", country="US")
     assert (info.value.status, info.value.code) == (404, 400013)
     with pytest.raises(ProductNotFound):
-        selectors.product_get(product_id=AZURE_PLAN_PRODUCT_ID, country="CN")  # not sold there
+        catalog_selectors.product_get(product_id=AZURE_PLAN_PRODUCT_ID, country="CN")  # not sold there
     with pytest.raises(SkuNotFound) as info:
-        selectors.sku_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0002", country="US")
+        catalog_selectors.sku_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0002", country="US")
     assert (info.value.status, info.value.code) == (404, 400018)
     with pytest.raises(AvailabilityNotFound) as info:
-        selectors.availability_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", availability_id="DZH318Z0XXXX",
+        catalog_selectors.availability_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", availability_id="DZH318Z0XXXX",
                                    country="US")
     assert (info.value.status, info.value.code) == (404, 400019)
     fr = plan_availability("FR").availability_id
     with pytest.raises(AvailabilityNotFound):  # France's id asked for the United States
-        selectors.availability_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", availability_id=fr, country="US")
+        catalog_selectors.availability_get(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", availability_id=fr, country="US")
     with pytest.raises(TargetSegmentNotAllowed):
-        selectors.availability_list(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", country="US",
+        catalog_selectors.availability_list(product_id=AZURE_PLAN_PRODUCT_ID, sku_id="0001", country="US",
                                     target_segment="government")
 
 
 def test_availability_by_catalog_item_id():
-    assert selectors.availability_by_catalog_item_id(PLAN_US, "US").catalog_item_id == PLAN_US
-    assert selectors.availability_by_catalog_item_id(PLAN_US.lower(), Country.objects.get(code="US")).pk
+    assert catalog_selectors.availability_by_catalog_item_id(PLAN_US, "US").catalog_item_id == PLAN_US
+    assert catalog_selectors.availability_by_catalog_item_id(PLAN_US.lower(), Country.objects.get(code="US")).pk
     legacy = Availability.objects.get(sku__sku_id="MS-AZR-0145P", country_id="US")
-    found = selectors.availability_by_catalog_item_id(legacy.catalog_item_id, "US")
+    found = catalog_selectors.availability_by_catalog_item_id(legacy.catalog_item_id, "US")
     assert found == legacy and not found.is_purchasable  # the caller refuses it
     plan = plan_availability("FR")
 
@@ -209,28 +209,28 @@ def test_availability_by_catalog_item_id():
     ]
     for item, error, code in cases:
         with pytest.raises(error) as info:
-            selectors.availability_by_catalog_item_id(item, "US")
+            catalog_selectors.availability_by_catalog_item_id(item, "US")
         assert info.value.code == code, item
         assert info.value.field == "catalogItemId" or code != 800002
     with pytest.raises(OfferNotAvailableInCountry):
-        selectors.availability_by_catalog_item_id(PLAN_US, "CN")
+        catalog_selectors.availability_by_catalog_item_id(PLAN_US, "CN")
 
 
 def test_selectors_check_the_role_when_given_an_actor(make_user, actor_of):
     billing = actor_of(make_user(Role.BILLING_ADMIN, email="billing@a.example.com"))
     agent = actor_of(make_user(Role.SALES_AGENT, email="sales@a.example.com"))
-    assert selectors.product_list(actor=agent, country="US", target_view="MicrosoftAzure")
+    assert catalog_selectors.product_list(actor=agent, country="US", target_view="MicrosoftAzure")
     with pytest.raises(PermissionDenied) as info:
-        selectors.product_list(actor=billing, country="US", target_view="MicrosoftAzure")
+        catalog_selectors.product_list(actor=billing, country="US", target_view="MicrosoftAzure")
     assert "Admin agent" in str(info.value.description) and "Sales agent" in str(info.value.description)
     with pytest.raises(PermissionDenied):
-        selectors.catalog_for_country(actor=billing, country="US")
+        catalog_selectors.catalog_for_country(actor=billing, country="US")
 
 
 def test_catalog_page_selector_in_a_few_queries(make_user, actor_of):
     agent = actor_of(make_user(Role.SALES_AGENT, email="sales@a.example.com"))
     with CaptureQueriesContext(connection) as queries:
-        products = selectors.catalog_for_country(actor=agent, country="US")
+        products = catalog_selectors.catalog_for_country(actor=agent, country="US")
         [sku.availability.catalog_item_id for product in products for sku in product.sold_skus]
     assert len(queries) <= 5
     assert [p.id for p in products] == [AZURE_PLAN_PRODUCT_ID, LEGACY_AZURE_PRODUCT_ID]
@@ -239,13 +239,13 @@ def test_catalog_page_selector_in_a_few_queries(make_user, actor_of):
 
 def test_where_the_azure_plan_is_sold_search(make_user, actor_of):
     agent = actor_of(make_user(Role.SALES_AGENT, email="sales@a.example.com"))
-    every = selectors.azure_plan_availability(actor=agent)
+    every = catalog_selectors.azure_plan_availability(actor=agent)
     assert len(every) == Country.objects.count() - 1
-    assert [a.country_id for a in selectors.azure_plan_availability(actor=agent, search="germ")] == ["DE"]
-    assert [a.country_id for a in selectors.azure_plan_availability(actor=agent, search="allem")] == ["DE"]  # French
-    french = {a.country_id for a in selectors.azure_plan_availability(actor=agent, search="fra")}
+    assert [a.country_id for a in catalog_selectors.azure_plan_availability(actor=agent, search="germ")] == ["DE"]
+    assert [a.country_id for a in catalog_selectors.azure_plan_availability(actor=agent, search="allem")] == ["DE"]  # French
+    french = {a.country_id for a in catalog_selectors.azure_plan_availability(actor=agent, search="fra")}
     assert {"FR", "GF", "PF"} <= french and "ZA" not in french  # "Africa" does not start a word with "fra"
-    assert [a.country_id for a in selectors.azure_plan_availability(actor=agent, search="nz")] == ["NZ"]
-    assert "US" in [a.country_id for a in selectors.azure_plan_availability(actor=agent, search="states")]
-    assert selectors.azure_plan_availability(actor=agent, search="china") == []
-    assert [c.code for c in selectors.countries_without_azure_plan()] == ["CN"]
+    assert [a.country_id for a in catalog_selectors.azure_plan_availability(actor=agent, search="nz")] == ["NZ"]
+    assert "US" in [a.country_id for a in catalog_selectors.azure_plan_availability(actor=agent, search="states")]
+    assert catalog_selectors.azure_plan_availability(actor=agent, search="china") == []
+    assert [c.code for c in catalog_selectors.countries_without_azure_plan()] == ["CN"]

@@ -68,16 +68,16 @@ def estate(actor, customer):
 @pytest.fixture
 def foreign(other_org, make_user):
     """Partner B's customer with a transitioned legacy estate and a batch."""
-    from azureplan import legacy_services as ls
+    from azureplan.legacy import services as legacy_services
 
     user = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, organisation=other_org, email="b@b.example.com")
     b_actor = actor_for_user(user, request_id="b")
     b_customer = buyable_customer(other_org)
     legacy_estate(b_actor, b_customer, 1)
-    upgrade = ls.upgrade_start(actor=b_actor, customer=b_customer)
+    upgrade = legacy_services.upgrade_start(actor=b_actor, customer=b_customer)
     b_second = buyable_customer(other_org)
     legacy_estate(b_actor, b_second, 1, names=["Other"])
-    batch = ls.batch_start(actor=b_actor, customers=[b_second]).job
+    batch = legacy_services.batch_start(actor=b_actor, customers=[b_second]).job
     return {"customer": b_customer, "upgrade": upgrade, "batch": batch}
 
 

@@ -14,7 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.choices import Role, Tier
-from azureplan import legacy_services as ls
+from azureplan.legacy import importer as legacy_importer
+from azureplan.legacy import rules as legacy_rules
+from azureplan.legacy import services as legacy_services
+from azureplan.legacy import transition as legacy_transition
 from azureplan.models import AzurePlan, AzureSubscription, LegacyImport, LegacySubscription, ProductUpgrade
 from core.models import Job
 from customers.tests.factories import CustomerFactory
@@ -138,7 +141,7 @@ def test_workspace_queries_do_not_grow_with_rows(portal_client, ga_aa, org, acto
     first = buyable_customer(org, company_name="C0")
     legacy_estate(actor, first, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        ls.batch_start(actor=actor, customers=[first])
+        legacy_services.batch_start(actor=actor, customers=[first])
     workspace(client)
     with CaptureQueriesContext(connection) as small:
         assert workspace(client).status_code == 200
@@ -146,7 +149,7 @@ def test_workspace_queries_do_not_grow_with_rows(portal_client, ga_aa, org, acto
         customer = buyable_customer(org, company_name=f"C{i}")
         legacy_estate(actor, customer, 2, names=[f"S{i}a", f"S{i}b"])
     with django_capture_on_commit_callbacks(execute=True):
-        ls.batch_start(actor=actor, all_eligible=True)
+        legacy_services.batch_start(actor=actor, all_eligible=True)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = workspace(client)
     assert text(response).count("Completed") >= 8
@@ -163,7 +166,7 @@ def test_import_page_shows_the_columns_and_a_template(portal_client, ga_aa):
     assert "Empty: your Admin agents as Owner." in page and "Download a CSV template" in page
     template = client.get(reverse("legacy_import_template"))
     assert template.status_code == 200 and template["Content-Type"].startswith("text/csv")
-    assert template.content.decode().startswith(ls.TEMPLATE_HEADER)
+    assert template.content.decode().startswith(legacy_importer.TEMPLATE_HEADER)
 
 
 def test_the_downloaded_template_imports_once_its_customer_id_is_yours(portal_client, ga_aa, contoso):
@@ -232,7 +235,7 @@ def test_batch_for_all_eligible_with_a_failure_and_a_skip(portal_client, ga_aa, 
     client = portal_client(ga_aa)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("legacy_batch_start"), {"scope": "all"})
-    job = Job.objects.get(kind=ls.BATCH_KIND)
+    job = Job.objects.get(kind=legacy_rules.BATCH_KIND)
     assert response.status_code == 302 and response["Location"] == reverse("legacy_batch_detail",
                                                                             args=[job.public_id])
     response = client.get(response["Location"])
@@ -255,7 +258,7 @@ def test_batch_of_chosen_customers_and_the_progress_partial(portal_client, ga_aa
     client = portal_client(ga_aa)
     # Not run at commit (no capture): the batch stays running, the partial polls and offers Cancel.
     response = client.post(reverse("legacy_batch_start"), {"scope": "chosen", "customers": [str(estate.tenant_id)]})
-    job = Job.objects.get(kind=ls.BATCH_KIND)
+    job = Job.objects.get(kind=legacy_rules.BATCH_KIND)
     assert response.status_code == 302 and job.total == 1
     assert ProductUpgrade.objects.get().customer == estate
     partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
@@ -275,7 +278,7 @@ def test_a_cancelled_batch_keeps_showing_customers_still_finishing(portal_client
     legacy_estate(actor_of(ga_aa), other, 1)
     client = portal_client(ga_aa)
     client.post(reverse("legacy_batch_start"), {"scope": "all"})  # not run: no commit in this test
-    job = Job.objects.get(kind=ls.BATCH_KIND)
+    job = Job.objects.get(kind=legacy_rules.BATCH_KIND)
     running = ProductUpgrade.objects.get(customer=estate)
     ProductUpgrade.objects.filter(pk=running.pk).update(status="inProgress")  # a worker has it right now
     client.post(reverse("legacy_batch_cancel", args=[job.public_id]))
@@ -284,9 +287,9 @@ def test_a_cancelled_batch_keeps_showing_customers_still_finishing(portal_client
     assert "Cancelled: 1 customer already under way is finishing" in text(partial)
     assert "Cancel the batch" not in text(partial)
     ProductUpgrade.objects.filter(pk=running.pk).update(status="pending")
-    ls.upgrade_run(running.pk)  # it was already claimed: it still runs to its end
+    legacy_transition.upgrade_run(running.pk)  # it was already claimed: it still runs to its end
     ProductUpgrade.objects.filter(pk=running.pk).update(status="inProgress")
-    ls.upgrade_run(running.pk)
+    legacy_transition.upgrade_run(running.pk)
     partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
     assert 'hx-trigger' not in html(partial) and "finishing" not in text(partial)
     assert ProductUpgrade.objects.get(pk=running.pk).status == "completed"
@@ -325,7 +328,7 @@ def test_batch_start_bad_input(portal_client, ga_aa, estate, other_org, actor_of
     assert response.status_code == 404
     response = client.post(reverse("legacy_batch_start"), {"scope": "chosen", "customers": ["nope"]})
     assert response.status_code == 404
-    assert not Job.objects.filter(kind=ls.BATCH_KIND).exists()
+    assert not Job.objects.filter(kind=legacy_rules.BATCH_KIND).exists()
 
 
 def test_batch_with_no_eligible_customer_is_refused_on_the_page(portal_client, ga_aa, org, actor_of):
@@ -334,7 +337,7 @@ def test_batch_with_no_eligible_customer_is_refused_on_the_page(portal_client, g
     response = portal_client(ga_aa).post(reverse("legacy_batch_start"), {"scope": "all"})
     assert response.status_code == 400
     assert "None of the chosen customers can transition now" in text(response) and "Tailspin" in text(response)
-    assert not Job.objects.filter(kind=ls.BATCH_KIND).exists()
+    assert not Job.objects.filter(kind=legacy_rules.BATCH_KIND).exists()
 
 
 def test_foreign_batch_is_404(portal_client, ga_aa, make_user, other_org, actor_of,
@@ -343,7 +346,7 @@ def test_foreign_batch_is_404(portal_client, ga_aa, make_user, other_org, actor_
     customer = buyable_customer(other_org, company_name="B's customer")
     legacy_estate(actor_of(other_admin), customer, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        job = ls.batch_start(actor=actor_of(other_admin), all_eligible=True).job
+        job = legacy_services.batch_start(actor=actor_of(other_admin), all_eligible=True).job
     client = portal_client(ga_aa)
     assert client.get(reverse("legacy_batch_detail", args=[job.public_id])).status_code == 404
     assert client.post(reverse("legacy_batch_cancel", args=[job.public_id])).status_code == 404
@@ -443,7 +446,7 @@ def test_customer_section_posts_by_role_and_tenancy(portal_client, sales, estate
     foreign = buyable_customer(other_org, company_name="Foreign")
     legacy_estate(actor_of(other_admin), foreign, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        upgrade = ls.upgrade_start(actor=actor_of(other_admin), customer=foreign)
+        upgrade = legacy_services.upgrade_start(actor=actor_of(other_admin), customer=foreign)
     foreign_legacy = LegacySubscription.objects.get(customer=foreign)
     assert helpdesk_client.post(reverse("customer_legacy_start", args=[foreign.tenant_id])).status_code == 404
     assert helpdesk_client.get(reverse("customer_legacy_section", args=[foreign.tenant_id])).status_code == 404

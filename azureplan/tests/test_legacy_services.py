@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from accounts.actors import actor_for_user
 from accounts.choices import Role, Tier
-from azureplan import legacy_services as ls
-from azureplan import services as azure
+from azureplan import errors
+from azureplan.legacy import importer as legacy_importer
+from azureplan.legacy import services as legacy_services
+from azureplan.legacy import transition as legacy_transition
 from azureplan.models import (
     AzurePlan,
     AzureSubscription,
@@ -20,6 +22,7 @@ from azureplan.models import (
     ProductUpgrade,
     RoleAssignment,
 )
+from azureplan.ordering import services as ordering_services
 from azureplan.tests.factories import buyable_customer, legacy_csv, legacy_estate, plan_line
 from core.errors import PartnerCenterError
 from core.models import AuditEvent, Job
@@ -50,7 +53,8 @@ def _errors(exc):
 
 def test_import_creates_legacy_subscriptions_with_ids_names_and_default_aobo(actor, customer, admin):
     sub_id = uuid.uuid4()
-    result = ls.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, "Production", "", "2018-03-04")]),
+    result = legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, "Production", "",
+                                                                             "2018-03-04")]),
                               file_name="estate.csv")
     assert (result.added, result.already_present, result.repeated) == (1, 0, False)
     legacy = LegacySubscription.objects.get(public_id=sub_id)
@@ -65,14 +69,14 @@ def test_import_creates_legacy_subscriptions_with_ids_names_and_default_aobo(act
 
 def test_the_same_file_twice_adds_nothing_and_rows_already_there_are_left_alone(actor, customer):
     content = legacy_csv([(customer, uuid.uuid4(), "A"), (customer, uuid.uuid4(), "B")])
-    first = ls.legacy_import(actor=actor, content=content)
-    again = ls.legacy_import(actor=actor, content=content)
+    first = legacy_importer.legacy_import(actor=actor, content=content)
+    again = legacy_importer.legacy_import(actor=actor, content=content)
     assert again.repeated and again.legacy_import.pk == first.legacy_import.pk and again.added == 0
     assert LegacySubscription.objects.count() == 2 and LegacyImport.objects.count() == 1
     # Another file repeating one of the rows: that row is "already present", the new one is added.
     existing = LegacySubscription.objects.first()
     mixed = legacy_csv([(customer, existing.public_id, existing.friendly_name), (customer, uuid.uuid4(), "C")])
-    result = ls.legacy_import(actor=actor, content=mixed)
+    result = legacy_importer.legacy_import(actor=actor, content=mixed)
     assert (result.added, result.already_present) == (1, 1)
     assert LegacySubscription.objects.count() == 3
 
@@ -93,8 +97,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(actor, customer, othe
         (customer, uuid.uuid4(), "V", "", "31/12/2019"),          # 10
         (customer, uuid.uuid4(), "R", "", "2019-01-01", "customer_user:a@b.example.com:Overlord"),  # 11
     ])
-    with pytest.raises(ls.LegacyImportInvalid) as exc:
-        ls.legacy_import(actor=actor, content=content)
+    with pytest.raises(errors.LegacyImportInvalid) as exc:
+        legacy_importer.legacy_import(actor=actor, content=content)
     assert _errors(exc) == {(3, "customerId"), (4, "customerId"), (6, "subscriptionId"), (7, "friendlyName"),
                             (8, "resellerPartnerId"), (9, "createdDate"), (10, "createdDate"), (11, "roleAssignments")}
     assert exc.value.status == 400 and exc.value.parameters["badRows"] == 8
@@ -105,16 +109,16 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(actor, customer, othe
 def test_a_malformed_file_is_refused_whole(actor, customer):
     for content in (b"", b"\xff\xfe\x00garbage", b"customerId,subscriptionId\n1,2\n",
                     b"customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,colour\n"):
-        with pytest.raises(ls.LegacyImportInvalid) as exc:
-            ls.legacy_import(actor=actor, content=content)
+        with pytest.raises(errors.LegacyImportInvalid) as exc:
+            legacy_importer.legacy_import(actor=actor, content=content)
         assert exc.value.data, content
     # Columns in another order are read by their names; a row with a missing value is reported.
     reordered = (f"createdDate,friendlyName,subscriptionId,customerId,resellerPartnerId\n"
                  f"2019-01-01,Reordered,{uuid.uuid4()},{customer.tenant_id},\n").encode()
-    assert ls.legacy_import(actor=actor, content=reordered).added == 1
+    assert legacy_importer.legacy_import(actor=actor, content=reordered).added == 1
     short = f"customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate\n{customer.tenant_id},x\n".encode()
-    with pytest.raises(ls.LegacyImportInvalid) as exc:
-        ls.legacy_import(actor=actor, content=short)
+    with pytest.raises(errors.LegacyImportInvalid) as exc:
+        legacy_importer.legacy_import(actor=actor, content=short)
     assert _errors(exc) == {(2, "file")}
     assert LegacySubscription.objects.count() == 1
 
@@ -122,9 +126,9 @@ def test_a_malformed_file_is_refused_whole(actor, customer):
 def test_a_subscription_id_of_another_customer_is_refused(actor, customer, admin):
     other = buyable_customer(admin.organisation)
     sub_id = uuid.uuid4()
-    ls.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, "Mine")]))
-    with pytest.raises(ls.LegacyImportInvalid) as exc:
-        ls.legacy_import(actor=actor, content=legacy_csv([(other, sub_id, "Theirs")]))
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, "Mine")]))
+    with pytest.raises(errors.LegacyImportInvalid) as exc:
+        legacy_importer.legacy_import(actor=actor, content=legacy_csv([(other, sub_id, "Theirs")]))
     assert _errors(exc) == {(2, "subscriptionId")}
     assert LegacySubscription.objects.get(public_id=sub_id).customer == customer
 
@@ -132,7 +136,7 @@ def test_a_subscription_id_of_another_customer_is_refused(actor, customer, admin
 def test_only_global_admins_and_admin_agents_of_providing_partners_import(make_user, customer):
     billing = make_user(Role.BILLING_ADMIN)
     with pytest.raises(PartnerCenterError) as exc:
-        ls.legacy_import(actor=actor_for_user(billing), content=legacy_csv([(customer, uuid.uuid4(), "A")]))
+        legacy_importer.legacy_import(actor=actor_for_user(billing), content=legacy_csv([(customer, uuid.uuid4(), "A")]))
     assert exc.value.status == 403
     assert LegacySubscription.objects.count() == 0
 
@@ -149,13 +153,13 @@ def provider_setup(make_org, make_user):
 
 def test_an_indirect_provider_names_a_reseller_of_each_row(provider_setup):
     provider, r1, r2, actor, customer = provider_setup
-    with pytest.raises(ls.LegacyImportInvalid) as exc:
-        ls.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "A", ""),
+    with pytest.raises(errors.LegacyImportInvalid) as exc:
+        legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "A", ""),
                                                           (customer, uuid.uuid4(), "B", "0000000")]))
     assert _errors(exc) == {(2, "resellerPartnerId"), (3, "resellerPartnerId")}
     content = legacy_csv([(customer, uuid.uuid4(), "A", r1.partner_id, "2019-01-01",
                            f"indirect_reseller:{r1.partner_id}:Contributor;customer_user:it@c.example.com:Reader")])
-    ls.legacy_import(actor=actor, content=content)
+    legacy_importer.legacy_import(actor=actor, content=content)
     legacy = LegacySubscription.objects.get()
     assert legacy.reseller == r1
     assert [(a["principal_type"], a["role"], a["partner_id"]) for a in legacy.role_assignments] == [
@@ -167,18 +171,18 @@ def test_an_indirect_provider_names_a_reseller_of_each_row(provider_setup):
 
 def test_eligibility_reasons(actor, admin, make_org, make_user, customer):
     no_mca = CustomerFactory(organisation=admin.organisation)
-    assert ls.upgrade_eligibility(actor=actor, customer=no_mca).code == 900120
-    no_legacy = ls.upgrade_eligibility(actor=actor, customer=customer)
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=no_mca).code == 900120
+    no_legacy = legacy_services.upgrade_eligibility(actor=actor, customer=customer)
     assert (no_legacy.is_eligible, no_legacy.code) == (False, 900108)
     legacy_estate(actor, customer, 1)
-    assert ls.upgrade_eligibility(actor=actor, customer=customer).is_eligible
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).is_eligible
     customer.relationship = "none"
     customer.save()
-    assert ls.upgrade_eligibility(actor=actor, customer=customer).code == 900159
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).code == 900159
     customer.relationship = "reseller"
     customer.save()
     ProductUpgrade.objects.create(customer=customer)
-    open_one = ls.upgrade_eligibility(actor=actor, customer=customer)
+    open_one = legacy_services.upgrade_eligibility(actor=actor, customer=customer)
     assert (open_one.is_eligible, open_one.code, open_one.upgrade_id) == (False, 900109, open_one.upgrade.public_id)
 
 
@@ -187,10 +191,10 @@ def test_an_indirect_reseller_asking_is_not_eligible_and_cannot_start(provider_s
     provider, r1, r2, actor, customer = provider_setup
     legacy_estate(actor, customer, 1, reseller=r1.partner_id)
     reseller_actor = actor_for_user(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, organisation=r1))
-    answer = ls.upgrade_eligibility(actor=reseller_actor, customer=customer)
+    answer = legacy_services.upgrade_eligibility(actor=reseller_actor, customer=customer)
     assert (answer.is_eligible, answer.code) == (False, 900123)
     with pytest.raises(PartnerCenterError) as exc:
-        ls.upgrade_start(actor=reseller_actor, customer=customer)
+        legacy_services.upgrade_start(actor=reseller_actor, customer=customer)
     assert exc.value.status == 403
     assert ProductUpgrade.objects.count() == 0
 
@@ -200,7 +204,7 @@ def test_an_indirect_reseller_asking_is_not_eligible_and_cannot_start(provider_s
 
 def _start(actor, customer, capture):
     with capture(execute=True):
-        upgrade = ls.upgrade_start(actor=actor, customer=customer)
+        upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
     upgrade.refresh_from_db()
     return upgrade
 
@@ -208,7 +212,7 @@ def _start(actor, customer, capture):
 def test_a_transition_buys_the_plan_and_moves_every_subscription_keeping_id_name_and_roles(
         actor, customer, admin, django_capture_on_commit_callbacks):
     ids = [uuid.uuid4(), uuid.uuid4()]
-    ls.legacy_import(actor=actor, content=legacy_csv([
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([
         (customer, ids[0], "Production", "", "2017-01-02", "customer_user:ops@c.example.com:Contributor"),
         (customer, ids[1], "Test")]))
     before = timezone.now()
@@ -228,24 +232,24 @@ def test_a_transition_buys_the_plan_and_moves_every_subscription_keeping_id_name
     events = AuditEvent.objects.filter(action="legacy_subscription.transitioned", subject_id=str(customer.tenant_id))
     assert events.count() == 2 and {e.actor_user_id for e in events} == {admin.pk}
     # Afterwards: no legacy purchase, nothing left to transition.
-    assert ls.upgrade_eligibility(actor=actor, customer=customer).code == 900108
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).code == 900108
     with pytest.raises(PartnerCenterError):
-        azure.cart_create(actor=actor, customer=customer, items=[plan_line(
+        ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line(
             catalog_item_id="9DEA7946-EC2C-441E-9FFD-E3B275F7E838:MS-AZR-0145P:DZH318Z0C8WX")])
 
 
 def test_a_plan_cannot_be_bought_while_legacy_subscriptions_are_active(actor, customer):
     legacy_estate(actor, customer, 1)
-    cart = azure.cart_create(actor=actor, customer=customer, items=[plan_line()])
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
     with pytest.raises(PartnerCenterError) as exc:
-        azure.cart_checkout(actor=actor, cart=cart)
+        ordering_services.cart_checkout(actor=actor, cart=cart)
     assert exc.value.code == 900128
     assert AzurePlan.objects.count() == 0
 
 
 def test_one_plan_per_reseller_of_record(provider_setup, django_capture_on_commit_callbacks):
     provider, r1, r2, actor, customer = provider_setup
-    ls.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "One", r1.partner_id),
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "One", r1.partner_id),
                                                       (customer, uuid.uuid4(), "Two", r2.partner_id),
                                                       (customer, uuid.uuid4(), "Three", r2.partner_id)]))
     upgrade = _start(actor, customer, django_capture_on_commit_callbacks)
@@ -258,8 +262,8 @@ def test_one_plan_per_reseller_of_record(provider_setup, django_capture_on_commi
 
 def test_an_existing_plan_is_used_not_bought_again(actor, customer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        order = azure.cart_checkout(actor=actor, cart=azure.cart_create(actor=actor, customer=customer,
-                                                                       items=[plan_line()]))[0]
+        cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
+        order = ordering_services.cart_checkout(actor=actor, cart=cart)[0]
     legacy_estate(actor, customer, 2)
     upgrade = _start(actor, customer, django_capture_on_commit_callbacks)
     assert upgrade.status == "completed"
@@ -278,19 +282,19 @@ def test_a_failed_line_does_not_stop_the_others_and_is_retried(actor, customer, 
     legacy = failed.legacy
     assert legacy.status == "active" and legacy.transitioned_at is None
     # Eligibility and a new start point at the failed upgrade.
-    assert ls.upgrade_eligibility(actor=actor, customer=customer).code == 900114
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).code == 900114
     with pytest.raises(PartnerCenterError) as exc:
-        ls.upgrade_start(actor=actor, customer=customer)
+        legacy_services.upgrade_start(actor=actor, customer=customer)
     assert exc.value.code == 900114 and exc.value.status == 409
-    ls.legacy_rename(actor=actor, legacy=legacy, name="Renamed")
+    legacy_services.legacy_rename(actor=actor, legacy=legacy, name="Renamed")
     with django_capture_on_commit_callbacks(execute=True):
-        ls.upgrade_retry(actor=actor, upgrade=upgrade)
+        legacy_services.upgrade_retry(actor=actor, upgrade=upgrade)
     upgrade.refresh_from_db()
     assert upgrade.status == "completed" and upgrade.lines.filter(status="completed").count() == 3
     assert AzureSubscription.objects.get(subscription_id=legacy.entitlement_id).friendly_name == "Renamed"
     assert AzurePlan.objects.filter(customer=customer).count() == 1
     with pytest.raises(PartnerCenterError) as exc:
-        ls.upgrade_retry(actor=actor, upgrade=upgrade)
+        legacy_services.upgrade_retry(actor=actor, upgrade=upgrade)
     assert exc.value.code == 900110
 
 
@@ -298,13 +302,13 @@ def test_running_twice_or_after_a_crash_moves_each_subscription_once(actor, cust
     legacy_estate(actor, customer, 3)
     # A crash right after the plan was bought: the plan is pending, the order not provisioned, nothing moved.
     with django_capture_on_commit_callbacks(execute=False):
-        upgrade = ls.upgrade_start(actor=actor, customer=customer)
-    cart = azure.cart_create(actor=actor, customer=customer, items=[plan_line()])
+        upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
     with django_capture_on_commit_callbacks(execute=False):
-        azure.cart_checkout(actor=actor, cart=cart, upgrade=upgrade)
+        ordering_services.cart_checkout(actor=actor, cart=cart, upgrade=upgrade)
     assert AzurePlan.objects.get(customer=customer).status == "pending"
-    ls.upgrade_run(upgrade.pk)
-    ls.upgrade_run(upgrade.pk)
+    legacy_transition.upgrade_run(upgrade.pk)
+    legacy_transition.upgrade_run(upgrade.pk)
     upgrade.refresh_from_db()
     assert upgrade.status == "completed" and upgrade.attempts == 1
     assert AzurePlan.objects.filter(customer=customer).count() == 1
@@ -315,9 +319,9 @@ def test_running_twice_or_after_a_crash_moves_each_subscription_once(actor, cust
 def test_two_starts_give_one_upgrade(actor, customer, django_capture_on_commit_callbacks):
     legacy_estate(actor, customer, 1)
     with django_capture_on_commit_callbacks(execute=False):
-        ls.upgrade_start(actor=actor, customer=customer)
+        legacy_services.upgrade_start(actor=actor, customer=customer)
         with pytest.raises(PartnerCenterError) as exc:
-            ls.upgrade_start(actor=actor, customer=customer)
+            legacy_services.upgrade_start(actor=actor, customer=customer)
     assert exc.value.code == 900109
     assert ProductUpgrade.objects.count() == 1
 
@@ -331,9 +335,9 @@ def test_a_batch_runs_every_eligible_customer_and_counts_progress(actor, admin, 
     no_mca = CustomerFactory(organisation=admin.organisation)
     legacy_estate(actor, customer, 2)
     legacy_estate(actor, second, names=["ok", "L" * 80])
-    ls.legacy_import(actor=actor, content=legacy_csv([(no_mca, uuid.uuid4(), "No MCA")]))
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([(no_mca, uuid.uuid4(), "No MCA")]))
     with django_capture_on_commit_callbacks(execute=True):
-        started = ls.batch_start(actor=actor, all_eligible=True)
+        started = legacy_services.batch_start(actor=actor, all_eligible=True)
     assert started.started == 2 and [s["code"] for s in started.skipped] == [900120]
     job = Job.objects.get(pk=started.job.pk)
     assert (job.status, job.total, job.done, job.failures) == ("succeeded", 2, 2, 1)
@@ -341,9 +345,9 @@ def test_a_batch_runs_every_eligible_customer_and_counts_progress(actor, admin, 
     assert job.percent == 100
     # Retrying the failed customer reopens the batch and closes it again.
     failed = ProductUpgrade.objects.get(customer=second)
-    ls.legacy_rename(actor=actor, legacy=failed.lines.get(status="failed").legacy, name="short")
+    legacy_services.legacy_rename(actor=actor, legacy=failed.lines.get(status="failed").legacy, name="short")
     with django_capture_on_commit_callbacks(execute=True):
-        ls.upgrade_retry(actor=actor, upgrade=failed)
+        legacy_services.upgrade_retry(actor=actor, upgrade=failed)
     job.refresh_from_db()
     assert (job.status, job.done, job.failures, job.result["linesMoved"]) == ("succeeded", 2, 0, 4)
 
@@ -353,34 +357,34 @@ def test_cancelling_a_batch_stops_customers_not_yet_started(actor, admin, custom
     legacy_estate(actor, customer, 1)
     legacy_estate(actor, second, 1)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        started = ls.batch_start(actor=actor, customers=[customer, second])
-    job = ls.batch_cancel(actor=actor, job=started.job)
+        started = legacy_services.batch_start(actor=actor, customers=[customer, second])
+    job = legacy_services.batch_cancel(actor=actor, job=started.job)
     assert job.status == "cancelled" and job.result["customersCancelled"] == 2
     for callback in queued:  # the tasks arrive after the cancellation: they do nothing
         callback()
     assert AzurePlan.objects.count() == 0 and LegacySubscription.objects.filter(status="active").count() == 2
     with pytest.raises(PartnerCenterError) as exc:
-        ls.batch_cancel(actor=actor, job=job)
+        legacy_services.batch_cancel(actor=actor, job=job)
     assert exc.value.status == 409
     # The customers can be started again later.
-    assert ls.upgrade_eligibility(actor=actor, customer=customer).is_eligible
+    assert legacy_services.upgrade_eligibility(actor=actor, customer=customer).is_eligible
 
 
 def test_a_finished_batch_cannot_be_cancelled(actor, customer, django_capture_on_commit_callbacks):
     legacy_estate(actor, customer, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        started = ls.batch_start(actor=actor, all_eligible=True)
+        started = legacy_services.batch_start(actor=actor, all_eligible=True)
     with pytest.raises(PartnerCenterError) as exc:
-        ls.batch_cancel(actor=actor, job=started.job)
+        legacy_services.batch_cancel(actor=actor, job=started.job)
     assert exc.value.status == 409 and Job.objects.get(pk=started.job.pk).status == "succeeded"
 
 
 def test_a_batch_with_no_eligible_customer_is_refused(actor, customer):
     with pytest.raises(PartnerCenterError) as exc:
-        ls.batch_start(actor=actor, all_eligible=True)
+        legacy_services.batch_start(actor=actor, all_eligible=True)
     assert exc.value.status == 400
     with pytest.raises(PartnerCenterError) as exc:
-        ls.batch_start(actor=actor, customers=[customer])
+        legacy_services.batch_start(actor=actor, customers=[customer])
     assert exc.value.code == 900108
     assert Job.objects.count() == 0
 
@@ -388,24 +392,24 @@ def test_a_batch_with_no_eligible_customer_is_refused(actor, customer):
 def test_stalled_upgrades_are_sent_again(actor, customer, django_capture_on_commit_callbacks):
     legacy_estate(actor, customer, 1)
     with django_capture_on_commit_callbacks(execute=False):
-        upgrade = ls.upgrade_start(actor=actor, customer=customer)
+        upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
     ProductUpgrade.objects.filter(pk=upgrade.pk).update(status="inProgress", heartbeat_at=timezone.now() - timedelta(
         hours=1), created_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert ls.resume_stalled_upgrades(older_than_seconds=60) == 1
+        assert legacy_transition.resume_stalled_upgrades(older_than_seconds=60) == 1
     upgrade.refresh_from_db()
     assert upgrade.status == "completed"
-    assert ls.resume_stalled_upgrades(older_than_seconds=60) == 0
+    assert legacy_transition.resume_stalled_upgrades(older_than_seconds=60) == 0
 
 
 def test_a_purchase_gate_closed_meanwhile_fails_the_lines_with_its_reason(actor, customer,
                                                                            django_capture_on_commit_callbacks):
     legacy_estate(actor, customer, 2)
     with django_capture_on_commit_callbacks(execute=False):
-        upgrade = ls.upgrade_start(actor=actor, customer=customer)
+        upgrade = legacy_services.upgrade_start(actor=actor, customer=customer)
     customer.relationship = "none"  # the relationship went away between the start and the run
     customer.save()
-    ls.upgrade_run(upgrade.pk)
+    legacy_transition.upgrade_run(upgrade.pk)
     upgrade.refresh_from_db()
     assert upgrade.status == "failed"
     assert set(upgrade.lines.values_list("error_code", flat=True)) == {"20002"}
@@ -421,7 +425,7 @@ def test_a_stale_run_never_overwrites_lines_another_run_finished(actor, customer
     lines = list(upgrade.lines.all())
     assert {line.status for line in lines} == {"completed"}
     # A second run that read these lines while they were pending, then failed to get the plan, marks them failed:
-    ls._fail_lines(upgrade.pk, lines, 900113, "The Azure plan is still being provisioned")
+    legacy_transition._fail_lines(upgrade.pk, lines, 900113, "The Azure plan is still being provisioned")
     assert set(upgrade.lines.values_list("status", flat=True)) == {"completed"}
 
 
@@ -430,26 +434,26 @@ def test_a_batch_racing_another_start_skips_that_customer_instead_of_failing(act
     second = buyable_customer(admin.organisation)
     legacy_estate(actor, customer, 1)
     legacy_estate(actor, second, 1)
-    checked = ls.eligibility_in_bulk
+    checked = legacy_services.eligibility_in_bulk
 
     def then_someone_starts_second(actor_, customers):
         result = checked(actor_, customers)
         ProductUpgrade.objects.create(customer=second)  # another person's start, right after the check
         return result
 
-    monkeypatch.setattr(ls, "eligibility_in_bulk", then_someone_starts_second)
+    monkeypatch.setattr(legacy_services, "eligibility_in_bulk", then_someone_starts_second)
     with django_capture_on_commit_callbacks(execute=False):
-        started = ls.batch_start(actor=actor, customers=[customer, second])
+        started = legacy_services.batch_start(actor=actor, customers=[customer, second])
     assert started.started == 1 and started.job.total == 1
     assert [s["code"] for s in started.skipped] == [900109]
     assert ProductUpgrade.objects.filter(customer=second).count() == 1
 
 
 def test_an_indirect_reseller_counts_only_its_own_legacy_subscriptions(provider_setup, make_user):
-    from azureplan.legacy_selectors import legacy_customers
+    from azureplan.legacy.selectors import legacy_customers
 
     provider, r1, r2, actor, customer = provider_setup
-    ls.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "One", r1.partner_id),
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "One", r1.partner_id),
                                                       (customer, uuid.uuid4(), "Two", r2.partner_id),
                                                       (customer, uuid.uuid4(), "Three", r2.partner_id)]))
     ProductUpgrade.objects.create(customer=customer)
@@ -462,8 +466,8 @@ def test_an_indirect_reseller_counts_only_its_own_legacy_subscriptions(provider_
 
 def test_dates_before_azure_are_refused(actor, customer):
     for value in ("0001-01-01T00:00:00+05:00", "1999-12-31"):
-        with pytest.raises(ls.LegacyImportInvalid) as exc:
-            ls.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "Old", "", value)]))
+        with pytest.raises(errors.LegacyImportInvalid) as exc:
+            legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "Old", "", value)]))
         assert _errors(exc) == {(2, "createdDate")}
     assert LegacySubscription.objects.count() == 0
 
@@ -479,9 +483,9 @@ def test_an_import_costs_the_same_queries_for_10_or_100_rows(provider_setup):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
-        ls.legacy_import(actor=actor, content=rows(10))
+        legacy_importer.legacy_import(actor=actor, content=rows(10))
     with CaptureQueriesContext(connection) as large:
-        ls.legacy_import(actor=actor, content=rows(100))
+        legacy_importer.legacy_import(actor=actor, content=rows(100))
     assert len(large) == len(small)
     assert LegacySubscription.objects.count() == 110
 
@@ -492,18 +496,18 @@ def test_pending_customers_of_a_batch_still_draining_are_not_sent_twice(actor, a
     legacy_estate(actor, customer, 1)
     legacy_estate(actor, second, 1)
     with django_capture_on_commit_callbacks(execute=False):
-        started = ls.batch_start(actor=actor, customers=[customer, second])
+        started = legacy_services.batch_start(actor=actor, customers=[customer, second])
     hour_ago = timezone.now() - timedelta(hours=1)
     ProductUpgrade.objects.filter(batch=started.job).update(created_at=hour_ago)
     # One customer of the batch is running right now: the other is only waiting in the queue.
     ProductUpgrade.objects.filter(customer=customer).update(status="inProgress", heartbeat_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=False) as sent:
-        assert ls.resume_stalled_upgrades(older_than_seconds=60) == 0
+        assert legacy_transition.resume_stalled_upgrades(older_than_seconds=60) == 0
     assert not sent
     # Nothing of the batch has moved for an hour: its pending customer's message is taken as lost.
     ProductUpgrade.objects.filter(customer=customer).update(heartbeat_at=hour_ago)
     with django_capture_on_commit_callbacks(execute=True):
-        assert ls.resume_stalled_upgrades(older_than_seconds=60) == 2
+        assert legacy_transition.resume_stalled_upgrades(older_than_seconds=60) == 2
     assert set(ProductUpgrade.objects.values_list("status", flat=True)) == {"completed"}
     assert Job.objects.get(pk=started.job.pk).status == "succeeded"
 
@@ -528,8 +532,8 @@ def test_a_batch_whose_customers_all_have_an_open_upgrade_is_a_conflict(actor, c
                                                                        django_capture_on_commit_callbacks):
     legacy_estate(actor, customer, 1)
     with django_capture_on_commit_callbacks(execute=False):
-        ls.upgrade_start(actor=actor, customer=customer)
+        legacy_services.upgrade_start(actor=actor, customer=customer)
         with pytest.raises(PartnerCenterError) as exc:
-            ls.batch_start(actor=actor, customers=[customer])
+            legacy_services.batch_start(actor=actor, customers=[customer])
     assert (exc.value.status, exc.value.code) == (409, 900109)
     assert Job.objects.count() == 0

@@ -3,7 +3,7 @@ Partner Center code (and nothing written), and Microsoft's samples replayed wher
 
 Microsoft's cart example (create-cart.request.normalized.json) has no Azure plan line: the test body keeps its
 shape with the Azure plan line of api reference §9.3 in place of its lines. Provisioning runs in the Celery
-task at commit; `db` tests never commit, so they call services.order_provision directly (or run the commit
+task at commit; `db` tests never commit, so they call ordering_services.order_provision directly (or run the commit
 callbacks with django_capture_on_commit_callbacks).
 """
 
@@ -15,9 +15,9 @@ from django.db import connection, transaction
 
 from accounts.choices import Role, Tier
 from accounts.models import Country
-from azureplan import services
 from azureplan.choices import AZURE_PLAN_PRODUCT_ID, LEGACY_AZURE_PRODUCT_ID
 from azureplan.models import Availability, AzurePlan, AzureSubscription, Cart, Order, RoleAssignment
+from azureplan.ordering import services as ordering_services
 from core.errors import InvalidInput
 from core.models import IdempotencyRecord
 from core.testing import assert_error, assert_has_fields
@@ -136,7 +136,7 @@ def test_cart_checkout_provision_matches_partner_center(api, customer, agent, sa
     assert state() == before and Order.objects.count() == 1
 
     # Provisioning (the Celery task's work) completes the order: plan active, one Azure subscription, AOBO Owner.
-    services.order_provision(Order.objects.get(public_id=order["id"]).pk)
+    ordering_services.order_provision(Order.objects.get(public_id=order["id"]).pk)
     plan = AzurePlan.objects.get(customer=customer)
     assert plan.status == "active"
     sub = AzureSubscription.objects.get(plan=plan)
@@ -390,7 +390,7 @@ class TestIndirectProvider:
 
 def test_service_order_create_with_two_resellers_rolls_back(make_org, make_user, actor_of,
                                                             django_capture_on_commit_callbacks):
-    """services.order_create: the one-reseller-per-order refusal comes before the commit, so no order, plan or
+    """ordering_services.order_create: the one-reseller-per-order refusal comes before the commit, so no order, plan or
     provisioning task is left behind."""
     provider = make_org(tier=Tier.INDIRECT_PROVIDER, country=Country.objects.get(code="US"))
     resellers = [make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=Country.objects.get(code="US"))
@@ -399,7 +399,7 @@ def test_service_order_create_with_two_resellers_rolls_back(make_org, make_user,
     customer = buyable_customer(provider)
     items = [{"catalog_item_id": AZURE_PLAN_US, "quantity": 1, "reseller": r.partner_id} for r in resellers]
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(InvalidInput) as exc:
-        services.order_create(actor=actor, customer=customer, items=items)
+        ordering_services.order_create(actor=actor, customer=customer, items=items)
     assert exc.value.code == 800002 and callbacks == []
     assert not Order.objects.exists() and not AzurePlan.objects.exists()
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.choices import Role, Tier
 from accounts.models import Country
-from azureplan import services
 from azureplan.models import AzurePlan, AzureRole, AzureSubscription, Cart, Order, RoleAssignment
+from azureplan.ordering import services as ordering_services
+from azureplan.plans import services as plan_services
 from core.models import AuditEvent
 from customers.tests.factories import CustomerFactory
 
@@ -63,9 +64,9 @@ def customer(org):
 
 
 def buy(actor, customer, capture):
-    cart = services.cart_create(actor=actor, customer=customer, items=[plan_line()])
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
     with capture(execute=True):
-        services.cart_checkout(actor=actor, cart=cart)
+        ordering_services.cart_checkout(actor=actor, cart=cart)
     return AzurePlan.objects.get(customer=customer, status="active")
 
 
@@ -145,7 +146,7 @@ def test_cart_checkout_and_order_completed(portal_client, sales, customer, djang
 
 
 def test_no_relationship_20002_shown_on_the_cart_nothing_changed(portal_client, sales, ga, customer, actor_of):
-    cart = services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
+    cart = ordering_services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
     from customers.services import relationship_remove
 
     relationship_remove(actor=actor_of(ga), customer=customer)
@@ -192,13 +193,13 @@ def test_second_plan_800066_refused_on_the_cart(portal_client, sales, customer, 
 
 
 def test_legacy_azure_900128_refused_on_the_cart(portal_client, sales, customer, actor_of):
-    cart = services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
-    services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 2 if c.pk == customer.pk else 0)
+    cart = ordering_services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
+    ordering_services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 2 if c.pk == customer.pk else 0)
     try:
         before = snapshot()
         response = portal_client(sales).post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
     finally:
-        services.LEGACY_AZURE_COUNTERS.pop()
+        ordering_services.LEGACY_AZURE_COUNTERS.pop()
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 900128 and "2 active legacy Azure (MS-AZR-0145P)" in message and "transition" in message
@@ -240,10 +241,10 @@ def test_indirect_provider_plan_per_reseller_and_the_resellers_view(portal_clien
     reseller = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us, name="Northwind Resale")
     agent = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=provider, email="aa@provider.example.com")
     customer = buyable_customer(provider, reseller=reseller)
-    cart = services.cart_create(actor=actor_of(agent), customer=customer,
+    cart = ordering_services.cart_create(actor=actor_of(agent), customer=customer,
                                 items=[plan_line(reseller=reseller.partner_id)])
     with django_capture_on_commit_callbacks(execute=True):
-        services.cart_checkout(actor=actor_of(agent), cart=cart)
+        ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
     page = customer_page(portal_client(agent), customer)
     body = text(page)
     assert f"Reseller of record Northwind Resale ({reseller.partner_id})" in body
@@ -283,9 +284,11 @@ def test_an_expired_or_ordered_cart_offers_a_new_one(portal_client, sales, custo
 
 def test_new_azure_subscription_reseller_refusal_names_no_cart_line(make_org, make_user, actor_of,
                                                                     django_capture_on_commit_callbacks):
-    """services.azure_subscription_create: a reseller that is not the provider's is refused without the
+    """plan_services.azure_subscription_create: a reseller that is not the provider's is refused without the
     "Line 0:" of a cart line (service fix), while a cart line still names its line."""
     from azureplan import errors
+    from azureplan.ordering import services as ordering_services
+    from azureplan.plans import services as plan_services
 
     us = Country.objects.get(code="US")
     provider = make_org(tier=Tier.INDIRECT_PROVIDER, country=us)
@@ -293,16 +296,16 @@ def test_new_azure_subscription_reseller_refusal_names_no_cart_line(make_org, ma
     stranger = make_org(tier=Tier.INDIRECT_RESELLER, provider=make_org(tier=Tier.INDIRECT_PROVIDER))
     actor = actor_of(make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=provider, email="p@p.example.com"))
     customer = buyable_customer(provider)
-    cart = services.cart_create(actor=actor, customer=customer, items=[plan_line(reseller=reseller.partner_id)])
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line(reseller=reseller.partner_id)])
     with django_capture_on_commit_callbacks(execute=True):
-        services.cart_checkout(actor=actor, cart=cart)
+        ordering_services.cart_checkout(actor=actor, cart=cart)
     plan = AzurePlan.objects.get(customer=customer)
     with pytest.raises(errors.CartItemError) as exc:
-        services.azure_subscription_create(actor=actor, plan=plan, name="X", reseller=stranger.partner_id)
+        plan_services.azure_subscription_create(actor=actor, plan=plan, name="X", reseller=stranger.partner_id)
     assert str(exc.value.description) == f"{stranger.partner_id} is not one of your indirect resellers."
     assert exc.value.field == "participants" and "lineItem" not in exc.value.parameters
     with pytest.raises(errors.CartItemError) as exc:
-        services.cart_create(actor=actor, customer=customer, items=[plan_line(reseller=stranger.partner_id)])
+        ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line(reseller=stranger.partner_id)])
     assert str(exc.value.description).startswith("Line 0: ") and exc.value.parameters["lineItem"] == 0
 
 
@@ -310,8 +313,8 @@ def test_new_azure_subscription_reseller_refusal_names_no_cart_line(make_org, ma
 
 
 def test_order_status_partial_polls_while_pending_then_shows_the_plan(portal_client, sales, customer, actor_of):
-    cart = services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
-    order = services.cart_checkout(actor=actor_of(sales), cart=cart)[0]  # on-commit task not run: pending
+    cart = ordering_services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
+    order = ordering_services.cart_checkout(actor=actor_of(sales), cart=cart)[0]  # on-commit task not run: pending
     client = portal_client(sales)
     url = reverse("order_detail", args=[customer.tenant_id, order.public_id])
     page = client.get(url)
@@ -321,7 +324,7 @@ def test_order_status_partial_polls_while_pending_then_shows_the_plan(portal_cli
     assert f'hx-get="{url}"' in html(partial) and 'hx-trigger="every 2s"' in html(partial)
     assert "This page updates by itself." in text(partial)
 
-    services.order_provision(order.pk)
+    ordering_services.order_provision(order.pk)
     partial = client.get(url, HTTP_HX_REQUEST="true")
     assert "hx-get" not in html(partial) and "Completed" in text(partial)
     plan = AzurePlan.objects.get()
@@ -329,10 +332,10 @@ def test_order_status_partial_polls_while_pending_then_shows_the_plan(portal_cli
 
 
 def test_a_failed_order_shows_its_reason(portal_client, sales, customer, actor_of):
-    cart = services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
-    order = services.cart_checkout(actor=actor_of(sales), cart=cart)[0]
+    cart = ordering_services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
+    order = ordering_services.cart_checkout(actor=actor_of(sales), cart=cart)[0]
     AzureRole.objects.filter(name="Owner").delete()  # provisioning cannot give the Admin agents Owner
-    services.order_provision(order.pk)
+    ordering_services.order_provision(order.pk)
     order.refresh_from_db()
     assert order.status == "failed"
     partial = portal_client(sales).get(reverse("order_detail", args=[customer.tenant_id, order.public_id]),
@@ -434,7 +437,7 @@ def test_cancelling_the_plan_from_the_page_then_a_new_one_can_be_bought(portal_c
 
 def test_bulk_cancel_refuses_eleven_and_cancels_ten(portal_client, ga_aa, customer, plan, actor_of):
     for n in range(10):
-        services.azure_subscription_create(actor=actor_of(ga_aa), plan=plan, name=f"Team {n}")
+        plan_services.azure_subscription_create(actor=actor_of(ga_aa), plan=plan, name=f"Team {n}")
     ids = [str(s) for s in plan.azure_subscriptions.values_list("subscription_id", flat=True)]
     assert len(ids) == 11
     client = portal_client(ga_aa)

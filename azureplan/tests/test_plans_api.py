@@ -17,8 +17,10 @@ from django.utils import timezone
 from accounts.actors import actor_for_user
 from accounts.choices import Role, Tier
 from accounts.models import Country
-from azureplan import errors, services
+from azureplan import errors
 from azureplan.models import AzurePlan, AzureRole, AzureSubscription, RoleAssignment
+from azureplan.ordering import services as ordering_services
+from azureplan.plans import services as plan_services
 from core.testing import assert_error, assert_has_fields
 
 from .factories import AZURE_PLAN_US, buyable_customer, plan_line
@@ -57,9 +59,9 @@ def buy(agent, customer, reseller=None):
     """The Azure plan bought and provisioned through the services: (plan, its first Azure subscription)."""
     actor = actor_for_user(agent)
     line = plan_line(reseller=reseller.partner_id) if reseller else plan_line()
-    cart = services.cart_create(actor=actor, customer=customer, items=[line])
-    (order,) = services.cart_checkout(actor=actor, cart=cart)
-    services.order_provision(order.pk)
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[line])
+    (order,) = ordering_services.cart_checkout(actor=actor, cart=cart)
+    ordering_services.order_provision(order.pk)
     plan = AzurePlan.objects.get(order=order)
     return plan, plan.azure_subscriptions.get()
 
@@ -272,10 +274,10 @@ class TestAzureEntitlements:
         _customer, _plan, sub = bought
         assert_error(admin.post(f"{entitlement_url(sub)}/reactivate"), 400, 900337)  # it is active
         admin.post(f"{entitlement_url(sub)}/cancel", {"cancellationReason": "compromise"}, format="json")
-        assert services.delete_expired_azure_subscriptions(now=timezone.now() + timedelta(days=89)) == 0
+        assert plan_services.delete_expired_azure_subscriptions(now=timezone.now() + timedelta(days=89)) == 0
         # The periodic task, 91 days later (the API calls below stay in the present: the test token would expire).
         with time_machine.travel(timezone.now() + timedelta(days=91)):
-            assert services.delete_expired_azure_subscriptions(now=timezone.now()) == 1
+            assert plan_services.delete_expired_azure_subscriptions(now=timezone.now()) == 1
         before = state()
         assert_error(admin.post(f"{entitlement_url(sub)}/reactivate"), 400, 900337)
         assert state() == before
@@ -289,12 +291,12 @@ class TestAzureEntitlements:
     def test_eleven_in_one_bulk_cancel_is_990030(self, agent, make_user, bought):
         _customer, plan, _sub = bought
         for number in range(10):
-            services.azure_subscription_create(actor=actor_for_user(agent), plan=plan, name=f"Sub {number}")
+            plan_services.azure_subscription_create(actor=actor_for_user(agent), plan=plan, name=f"Sub {number}")
         subs = list(plan.azure_subscriptions.all())
         admin = actor_for_user(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="bulk@a.example.com"))
         before = state()
         with pytest.raises(errors.TooManyInOneSubmit) as exc:
-            services.azure_subscriptions_cancel(actor=admin, subs=subs, reason="unused")
+            plan_services.azure_subscriptions_cancel(actor=admin, subs=subs, reason="unused")
         assert exc.value.code == 990030 and len(subs) == 11
         assert state() == before and plan.azure_subscriptions.filter(status="active").count() == 11
 
@@ -342,13 +344,13 @@ class TestRoleAssignments:
 
 
 def test_service_plan_update_with_the_current_status_needs_no_suspend_role(make_user, bought):
-    """services.plan_update: a whole-body PATCH repeats the current status; that is a rename, not a suspension."""
+    """plan_services.plan_update: a whole-body PATCH repeats the current status; that is a rename, not a suspension."""
     from core.errors import PermissionDenied
 
     _customer, plan, _sub = bought
     sales = actor_for_user(make_user(Role.SALES_AGENT, email="s2@a.example.com"))
-    plan = services.plan_update(actor=sales, plan=plan, status="active", friendly_name="Renamed")
+    plan = plan_services.plan_update(actor=sales, plan=plan, status="active", friendly_name="Renamed")
     assert (plan.status, plan.friendly_name) == ("active", "Renamed")
     with pytest.raises(PermissionDenied):
-        services.plan_update(actor=sales, plan=plan, status="suspended")
+        plan_services.plan_update(actor=sales, plan=plan, status="suspended")
     assert AzurePlan.objects.get(pk=plan.pk).status == "active"

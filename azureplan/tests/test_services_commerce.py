@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from accounts.choices import Role, Tier
 from agreements.services import McaMissing
-from azureplan import errors, services
+from azureplan import errors
 from azureplan.models import AzurePlan, AzureSubscription, Cart, Order, RoleAssignment
+from azureplan.ordering import services as ordering_services
+from azureplan.plans import services as plan_services
 from core.errors import InvalidInput, PermissionDenied
 from customers.services import NoCommerceRelationship
 from customers.tests.factories import CustomerFactory
@@ -30,9 +32,9 @@ def admin_agent_ga(make_user):
 
 
 def buy(actor, customer, django_capture_on_commit_callbacks, **line):
-    cart = services.cart_create(actor=actor, customer=customer, items=[plan_line(**line)])
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line(**line)])
     with django_capture_on_commit_callbacks(execute=True):
-        orders = services.cart_checkout(actor=actor, cart=cart)
+        orders = ordering_services.cart_checkout(actor=actor, cart=cart)
     return cart, orders
 
 
@@ -47,23 +49,23 @@ def test_buying_the_azure_plan_provisions_plan_subscription_and_aobo(agent, acto
     sub = AzureSubscription.objects.get(plan=plan)
     owner = RoleAssignment.objects.get(azure_subscription=sub)
     assert owner.role_id == "Owner" and owner.principal_type == "partner_admin_agents"
-    assert services.pec_status(sub)[0] is True
+    assert plan_services.pec_status(sub)[0] is True
     cart.refresh_from_db()
     assert cart.status == "Ordered"
 
 
 def test_gates(agent, actor_of, global_admin):
     no_mca = CustomerFactory(organisation=agent.organisation)
-    cart = services.cart_create(actor=actor_of(agent), customer=no_mca, items=[plan_line()])
+    cart = ordering_services.cart_create(actor=actor_of(agent), customer=no_mca, items=[plan_line()])
     with pytest.raises(McaMissing):
-        services.cart_checkout(actor=actor_of(agent), cart=cart)
+        ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
     from customers.services import relationship_remove
 
     removed = buyable_customer(agent.organisation)
     relationship_remove(actor=actor_of(global_admin), customer=removed)
-    cart = services.cart_create(actor=actor_of(agent), customer=removed, items=[plan_line()])
+    cart = ordering_services.cart_create(actor=actor_of(agent), customer=removed, items=[plan_line()])
     with pytest.raises(NoCommerceRelationship):
-        services.cart_checkout(actor=actor_of(agent), cart=cart)
+        ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
     assert not Order.objects.exists() and not AzurePlan.objects.exists()
 
 
@@ -76,7 +78,7 @@ def test_gates(agent, actor_of, global_admin):
 def test_bad_lines(agent, actor_of, line, error, code):
     customer = buyable_customer(agent.organisation)
     with pytest.raises(error) as exc:
-        services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line(**line)])
+        ordering_services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line(**line)])
     assert exc.value.code == code
     assert not Cart.objects.exists()
 
@@ -85,10 +87,10 @@ def test_second_plan_and_second_checkout(agent, actor_of, django_capture_on_comm
     customer = buyable_customer(agent.organisation)
     cart, _orders = buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     with pytest.raises(errors.CartAlreadySubmitted):
-        services.cart_checkout(actor=actor_of(agent), cart=cart)
-    other = services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
+        ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
+    other = ordering_services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
     with pytest.raises(errors.AzurePlanExists):
-        services.cart_checkout(actor=actor_of(agent), cart=other)
+        ordering_services.cart_checkout(actor=actor_of(agent), cart=other)
     assert AzurePlan.objects.filter(customer=customer).count() == 1
 
 
@@ -101,9 +103,10 @@ def test_indirect_provider_names_its_reseller(make_org, make_user, actor_of, dja
     user = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=provider)
     customer = buyable_customer(provider)
     with pytest.raises(errors.CartItemError):
-        services.cart_create(actor=actor_of(user), customer=customer, items=[plan_line()])
+        ordering_services.cart_create(actor=actor_of(user), customer=customer, items=[plan_line()])
     with pytest.raises(errors.CartItemError):
-        services.cart_create(actor=actor_of(user), customer=customer, items=[plan_line(reseller=stranger.partner_id)])
+        ordering_services.cart_create(actor=actor_of(user), customer=customer,
+                                      items=[plan_line(reseller=stranger.partner_id)])
     buy(actor_of(user), customer, django_capture_on_commit_callbacks, reseller=reseller.partner_id)
     plan = AzurePlan.objects.get(customer=customer)
     assert plan.reseller == reseller
@@ -115,21 +118,21 @@ def test_plan_suspend_needs_no_active_subscription_and_cancel_flow(agent, admin_
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     plan = AzurePlan.objects.get(customer=customer)
     with pytest.raises(errors.PlanHasActiveSubscriptions) as exc:
-        services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
+        plan_services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
     assert exc.value.code == 900115
     sub = plan.azure_subscriptions.get()
     with pytest.raises(PermissionDenied) as exc:
-        services.azure_subscription_cancel(actor=actor_of(agent), sub=sub, reason="compromise")
+        plan_services.azure_subscription_cancel(actor=actor_of(agent), sub=sub, reason="compromise")
     assert exc.value.code == 2032 and "Global admin" in str(exc.value.description)
     with pytest.raises(errors.InvalidCancellationReason):
-        services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="boredom")
-    services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="compromise")
-    plan = services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
+        plan_services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="boredom")
+    plan_services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="compromise")
+    plan = plan_services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
     assert plan.status == "suspended"
     with pytest.raises(errors.SubscriptionStatusNotChangeable):
-        services.azure_subscription_create(actor=actor_of(agent), plan=plan, name="New")
-    plan = services.plan_update(actor=actor_of(agent), plan=plan, status="active")
-    services.plan_cancel(actor=actor_of(admin_agent_ga), plan=plan)
+        plan_services.azure_subscription_create(actor=actor_of(agent), plan=plan, name="New")
+    plan = plan_services.plan_update(actor=actor_of(agent), plan=plan, status="active")
+    plan_services.plan_cancel(actor=actor_of(admin_agent_ga), plan=plan)
     plan.refresh_from_db()
     assert plan.status == "deleted"
 
@@ -139,13 +142,13 @@ def test_bulk_cancel_at_most_ten(agent, admin_agent_ga, actor_of, django_capture
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     plan = AzurePlan.objects.get(customer=customer)
     for i in range(10):
-        services.azure_subscription_create(actor=actor_of(agent), plan=plan, name=f"Sub {i}")
+        plan_services.azure_subscription_create(actor=actor_of(agent), plan=plan, name=f"Sub {i}")
     subs = list(plan.azure_subscriptions.all())
     assert len(subs) == 11
     with pytest.raises(errors.TooManyInOneSubmit):
-        services.azure_subscriptions_cancel(actor=actor_of(admin_agent_ga), subs=subs, reason="unused")
+        plan_services.azure_subscriptions_cancel(actor=actor_of(admin_agent_ga), subs=subs, reason="unused")
     assert plan.azure_subscriptions.filter(status="active").count() == 11
-    services.azure_subscriptions_cancel(actor=actor_of(admin_agent_ga), subs=subs[:10], reason="unused")
+    plan_services.azure_subscriptions_cancel(actor=actor_of(admin_agent_ga), subs=subs[:10], reason="unused")
     assert plan.azure_subscriptions.filter(status="active").count() == 1
 
 
@@ -154,14 +157,14 @@ def test_deleted_90_days_after_cancel_and_no_reactivation_then(agent, admin_agen
     customer = buyable_customer(agent.organisation)
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     sub = AzureSubscription.objects.get(plan__customer=customer)
-    services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="compromise")
-    services.azure_subscription_reactivate(actor=actor_of(admin_agent_ga), sub=sub)
-    sub = services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="compromise")
-    assert services.delete_expired_azure_subscriptions(now=timezone.now() + timedelta(days=89)) == 0
+    plan_services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="compromise")
+    plan_services.azure_subscription_reactivate(actor=actor_of(admin_agent_ga), sub=sub)
+    sub = plan_services.azure_subscription_cancel(actor=actor_of(admin_agent_ga), sub=sub, reason="compromise")
+    assert plan_services.delete_expired_azure_subscriptions(now=timezone.now() + timedelta(days=89)) == 0
     with time_machine.travel(timezone.now() + timedelta(days=91)):
-        assert services.delete_expired_azure_subscriptions() == 1
+        assert plan_services.delete_expired_azure_subscriptions() == 1
         with pytest.raises(errors.CannotReactivate):
-            services.azure_subscription_reactivate(actor=actor_of(admin_agent_ga), sub=sub)
+            plan_services.azure_subscription_reactivate(actor=actor_of(admin_agent_ga), sub=sub)
     sub.refresh_from_db()
     assert sub.status == "deleted" and not sub.role_assignments.filter(removed_at__isnull=True).exists()
 
@@ -171,34 +174,34 @@ def test_role_assignments_and_pec(agent, actor_of, django_capture_on_commit_call
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     sub = AzureSubscription.objects.get(plan__customer=customer)
     owner = sub.role_assignments.get()
-    reader = services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="partner_admin_agents",
+    reader = plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="partner_admin_agents",
                                           principal_id="helpdesk", principal_name="Helpdesk", role="Reader")
-    services.role_assignment_remove(actor=actor_of(agent), assignment=owner)
-    eligible, reason = services.pec_status(sub)
+    plan_services.role_assignment_remove(actor=actor_of(agent), assignment=owner)
+    eligible, reason = plan_services.pec_status(sub)
     assert not eligible and "read-only" in str(reason)
     owner.refresh_from_db()
     assert owner.removed_at is not None  # history kept
-    services.role_assignment_remove(actor=actor_of(agent), assignment=reader)
-    services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
+    plan_services.role_assignment_remove(actor=actor_of(agent), assignment=reader)
+    plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
                                  principal_id="u1", principal_name="Customer user", role="Owner")
-    eligible, reason = services.pec_status(sub)
+    eligible, reason = plan_services.pec_status(sub)
     assert not eligible and "Only other principals" in str(reason)
     with pytest.raises(InvalidInput) as exc:
-        services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
+        plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
                                      principal_id="u1", principal_name="Customer user", role="Owner")
     assert exc.value.code == 800002
 
 
 def test_legacy_azure_blocks_the_plan(agent, actor_of):
     customer = buyable_customer(agent.organisation)
-    services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 1 if c.pk == customer.pk else 0)
+    ordering_services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 1 if c.pk == customer.pk else 0)
     try:
-        cart = services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
+        cart = ordering_services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
         with pytest.raises(errors.LegacyAzurePresent) as exc:
-            services.cart_checkout(actor=actor_of(agent), cart=cart)
+            ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
         assert "transition" in str(exc.value.description)
     finally:
-        services.LEGACY_AZURE_COUNTERS.pop()
+        ordering_services.LEGACY_AZURE_COUNTERS.pop()
     assert not AzurePlan.objects.exists()
 
 
@@ -215,14 +218,14 @@ def test_relationship_removal_counts_azure(agent, actor_of, global_admin, django
 def test_two_simultaneous_checkouts_give_one_plan(make_user, actor_of):
     agent = make_user(Role.SALES_AGENT, email="race@a.example.com")
     customer = buyable_customer(agent.organisation)
-    carts = [services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()]) for _ in range(2)]
+    carts = [ordering_services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()]) for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes = []
 
     def checkout(cart):
         try:
             barrier.wait()
-            services.cart_checkout(actor=actor_of(agent), cart=cart)
+            ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
             outcomes.append("ok")
         except errors.AzurePlanExists as exc:
             outcomes.append(exc.code)
@@ -253,32 +256,39 @@ def test_a_reseller_sees_only_the_plans_it_is_reseller_of_record_of(make_org, ma
     buy(actor_of(user), customer, django_capture_on_commit_callbacks, reseller=first.partner_id)
     first_user = make_user(Role.SALES_AGENT, organisation=first)
     second_user = make_user(Role.SALES_AGENT, organisation=second)
-    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 1
+    # The customer is assigned to `second`: `first`, reseller of record of the plan but not assigned the customer,
+    # sees nothing of it (the rule the API applied already, now the pages' too); `second` sees no plan of `first`.
+    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 0
     assert AzurePlan.objects.for_actor(actor_of(second_user)).count() == 0
     assert AzureSubscription.objects.for_actor(actor_of(second_user)).count() == 0
     assert Order.objects.for_actor(actor_of(second_user)).count() == 0
+    customer.reseller = first  # the provider assigns the customer to `first`: now it sees its plan
+    customer.save(update_fields=["reseller"])
+    assert AzurePlan.objects.for_actor(actor_of(first_user)).count() == 1
+    assert AzureSubscription.objects.for_actor(actor_of(first_user)).count() == 1
+    assert Order.objects.for_actor(actor_of(first_user)).count() == 1
 
 
 def test_a_pending_plan_is_left_to_provisioning(agent, admin_agent_ga, actor_of):
     customer = buyable_customer(agent.organisation)
-    cart = services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
-    order = services.cart_checkout(actor=actor_of(agent), cart=cart)[0]  # on_commit not run: still pending
+    cart = ordering_services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
+    order = ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)[0]  # on_commit not run: still pending
     plan = AzurePlan.objects.get(customer=customer)
     with pytest.raises(errors.SubscriptionStatusNotChangeable):
-        services.plan_cancel(actor=actor_of(admin_agent_ga), plan=plan)
+        plan_services.plan_cancel(actor=actor_of(admin_agent_ga), plan=plan)
     with pytest.raises(errors.SubscriptionStatusNotChangeable):
-        services.plan_update(actor=actor_of(agent), plan=plan, status="active")
-    assert services.order_provision(order.pk).status == "completed"
+        plan_services.plan_update(actor=actor_of(agent), plan=plan, status="active")
+    assert ordering_services.order_provision(order.pk).status == "completed"
     plan.refresh_from_db()
     assert plan.status == "active" and plan.azure_subscriptions.count() == 1
 
 
 def test_an_order_whose_plan_is_gone_fails_and_creates_nothing(agent, actor_of):
     customer = buyable_customer(agent.organisation)
-    cart = services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
-    order = services.cart_checkout(actor=actor_of(agent), cart=cart)[0]
+    cart = ordering_services.cart_create(actor=actor_of(agent), customer=customer, items=[plan_line()])
+    order = ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)[0]
     AzurePlan.objects.filter(customer=customer).update(status="deleted")
-    order = services.order_provision(order.pk)
+    order = ordering_services.order_provision(order.pk)
     assert order.status == "failed" and order.error_reason
     assert not AzureSubscription.objects.exists()
 
@@ -288,7 +298,7 @@ def test_other_partner_principal_cannot_be_our_own_partner_id(agent, actor_of, d
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     sub = AzureSubscription.objects.get(plan__customer=customer)
     with pytest.raises(InvalidInput) as exc:
-        services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner", principal_id="x",
+        plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner", principal_id="x",
                                      principal_name="X", role="Owner", partner=agent.organisation.partner_id)
     assert exc.value.code == 800002
 

@@ -2,7 +2,8 @@
 slash (`PUT .../carts/{id}/`): every /v1/ path is matched against our routes with their literal segments in any case
 and without a trailing slash, then rewritten to the routed spelling (ids are left exactly as sent).
 
-The routes are read from the /v1/ URLconf (`partnercenter.api_urls`), so a new `path()` route is matched this way
+The routes are read from the /v1/ URLconf (`settings.API_URLCONF`, `partnercenter.api_urls`), so a new `path()`
+route is matched this way
 with nothing to declare. Routes are tried in URLconf order, as Django tries them: `customers/relationshiprequests`
 (listed before `customers/<customer_id>`) stays that route in any case.
 """
@@ -62,9 +63,12 @@ def _walk(patterns, prefix=""):
 @functools.cache
 def api_routes():
     """Every `path()` route under /v1/, in URLconf order (the catch-all `re_path` is not one of them)."""
-    from partnercenter import api_urls
+    from importlib import import_module
 
-    return tuple(_walk(api_urls.urlpatterns))
+    from django.conf import settings
+
+    # The URLconf is named by a setting (configuration is above core: core never imports it by name).
+    return tuple(_walk(import_module(settings.API_URLCONF).urlpatterns))
 
 
 def routed_path(path):

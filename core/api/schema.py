@@ -83,3 +83,15 @@ def add_head_operations(result, generator, request, public):
                           "401": {"description": "Missing, invalid, expired or revoked token (800001)", **error}},
         }
     return result
+
+
+def collection_schema(name, item, *, paged=False):
+    """The schema of Partner Center's collection envelope `{totalCount, items, links, attributes}` of `item`
+    (a serializer class); `paged` adds the continuationToken of a seek-paged collection."""
+    from drf_spectacular.utils import inline_serializer
+
+    fields = {"totalCount": serializers.IntegerField(), "items": item(many=True), "links": serializers.DictField()}
+    if paged:
+        fields["continuationToken"] = serializers.CharField(required=False)
+    fields["attributes"] = serializers.DictField()
+    return inline_serializer(name, fields=fields)

@@ -5,15 +5,14 @@ validation, market, relationship) lives there. A customer id is looked up first,
 unknown or malformed id answers 404 before the body is read.
 """
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.response import Response
 
 from accounts.authentication import BearerTokenAuthentication
 from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection, seek_page
-from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, pc_schema
+from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, collection_schema, pc_schema
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 
@@ -54,20 +53,12 @@ def _flag(params, name):
     raise InvalidInput(f"{name} must be true or false.", field=name)
 
 
-def _collection_schema(name, item):
-    return inline_serializer(name, fields={
-        "totalCount": serializers.IntegerField(),
-        "items": item(many=True),
-        "links": serializers.DictField(),
-        "continuationToken": serializers.CharField(required=False),
-        "attributes": serializers.DictField(),
-    })
-
 
 class CustomerListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "POST": Perm.ADD_CUSTOMER}
 
-    @pc_schema(ok=_collection_schema("CustomerCollection", CustomerListItemSerializer), errors=(400, 401, 403, 429),
+    @pc_schema(ok=collection_schema("CustomerCollection", CustomerListItemSerializer, paged=True),
+               errors=(400, 401, 403, 429),
                parameters=[
                    SIZE, SEEK, CONTINUATION,
                    OpenApiParameter("filter", str, description='URL-encoded JSON {"Field":"CompanyName"|"Domain",'

@@ -60,6 +60,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "partnercenter.urls"
+API_URLCONF = "partnercenter.api_urls"  # the /v1/ routes (core.api.routing matches paths against them)
 WSGI_APPLICATION = "partnercenter.wsgi.application"
 
 TEMPLATES = [

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from accounts.choices import Role
 from accounts.tests.factories import PASSWORD
-from azureplan import tasks
 from azureplan.models import AzurePlan, AzureSubscription, Order
+from azureplan.ordering import tasks
 from azureplan.tests.factories import buyable_customer
 from conftest import enrol
 from customers.tests.factories import CustomerFactory

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from accounts.choices import Role
 from accounts.tests.factories import PASSWORD
-from azureplan.legacy_services import upgrade_run
+from azureplan.legacy.transition import upgrade_run
 from azureplan.models import AzurePlan, AzureSubscription, LegacySubscription, ProductUpgrade
 from azureplan.tests.factories import buyable_customer
 from conftest import enrol

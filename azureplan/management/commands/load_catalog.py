@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from azureplan.catalog import DATA_FILE, load_current_catalog
+from azureplan.catalog.loader import DATA_FILE, load_current_catalog
 
 
 class Command(BaseCommand):

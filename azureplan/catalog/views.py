@@ -13,14 +13,14 @@ from accounts import selectors as account_selectors
 from accounts.permissions import Perm
 from accounts.views.portal import portal_page
 
-from . import selectors
-from .choices import (
+from ..choices import (
     AZURE_PLAN_PRODUCT_ID,
     AZURE_PLAN_SKU_ID,
     LEGACY_AZURE_PRODUCT_ID,
     BillingCycle,
     PurchasePrerequisite,
 )
+from . import selectors
 
 
 def _labels(values, choices):

@@ -9,7 +9,7 @@ currency is its country's (accounts.Country.currency): reload the catalog after 
 import json
 from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "catalog.json"
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
 
 
 def read_catalog(path=DATA_FILE) -> dict:
@@ -126,6 +126,6 @@ def load_current_catalog(*, path=DATA_FILE) -> dict:
     """load_catalog with the current models (the command, tests that flushed the database)."""
     from accounts.models import Country
 
-    from .models import Availability, OfferComparison, Product, Sku
+    from ..models import Availability, OfferComparison, Product, Sku
 
     return load_catalog(Product, Sku, Availability, OfferComparison, Country, path=path)

@@ -1,10 +1,9 @@
 """/v1/productUpgrades (Partner Center's transition from the legacy Azure offer to the Azure plan, api reference
 §14) and this portal's extensions: retrying a failed upgrade, legacy subscription imports and transition batches.
 
-Views parse the body in any casing and call azureplan.legacy_services / legacy_selectors, where every rule and its
+Views parse the body in any casing and call azureplan.legacy.services, importer and selectors, where every rule and its
 error code lives. A customer is found through customers.selectors.customer_get (foreign, unknown: 404 1000); an
-upgrade or batch of another partner answers 404 like an unknown one (900106 for upgrades, 1000 for batches).
-"""
+upgrade or batch of another partner answers 404 like an unknown one (900106 for upgrades, 1000 for batches)."""
 
 import uuid
 
@@ -22,8 +21,10 @@ from core.api.schema import IDEMPOTENCY_KEY, REQUEST_ID, pc_schema
 from core.errors import InvalidInput, NotFound
 from customers.selectors import customer_get, customer_list
 
-from .. import legacy_selectors, legacy_services
-from .legacy_serializers import (
+from ...plans.api.views import PlanView as CommerceView
+from .. import importer, services
+from .. import selectors as legacy_selectors
+from .serializers import (
     BatchInputSerializer,
     BatchSerializer,
     LegacyImportInputSerializer,
@@ -36,7 +37,6 @@ from .legacy_serializers import (
     eligibility_data,
     import_result_data,
 )
-from .views import CommerceView
 
 TAGS = ["Product upgrades (legacy Azure)"]
 IMPORT_TAGS = ["Legacy subscriptions (extension)"]
@@ -115,7 +115,7 @@ class ProductUpgradeEligibilityView(LegacyView):
                tags=TAGS, operation_id="productupgrades_eligibility_create")
     def post(self, request):
         customer = self.upgrade_customer(request)
-        eligibility = legacy_services.upgrade_eligibility(actor=self.actor(request), customer=customer)
+        eligibility = services.upgrade_eligibility(actor=self.actor(request), customer=customer)
         return Response(eligibility_data(eligibility))
 
 
@@ -130,7 +130,7 @@ class ProductUpgradeCreateView(LegacyView):
     @idempotent
     def post(self, request):
         customer = self.upgrade_customer(request)
-        upgrade = legacy_services.upgrade_start(actor=self.actor(request), customer=customer)
+        upgrade = services.upgrade_start(actor=self.actor(request), customer=customer)
         response = Response(status=202)
         response["Location"] = f"productUpgrades/{upgrade.public_id}"
         return response
@@ -198,7 +198,7 @@ class ProductUpgradeRetryView(LegacyView):
             if not line_ids:
                 raise InvalidInput("Name at least one subscription, or send no body to retry every failed line.",
                                    field="subscriptionIds")
-        upgrade = legacy_services.upgrade_retry(actor=self.actor(request), upgrade=upgrade, line_ids=line_ids)
+        upgrade = services.upgrade_retry(actor=self.actor(request), upgrade=upgrade, line_ids=line_ids)
         return self.status_body(request, upgrade, status=202)
 
 
@@ -252,7 +252,7 @@ class LegacyImportView(LegacyView):
                tags=IMPORT_TAGS, operation_id="legacysubscriptions_imports_create")
     def post(self, request):
         content, file_name = self._file(request)
-        result = legacy_services.legacy_import(actor=self.actor(request), content=content, file_name=file_name)
+        result = importer.legacy_import(actor=self.actor(request), content=content, file_name=file_name)
         return Response(import_result_data(result), status=200 if result.repeated else 201)
 
     def _file(self, request):
@@ -328,7 +328,7 @@ class BatchListView(LegacyView):
             if len(customers) != len(tenant_ids):
                 raise NotFound(parameters={"customerId": str(next(
                     t for t in tenant_ids if t not in {c.tenant_id for c in customers}))})
-        started = legacy_services.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
+        started = services.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
         return self.batch_body(request, started.job, status=202)
 
 
@@ -352,5 +352,5 @@ class BatchCancelView(LegacyView):
     def post(self, request, batch_id):
         actor = self.actor(request)
         job = legacy_selectors.batch_get(actor=actor, public_id=batch_id)
-        job = legacy_services.batch_cancel(actor=actor, job=job)
+        job = services.batch_cancel(actor=actor, job=job)
         return self.batch_body(request, job)

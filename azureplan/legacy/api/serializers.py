@@ -4,8 +4,7 @@ product-upgrade-status), plus this portal's extensions: legacy imports and trans
 
 A legacy subscription prints exactly the keys of Microsoft's sample plus `partnerId` (the indirect reseller of
 record's PartnerID, or empty); once moved to the Azure plan it adds the extensions `transitionedAt` (the
-cut-over instant), `azurePlanId` and `azureSubscriptionId`.
-"""
+cut-over instant), `azurePlanId` and `azureSubscriptionId`."""
 
 from urllib.parse import urlencode
 
@@ -14,9 +13,9 @@ from rest_framework import serializers
 
 from core.api.serializers import AttributesField, PCSerializer, link
 
-from ..choices import LEGACY_AZURE_SKU_ID, UpgradeLineStatus, UpgradeStatus
-from ..legacy_services import SOURCE_PRODUCT_NAME, TARGET_PRODUCT_NAME
-from .serializers import LinkSerializer, _Ordered
+from ...catalog.api.serializers import LinkSerializer, _Ordered
+from ...choices import LEGACY_AZURE_SKU_ID, UpgradeLineStatus, UpgradeStatus
+from ..rules import SOURCE_PRODUCT_NAME, TARGET_PRODUCT_NAME
 
 LEGACY_OFFER_NAME = "Microsoft Azure"
 

@@ -11,9 +11,10 @@ from accounts.permissions import Perm, require
 from core.models import Job
 from core.tenancy import get_for_actor_or_404
 
-from .choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
-from .legacy_services import BATCH_KIND, UpgradeNotFound
-from .models import LegacyImport, LegacySubscription, ProductUpgrade, ProductUpgradeLine
+from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
+from ..errors import UpgradeNotFound
+from ..models import LegacyImport, LegacySubscription, ProductUpgrade, ProductUpgradeLine
+from .rules import BATCH_KIND
 
 
 def legacy_list(*, actor, customer, include_transitioned=True) -> list[LegacySubscription]:
@@ -61,7 +62,7 @@ def upgrade_get(*, actor, upgrade_id, customer=None) -> ProductUpgrade:
     except (ProductUpgrade.DoesNotExist, ValueError, TypeError, ValidationError):
         raise UpgradeNotFound(parameters={"upgradeId": str(upgrade_id)}) from None
     if customer is not None and upgrade.customer_id != customer.pk:
-        from .legacy_services import UpgradeError
+        from ..errors import UpgradeError
 
         raise UpgradeError(_("The upgrade id doesn't belong to customer %(customer)s.") % {"customer": customer.tenant_id},
                            status=400, code=900111, parameters={"upgradeId": str(upgrade.public_id)})

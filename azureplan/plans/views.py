@@ -1,11 +1,9 @@
-"""Ordering and the Azure plan, as pages: the customer page's Azure plan section (plans, their Azure
-subscriptions, actions by role), the cart and checkout, orders with their provisioning status, and an
-Azure subscription's page (name, role assignments, partner earned credit).
+"""The Azure plan as pages: the customer page's Azure plan section (plans, their Azure subscriptions, actions by
+role) and an Azure subscription's page (name, role assignments, partner earned credit).
 
-Every rule is azureplan.services': the views call them and show their refusals where the person is
-looking (beside the field, or at the top of the plan or cart with a link to the fix). Every id is looked
-up through the tenant scope first (a foreign id answers 404), then the role is checked (403 naming the
-roles). GET changes nothing."""
+Every rule is azureplan.plans.services': the views call them and show their refusals where the person is looking
+(beside the field, or at the top of the plan with a link to the fix). Every id is looked up through
+azureplan.plans.selectors, which scope it to the actor (a foreign id answers 404). GET changes nothing."""
 
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
@@ -14,29 +12,23 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.views.portal import forbidden, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from customers import selectors as customer_selectors
 
-from . import commerce_selectors as cs
-from . import selectors, services
-from .choices import (
-    AZURE_PLAN_PRODUCT_ID,
-    AZURE_PLAN_SKU_ID,
+from ..catalog import selectors as catalog_selectors
+from ..choices import (
     AzureSubscriptionStatus,
-    CartStatus,
-    OrderStatus,
     PlanStatus,
 )
-from .errors import ProductNotFound, SkuNotFound
+from . import selectors, services
 from .forms import (
-    AddToCartForm,
     AzureSubscriptionCreateForm,
     AzureSubscriptionRenameForm,
     BulkCancelForm,
@@ -47,15 +39,11 @@ from .forms import (
 INLINE = "inline"  # messages shown inside the Azure plan section of the customer page (inc/messages.html skips them)
 
 
-def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
-
-
 def _customer_url(customer, anchor="azure-plan"):
     return reverse("customer_detail", args=[customer.tenant_id]) + f"#{anchor}"
 
 
-def _resellers(organisation, customer):
+def resellers_for(organisation, customer):
     """An indirect provider's resellers when it sells to this customer itself, else None (no picker)."""
     if organisation.tier != Tier.INDIRECT_PROVIDER or customer.organisation_id != organisation.pk:
         return None
@@ -68,7 +56,7 @@ def refusal(exc, customer, actor=None):
     from agreements.services import McaMissing
     from customers.services import NoCommerceRelationship
 
-    from . import errors
+    from .. import errors
 
     link = None
     if isinstance(exc, McaMissing):
@@ -97,7 +85,7 @@ def refusal(exc, customer, actor=None):
 
 def _plan_rows(request, plans, organisation, customer, overrides):
     actor = request.actor
-    resellers = _resellers(organisation, customer)
+    resellers = resellers_for(organisation, customer)
     can = {
         "rename": allowed(actor, Perm.PURCHASE),
         "suspend": allowed(actor, Perm.SUSPEND_AZURE_PLAN),
@@ -142,7 +130,7 @@ def customer_azure_context(request, customer, overrides=None):
     if not allowed(actor, Perm.VIEW_AZURE_PLAN):
         return {"can_view": False, "requirement": requirement_text(Perm.VIEW_AZURE_PLAN)}
     organisation = account_selectors.organisation_get(actor=actor)
-    plans = _plan_rows(request, cs.customer_plans(actor=actor, customer=customer), organisation, customer,
+    plans = _plan_rows(request, selectors.customer_plans(actor=actor, customer=customer), organisation, customer,
                        overrides or {})
     live = [p for p in plans if p.status != PlanStatus.CANCELLED]
     is_owner = customer.organisation_id == actor.organisation_id
@@ -153,7 +141,7 @@ def customer_azure_context(request, customer, overrides=None):
         "buy_elsewhere": "" if is_owner else _("Your indirect provider %(provider)s buys the Azure plan for this "
                                                "customer.") % {"provider": customer.organisation.name},
         "is_indirect_provider": organisation.tier == Tier.INDIRECT_PROVIDER,
-        "orders": cs.order_list(actor=actor, customer=customer).count() if allowed(actor, Perm.PURCHASE) else None,
+        "orders": selectors.customer_order_count(actor=actor, customer=customer) if allowed(actor, Perm.PURCHASE) else None,
         "can_orders": allowed(actor, Perm.PURCHASE),
         "buy_requirement": "" if allowed(actor, Perm.PURCHASE) else requirement_text(Perm.PURCHASE),
         "max_cancel": services.MAX_CANCEL_PER_SUBMIT,
@@ -180,12 +168,12 @@ PLAN_ACTIONS = {
 @portal_page(Perm.VIEW_CUSTOMERS)
 def azure_plan_action(request, public_id):
     """Rename, suspend, reactivate or cancel an Azure plan (`action` in the form)."""
-    plan = cs.plan_get(actor=request.actor, public_id=public_id)
+    plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
     action = request.POST.get("action", "")
     if action not in PLAN_ACTIONS:
         return HttpResponseBadRequest(_("Unknown action."))
     if not allowed(request.actor, PLAN_ACTIONS[action]):
-        return _forbidden(request, PLAN_ACTIONS[action])
+        return forbidden(request, PLAN_ACTIONS[action])
     form = None
     try:
         if action == "rename":
@@ -218,11 +206,11 @@ def azure_plan_action(request, public_id):
 @require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
 def azure_subscription_create(request, public_id):
-    plan = cs.plan_get(actor=request.actor, public_id=public_id)
+    plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
-        return _forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
+        return forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
     organisation = account_selectors.organisation_get(actor=request.actor)
-    form = AzureSubscriptionCreateForm(request.POST, resellers=_resellers(organisation, plan.customer),
+    form = AzureSubscriptionCreateForm(request.POST, resellers=resellers_for(organisation, plan.customer),
                                        auto_id=f"plan{plan.pk}_add_%s")
     if form.is_valid():
         try:
@@ -242,12 +230,12 @@ def azure_subscription_create(request, public_id):
 @portal_page(Perm.VIEW_CUSTOMERS)
 def azure_subscriptions_cancel(request, public_id):
     """Cancel the chosen Azure subscriptions of a plan (at most 10 per submit: the service says so)."""
-    plan = cs.plan_get(actor=request.actor, public_id=public_id)
+    plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
     if not allowed(request.actor, Perm.CANCEL_AZURE_SUBSCRIPTION):
-        return _forbidden(request, Perm.CANCEL_AZURE_SUBSCRIPTION)
+        return forbidden(request, Perm.CANCEL_AZURE_SUBSCRIPTION)
     form = BulkCancelForm(request.POST, auto_id=f"plan{plan.pk}_cancel_%s")
     chosen = [value for value in request.POST.getlist("subscriptions") if value]
-    subs = cs.azure_subscriptions_of_plan(actor=request.actor, plan=plan, subscription_ids=chosen)
+    subs = selectors.azure_subscriptions_of_plan(actor=request.actor, plan=plan, subscription_ids=chosen)
     if form.is_valid():
         if len(subs) != len(set(chosen)):
             form.add_error(None, _("Some of the chosen Azure subscriptions are not in this Azure plan. Reload the page "
@@ -273,9 +261,9 @@ def azure_subscriptions_cancel(request, public_id):
 @require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
 def azure_subscription_reactivate(request, subscription_id):
-    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION):
-        return _forbidden(request, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
+        return forbidden(request, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
     from_detail = request.POST.get("from") == "detail"
     try:
         sub = services.azure_subscription_reactivate(actor=request.actor, sub=sub)
@@ -295,7 +283,7 @@ def azure_subscription_reactivate(request, subscription_id):
 
 
 def _render_subscription(request, sub, *, rename_form=None, role_form=None, error=None, status=200):
-    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=sub.subscription_id)
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=sub.subscription_id)
     can_manage = allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
     active = sub.status == AzureSubscriptionStatus.ACTIVE
     assignments = sorted(sub.role_assignments.all(), key=lambda a: (a.removed_at is not None, a.granted_at))
@@ -315,7 +303,7 @@ def _render_subscription(request, sub, *, rename_form=None, role_form=None, erro
                        and sub.status != AzureSubscriptionStatus.DELETED),
         "rename_form": rename_form or AzureSubscriptionRenameForm(initial={"friendly_name": sub.friendly_name}),
         "can_manage": can_manage, "can_add_role": can_manage and active,
-        "role_form": role_form or RoleAssignmentForm(roles=cs.azure_roles(),
+        "role_form": role_form or RoleAssignmentForm(roles=catalog_selectors.azure_role_list(),
                                                      initial={"principal_type": "customer_user"}),
         "can_reactivate": (allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
                            and sub.status == AzureSubscriptionStatus.CANCELLED),
@@ -326,18 +314,18 @@ def _render_subscription(request, sub, *, rename_form=None, role_form=None, erro
 @require_GET
 @portal_page(Perm.VIEW_CUSTOMERS)
 def azure_subscription_detail(request, subscription_id):
-    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.VIEW_AZURE_PLAN):
-        return _forbidden(request, Perm.VIEW_AZURE_PLAN)
+        return forbidden(request, Perm.VIEW_AZURE_PLAN)
     return _render_subscription(request, sub)
 
 
 @require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
 def azure_subscription_rename(request, subscription_id):
-    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
-        return _forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
+        return forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
     form = AzureSubscriptionRenameForm(request.POST)
     if form.is_valid():
         try:
@@ -354,10 +342,10 @@ def azure_subscription_rename(request, subscription_id):
 @require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
 def role_assignment_add(request, subscription_id):
-    sub = cs.azure_subscription_get(actor=request.actor, subscription_id=subscription_id)
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
-        return _forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
-    form = RoleAssignmentForm(request.POST, roles=cs.azure_roles())
+        return forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    form = RoleAssignmentForm(request.POST, roles=catalog_selectors.azure_role_list())
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -377,9 +365,9 @@ def role_assignment_add(request, subscription_id):
 @require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
 def role_assignment_remove(request, public_id):
-    assignment = cs.role_assignment_get(actor=request.actor, public_id=public_id)
+    assignment = selectors.role_assignment_get(actor=request.actor, assignment_id=public_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
-        return _forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+        return forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
     sub = assignment.azure_subscription
     try:
         assignment = services.role_assignment_remove(actor=request.actor, assignment=assignment)
@@ -388,139 +376,3 @@ def role_assignment_remove(request, public_id):
     messages.success(request, _("%(principal)s no longer holds %(role)s. The assignment stays in the history below.")
                      % {"principal": assignment.principal_name, "role": assignment.role_id})
     return redirect(reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles")
-
-
-# ---------------------------------------------------------------- cart and checkout
-
-
-def _plan_availability(customer):
-    """The Azure plan as sold in the customer's country (None where it is not sold)."""
-    try:
-        rows = selectors.availability_list(product_id=AZURE_PLAN_PRODUCT_ID, sku_id=AZURE_PLAN_SKU_ID,
-                                           country=customer.country_id)
-    except (ProductNotFound, SkuNotFound):
-        return None
-    return rows[0] if rows else None
-
-
-def _gate(customer):
-    """The purchase gate (relationship, agreement) as a heads-up before the order is placed."""
-    from agreements.services import purchase_gate
-
-    try:
-        purchase_gate(customer=customer)
-    except PartnerCenterError as exc:
-        return refusal(exc, customer)
-    return None
-
-
-def _render_cart_page(request, customer, form, *, error=None, status=200):
-    availability = _plan_availability(customer)
-    return render(request, "azureplan/cart.html", {
-        "customer": customer, "availability": availability, "form": form, "error": error,
-        "gate": _gate(customer),
-        "plans": [p for p in cs.customer_plans(actor=request.actor, customer=customer)
-                  if p.status != PlanStatus.CANCELLED],
-        "open_carts": list(cs.open_carts(actor=request.actor, customer=customer)[:5]),
-        "tab": "customers",
-    }, status=status)
-
-
-@require_http_methods(["GET", "POST"])
-@portal_page(Perm.VIEW_CUSTOMERS)
-def azure_plan_cart(request, tenant_id):
-    """Put the Azure plan in a new cart for the customer (an indirect provider names the reseller of record)."""
-    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    if not allowed(request.actor, Perm.PURCHASE):
-        return _forbidden(request, Perm.PURCHASE)
-    organisation = account_selectors.organisation_get(actor=request.actor)
-    form = AddToCartForm(request.POST if request.method == "POST" else None, resellers=_resellers(organisation, customer),
-                         initial_reseller=customer.reseller.partner_id if customer.reseller else "")
-    error = None
-    if request.method == "POST":
-        availability = _plan_availability(customer)
-        if availability is None:
-            return _render_cart_page(request, customer, form, status=400)
-        if form.is_valid():
-            item = {"catalog_item_id": availability.catalog_item_id, "quantity": availability.sku.minimum_quantity,
-                    "billing_cycle": (availability.sku.supported_billing_cycles or ["one_time"])[0],
-                    "reseller": form.cleaned_data.get("participants") or None}
-            try:
-                cart = services.cart_create(actor=request.actor, customer=customer, items=[item])
-            except PartnerCenterError as exc:
-                if exc.field == "participants" and "participants" in form.fields:
-                    apply_error(form, exc)  # beside the reseller picker
-                else:
-                    error = refusal(exc, customer)
-            else:
-                return redirect("cart_detail", tenant_id=customer.tenant_id, public_id=cart.public_id)
-        return _render_cart_page(request, customer, form, error=error, status=400)
-    return _render_cart_page(request, customer, form)
-
-
-def _render_cart(request, customer, cart, *, error=None, status=200):
-    cart = cs.cart_get(actor=request.actor, customer=customer, public_id=cart.public_id)
-    from django.utils import timezone
-
-    return render(request, "azureplan/cart_detail.html", {
-        "customer": customer, "cart": cart, "lines": list(cart.line_items.all()), "orders": list(cart.orders.all()),
-        "expired": cart.expires_at <= timezone.now(), "ordered": cart.status == CartStatus.ORDERED,
-        "gate": None if error else _gate(customer), "error": error, "tab": "customers",
-    }, status=status)
-
-
-@require_GET
-@portal_page(Perm.VIEW_CUSTOMERS)
-def cart_detail(request, tenant_id, public_id):
-    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    cart = cs.cart_get(actor=request.actor, customer=customer, public_id=public_id)
-    if not allowed(request.actor, Perm.PURCHASE):
-        return _forbidden(request, Perm.PURCHASE)
-    return _render_cart(request, customer, cart)
-
-
-@require_POST
-@portal_page(Perm.VIEW_CUSTOMERS)
-def cart_checkout(request, tenant_id, public_id):
-    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    cart = cs.cart_get(actor=request.actor, customer=customer, public_id=public_id)
-    if not allowed(request.actor, Perm.PURCHASE):
-        return _forbidden(request, Perm.PURCHASE)
-    try:
-        orders = services.cart_checkout(actor=request.actor, cart=cart)
-    except PartnerCenterError as exc:
-        return _render_cart(request, customer, cart, error=refusal(exc, customer), status=400)
-    messages.success(request, _("The order was placed."))
-    if len(orders) == 1:
-        return redirect("order_detail", tenant_id=customer.tenant_id, public_id=orders[0].public_id)
-    return redirect("order_list", tenant_id=customer.tenant_id)
-
-
-# ---------------------------------------------------------------- orders
-
-
-@require_GET
-@portal_page(Perm.VIEW_CUSTOMERS)
-def order_list(request, tenant_id):
-    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    if not allowed(request.actor, Perm.PURCHASE):
-        return _forbidden(request, Perm.PURCHASE)
-    from django.core.paginator import Paginator
-
-    page = Paginator(cs.order_list(actor=request.actor, customer=customer), 50).get_page(request.GET.get("page"))
-    return render(request, "azureplan/order_list.html", {"customer": customer, "page": page, "tab": "customers"})
-
-
-@require_GET
-@portal_page(Perm.VIEW_CUSTOMERS)
-def order_detail(request, tenant_id, public_id):
-    """The order and its provisioning status; while pending, htmx asks for the status partial every 2 s."""
-    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
-    order = cs.order_get(actor=request.actor, customer=customer, public_id=public_id)
-    if not allowed(request.actor, Perm.PURCHASE):
-        return _forbidden(request, Perm.PURCHASE)
-    context = {"customer": customer, "order": order, "lines": list(order.line_items.all()),
-               "pending": order.status == OrderStatus.PENDING, "tab": "customers"}
-    if request.htmx:
-        return render(request, "azureplan/inc/order_progress.html", context)
-    return render(request, "azureplan/order_detail.html", context)

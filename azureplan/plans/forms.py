@@ -1,12 +1,12 @@
-"""Forms of the ordering and Azure plan pages. They check the shape of the input (required, lengths) so the
+"""Forms of the Azure plan pages. They check the shape of the input (required, lengths) so the
 page can say it in plain words; every rule (names, reasons, roles, resellers, limits) stays in
-azureplan.services, whose errors the views show beside the field (core.forms.apply_error). Field names
+azureplan.plans.services, whose errors the views show beside the field (core.forms.apply_error). Field names
 follow the services' error fields (friendlyName -> friendly_name, principalId -> principal_id, ...)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CancellationReason, PrincipalType
+from ..choices import CancellationReason, PrincipalType
 
 
 def reseller_choices(resellers, *, empty_label):
@@ -21,22 +21,6 @@ class ResellerField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", forms.Select)
         super().__init__(max_length=40, **kwargs)
-
-
-class AddToCartForm(forms.Form):
-    participants = ResellerField(
-        label=_("Indirect reseller of record"), required=True,
-        error_messages={"required": _("Choose the indirect reseller who sells the Azure plan to this customer.")},
-        help_text=_("The reseller who sells the Azure plan to this customer: one Azure plan per reseller."))
-
-    def __init__(self, *args, resellers=None, initial_reseller="", **kwargs):
-        super().__init__(*args, **kwargs)
-        if resellers is None:
-            del self.fields["participants"]
-        else:
-            self.fields["participants"].widget.choices = reseller_choices(resellers,
-                                                                          empty_label=_("Choose the reseller"))
-            self.fields["participants"].initial = initial_reseller
 
 
 class PlanRenameForm(forms.Form):

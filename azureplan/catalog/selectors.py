@@ -1,5 +1,4 @@
-"""Every read of the catalog (products, SKUs and availabilities as sold in one country) and, at the end, of a
-customer's carts, orders, Azure plans, Azure subscriptions and role assignments.
+"""Every read of the catalog (products, SKUs and availabilities as sold in one country) and of the Azure roles.
 
 The catalog is the same for every partner (not tenant data), so these selectors take no actor to
 scope by. The pages and the API pass `actor` to check the role (Perm.VIEW_AZURE_PLAN: Global admin,
@@ -12,7 +11,6 @@ matched case-insensitively.
 """
 
 import re
-import uuid
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -21,8 +19,8 @@ from accounts.models import Country
 from accounts.permissions import Perm, require
 from core.errors import InvalidInput
 
-from .choices import SOLD_SEGMENTS, Segment, TargetView
-from .errors import (
+from ..choices import SOLD_SEGMENTS, Segment, TargetView
+from ..errors import (
     AvailabilityNotFound,
     OfferNotAvailableInCountry,
     ProductNotFound,
@@ -30,7 +28,7 @@ from .errors import (
     TargetSegmentNotAllowed,
     TargetViewNotAllowed,
 )
-from .models import Availability, OfferComparison, Product, Sku
+from ..models import Availability, OfferComparison, Product, Sku
 
 COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
 ALTERNATE_ID = re.compile(r"[0-9a-fA-F]{12}")  # an order's alternateId
@@ -229,7 +227,7 @@ def catalog_for_country(*, actor, country) -> list[Product]:
 def azure_plan_availability(*, actor, search="") -> list[Availability]:
     """Where the Azure plan is sold: its commercial availabilities with country and region, by region then
     country name. `search` matches the start of a word of the country's English or French name, or its code."""
-    from .choices import AZURE_PLAN_PRODUCT_ID, AZURE_PLAN_SKU_ID
+    from ..choices import AZURE_PLAN_PRODUCT_ID, AZURE_PLAN_SKU_ID
 
     _check(actor)
     rows = (Availability.objects.filter(sku__product_id=AZURE_PLAN_PRODUCT_ID, sku__sku_id=AZURE_PLAN_SKU_ID,
@@ -246,7 +244,7 @@ def azure_plan_availability(*, actor, search="") -> list[Availability]:
 
 
 def azure_plan_country_count() -> int:
-    from .choices import AZURE_PLAN_PRODUCT_ID
+    from ..choices import AZURE_PLAN_PRODUCT_ID
 
     return Availability.objects.filter(sku__product_id=AZURE_PLAN_PRODUCT_ID, segment=Segment.COMMERCIAL).count()
 
@@ -263,7 +261,7 @@ def market_countries(*, organisation) -> list[Country]:
 
 def countries_without_azure_plan() -> list[Country]:
     """The countries of the regional markets where the Azure plan is not sold (China in the shipped data)."""
-    from .choices import AZURE_PLAN_PRODUCT_ID
+    from ..choices import AZURE_PLAN_PRODUCT_ID
 
     sold = Availability.objects.filter(sku__product_id=AZURE_PLAN_PRODUCT_ID, segment=Segment.COMMERCIAL)
     return sorted(Country.objects.exclude(code__in=sold.values("country_id")), key=lambda c: c.localized_name)
@@ -274,7 +272,7 @@ def compared_skus(*, actor):
     None for one the catalog lacks."""
     from django.db.models import Exists, OuterRef
 
-    from .choices import AZURE_PLAN_PRODUCT_ID, AZURE_PLAN_SKU_ID, LEGACY_AZURE_PRODUCT_ID, LEGACY_AZURE_SKU_ID
+    from ..choices import AZURE_PLAN_PRODUCT_ID, AZURE_PLAN_SKU_ID, LEGACY_AZURE_PRODUCT_ID, LEGACY_AZURE_SKU_ID
 
     _check(actor)
     skus = {(s.product_id, s.sku_id): s for s in Sku.objects.filter(
@@ -283,148 +281,10 @@ def compared_skus(*, actor):
     return skus.get((LEGACY_AZURE_PRODUCT_ID, LEGACY_AZURE_SKU_ID)), skus.get((AZURE_PLAN_PRODUCT_ID, AZURE_PLAN_SKU_ID))
 
 
-# ---------------------------------------------------------------- ordering and the Azure plan
-#
-# Reads of a customer's carts, orders, Azure plans (Partner Center subscriptions), Azure subscriptions
-# (Azure entitlements) and their role assignments. Each takes the customer, already found through
-# customers.selectors.customer_get (a foreign customer is 404 1000 there); an id that is unknown, malformed
-# or of another customer answers Partner Center's own "not found" code for that resource.
-
-
-def _one(queryset, actor, error, **lookup):
-    from django.core.exceptions import ValidationError
-
-    try:
-        return queryset.for_actor(actor).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise error from None
-
-
-def cart_get(*, actor, customer, cart_id):
-    """404 800008 for an unknown cart."""
-    from .errors import CartNotFound
-    from .models import Cart
-
-    _check(actor)
-    return _one(Cart.objects.select_related("customer", "created_by").prefetch_related(
-        "line_items__availability", "line_items__reseller"), actor,
-        CartNotFound(parameters={"cartId": str(cart_id)}), customer=customer, public_id=str(cart_id).strip())
-
-
-def _orders():
-    from .models import Order
-
-    return Order.objects.select_related("customer", "reseller").prefetch_related(
-        "line_items__availability__sku", "line_items__plan")
-
-
-def order_list(*, actor, customer, billing_cycle=""):
-    """The customer's orders, newest first; `billing_cycle` (Partner Center's billingType filter) in any case."""
-    from .choices import BillingCycle
-
-    _check(actor)
-    orders = _orders().for_actor(actor).filter(customer=customer)
-    cycle = (billing_cycle or "").strip().lower()
-    if cycle:
-        if cycle not in BillingCycle.values:
-            raise InvalidInput(_("billingType must be one of: %(values)s.") % {"values": ", ".join(BillingCycle.values)},
-                               field="billingType")
-        orders = orders.filter(billing_cycle=cycle)
-    return list(orders.order_by("-created_at", "-id"))
-
-
-def order_get(*, actor, customer, order_id):
-    """By the order id (`id`) or its 12-character `alternateId`; 404 20000 for an unknown order."""
-    from .errors import OrderNotFound
-
-    _check(actor)
-    value = str(order_id).strip()
-    lookup = {"alternate_id": value.lower()} if ALTERNATE_ID.fullmatch(value) else {"public_id": value}
-    return _one(_orders(), actor, OrderNotFound(parameters={"orderId": value}), customer=customer, **lookup)
-
-
-def _plans():
-    from .models import AzurePlan
-
-    return AzurePlan.objects.select_related("customer", "reseller", "order")
-
-
-def plan_list(*, actor, customer, order_id="", partner_id=""):
-    """The customer's Azure plans as Partner Center subscriptions; Partner Center's `order_id` and `mpn_id`
-    filters (an unknown order or PartnerID gives an empty list)."""
-    _check(actor)
-    plans = _plans().for_actor(actor).filter(customer=customer)
-    order_id, partner_id = (order_id or "").strip(), (partner_id or "").strip()
-    if order_id:
-        if ALTERNATE_ID.fullmatch(order_id):
-            plans = plans.filter(order__alternate_id=order_id.lower())
-        else:
-            try:
-                plans = plans.filter(order__public_id=uuid.UUID(order_id))
-            except ValueError:
-                return []  # a malformed order id matches nothing, as an unknown one
-    if partner_id:
-        plans = plans.filter(reseller__partner_id=partner_id)
-    return list(plans.order_by("created_at", "id"))
-
-
-def plan_get(*, actor, customer, subscription_id):
-    """404 20003 for an unknown subscription."""
-    from .errors import SubscriptionNotFound
-
-    _check(actor)
-    return _one(_plans(), actor, SubscriptionNotFound(parameters={"subscriptionId": str(subscription_id)}),
-                customer=customer, public_id=str(subscription_id).strip())
-
-
-def _azure_subscriptions():
-    from .models import AzureSubscription, RoleAssignment
-
-    return AzureSubscription.objects.select_related("plan__customer", "reseller").prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("role")))
-
-
-def azure_subscription_list(*, actor, plan):
-    """Every Azure subscription of the plan, deleted ones included (status `deleted`)."""
-    _check(actor)
-    return list(_azure_subscriptions().for_actor(actor).filter(plan=plan).order_by("created_at", "id"))
-
-
-def azure_subscription_get(*, actor, plan, entitlement_id):
-    """404 800111 for an unknown Azure entitlement (Azure subscription id)."""
-    from .errors import EntitlementNotFound
-
-    _check(actor)
-    return _one(_azure_subscriptions(), actor, EntitlementNotFound(parameters={"entitlementId": str(entitlement_id)}),
-                plan=plan, subscription_id=str(entitlement_id).strip())
-
-
-def role_assignment_list(*, actor, sub, include_removed=False):
-    """The roles held on an Azure subscription, oldest first; removed ones only with `include_removed`."""
-    from .models import RoleAssignment
-
-    _check(actor)
-    rows = RoleAssignment.objects.for_actor(actor).filter(azure_subscription=sub).select_related(
-        "role", "partner", "azure_subscription")
-    if not include_removed:
-        rows = rows.filter(removed_at__isnull=True)
-    return list(rows.order_by("granted_at", "id"))
-
-
-def role_assignment_get(*, actor, sub, assignment_id):
-    from core.errors import NotFound
-
-    from .models import RoleAssignment
-
-    _check(actor)
-    return _one(RoleAssignment.objects.select_related("role", "partner", "azure_subscription"), actor,
-                NotFound(_("Role assignment not found."), parameters={"roleAssignmentId": str(assignment_id)}),
-                azure_subscription=sub, public_id=str(assignment_id).strip())
-
-
-def azure_role_list(*, actor):
-    """The Azure built-in roles and whether each earns partner earned credit."""
-    from .models import AzureRole
+def azure_role_list(*, actor=None):
+    """The Azure built-in roles (reference data) and whether each earns partner earned credit: the API's
+    /v1/azureRoles and the pages' role picker."""
+    from ..models import AzureRole
 
     _check(actor)
     return list(AzureRole.objects.order_by("name"))

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "azure_roles.json"
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "azure_roles.json"
 
 
 def load_azure_roles(AzureRole):

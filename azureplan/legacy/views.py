@@ -2,7 +2,8 @@
 subscriptions, their eligibility, batches), the CSV import, a batch's live progress, and the customer page's
 "Legacy Azure" section (one customer's transition, its lines, rename and retry of failed ones).
 
-Every rule is azureplan.legacy_services'; every read azureplan.legacy_selectors'. A foreign id answers 404 (looked up
+Every rule is azureplan.legacy.services' (the import azureplan.legacy.importer's); every read
+azureplan.legacy.selectors'. A foreign id answers 404 (looked up
 through the tenant scope before the role is checked); a refusal of a service is shown on the page (beside the field,
 or as an alert), never as a 500. Pages that follow background work poll a partial with htmx while it runs."""
 
@@ -26,10 +27,11 @@ from core.forms import apply_error
 from core.models import JobStatus
 from customers import selectors as customer_selectors
 
-from . import legacy_selectors as lsel
-from . import legacy_services as ls
-from .choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
-from .forms_legacy import LegacyImportForm, LegacyRenameForm
+from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
+from . import importer, services
+from . import selectors as lsel
+from .forms import LegacyImportForm, LegacyRenameForm
+from .rules import AZURE_SUBSCRIPTION_NAME_MAX
 
 ANCHOR = "legacy-azure"
 NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
@@ -74,7 +76,7 @@ def _workspace_context(request, *, error=None, chosen=()):
     eligible_ids = set()
     reasons = {}
     if customers:
-        eligible, skipped = ls.eligibility_in_bulk(actor, customers)
+        eligible, skipped = services.eligibility_in_bulk(actor, customers)
         eligible_ids = {c.pk for c in eligible}
         reasons = {s["customerId"]: s["reason"] for s in skipped}
     for customer in customers:
@@ -126,7 +128,7 @@ def legacy_batch_start(request):
     if not allowed(actor, Perm.TRANSITION_LEGACY_AZURE):
         return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
-        started = ls.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
+        started = services.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
     except PartnerCenterError as exc:
         skipped = exc.parameters.get("skipped") or []
         error = {"text": str(exc.description), "code": exc.code, "skipped": skipped}
@@ -145,8 +147,8 @@ def legacy_batch_start(request):
 
 
 def _import_context(request, form, *, bad_rows=None):
-    return {"form": form, "bad_rows": bad_rows or [], "columns": ls.TEMPLATE_HEADER.split(","),
-            "header": ls.TEMPLATE_HEADER, "example": EXAMPLE_ROWS, "imports": lsel.import_list(actor=request.actor),
+    return {"form": form, "bad_rows": bad_rows or [], "columns": importer.TEMPLATE_HEADER.split(","),
+            "header": importer.TEMPLATE_HEADER, "example": EXAMPLE_ROWS, "imports": lsel.import_list(actor=request.actor),
             "is_indirect_provider": account_selectors.organisation_get(actor=request.actor).tier
             == Tier.INDIRECT_PROVIDER, "tab": "legacy"}
 
@@ -161,7 +163,7 @@ def legacy_import_page(request):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = ls.legacy_import(actor=request.actor, content=upload.read(), file_name=upload.name)
+            result = importer.legacy_import(actor=request.actor, content=upload.read(), file_name=upload.name)
         except PartnerCenterError as exc:
             if exc.field in (None, "", "file", "fileName"):
                 form.add_error("file", str(exc.description))
@@ -184,7 +186,7 @@ def legacy_import_page(request):
 @require_GET
 @portal_page(Perm.IMPORT_LEGACY_AZURE)
 def legacy_import_template(request):
-    response = HttpResponse("\n".join((ls.TEMPLATE_HEADER, *EXAMPLE_ROWS)) + "\n", content_type="text/csv")
+    response = HttpResponse("\n".join((importer.TEMPLATE_HEADER, *EXAMPLE_ROWS)) + "\n", content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="legacy-azure-template.csv"'
     return response
 
@@ -230,7 +232,7 @@ def legacy_batch_cancel(request, public_id):
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
         return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
-        job = ls.batch_cancel(actor=request.actor, job=job)
+        job = services.batch_cancel(actor=request.actor, job=job)
     except PartnerCenterError as exc:
         job.refresh_from_db()
         return render(request, "azureplan/legacy_batch.html", _batch_context(request, job, error=str(exc.description)),
@@ -257,7 +259,7 @@ def legacy_customer_context(request, customer):
     overrides = getattr(request, "legacy_overrides", None) or {}
     organisation = account_selectors.organisation_get(actor=actor)
     blocked = _start_blocked(actor, organisation)
-    eligibility = ls.upgrade_eligibility(actor=actor, customer=customer)
+    eligibility = services.upgrade_eligibility(actor=actor, customer=customer)
     upgrade = lsel.upgrade_latest(actor=actor, customer=customer) if not organisation.tier == Tier.INDIRECT_RESELLER \
         else None
     can_rename = allowed(actor, Perm.IMPORT_LEGACY_AZURE)
@@ -274,14 +276,14 @@ def legacy_customer_context(request, customer):
             name_failure = (line.status == UpgradeLineStatus.FAILED and line.error_code == NAME_ERROR_CODE
                             and not line.legacy.is_transitioned)
             line.needs_rename = name_failure and can_rename
-            line.name_fits_now = name_failure and len(line.legacy.friendly_name) <= ls.AZURE_SUBSCRIPTION_NAME_MAX
+            line.name_fits_now = name_failure and len(line.legacy.friendly_name) <= AZURE_SUBSCRIPTION_NAME_MAX
             if line.needs_rename:
                 line.rename_form = rename_form(line.legacy_id)
     renamed_in_lines = {line.legacy_id for line in lines if line.needs_rename}
     for sub in subs:
         movable = sub.status == LegacyStatus.ACTIVE and not sub.is_transitioned
         # (A subscription whose line already failed on its name says so beside that line, with its form.)
-        sub.name_too_long = (movable and len(sub.friendly_name) > ls.AZURE_SUBSCRIPTION_NAME_MAX
+        sub.name_too_long = (movable and len(sub.friendly_name) > AZURE_SUBSCRIPTION_NAME_MAX
                              and sub.pk not in renamed_in_lines)
         sub.rename_form = rename_form(sub.pk) if movable and can_rename and sub.pk not in renamed_in_lines else None
     if upgrade is not None:
@@ -333,7 +335,7 @@ def customer_legacy_start(request, tenant_id):
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
         return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
-        ls.upgrade_start(actor=request.actor, customer=customer)
+        services.upgrade_start(actor=request.actor, customer=customer)
     except PartnerCenterError as exc:
         return _customer_page(request, customer, {"error": {"text": str(exc.description), "code": exc.code}},
                               status=409 if exc.status == 409 else 400)
@@ -353,7 +355,7 @@ def customer_legacy_retry(request, tenant_id, upgrade_id):
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
         return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
-        ls.upgrade_retry(actor=request.actor, upgrade=upgrade)
+        services.upgrade_retry(actor=request.actor, upgrade=upgrade)
     except PartnerCenterError as exc:
         _not_found_if_404(exc)
         return _customer_page(request, customer, {"error": {"text": str(exc.description), "code": exc.code}},
@@ -373,7 +375,7 @@ def legacy_subscription_rename(request, public_id):
     form = LegacyRenameForm(request.POST, auto_id=f"rename{legacy.pk}_%s")
     if form.is_valid():
         try:
-            legacy = ls.legacy_rename(actor=request.actor, legacy=legacy, name=form.cleaned_data["friendly_name"])
+            legacy = services.legacy_rename(actor=request.actor, legacy=legacy, name=form.cleaned_data["friendly_name"])
         except PartnerCenterError as exc:
             _not_found_if_404(exc)
             apply_error(form, exc)

@@ -1,10 +1,10 @@
-"""Forms of the legacy Azure pages (azureplan.legacy_views): the CSV import and the rename of a legacy subscription
+"""Forms of the legacy Azure pages (azureplan.legacy.views): the CSV import and the rename of a legacy subscription
 whose name is too long for an Azure subscription."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .legacy_services import AZURE_SUBSCRIPTION_NAME_MAX, MAX_IMPORT_BYTES
+from .rules import AZURE_SUBSCRIPTION_NAME_MAX, MAX_IMPORT_BYTES
 
 
 class LegacyImportForm(forms.Form):

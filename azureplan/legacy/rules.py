@@ -1,0 +1,30 @@
+"""What the legacy sub-domain's modules share: limits and names, and the counts other rooms ask for (registered
+in azureplan.apps: a plan cannot be bought while legacy subscriptions are active (900128), and they count as
+active subscriptions when the reseller relationship is removed)."""
+
+from ..choices import (
+    LegacyStatus,
+)
+from ..models import (
+    LegacySubscription,
+)
+
+BATCH_KIND = "legacy_azure_transition"
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_ROWS = 100_000
+AZURE_SUBSCRIPTION_NAME_MAX = 64
+EARLIEST_CREATED_YEAR = 2008
+TARGET_PRODUCT_NAME = "Microsoft Azure plan"
+SOURCE_PRODUCT_NAME = "AzureSubscription"
+
+
+
+def active_legacy_of_partner(customer, organisation) -> int:
+    """The partner's active legacy subscriptions of the customer: a plan is refused while any is (900128)."""
+    return LegacySubscription.objects.filter(customer=customer, customer__organisation=organisation,
+                                             status=LegacyStatus.ACTIVE).count()
+
+
+def active_legacy_count(customer) -> int:
+    """Active legacy subscriptions count as active subscriptions when the reseller relationship is removed."""
+    return LegacySubscription.objects.filter(customer=customer, status=LegacyStatus.ACTIVE).count()
