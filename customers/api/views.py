@@ -86,7 +86,7 @@ class CustomerListView(PCAPIView):
         qs = selectors.customer_list(actor=self.actor(request), search=search, search_field=field, country=country,
                                      reseller=reseller)
         scope = f"customers:{request.auth.organisation_id}:{field}:{search}:{country}:{reseller}"
-        rows, token = seek_page(request, qs, ordering=("company_name", "id"), scope=scope)
+        rows, token = seek_page(request, qs, ordering=selectors.CUSTOMER_ORDERING, scope=scope, filter_first=bool(search))
         return Response(collection(CustomerListItemSerializer(rows, many=True).data, request, next_token=token))
 
     @pc_schema(ok=CustomerCreatedSerializer, ok_status=201, request=CustomerCreateSerializer,
