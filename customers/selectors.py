@@ -43,6 +43,16 @@ def customer_list(*, actor, search="", search_field="", country="", reseller="",
     return qs
 
 
+LIST_ITEM_FIELDS = ("id", "tenant_id", "commerce_id", "domain", "company_name", "organization_registration_number",
+                    "relationship", "reseller__tenant_id")
+
+
+def customer_list_rows(**kwargs):
+    """customer_list as plain rows (dicts of LIST_ITEM_FIELDS) for the API's list, which shows nothing else:
+    no model instances, no joined country row."""
+    return customer_list(**kwargs).select_related(None).values(*LIST_ITEM_FIELDS)
+
+
 def parse_pc_filter(raw):
     """Partner Center's `filter` query value: {"Field": "CompanyName"|"Domain", "Value": "...",
     "Operator": "starts_with"} -> (search, field)."""

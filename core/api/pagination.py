@@ -83,7 +83,8 @@ def seek_page(request, queryset, *, ordering, scope, filter_first=False):
     """Return (rows, next_token) for the page the request asks for.
 
     `ordering` must end with a unique field (e.g. ("email", "id")). `scope` names the collection
-    and its filters, so a token cannot be replayed against another list.
+    and its filters, so a token cannot be replayed against another list. `queryset` may be a
+    `.values()` queryset (rows come back as dicts) as long as it selects the sort keys.
 
     `filter_first=True` (the first key must be text) is for a selective, indexed filter such as a
     prefix search: the rows are found through the filter's index and sorted, never by walking the
@@ -110,7 +111,10 @@ def seek_page(request, queryset, *, ordering, scope, filter_first=False):
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        values = [_plain(getattr(last, f.lstrip("-").replace("__", "."))) for f in ordering]
+        if isinstance(last, dict):  # a .values() queryset: the sort keys must be among its fields
+            values = [_plain(last[f.lstrip("-")]) for f in ordering]
+        else:
+            values = [_plain(getattr(last, f.lstrip("-").replace("__", "."))) for f in ordering]
         next_token = signing.dumps({"s": scope, "v": values}, salt=_SALT, compress=True)
     return rows, next_token
 
