@@ -107,3 +107,60 @@ class NoStoreMiddleware:
             if request.path_info.startswith("/v1/") or (user is not None and user.is_authenticated):
                 response["Cache-Control"] = "no-store"
         return response
+
+
+def is_bearer_api(request):
+    """A /v1/ request that carries an Authorization header. The API authenticates it by that header alone
+    (accounts.authentication: a header that is not a valid bearer token is refused, the session is never
+    consulted), so the portal's session, user, messages and CSRF machinery have nothing to do for it."""
+    return request.path_info.startswith("/v1/") and bool(request.META.get("HTTP_AUTHORIZATION"))
+
+
+class _BrowserOnly:
+    """Runs the wrapped middleware for every request except /v1/ bearer requests, which pass straight on.
+
+    A session-authenticated /v1/ request (no Authorization header) goes through all of it as before, and
+    DRF's SessionAuthentication still demands its CSRF token on writes."""
+
+    wrapped = None
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.inner = self.wrapped(get_response)
+        if hasattr(self.inner, "process_view"):
+            self.process_view = self._process_view
+
+    def bypass(self, request):
+        return self.get_response(request)
+
+    def __call__(self, request):
+        if is_bearer_api(request):
+            return self.bypass(request)
+        return self.inner(request)
+
+    def _process_view(self, request, view_func, view_args, view_kwargs):
+        if is_bearer_api(request):
+            return None
+        return self.inner.process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionMiddleware(_BrowserOnly):
+    from django.contrib.sessions.middleware import SessionMiddleware as wrapped
+
+
+class CsrfViewMiddleware(_BrowserOnly):
+    from django.middleware.csrf import CsrfViewMiddleware as wrapped
+
+
+class AuthenticationMiddleware(_BrowserOnly):
+    from django.contrib.auth.middleware import AuthenticationMiddleware as wrapped
+
+    def bypass(self, request):
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()  # until the API authenticates the token (DRF then sets the user)
+        return self.get_response(request)
+
+
+class MessageMiddleware(_BrowserOnly):
+    from django.contrib.messages.middleware import MessageMiddleware as wrapped

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,9 +67,18 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["organisation", "company_name", "id"], name="customer_org_name"),
             models.Index(fields=["reseller", "company_name", "id"], name="customer_reseller_name"),
-            # Case-insensitive prefix search (istartswith = UPPER(x) LIKE 'ABC%'): pattern ops make it indexable.
-            models.Index(OpClass(Upper("company_name"), name="varchar_pattern_ops"), name="customer_name_prefix"),
-            models.Index(OpClass(Upper("domain"), name="varchar_pattern_ops"), name="customer_domain_prefix"),
+            # Case-insensitive prefix search (istartswith = UPPER(x) LIKE 'ABC%'): pattern ops make it indexable,
+            # and the partner (or reseller) leads so the range holds only the caller's matches. The list asks
+            # the planner to filter first (core.api.pagination.seek_page(filter_first=True)), so a search
+            # always starts from these, whatever ANALYZE last sampled.
+            models.Index(F("organisation"), OpClass(Upper("company_name"), name="varchar_pattern_ops"),
+                         name="customer_org_name_prefix"),
+            models.Index(F("organisation"), OpClass(Upper("domain"), name="varchar_pattern_ops"),
+                         name="customer_org_domain_prefix"),
+            models.Index(F("reseller"), OpClass(Upper("company_name"), name="varchar_pattern_ops"),
+                         name="customer_res_name_prefix"),
+            models.Index(F("reseller"), OpClass(Upper("domain"), name="varchar_pattern_ops"),
+                         name="customer_res_domain_prefix"),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Perm, require
+from core.api.pagination import filter_first_order
 from core.errors import InvalidInput
 from core.models import AuditEvent
 from core.tenancy import get_for_actor_or_404
@@ -13,12 +14,14 @@ from core.tenancy import get_for_actor_or_404
 from .choices import RelationshipToPartner
 from .models import Customer, RelationshipRequest
 
+CUSTOMER_ORDERING = ("company_name", "id")
 SEARCH_FIELDS = {"companyname": "company_name", "domain": "domain"}
 
 
 def customer_list(*, actor, search="", search_field="", country="", reseller="", include_removed=False):
     """Customers of the actor, sorted by company name. `search` matches the start of the company name or
-    the domain (indexed, case-insensitive), like Partner Center's starts_with filter."""
+    the domain (indexed, case-insensitive), like Partner Center's starts_with filter; page it with
+    seek_page(..., ordering=CUSTOMER_ORDERING, filter_first=bool(search))."""
     require(actor, Perm.VIEW_CUSTOMERS)
     qs = Customer.objects.for_actor(actor).select_related("country", "reseller")
     if not include_removed:
@@ -31,11 +34,23 @@ def customer_list(*, actor, search="", search_field="", country="", reseller="",
             qs = qs.filter(company_name__istartswith=search)
         else:
             qs = qs.filter(Q(company_name__istartswith=search) | Q(domain__istartswith=search))
+        # Find the matches through the prefix indexes, then sort them (core.api.pagination.seek_page).
+        qs = qs.order_by(*filter_first_order(CUSTOMER_ORDERING))
     if country:
         qs = qs.filter(country_id=country.upper())
     if reseller:
         qs = qs.filter(reseller__partner_id=reseller)
     return qs
+
+
+LIST_ITEM_FIELDS = ("id", "tenant_id", "commerce_id", "domain", "company_name", "organization_registration_number",
+                    "relationship", "reseller__tenant_id")
+
+
+def customer_list_rows(**kwargs):
+    """customer_list as plain rows (dicts of LIST_ITEM_FIELDS) for the API's list, which shows nothing else:
+    no model instances, no joined country row."""
+    return customer_list(**kwargs).select_related(None).values(*LIST_ITEM_FIELDS)
 
 
 def parse_pc_filter(raw):

@@ -10,7 +10,8 @@ values of the last row), so pages stay correct while rows are added and cost the
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.db.models import Q
+from django.db.models import F, Func, Q, TextField
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
@@ -45,29 +46,56 @@ def page_size(request):
 
 
 def _after(ordering, values):
-    """Q for rows strictly after `values` in `ordering` (fields prefixed with '-' descend)."""
+    """The condition for rows strictly after `values` in `ordering` (fields prefixed with '-' descend).
+
+    All keys in one direction: a row-value comparison, `(a, b) > (x, y)` (or `<`), which PostgreSQL
+    uses as the start of an index range on (..., a, b), so a deep page costs what the first page does.
+    The expanded form `a > x OR (a = x AND b > y)` gives the same rows but cannot bound an index scan:
+    the planner walks the index from the start and filters (34 ms at the end of 100,000 customers
+    against 0.1 ms). Mixed directions cannot be one row comparison; they get the expanded form plus
+    the bound on the first key it implies (`a >= x`), which the index can use.
+    """
+    names = [field.lstrip("-") for field in ordering]
+    descending = [field.startswith("-") for field in ordering]
+    if len(set(descending)) == 1:
+        lookup = TupleLessThan if descending[0] else TupleGreaterThan
+        return lookup(Tuple(*(F(name) for name in names)), list(values))
     condition = Q()
-    for index, field in enumerate(ordering):
-        name = field.lstrip("-")
-        op = "lt" if field.startswith("-") else "gt"
-        step = Q(**{f"{name}__{op}": values[index]})
+    for index, name in enumerate(names):
+        step = Q(**{f"{name}__{'lt' if descending[index] else 'gt'}": values[index]})
         for prev_index in range(index):
-            prev = ordering[prev_index].lstrip("-")
-            step &= Q(**{prev: values[prev_index]})
+            step &= Q(**{names[prev_index]: values[prev_index]})
         condition |= step
-    return condition
+    return Q(**{f"{names[0]}__{'lte' if descending[0] else 'gte'}": values[0]}) & condition
 
 
-def seek_page(request, queryset, *, ordering, scope):
+def filter_first_order(ordering):
+    """`ordering` (first key text) as order_by() arguments that no index can supply, so the planner
+    applies the query's filters through their own indexes and sorts the matches (see seek_page)."""
+    # `text || ''` sorts exactly like the text (same value, same collation), but no index supplies that
+    # order, so the planner cannot choose to walk the whole list in order hoping to meet matches early.
+    first, rest = ordering[0], list(ordering[1:])
+    key = Func(F(first.lstrip("-")), template="(%(expressions)s || '')", output_field=TextField())
+    return [key.desc() if first.startswith("-") else key.asc(), *rest]
+
+
+def seek_page(request, queryset, *, ordering, scope, filter_first=False):
     """Return (rows, next_token) for the page the request asks for.
 
     `ordering` must end with a unique field (e.g. ("email", "id")). `scope` names the collection
-    and its filters, so a token cannot be replayed against another list.
+    and its filters, so a token cannot be replayed against another list. `queryset` may be a
+    `.values()` queryset (rows come back as dicts) as long as it selects the sort keys.
+
+    `filter_first=True` (the first key must be text) is for a selective, indexed filter such as a
+    prefix search: the rows are found through the filter's index and sorted, never by walking the
+    list in order and filtering. Left to itself the planner picks that walk whenever it guesses
+    many rows match, and a prefix late in the alphabet then reads most of the list (54-92 ms
+    instead of 0.3 ms at 100,000 customers).
     """
     size = page_size(request)
     token = request.headers.get("MS-ContinuationToken") or _query_value(request, "continuationToken")
     seek = (_query_value(request, "seekOperation") or "").lower()
-    queryset = queryset.order_by(*ordering)
+    queryset = queryset.order_by(*(filter_first_order(ordering) if filter_first else ordering))
     if token:
         if seek and seek != "next":
             raise InvalidInput(_("Only seekOperation=Next is supported."), field="seekOperation")
@@ -83,7 +111,10 @@ def seek_page(request, queryset, *, ordering, scope):
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        values = [_plain(getattr(last, f.lstrip("-").replace("__", "."))) for f in ordering]
+        if isinstance(last, dict):  # a .values() queryset: the sort keys must be among its fields
+            values = [_plain(last[f.lstrip("-")]) for f in ordering]
+        else:
+            values = [_plain(getattr(last, f.lstrip("-").replace("__", "."))) for f in ordering]
         next_token = signing.dumps({"s": scope, "v": values}, salt=_SALT, compress=True)
     return rows, next_token
 

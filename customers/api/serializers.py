@@ -84,6 +84,34 @@ class CustomerListItemSerializer(_CustomerBase):
     attributes = AttributesField("Customer")
 
 
+def customer_list_items(rows):
+    """What CustomerListItemSerializer makes of each customer, built straight from
+    customers.selectors.customer_list_rows (a page of 100 costs a fifth of the serializer's time);
+    test_api checks that both agree key for key."""
+    items = []
+    for row in rows:
+        tenant_id = str(row["tenant_id"])
+        item = {
+            "id": tenant_id,
+            "commerceId": str(row["commerce_id"]),
+            "companyProfile": {
+                "tenantId": tenant_id,
+                "domain": row["domain"],
+                "companyName": row["company_name"],
+                "organizationRegistrationNumber": row["organization_registration_number"],
+                "links": {"self": link(f"/customers/{tenant_id}/profiles/company")},
+                "attributes": {"objectType": "CustomerCompanyProfile"},
+            },
+            "relationshipToPartner": row["relationship"],
+        }
+        if row["reseller__tenant_id"] is not None:
+            item["associatedPartnerId"] = str(row["reseller__tenant_id"])
+        item["links"] = {"self": link(f"/customers/{tenant_id}")}
+        item["attributes"] = {"objectType": "Customer"}
+        items.append(item)
+    return items
+
+
 class CustomerSerializer(_CustomerBase):
     id = serializers.UUIDField(source="tenant_id")
     commerceId = serializers.UUIDField(source="commerce_id")

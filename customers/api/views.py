@@ -29,6 +29,7 @@ from .serializers import (
     CustomerSerializer,
     RelationshipRequestSerializer,
     billing_service_data,
+    customer_list_items,
     customer_service_data,
 )
 
@@ -77,11 +78,11 @@ class CustomerListView(PCAPIView):
                 raise InvalidInput("Use either filter or search, not both.", field="search")
             search, field = selectors.parse_pc_filter(params["filter"])
         country, reseller = params.get("country", ""), params.get("reseller", "")
-        qs = selectors.customer_list(actor=self.actor(request), search=search, search_field=field, country=country,
-                                     reseller=reseller)
+        qs = selectors.customer_list_rows(actor=self.actor(request), search=search, search_field=field,
+                                          country=country, reseller=reseller)
         scope = f"customers:{request.auth.organisation_id}:{field}:{search}:{country}:{reseller}"
-        rows, token = seek_page(request, qs, ordering=("company_name", "id"), scope=scope)
-        return Response(collection(CustomerListItemSerializer(rows, many=True).data, request, next_token=token))
+        rows, token = seek_page(request, qs, ordering=selectors.CUSTOMER_ORDERING, scope=scope, filter_first=bool(search))
+        return Response(collection(customer_list_items(rows), request, next_token=token))
 
     @pc_schema(ok=CustomerCreatedSerializer, ok_status=201, request=CustomerCreateSerializer,
                errors=(400, 401, 403, 409, 429), parameters=[REQUEST_ID, IDEMPOTENCY_KEY],

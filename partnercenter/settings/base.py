@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "azureplan",
 ]
 
+# Session, CSRF, authentication and messages come wrapped by core.middleware: a /v1/ request with an
+# Authorization header (bearer token) skips them, since nothing of the browser session applies to it.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -45,15 +47,15 @@ MIDDLEWARE = [
     "core.middleware.NoStoreMiddleware",
     "core.middleware.RejectNulMiddleware",
     "core.middleware.ApiRouteMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.CsrfViewMiddleware",
+    "core.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "core.middleware.ApiLocaleMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
