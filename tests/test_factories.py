@@ -9,9 +9,10 @@ from agreements.choices import AgreementSource, AgreementType
 from agreements.models import Agreement
 from agreements.services import direct_signed, mca_confirmed, purchase_gate
 from agreements.tests.factories import MCA_TEMPLATE_ID, AgreementFactory
-from azureplan import errors, services
+from azureplan import errors
 from azureplan.choices import OrderStatus, PlanStatus, PrincipalType
 from azureplan.models import AzurePlan, AzureSubscription, RoleAssignment
+from azureplan.plans import services
 from azureplan.tests.factories import (
     AZURE_PLAN_US,
     AzurePlanFactory,
