@@ -24,6 +24,7 @@ from accounts.permissions import Perm, require
 from core.api.etag import check_etag
 from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
+from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
 from . import registry
@@ -374,8 +375,7 @@ def relationship_request_revoke(*, actor, request_row):
         row = get_for_actor_or_404(RelationshipRequest.objects.select_for_update(), actor, pk=request_row.pk)
         if row.status != RelationshipRequestStatus.PENDING:
             raise Conflict(_("Only a pending invitation can be withdrawn."))
-        row.status = RelationshipRequestStatus.REVOKED
-        row.save(update_fields=["status"])
+        status_move(row, RelationshipRequestStatus.REVOKED)
         audit_record(actor=actor, action="relationship_request.revoked", obj=row)
     return row
 
@@ -423,12 +423,12 @@ def relationship_request_accept(*, token, data, accept_mca=False):
                 raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
                                    % {"domain": clean["domain"]}, field="companyProfile.domain") from None
             action = "customer.created_by_invitation"
-        row.status = RelationshipRequestStatus.ACCEPTED
         row.accepted_at = timezone.now()
         row.accepted_by_name = acceptor[:120]
         row.accepted_by_email = clean["email"][:254]
         row.customer = customer
-        row.save()
+        status_move(row, RelationshipRequestStatus.ACCEPTED,
+                    fields=("accepted_at", "accepted_by_name", "accepted_by_email", "customer"))
         audit_record(actor=actor, action=action, obj=customer, subject=customer,
                      data={"invitation": str(row.public_id), "delegated_admin": row.include_delegated_admin})
         audit_record(actor=actor, action="relationship_request.accepted", obj=row, subject=customer)

@@ -16,9 +16,11 @@ from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound
 from core.jobs import job_create
 from core.models import Job, JobStatus
+from core.status import allowed_from, status_move
 from core.tenancy import get_for_actor_or_404
 
 from ..choices import (
+    TRANSITION_BATCH_TRANSITIONS,
     LegacyStatus,
     UpgradeLineStatus,
     UpgradeStatus,
@@ -27,9 +29,10 @@ from ..errors import UpgradeError
 from ..models import (
     LegacySubscription,
     ProductUpgrade,
+    ProductUpgradeLine,
 )
 from .rules import BATCH_KIND, active_legacy_count
-from .transition import _enqueue, _move_upgrade, batch_refresh
+from .transition import _enqueue, batch_refresh
 
 # ---------------------------------------------------------------- eligibility
 
@@ -146,13 +149,13 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
         failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED, legacy__transitioned_at__isnull=True)
         if line_ids is not None:
             failed = failed.filter(legacy__public_id__in=list(line_ids))
-        count = failed.update(status=UpgradeLineStatus.PENDING)
+        count = failed.filter(status__in=allowed_from(ProductUpgradeLine, UpgradeLineStatus.PENDING)).update(
+            status=UpgradeLineStatus.PENDING)
         if not count:
             raise InvalidInput(_("None of the named subscriptions is a failed line of this upgrade."), field="lineItems")
-        _move_upgrade(upgrade, UpgradeStatus.IN_PROGRESS)
         upgrade.finished_at = None
         upgrade.heartbeat_at = timezone.now()
-        upgrade.save()
+        status_move(upgrade, UpgradeStatus.IN_PROGRESS, fields=("finished_at", "heartbeat_at"))
         audit_record(actor=actor, action="product_upgrade.retried", obj=upgrade, subject=upgrade.customer,
                      data={"lines": count})
         _enqueue(upgrade.pk)
@@ -305,14 +308,12 @@ def batch_cancel(*, actor, job) -> Job:
         now = timezone.now()
         for upgrade in ProductUpgrade.objects.select_for_update(skip_locked=True).filter(
                 batch_id=job.pk, status=UpgradeStatus.PENDING):
-            upgrade.status = UpgradeStatus.CANCELLED
             upgrade.finished_at = now
-            upgrade.save(update_fields=["status", "finished_at"])
+            status_move(upgrade, UpgradeStatus.CANCELLED, fields=("finished_at",))
             cancelled += 1
-        job.status = JobStatus.CANCELLED
         job.finished_at = now
         job.result = {**job.result, "cancelledCustomers": cancelled}
-        job.save()
+        status_move(job, JobStatus.CANCELLED, table=TRANSITION_BATCH_TRANSITIONS, fields=("finished_at", "result"))
         audit_record(actor=actor, action="transition_batch.cancelled", obj=job, object_type="core.Job",
                      data={"customers": cancelled})
     # Keep the counts true (the cancelled job keeps its status: batch_refresh only finishes running ones).

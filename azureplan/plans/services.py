@@ -13,12 +13,11 @@ from accounts.permissions import Perm, require
 from core.api.etag import check_etag
 from core.audit import audit_record
 from core.errors import InvalidInput
+from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
 from .. import errors
 from ..choices import (
-    AZURE_SUBSCRIPTION_TRANSITIONS,
-    PLAN_TRANSITIONS,
     AzureSubscriptionStatus,
     CancellationReason,
     PlanStatus,
@@ -71,13 +70,16 @@ def reseller_of_record(organisation, value, line):
 # ---------------------------------------------------------------- the Azure plan
 
 
-def move_plan(plan, status):
-    if status != plan.status and status not in PLAN_TRANSITIONS[PlanStatus(plan.status)]:
-        raise errors.SubscriptionStatusNotChangeable(
-            _("The Azure plan cannot go from %(old)s to %(new)s.") % {"old": plan.get_status_display(),
-                                                                      "new": PlanStatus(status).label},
-            field="status")
-    plan.status = status
+def plan_move_refused(old, new):
+    """The answer to a plan status move PLAN_TRANSITIONS refuses (core.status): 400/800096."""
+    return errors.SubscriptionStatusNotChangeable(
+        _("The Azure plan cannot go from %(old)s to %(new)s.") % {"old": PlanStatus(old).label,
+                                                                  "new": PlanStatus(new).label}, field="status")
+
+
+def move_plan(plan, status, *, fields=()):
+    """Move the plan by PLAN_TRANSITIONS under its row lock, saving `fields` with it; 400/800096 when refused."""
+    return status_move(plan, status, fields=fields, error=plan_move_refused)
 
 
 def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=None) -> AzurePlan:
@@ -117,11 +119,13 @@ def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=N
                           "the plan.") % {"n": active}, parameters={"activeAzureSubscriptions": active})
                 plan.suspended_at = timezone.now()
             changes["status"] = [plan.status, status]
-            move_plan(plan, status)
         if not changes:
             return plan
         plan.version += 1
-        plan.save()
+        if "status" in changes:
+            move_plan(plan, status, fields=("friendly_name", "suspended_at", "version"))
+        else:
+            plan.save()
         action = {"suspended": "azure_plan.suspended", "active": "azure_plan.reactivated"}.get(
             status if "status" in changes else "", "azure_plan.renamed")
         audit_record(actor=actor, action=action, obj=plan, subject=plan.customer, data={"changes": changes})
@@ -138,15 +142,16 @@ def plan_cancel(*, actor, plan) -> AzurePlan:
             raise errors.SubscriptionStatusNotChangeable(
                 _("The Azure plan is still being provisioned; cancel it once its order completed."), code=800081,
                 field="status")
+        if plan.status == PlanStatus.CANCELLED:
+            raise plan_move_refused(plan.status, PlanStatus.CANCELLED)
         active = plan.azure_subscriptions.filter(status=AzureSubscriptionStatus.ACTIVE).count()
         if active:
             raise errors.PlanHasActiveSubscriptions(
                 _("The Azure plan has %(n)s active Azure subscription(s): cancel them first.") % {"n": active},
                 parameters={"activeAzureSubscriptions": active})
-        move_plan(plan, PlanStatus.CANCELLED)
         plan.cancelled_at = timezone.now()
         plan.version += 1
-        plan.save()
+        move_plan(plan, PlanStatus.CANCELLED, fields=("cancelled_at", "version"))
         audit_record(actor=actor, action="azure_plan.cancelled", obj=plan, subject=plan.customer)
     return plan
 
@@ -207,12 +212,16 @@ def _locked_subscription(actor, sub):
         AzureSubscription.objects.select_for_update(of=("self",)).select_related("plan__customer"), actor, pk=sub.pk)
 
 
-def _move_sub(sub, status):
-    if status not in AZURE_SUBSCRIPTION_TRANSITIONS[AzureSubscriptionStatus(sub.status)]:
-        raise errors.CannotReactivate(
-            _("The Azure subscription is %(status)s: it cannot become %(new)s.") % {
-                "status": sub.get_status_display().lower(), "new": AzureSubscriptionStatus(status).label.lower()})
-    sub.status = status
+def subscription_move_refused(old, new):
+    """The answer to an Azure subscription status move AZURE_SUBSCRIPTION_TRANSITIONS refuses: 400/900337."""
+    return errors.CannotReactivate(
+        _("The Azure subscription is %(status)s: it cannot become %(new)s.") % {
+            "status": AzureSubscriptionStatus(old).label.lower(), "new": AzureSubscriptionStatus(new).label.lower()})
+
+
+def move_subscription(sub, status, *, fields=()):
+    """Move an Azure subscription by AZURE_SUBSCRIPTION_TRANSITIONS under its row lock, saving `fields` with it."""
+    return status_move(sub, status, fields=fields, error=subscription_move_refused)
 
 
 def azure_subscription_rename(*, actor, sub, name, expected_etag=None) -> AzureSubscription:
@@ -244,13 +253,13 @@ def azure_subscription_cancel(*, actor, sub, reason) -> AzureSubscription:
         if sub.status != AzureSubscriptionStatus.ACTIVE:
             raise errors.SubscriptionStatusNotChangeable(_("This Azure subscription is not active."),
                                                          field="status")
-        _move_sub(sub, AzureSubscriptionStatus.CANCELLED)
         now = timezone.now()
         sub.cancelled_at = now
         sub.cancellation_reason = reason
         sub.delete_after = now + RETENTION
         sub.version += 1
-        sub.save()
+        move_subscription(sub, AzureSubscriptionStatus.CANCELLED,
+                          fields=("cancelled_at", "cancellation_reason", "delete_after", "version"))
         audit_record(actor=actor, action="azure_subscription.cancelled", obj=sub, subject=sub.plan.customer,
                      data={"reason": reason, "delete_after": sub.delete_after.isoformat()})
     return sub
@@ -281,12 +290,12 @@ def azure_subscription_reactivate(*, actor, sub) -> AzureSubscription:
         if sub.status != AzureSubscriptionStatus.CANCELLED or (sub.delete_after and sub.delete_after <= timezone.now()):
             raise errors.CannotReactivate(_("Only a cancelled Azure subscription still within its 90 days of "
                                             "retention can be reactivated."))
-        _move_sub(sub, AzureSubscriptionStatus.ACTIVE)
         sub.cancelled_at = None
         sub.cancellation_reason = ""
         sub.delete_after = None
         sub.version += 1
-        sub.save()
+        move_subscription(sub, AzureSubscriptionStatus.ACTIVE,
+                          fields=("cancelled_at", "cancellation_reason", "delete_after", "version"))
         audit_record(actor=actor, action="azure_subscription.reactivated", obj=sub, subject=sub.plan.customer)
     return sub
 
@@ -305,10 +314,9 @@ def delete_expired_azure_subscriptions(now=None) -> int:
                                                             delete_after__lte=now).first())
             if sub is None:
                 continue
-            sub.status = AzureSubscriptionStatus.DELETED
             sub.deleted_at = now
             sub.version += 1
-            sub.save()
+            move_subscription(sub, AzureSubscriptionStatus.DELETED, fields=("deleted_at", "version"))
             RoleAssignment.objects.filter(azure_subscription=sub, removed_at__isnull=True).update(removed_at=now)
             organisation = Organisation.objects.get(pk=sub.plan.customer.organisation_id)
             audit_record(actor=system_actor(organisation, label="retention"), action="azure_subscription.deleted",
