@@ -38,7 +38,7 @@ NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long fo
 EXAMPLE_ROWS = (
     "4c721420-72ad-4708-a0a7-371a2f7b0969,8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f,Contoso production,,2019-05-10,",
     "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
-    "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner",
+    "customer_user:5d7e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a:Reader;partner_admin_agents::Owner",
 )
 
 

@@ -2,6 +2,7 @@
 factory_boy factories for the rows of a bought Azure plan (order, plan, Azure subscriptions, role
 assignments) when a test needs them without the purchase: `azure_plan_with_subscriptions()`."""
 
+import uuid
 from datetime import date
 
 import factory
@@ -20,7 +21,7 @@ from azureplan.choices import (
     PrincipalType,
 )
 from azureplan.models import Availability, AzurePlan, AzureRole, AzureSubscription, Order, OrderLineItem, RoleAssignment
-from azureplan.services import AOBO_ROLE, admin_agents_principal
+from azureplan.plans.services import AOBO_ROLE, admin_agents_principal
 from customers.tests.factories import CustomerFactory
 
 AZURE_PLAN_US = "DZH318Z0BPS6:0001:DZH318Z0BML6"
@@ -148,7 +149,7 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
 
     azure_subscription = factory.SubFactory(AzureSubscriptionFactory, aobo=False)
     principal_type = PrincipalType.CUSTOMER_USER
-    principal_id = factory.Sequence(lambda n: f"user-{n}")
+    principal_id = factory.Sequence(lambda n: str(uuid.UUID(int=n + 1)))
     principal_name = factory.Sequence(lambda n: f"Customer user {n}")
     role = "Reader"
 

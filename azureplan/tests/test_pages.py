@@ -21,6 +21,10 @@ from .factories import buyable_customer, plan_line
 
 pytestmark = pytest.mark.django_db
 
+# Principals are Entra object ids (GUIDs).
+P1, P2, P3 = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
+              "33333333-3333-4333-8333-333333333333")
+
 
 def html(response):
     return response.content.decode()
@@ -489,17 +493,17 @@ def test_azure_subscription_page_roles_history_and_pec(portal_client, admin_agen
     response = client.post(reverse("azure_subscription_rename", args=[sub.subscription_id]), {"friendly_name": "Prod"})
     assert response.status_code == 302
     response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
-        "principal_type": "customer_user", "principal_id": "u-1", "principal_name": "Dana Admin", "role_name": "Reader",
+        "principal_type": "customer_user", "principal_id": P1, "principal_name": "Dana Admin", "role_name": "Reader",
         "resource_group": "rg-web", "partner_id": ""})
     assert response.status_code == 302
     before = snapshot()
     response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
-        "principal_type": "customer_user", "principal_id": "u-1", "principal_name": "Dana Admin", "role_name": "Reader",
+        "principal_type": "customer_user", "principal_id": P1, "principal_name": "Dana Admin", "role_name": "Reader",
         "resource_group": "rg-web", "partner_id": ""})
     assert response.status_code == 400
     assert "This principal already holds this role at this scope." in text(response)
     response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
-        "principal_type": "customer_user", "principal_id": "u-2", "principal_name": "X", "role_name": "Emperor",
+        "principal_type": "customer_user", "principal_id": P2, "principal_name": "X", "role_name": "Emperor",
         "resource_group": "", "partner_id": ""})
     assert response.status_code == 400 and 'data-field-error="role_name"' in html(response)
     assert snapshot() == before

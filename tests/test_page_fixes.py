@@ -1,0 +1,133 @@
+"""Page fixes (Django client and services): GUID principals and another partner's PartnerID on role
+assignments, every page a user lands on answers GET, all of a form's errors at once, messages that give the
+right reason in the person's language, validation before confirmation, retrying a failed transition line only
+once something changed, and the reseller's customer page (activity, the owner of a new Azure subscription)."""
+
+import re
+import uuid
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import Role
+from azureplan import errors
+from azureplan.legacy import importer as legacy_importer
+from azureplan.legacy import views as legacy_views
+from azureplan.models import AzurePlan, LegacySubscription, RoleAssignment
+from azureplan.ordering import services as ordering_services
+from azureplan.plans import services as plan_services
+from azureplan.tests.factories import buyable_customer, legacy_csv, plan_line
+from core.errors import InvalidInput
+from core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+GUID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+def text(response):
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+@pytest.fixture
+def admin_agent(make_user):
+    return make_user(Role.ADMIN_AGENT, email="aa@a.example.com")
+
+
+@pytest.fixture
+def sales(make_user):
+    return make_user(Role.SALES_AGENT, email="sales@a.example.com")
+
+
+@pytest.fixture
+def customer(org):
+    return buyable_customer(org, company_name="Contoso Ltd")
+
+
+def buy(actor, customer, capture):
+    cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
+    with capture(execute=True):
+        ordering_services.cart_checkout(actor=actor, cart=cart)
+    return AzurePlan.objects.get(customer=customer, status="active")
+
+
+@pytest.fixture
+def sub(customer, sales, actor_of, django_capture_on_commit_callbacks):
+    return buy(actor_of(sales), customer, django_capture_on_commit_callbacks).azure_subscriptions.get()
+
+
+def roles_state():
+    return list(RoleAssignment.objects.order_by("pk").values_list("pk", "principal_id", "removed_at")), \
+        AuditEvent.objects.count()
+
+
+# ---------------------------------------------------------------- 15: principals are GUIDs
+
+
+def test_role_form_refuses_a_principal_id_that_is_not_a_guid(portal_client, admin_agent, sub):
+    client = portal_client(admin_agent)
+    before = roles_state()
+    response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+        "principal_type": "customer_user", "principal_id": "not-a-guid", "principal_name": "Dana", "role_name": "Reader",
+        "resource_group": "", "partner_id": ""})
+    assert response.status_code == 400
+    assert 'data-field-error="principal_id"' in response.content.decode()
+    assert "object id (a GUID" in text(response)
+    assert roles_state() == before
+
+
+def test_api_refuses_a_principal_id_that_is_not_a_guid(api_client_for, admin_agent, sub):
+    api = api_client_for(admin_agent)
+    before = roles_state()
+    response = api.post(
+        f"/v1/customers/{sub.plan.customer.tenant_id}/subscriptions/{sub.plan.public_id}/azureEntitlements/"
+        f"{sub.subscription_id}/roleAssignments",
+        {"principalType": "customer_user", "principalId": "not-a-guid", "principalName": "Dana", "roleName": "Reader"},
+        format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == 800002 and "GUID" in response.json()["description"]
+    assert roles_state() == before
+
+
+def test_another_partners_principal_needs_its_partner_id(portal_client, admin_agent, actor_of, sub):
+    before = roles_state()
+    with pytest.raises(InvalidInput) as exc:
+        plan_services.role_assignment_add(actor=actor_of(admin_agent), sub=sub, principal_type="other_partner",
+                                          principal_id=GUID, principal_name="MSP", role="Reader", partner="")
+    assert exc.value.field == "partnerId"
+    response = portal_client(admin_agent).post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+        "principal_type": "other_partner", "principal_id": GUID, "principal_name": "MSP", "role_name": "Reader",
+        "resource_group": "", "partner_id": ""})
+    assert response.status_code == 400 and 'data-field-error="partner_id"' in response.content.decode()
+    assert roles_state() == before
+    assignment = plan_services.role_assignment_add(actor=actor_of(admin_agent), sub=sub, principal_type="other_partner",
+                                                   principal_id=GUID.upper(), principal_name="MSP", role="Reader",
+                                                   partner="4400004")
+    assert assignment.principal_id == GUID
+
+
+def test_the_admin_agents_foreign_principal_is_a_guid(org):
+    principal_id, _name = plan_services.admin_agents_principal(org)
+    assert str(uuid.UUID(principal_id)) == principal_id
+
+
+def test_legacy_import_role_assignments_need_guids_and_the_template_uses_them(org, make_user, actor_of, customer):
+    actor = actor_of(make_user(Role.ADMIN_AGENT, email="imp@a.example.com"))
+    for bad in ("customer_user:it-admin@contoso.example.com:Reader", f"other_partner:{GUID}:Reader",
+                "other_partner:not-a-guid/4400004:Reader"):
+        with pytest.raises(errors.LegacyImportInvalid) as exc:
+            legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "A", "",
+                                                                            "2019-01-01", bad)]))
+        assert [row["field"] for row in exc.value.data] == ["roleAssignments"], bad
+    assert not LegacySubscription.objects.exists()
+    legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, uuid.uuid4(), "A", "", "2019-01-01",
+                                                                    f"other_partner:{GUID}/4400004:Reader")]))
+    assert LegacySubscription.objects.get().role_assignments[0]["principal_id"] == GUID
+    # The template's example rows name object ids, as the role form asks, never an e-mail address.
+    examples = ";".join(row.split(",")[5] for row in legacy_views.EXAMPLE_ROWS)
+    assert "@" not in examples and "customer_user:" in examples
+    for entry in filter(None, examples.split(";")):
+        kind, principal, _role = entry.split(":")
+        if kind == "customer_user":
+            uuid.UUID(principal)
