@@ -131,3 +131,45 @@ def test_legacy_import_role_assignments_need_guids_and_the_template_uses_them(or
         kind, principal, _role = entry.split(":")
         if kind == "customer_user":
             uuid.UUID(principal)
+
+
+# ---------------------------------------------------------------- 16: every page answers GET; all errors at once
+
+
+def test_a_reload_of_a_form_error_page_goes_back_to_the_form(portal_client, make_user, customer, sub, org):
+    client = portal_client(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="ga@a.example.com"))
+    plan = sub.plan
+    customer_url = reverse("customer_detail", args=[customer.tenant_id])
+    expected = {
+        reverse("legacy_batch_start"): reverse("legacy_workspace"),
+        reverse("azure_subscriptions_cancel", args=[plan.public_id]): customer_url + "#azure-plan",
+        reverse("azure_plan_action", args=[plan.public_id]): customer_url + "#azure-plan",
+        reverse("azure_subscription_create", args=[plan.public_id]): customer_url + "#azure-plan",
+        reverse("customer_attest", args=[customer.tenant_id]): customer_url + "#agreements",
+        reverse("invitation_create"): reverse("invitation_list"),
+        reverse("role_assignment_add", args=[sub.subscription_id]):
+            reverse("azure_subscription_detail", args=[sub.subscription_id]),
+        reverse("customer_assign_reseller", args=[customer.tenant_id]): customer_url,
+    }
+    for url, home in expected.items():
+        response = client.get(url)
+        assert (response.status_code, response.get("Location")) == (302, home), url
+        assert client.get(home).status_code == 200, home
+    assert client.put(reverse("legacy_batch_start")).status_code == 405
+    # A foreign plan's cancel URL is still 404, not a redirect naming its customer.
+    assert client.get(reverse("azure_subscriptions_cancel", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_the_customer_form_shows_every_bad_field_at_once(portal_client, make_user):
+    from customers.models import Customer
+    from customers.tests.factories import customer_data
+
+    client = portal_client(make_user(Role.SALES_AGENT, email="s2@a.example.com"))
+    data = {k: v for k, v in customer_data(domain="not a domain", culture="english", country="ZZ",
+                                           email="nope").items() if v is not None}
+    response = client.post(reverse("customer_create"), data)
+    assert response.status_code == 400
+    errors = dict(re.findall(r'data-field-error="([^"]+)">([^<]*)<', response.content.decode()))
+    assert set(errors) == {"domain", "culture", "country", "email"}, errors
+    assert "not a valid domain name" in unescape(errors["domain"]) and "ZZ is not a known" in unescape(errors["country"])
+    assert not Customer.objects.exists()

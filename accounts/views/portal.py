@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
@@ -39,6 +39,23 @@ def portal_page(perm=None):
                 raise Http404 from None
             except PermissionDenied as exc:  # a selector's role check (the same one the API makes)
                 return render(request, "errors/403.html", {"message": exc.description}, status=403)
+        return wrapper
+
+    return decorator
+
+
+def form_post(home):
+    """A form's POST-only URL. When the form has errors its page is rendered at this URL, so a reload or Enter in
+    the address bar asks for it with GET: that goes back to the page the form lives on (`home(request, **kwargs)`
+    gives its URL) instead of a blank 405. Put it below `portal_page`, so `home` may look rows up for the actor."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @require_http_methods(["GET", "HEAD", "POST"])
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(home(request, **kwargs))
+            return view(request, *args, **kwargs)
         return wrapper
 
     return decorator
@@ -135,8 +152,8 @@ def settings_security(request):
                                                                "section": "security"})
 
 
-@require_POST
 @portal_page()
+@form_post(lambda request: reverse("accounts:recovery_codes"))
 def regenerate_recovery_codes(request):
     codes = services.mfa_regenerate_recovery_codes(user=request.user)
     request.session[RECOVERY_CODES_KEY] = codes
@@ -178,8 +195,8 @@ def settings_tokens(request):
     }, status=400 if request.method == "POST" and form.errors else 200)
 
 
-@require_POST
 @portal_page()
+@form_post(lambda request, public_id: reverse("settings_tokens"))
 def revoke_token(request, public_id):
     try:
         credential = selectors.credential_get(actor=request.actor, public_id=public_id)
@@ -261,8 +278,8 @@ def user_detail(request, public_id):
     }, status=400 if request.method == "POST" else 200)
 
 
-@require_POST
 @portal_page(Perm.MANAGE_USERS)
+@form_post(lambda request, public_id: reverse("user_detail", args=[public_id]))
 def user_set_active(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     active = request.POST.get("active") == "1"
@@ -276,8 +293,8 @@ def user_set_active(request, public_id):
     return redirect("user_detail", public_id=target.public_id)
 
 
-@require_POST
 @portal_page(Perm.MANAGE_USERS)
+@form_post(lambda request, public_id: reverse("user_detail", args=[public_id]))
 def user_reset_mfa(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     try:
@@ -290,8 +307,8 @@ def user_reset_mfa(request, public_id):
     return redirect("user_detail", public_id=target.public_id)
 
 
-@require_POST
 @portal_page(Perm.MANAGE_USERS)
+@form_post(lambda request, public_id: reverse("user_detail", args=[public_id]))
 def user_resend_invitation(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     if target.status == UserStatus.INVITED:

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.views.portal import form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
@@ -112,8 +112,8 @@ def _uuids(values):
     return result
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request: reverse("legacy_workspace"))
 def legacy_batch_start(request):
     """Start one batch: the chosen customers (`customers`, tenant ids) or every eligible one (`scope=all`)."""
     actor = request.actor
@@ -225,8 +225,8 @@ def legacy_batch_detail(request, public_id):
     return render(request, "azureplan/legacy_batch.html", context)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: reverse("legacy_batch_detail", args=[public_id]))
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -328,8 +328,8 @@ def customer_legacy_section(request, tenant_id):
     return response
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id: reverse("customer_detail", args=[tenant_id]) + f"#{ANCHOR}")
 def customer_legacy_start(request, tenant_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -344,8 +344,8 @@ def customer_legacy_start(request, tenant_id):
     return redirect(_customer_url(customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id, upgrade_id: reverse("customer_detail", args=[tenant_id]) + f"#{ANCHOR}")
 def customer_legacy_retry(request, tenant_id, upgrade_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     try:
@@ -365,8 +365,9 @@ def customer_legacy_retry(request, tenant_id, upgrade_id):
     return redirect(_customer_url(customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: _customer_url(
+    lsel.legacy_get_by_id(actor=request.actor, public_id=public_id).customer))
 def legacy_subscription_rename(request, public_id):
     legacy = lsel.legacy_get_by_id(actor=request.actor, public_id=public_id)
     customer = legacy.customer

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import forbidden, portal_page
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from customers import selectors as customer_selectors
@@ -164,8 +164,17 @@ PLAN_ACTIONS = {
 }
 
 
-@require_POST
+
+def _plan_home(request, public_id):
+    return _customer_url(selectors.plan_get(actor=request.actor, subscription_id=public_id).customer)
+
+
+def _subscription_home(request, subscription_id):
+    return reverse("azure_subscription_detail", args=[subscription_id])
+
+
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_plan_home)
 def azure_plan_action(request, public_id):
     """Rename, suspend, reactivate or cancel an Azure plan (`action` in the form)."""
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
@@ -203,8 +212,8 @@ def azure_plan_action(request, public_id):
     return redirect(_customer_url(plan.customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_plan_home)
 def azure_subscription_create(request, public_id):
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
@@ -226,8 +235,8 @@ def azure_subscription_create(request, public_id):
     return _customer_page(request, plan.customer, {plan.pk: {"add_form": form, "open": "add"}})
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_plan_home)
 def azure_subscriptions_cancel(request, public_id):
     """Cancel the chosen Azure subscriptions of a plan (at most 10 per submit: the service says so)."""
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
@@ -258,8 +267,8 @@ def azure_subscriptions_cancel(request, public_id):
                                                              "open": "cancel"}})
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_subscription_home)
 def azure_subscription_reactivate(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION):
@@ -320,8 +329,8 @@ def azure_subscription_detail(request, subscription_id):
     return _render_subscription(request, sub)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_subscription_home)
 def azure_subscription_rename(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
@@ -339,8 +348,8 @@ def azure_subscription_rename(request, subscription_id):
     return _render_subscription(request, sub, rename_form=form, status=400)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_subscription_home)
 def role_assignment_add(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
@@ -362,8 +371,9 @@ def role_assignment_add(request, subscription_id):
     return _render_subscription(request, sub, role_form=form, status=400)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: reverse("azure_subscription_detail", args=[selectors.role_assignment_get(
+    actor=request.actor, assignment_id=public_id).azure_subscription.subscription_id]) + "#roles")
 def role_assignment_remove(request, public_id):
     assignment = selectors.role_assignment_get(actor=request.actor, assignment_id=public_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
