@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.audit import object_display
+
 
 def _always(request, data):
     return True
@@ -130,7 +132,7 @@ _STATUS_SUFFIX = re.compile(r" \([^()]*\)$")  # "Dev (active)" -> "Dev": the sta
 
 def object_name(event):
     """The name of the event's object as it was recorded, without the status it had then."""
-    return _STATUS_SUFFIX.sub("", event.object_repr or "")
+    return _STATUS_SUFFIX.sub("", object_display(event, with_status=False))
 
 
 def change(data, key="changes", field=None):

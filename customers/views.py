@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import form_post, portal_page
+from accounts.permissions import Perm, allowed
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.api.etag import etag_for
+from core.audit import actor_display
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
 
@@ -41,7 +42,7 @@ PAGE_SIZE = 50
 
 
 def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+    return forbidden(request, perm)
 
 
 def _resellers(organisation):
@@ -130,7 +131,7 @@ def _activity(events):
         line = registry.describe_activity(event)
         if line is None:
             continue  # another row says it already (the customer's own "accepted the invitation", the order)
-        rows.append({"event": event, "label": line.label, "detail": line.detail})
+        rows.append({"event": event, "label": line.label, "detail": line.detail, "actor": actor_display(event)})
     return rows
 
 

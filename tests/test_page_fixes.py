@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from accounts.choices import Role
+from accounts.choices import Role, Tier
 from azureplan import errors
 from azureplan.legacy import importer as legacy_importer
 from azureplan.legacy import views as legacy_views
@@ -173,3 +173,73 @@ def test_the_customer_form_shows_every_bad_field_at_once(portal_client, make_use
     assert set(errors) == {"domain", "culture", "country", "email"}, errors
     assert "not a valid domain name" in unescape(errors["domain"]) and "ZZ is not a known" in unescape(errors["country"])
     assert not Customer.objects.exists()
+
+
+# ---------------------------------------------------------------- 18: the right reason, in the person's language
+
+
+def test_a_reseller_is_told_its_partner_type_cannot_add_customers_not_to_ask_for_a_role(portal_client, make_org,
+                                                                                        make_user):
+    provider = make_org(tier=Tier.INDIRECT_PROVIDER)
+    reseller = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider)
+    client = portal_client(make_user(Role.ADMIN_AGENT, organisation=reseller, email="aa@r.example.com"))
+    response = client.get(reverse("customer_create"))
+    assert response.status_code == 403
+    body = text(response)
+    assert "cannot do this, whatever the roles" in body and "Indirect reseller" in body
+    assert "Ask a Global admin" not in body and "needs one of the roles" not in body
+
+
+def test_a_global_admin_is_not_told_to_ask_a_global_admin(portal_client, make_user):
+    client = portal_client(make_user(Role.GLOBAL_ADMIN, email="ga@a.example.com"))
+    response = client.get(reverse("invitation_list"))
+    assert response.status_code == 403
+    body = text(response)
+    assert "Admin agent" in body and "give yourself the role" in body and "Ask a Global admin" not in body
+    helpdesk = portal_client(make_user(Role.HELPDESK_AGENT, email="hd@a.example.com"))
+    assert "Ask a Global admin" in text(helpdesk.get(reverse("invitation_list")))
+
+
+def test_the_missing_agreement_notice_speaks_pages_not_api(org, sales, actor_of):
+    from agreements.services import purchase_gate
+    from customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory(organisation=org)
+    with pytest.raises(Exception) as exc:
+        purchase_gate(customer=customer)
+    assert "/v1/" not in str(exc.value.description) and "Agreements" in str(exc.value.description)
+
+
+def test_an_open_transition_is_named_in_words_not_by_its_id(org, make_user, actor_of, customer):
+    from azureplan.choices import UpgradeStatus
+    from azureplan.legacy import services as legacy_services
+    from azureplan.models import ProductUpgrade
+    from azureplan.tests.factories import legacy_estate
+
+    actor = actor_of(make_user(Role.ADMIN_AGENT, email="aa2@a.example.com"))
+    legacy_estate(actor, customer)
+    upgrade = ProductUpgrade.objects.create(customer=customer, status=UpgradeStatus.FAILED)
+    _eligible, skipped = legacy_services.eligibility_in_bulk(actor, [customer])
+    assert len(skipped) == 1 and str(upgrade.public_id) not in skipped[0]["reason"]
+    assert "retry" in skipped[0]["reason"] and "(failed)" not in skipped[0]["reason"]
+
+
+def test_audit_and_activity_texts_follow_the_readers_language(portal_client, make_user, customer, sub):
+    from azureplan.models import Order
+
+    ga = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="ga3@a.example.com", language="fr")
+    client = portal_client(ga)
+    order = Order.objects.get(customer=customer)
+    audit = text(client.get(reverse("settings_audit")))
+    assert f"{order.alternate_id} (completed)" not in audit and f"{order.alternate_id} (Terminée)" in audit
+    assert "(Active)" not in audit and " provisioning " not in f" {audit} "
+    page = text(client.get(reverse("customer_detail", args=[customer.tenant_id])))
+    assert " provisioning " not in f" {page} "
+
+
+def test_the_saved_message_is_in_the_language_just_chosen(portal_client, make_user):
+    user = make_user(Role.SALES_AGENT, email="lang@a.example.com", language="en")
+    client = portal_client(user)
+    response = client.post(reverse("settings_account"), {"first_name": "Lou", "last_name": "Lang", "language": "fr"},
+                           follow=True)
+    assert "Votre compte a été enregistré." in text(response) and "Your account was saved." not in text(response)

@@ -275,9 +275,12 @@ def eligibility_in_bulk(actor, customers):
             reason = (900120, _("The Microsoft Customer Agreement is not confirmed."))
         elif c.pk in open_upgrades:
             u = open_upgrades[c.pk]
-            reason = (900114 if u.status == UpgradeStatus.FAILED else 900109,
-                      _("Upgrade %(id)s is already open (%(status)s).") % {"id": u.public_id,
-                                                                          "status": u.get_status_display().lower()})
+            if u.status == UpgradeStatus.FAILED:
+                reason = (900114, _("Its last transition failed: retry it from the customer's page."))
+            elif u.status == UpgradeStatus.PENDING:
+                reason = (900109, _("A transition is already waiting to start."))
+            else:
+                reason = (900109, _("A transition is already running."))
         elif not active.get(c.pk):
             reason = (900108, _("No active legacy Azure subscription."))
         if reason:

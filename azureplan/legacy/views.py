@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import form_post, portal_page
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
@@ -43,7 +43,7 @@ EXAMPLE_ROWS = (
 
 
 def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+    return forbidden(request, perm)
 
 
 def _customer_url(customer):

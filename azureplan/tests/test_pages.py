@@ -580,6 +580,6 @@ def test_foreign_ids_are_404_and_roles_403(portal_client, make_user, other_org, 
     owner = portal_client(sales)
     assert owner.get(reverse("order_detail", args=[customer.tenant_id, uuid.uuid4()])).status_code == 404
     assert owner.get(reverse("azure_subscription_detail", args=[uuid.uuid4()])).status_code == 404
-    for url in post_pages:
-        assert owner.get(url).status_code == 405, url
+    for url in post_pages:  # a reload of a form's error page goes back to the form's page (and changes nothing)
+        assert owner.get(url).status_code in (302, 403), url
     assert snapshot() == before
