@@ -243,3 +243,21 @@ def test_the_saved_message_is_in_the_language_just_chosen(portal_client, make_us
     response = client.post(reverse("settings_account"), {"first_name": "Lou", "last_name": "Lang", "language": "fr"},
                            follow=True)
     assert "Votre compte a été enregistré." in text(response) and "Your account was saved." not in text(response)
+
+
+# ---------------------------------------------------------------- 19: validate first, confirm only what can happen
+
+
+def test_only_what_can_happen_is_offered_for_confirmation(portal_client, make_user, customer, sub):
+    ga = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="solo@a.example.com")
+    client = portal_client(ga)
+    page = client.get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+    assert 'data-testid="suspend-blocked"' in page and 'value="suspend"' not in page
+    assert 'data-confirm-requires="cancellation_reason"' in page and 'data-confirm-max="10"' in page
+    # The only active Global admin cannot be deactivated: the page says so instead of asking to confirm it.
+    own = client.get(reverse("user_detail", args=[ga.public_id])).content.decode()
+    assert 'data-testid="deactivate-refused"' in own and 'name="active" value="0"' not in own
+    other = make_user(Role.GLOBAL_ADMIN, email="second@a.example.com")
+    own = client.get(reverse("user_detail", args=[ga.public_id])).content.decode()
+    assert 'data-testid="deactivate-refused"' not in own and "Deactivate your own account?" in unescape(own)
+    assert "Deactivate this user?" in client.get(reverse("user_detail", args=[other.public_id])).content.decode()

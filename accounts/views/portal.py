@@ -292,8 +292,12 @@ def user_detail(request, public_id):
     events = []
     if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
         events = selectors.audit_list(actor=request.actor, subject_id=str(target.public_id))[:20]
+    # Deactivating the last active Global admin is refused: say so instead of offering (and confirming) it.
+    last_global_admin = (can_manage and Role.GLOBAL_ADMIN in target.roles and target.is_active and not selectors.user_list(
+        actor=request.actor).filter(is_active=True, roles__contains=[Role.GLOBAL_ADMIN]).exclude(pk=target.pk).exists())
     return render(request, "accounts/user_detail.html", {
         "target": target, "form": form, "can_manage": can_manage, "events": events, "section": "users",
+        "last_global_admin": last_global_admin,
     }, status=400 if request.method == "POST" else 200)
 
 

@@ -105,7 +105,9 @@ def _plan_rows(request, plans, organisation, customer, overrides):
         live = plan.status != PlanStatus.CANCELLED
         plan.can = {
             "rename": can["rename"] and live,
-            "suspend": can["suspend"] and plan.status == PlanStatus.ACTIVE,
+            # Only what can happen is offered (and confirmed): a plan suspends once none of its subscriptions is active.
+            "suspend": can["suspend"] and plan.status == PlanStatus.ACTIVE and plan.active_count == 0,
+            "suspend_blocked": can["suspend"] and plan.status == PlanStatus.ACTIVE and plan.active_count > 0,
             "reactivate": can["suspend"] and plan.status == PlanStatus.SUSPENDED,
             "cancel": can["cancel_plan"] and live,
             "add": can["add"] and plan.status == PlanStatus.ACTIVE,
