@@ -130,6 +130,8 @@ def register():
         key="legacy", template="azureplan/inc/customer_legacy.html", context=_legacy_context, order=300,
         anchor="legacy-azure", visible=lambda request, data: bool(data.get("show"))))
 
+    for prefix in ("order.", "azure_plan.", "azure_subscription.", "product_upgrade.", "legacy_subscription."):
+        registry.share_activity_with_reseller(prefix)  # the reseller of record sees its customer's commerce
     registry.register_activity("order.", registry.labelled(ORDER, detail=_order_detail))
     # The order placed says the cart was checked out, and that the plan was ordered.
     registry.register_activity("cart.", registry.labelled({}, hidden={"cart.created", "cart.updated",

@@ -125,13 +125,16 @@ def _columns(actor, page):
     return columns
 
 
-def _activity(events):
+def _activity(events, actor, customer):
     rows = []
     for event in events:
         line = registry.describe_activity(event)
         if line is None:
             continue  # another row says it already (the customer's own "accepted the invitation", the order)
-        rows.append({"event": event, "label": line.label, "detail": line.detail, "actor": actor_display(event)})
+        # A reseller sees the provider's events by the provider's name, not by its staff.
+        by = (customer.organisation.name if event.organisation_id != actor.organisation_id
+              and event.organisation_id == customer.organisation_id else actor_display(event))
+        rows.append({"event": event, "label": line.label, "detail": line.detail, "actor": by})
     return rows
 
 
@@ -156,7 +159,7 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
                                           resellers=resellers),
         "can_remove": is_owner and customer.has_relationship and allowed(actor, Perm.REMOVE_RESELLER_RELATIONSHIP),
         "can_invite": allowed(actor, Perm.REQUEST_RESELLER_RELATIONSHIP) and organisation.tier != Tier.INDIRECT_RESELLER,
-        "activity": _activity(selectors.customer_activity(actor=actor, customer=customer)),
+        "activity": _activity(selectors.customer_activity(actor=actor, customer=customer), actor, customer),
         "credentials": credentials, "tab": "customers",
     }
     sections = []

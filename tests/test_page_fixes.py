@@ -261,3 +261,37 @@ def test_only_what_can_happen_is_offered_for_confirmation(portal_client, make_us
     own = client.get(reverse("user_detail", args=[ga.public_id])).content.decode()
     assert 'data-testid="deactivate-refused"' not in own and "Deactivate your own account?" in unescape(own)
     assert "Deactivate this user?" in client.get(reverse("user_detail", args=[other.public_id])).content.decode()
+
+
+# ---------------------------------------------------------------- 21: the reseller's customer page
+
+
+def test_the_resellers_customer_page_shows_the_orders_and_the_real_owner(portal_client, make_org, make_user, actor_of,
+                                                                         django_capture_on_commit_callbacks):
+    from accounts.models import Country
+
+    us = Country.objects.get(code="US")
+    provider = make_org(tier=Tier.INDIRECT_PROVIDER, country=us, name="Provider Co")
+    reseller = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider, country=us, name="Northwind Resale")
+    agent = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=provider, email="aa@provider.example.com",
+                      first_name="Staff", last_name="Member")
+    customer = buyable_customer(provider, reseller=reseller)
+    cart = ordering_services.cart_create(actor=actor_of(agent), customer=customer,
+                                         items=[plan_line(reseller=reseller.partner_id)])
+    with django_capture_on_commit_callbacks(execute=True):
+        ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
+    seller = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=reseller, email="sam@reseller.example.com")
+    client = portal_client(seller)
+    page = client.get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+    activity = re.search(r'data-testid="activity".*?</table>', page, re.S).group(0)
+    assert "Nothing yet." not in activity and "Order placed" in activity
+    assert "Provider Co" in activity and "aa@provider.example.com" not in activity and "Staff Member" not in activity
+    # Not the provider's other business with the customer (its agreement attestations, profile changes).
+    assert "Microsoft Customer Agreement" not in unescape(activity)
+
+    plan = AzurePlan.objects.get(customer=customer)
+    response = client.post(reverse("azure_subscription_create", args=[plan.public_id]), {"friendly_name": "Shop"},
+                           follow=True)
+    body = text(response)
+    assert "Your Admin agents are its Owner" not in body
+    assert "Provider Co's Admin agents are its Owner" in body

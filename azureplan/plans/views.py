@@ -231,8 +231,13 @@ def azure_subscription_create(request, public_id):
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Azure subscription “%(name)s” was created. Your Admin agents are its Owner.")
-                             % {"name": sub.friendly_name}, extra_tags=INLINE)
+            billing = plan.customer.organisation
+            if billing.pk == request.actor.organisation_id:
+                text = _("Azure subscription “%(name)s” was created. Your Admin agents are its Owner.")
+            else:  # the Owner (AOBO) is the billing partner's foreign principal, not the reseller's
+                text = _("Azure subscription “%(name)s” was created. %(partner)s's Admin agents are its Owner "
+                         "(the foreign principal of the partner that bills it).")
+            messages.success(request, text % {"name": sub.friendly_name, "partner": billing.name}, extra_tags=INLINE)
             return redirect(_customer_url(plan.customer))
     return _customer_page(request, plan.customer, {plan.pk: {"add_form": form, "open": "add"}})
 
