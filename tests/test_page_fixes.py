@@ -295,3 +295,39 @@ def test_the_resellers_customer_page_shows_the_orders_and_the_real_owner(portal_
     body = text(response)
     assert "Your Admin agents are its Owner" not in body
     assert "Provider Co's Admin agents are its Owner" in body
+
+
+# ---------------------------------------------------------------- 20: retry once something changed; who renames
+
+LONG_NAME = "A legacy subscription whose friendly name is far too long for an Azure subscription"
+
+
+def test_a_failed_line_is_retried_only_once_something_changed(portal_client, make_user, actor_of, customer,
+                                                             django_capture_on_commit_callbacks):
+    from azureplan.legacy import services as legacy_services
+    from azureplan.models import ProductUpgrade
+    from azureplan.tests.factories import legacy_estate
+
+    ga_aa = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="gaaa@a.example.com")
+    legacy_estate(actor_of(ga_aa), customer, 2, names=["Short", LONG_NAME])
+    client = portal_client(ga_aa)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("customer_legacy_start", args=[customer.tenant_id]))
+    upgrade = ProductUpgrade.objects.get()
+    assert upgrade.status == "failed"
+    page = client.get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+    assert "Retry the failed subscriptions" not in page and 'data-testid="retry-waits"' in page
+    before = (AuditEvent.objects.count(), list(upgrade.lines.values_list("status", flat=True)))
+    with pytest.raises(errors.UpgradeError) as exc:
+        legacy_services.upgrade_retry(actor=actor_of(ga_aa), upgrade=upgrade)
+    assert "Nothing changed" in str(exc.value.description)
+    response = client.post(reverse("customer_legacy_retry", args=[customer.tenant_id, upgrade.public_id]))
+    assert response.status_code == 400 and "Nothing changed" in text(response)
+    assert (AuditEvent.objects.count(), list(upgrade.lines.values_list("status", flat=True))) == before
+    upgrade.refresh_from_db()
+    assert upgrade.status == "failed"
+
+    # A Sales agent sees who can rename (it has no control to do it).
+    sales_page = text(portal_client(make_user(Role.SALES_AGENT, email="s9@a.example.com")).get(
+        reverse("customer_detail", args=[customer.tenant_id])))
+    assert "Only a user with one of these roles can rename it: Global admin, Admin agent." in sales_page

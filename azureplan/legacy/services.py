@@ -27,9 +27,10 @@ from ..errors import UpgradeError
 from ..models import (
     LegacySubscription,
     ProductUpgrade,
+    ProductUpgradeLine,
 )
 from .rules import BATCH_KIND, active_legacy_count
-from .transition import _enqueue, _move_upgrade, batch_refresh
+from .transition import _enqueue, _move_upgrade, batch_refresh, lines_worth_retrying
 
 # ---------------------------------------------------------------- eligibility
 
@@ -146,9 +147,16 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
         failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED, legacy__transitioned_at__isnull=True)
         if line_ids is not None:
             failed = failed.filter(legacy__public_id__in=list(line_ids))
-        count = failed.update(status=UpgradeLineStatus.PENDING)
-        if not count:
+        failed = list(failed.select_related("legacy"))
+        if not failed:
             raise InvalidInput(_("None of the named subscriptions is a failed line of this upgrade."), field="lineItems")
+        worth = lines_worth_retrying(failed)
+        if not worth:
+            raise UpgradeError(_("Nothing changed since these subscriptions failed: a retry would fail the same way. "
+                                 "Fix the cause first (for example, rename a subscription whose name is too long)."),
+                               status=400, code=900114)
+        count = ProductUpgradeLine.objects.filter(pk__in=[line.pk for line in worth]).update(
+            status=UpgradeLineStatus.PENDING)
         _move_upgrade(upgrade, UpgradeStatus.IN_PROGRESS)
         upgrade.finished_at = None
         upgrade.heartbeat_at = timezone.now()

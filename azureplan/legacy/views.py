@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
+from accounts.permissions import MATRIX, Perm, allowed, requirement_text, role_labels
 from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
@@ -32,6 +32,7 @@ from . import importer, services
 from . import selectors as lsel
 from .forms import LegacyImportForm, LegacyRenameForm
 from .rules import AZURE_SUBSCRIPTION_NAME_MAX
+from .transition import lines_worth_retrying
 
 ANCHOR = "legacy-azure"
 NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
@@ -297,7 +298,12 @@ def legacy_customer_context(request, customer):
         "active_count": sum(1 for s in subs if s.status == LegacyStatus.ACTIVE),
         "has_reseller": any(s.reseller_id for s in subs),
         "can_start": not blocked and eligibility.is_eligible, "blocked": blocked,
-        "can_retry": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED),
+        # Retry is offered once something changed for a failed line (a retry that fails the same way fills logs).
+        "can_retry": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED
+                      and bool(lines_worth_retrying(line for line in lines if line.status == UpgradeLineStatus.FAILED
+                                                    and not line.legacy.is_transitioned))),
+        "retry_waits": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED),
+        "rename_roles": "" if can_rename else role_labels(MATRIX[Perm.IMPORT_LEGACY_AZURE].any_of),
         "polling": upgrade is not None and upgrade.is_open,
         # an open upgrade (running, or failed with lines to retry) is shown below: no start block above it
         "upgrade_open": upgrade is not None and upgrade.status in (UpgradeStatus.PENDING, UpgradeStatus.IN_PROGRESS,
