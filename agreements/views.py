@@ -67,7 +67,8 @@ def record_invitation_mca(*, actor, customer, request_row, contact, accept_mca):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id: reverse("customer_detail", args=[tenant_id]) + "#agreements")
+@form_post(lambda request, tenant_id: reverse("customer_detail", args=[customer_selectors.customer_get(
+    actor=request.actor, tenant_id=tenant_id).tenant_id]) + "#agreements")
 def customer_attest(request, tenant_id):
     # The customer first, so a foreign id answers 404 whatever the roles; then the permission.
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)

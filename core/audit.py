@@ -20,7 +20,8 @@ def register_actor_label(label, text):
 
 def actor_display(event):
     """Who did it: a person's or credential's recorded name, a background actor's label translated."""
-    if event.actor_user_id is None and event.actor_credential_id is None and event.actor_label in _ACTOR_LABELS:
+    if (getattr(event, "actor_user_id", None) is None and getattr(event, "actor_credential_id", None) is None
+            and event.actor_label in _ACTOR_LABELS):
         return str(_ACTOR_LABELS[event.actor_label])
     return event.actor_label
 
@@ -33,7 +34,7 @@ def register_object_name(model_label, *, name=None, statuses=None):
 
 def object_display(event, *, with_status=True):
     """The event's object in the active language (registered models), else its repr as recorded."""
-    entry = _OBJECT_NAMES.get(event.object_type)
+    entry = _OBJECT_NAMES.get(getattr(event, "object_type", ""))
     text = event.object_repr or ""
     if entry is None:
         return text

@@ -45,6 +45,17 @@ def _forbidden(request, perm):
     return forbidden(request, perm)
 
 
+# Where a reload of a form's POST-only URL goes back to; a foreign id is still 404 (looked up for the actor).
+def _customer_home(request, tenant_id):
+    return reverse("customer_detail", args=[selectors.customer_get(actor=request.actor, tenant_id=tenant_id).tenant_id])
+
+
+def _invitation_home(request, public_id):
+    if not RelationshipRequest.objects.for_actor(request.actor).filter(public_id=public_id).exists():
+        raise Http404
+    return reverse("invitation_list")
+
+
 def _resellers(organisation):
     if organisation.tier != Tier.INDIRECT_PROVIDER:
         return []
@@ -217,7 +228,7 @@ def customer_billing(request, tenant_id):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id: reverse("customer_detail", args=[tenant_id]))
+@form_post(_customer_home)
 def customer_assign_reseller(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.EDIT_CUSTOMER):
@@ -240,7 +251,7 @@ def customer_assign_reseller(request, tenant_id):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id: reverse("customer_detail", args=[tenant_id]))
+@form_post(_customer_home)
 def customer_remove_relationship(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.REMOVE_RESELLER_RELATIONSHIP):
@@ -312,7 +323,7 @@ def invitation_create(request):
 
 
 @portal_page()
-@form_post(lambda request, public_id: reverse("invitation_list"))
+@form_post(_invitation_home)
 def invitation_revoke(request, public_id):
     # Find it first (a foreign id is 404 whatever the roles), then check the role (403 naming it).
     row = RelationshipRequest.objects.for_actor(request.actor).filter(public_id=public_id).first()

@@ -216,7 +216,8 @@ def settings_tokens(request):
 
 
 @portal_page()
-@form_post(lambda request, public_id: reverse("settings_tokens"))
+@form_post(lambda request, public_id: selectors.credential_get(actor=request.actor, public_id=public_id)
+           and reverse("settings_tokens"))
 def revoke_token(request, public_id):
     try:
         credential = selectors.credential_get(actor=request.actor, public_id=public_id)
@@ -302,7 +303,8 @@ def user_detail(request, public_id):
 
 
 @portal_page(Perm.MANAGE_USERS)
-@form_post(lambda request, public_id: reverse("user_detail", args=[public_id]))
+@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def user_set_active(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     active = request.POST.get("active") == "1"
@@ -317,7 +319,8 @@ def user_set_active(request, public_id):
 
 
 @portal_page(Perm.MANAGE_USERS)
-@form_post(lambda request, public_id: reverse("user_detail", args=[public_id]))
+@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def user_reset_mfa(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     try:
@@ -331,7 +334,8 @@ def user_reset_mfa(request, public_id):
 
 
 @portal_page(Perm.MANAGE_USERS)
-@form_post(lambda request, public_id: reverse("user_detail", args=[public_id]))
+@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def user_resend_invitation(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     if target.status == UserStatus.INVITED:

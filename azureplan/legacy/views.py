@@ -227,7 +227,8 @@ def legacy_batch_detail(request, public_id):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, public_id: reverse("legacy_batch_detail", args=[public_id]))
+@form_post(lambda request, public_id: reverse("legacy_batch_detail", args=[lsel.batch_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -335,7 +336,8 @@ def customer_legacy_section(request, tenant_id):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id: reverse("customer_detail", args=[tenant_id]) + f"#{ANCHOR}")
+@form_post(lambda request, tenant_id: _customer_url(customer_selectors.customer_get(actor=request.actor,
+                                                                                   tenant_id=tenant_id)))
 def customer_legacy_start(request, tenant_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -351,7 +353,8 @@ def customer_legacy_start(request, tenant_id):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id, upgrade_id: reverse("customer_detail", args=[tenant_id]) + f"#{ANCHOR}")
+@form_post(lambda request, tenant_id, upgrade_id: _customer_url(customer_selectors.customer_get(
+    actor=request.actor, tenant_id=tenant_id)))
 def customer_legacy_retry(request, tenant_id, upgrade_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     try:

@@ -119,8 +119,15 @@ def cart_detail(request, tenant_id, public_id):
     return _render_cart(request, customer, cart)
 
 
+def _cart_home(request, tenant_id, public_id):
+    """Where a reload of the checkout URL goes back to: the cart (a foreign id is still 404)."""
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    cart = selectors.cart_get(actor=request.actor, customer=customer, cart_id=public_id)
+    return reverse("cart_detail", args=[customer.tenant_id, cart.public_id])
+
+
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id, public_id: reverse("cart_detail", args=[tenant_id, public_id]))
+@form_post(_cart_home)
 def cart_checkout(request, tenant_id, public_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     cart = selectors.cart_get(actor=request.actor, customer=customer, cart_id=public_id)

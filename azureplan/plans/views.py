@@ -172,7 +172,8 @@ def _plan_home(request, public_id):
 
 
 def _subscription_home(request, subscription_id):
-    return reverse("azure_subscription_detail", args=[subscription_id])
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
+    return reverse("azure_subscription_detail", args=[sub.subscription_id])
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
