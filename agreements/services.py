@@ -203,8 +203,8 @@ def purchase_gate(*, customer):
     if not mca_confirmed(customer):
         raise McaMissing(
             _("%(customer)s has not accepted the Microsoft Customer Agreement. Attest it on the customer's page "
-              "(Agreements) or with POST /v1/customers/%(id)s/agreements, or ask the customer to accept it, then "
-              "place the order again.") % {"customer": customer.company_name, "id": customer.tenant_id},
+              "(Agreements), or ask the customer to accept it, then place the order again.")
+            % {"customer": customer.company_name},
             parameters={"customerId": str(customer.tenant_id)})
 
 

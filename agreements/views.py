@@ -2,15 +2,14 @@
 attestation form's POST, the MCA column of the customer list and the MCA link of the public invitation page."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.permissions import Perm, allowed
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from customers import selectors as customer_selectors
@@ -67,13 +66,14 @@ def record_invitation_mca(*, actor, customer, request_row, contact, accept_mca):
         services.agreement_record_customer_acceptance(customer=customer, actor=actor, **contact)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id: reverse("customer_detail", args=[customer_selectors.customer_get(
+    actor=request.actor, tenant_id=tenant_id).tenant_id]) + "#agreements")
 def customer_attest(request, tenant_id):
     # The customer first, so a foreign id answers 404 whatever the roles; then the permission.
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.ATTEST_MCA):
-        return render(request, "errors/403.html", {"message": requirement_text(Perm.ATTEST_MCA)}, status=403)
+        return forbidden(request, Perm.ATTEST_MCA)
     form = AttestationForm(request.POST)
     if form.is_valid():
         template = selectors.mca_template_current()

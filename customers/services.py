@@ -81,101 +81,146 @@ def _text(data, key, field, *, required=True, max_length, min_length=1):
     return value
 
 
+class _Problems:
+    """Collects the refusals of independent checks (`with problems:` around each one) so a form shows every bad
+    field at once; `raise_first()` raises the first refusal with all of them in its `data` when there are several."""
+
+    def __init__(self):
+        self.found = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if isinstance(exc, PartnerCenterError):
+            self.found.append(exc)
+            return True
+        return False
+
+    def raise_first(self):
+        if not self.found:
+            return
+        first = self.found[0]
+        if len(self.found) > 1:
+            first.data = [{"field": e.field, "code": e.code, "description": str(e.description)} for e in self.found]
+        raise first
+
+
 def validate_customer_data(data, *, organisation, existing=None):
     """Check a customer's company and billing profile against Partner Center's rules (domain.md §2.2)
-    and the partner's market; returns the cleaned values. `existing` is the customer being edited."""
+    and the partner's market; returns the cleaned values. `existing` is the customer being edited.
+    Every field is checked: the first refusal is raised and, when there are several, its `data` lists them all."""
     clean = {}
+    problems = _Problems()
     if existing is None:
-        domain = (data.get("domain") or "").strip().lower()
-        if not domain:
-            raise InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain")
-        if not _DOMAIN_RE.match(domain):
-            raise InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
-                               % {"domain": domain}, field="companyProfile.domain")
-        if domain_taken(domain):
-            raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.") % {"domain": domain},
-                               field="companyProfile.domain")
-        clean["domain"] = domain
-        clean["company_name"] = _text(data, "company_name", "companyProfile.companyName", max_length=255)
-    clean["billing_company_name"] = (_text(data, "billing_company_name", "billingProfile.companyName",
-                                           required=False, max_length=255)
-                                     or clean.get("company_name") or (existing.company_name if existing else ""))
-    email = (data.get("email") or "").strip()
-    try:
-        if len(email) > MAX_EMAIL:
-            raise ValidationError("too long")
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput(_("billingProfile.email must be a valid e-mail address."),
-                           field="billingProfile.email") from None
-    clean["email"] = email
-    culture = (data.get("culture") or "en-US").strip()
-    if not _CULTURE_RE.match(culture):
-        raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
-    parts = culture.split("-")
-    clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
-    language = (data.get("language") or parts[0]).strip()
-    if not _LANGUAGE_RE.match(language):
-        raise InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
-                           field="billingProfile.language")
-    clean["language"] = language.lower()
-    clean["first_name"] = _text(data, "first_name", ADDR + "firstName", max_length=50)
-    clean["last_name"] = _text(data, "last_name", ADDR + "lastName", max_length=50)
-    clean["address_line1"] = _text(data, "address_line1", ADDR + "addressLine1", max_length=200)
-    clean["address_line2"] = _text(data, "address_line2", ADDR + "addressLine2", required=False, max_length=200)
-    clean["city"] = _text(data, "city", ADDR + "city", max_length=100)
-    state = _text(data, "state", ADDR + "state", required=False, max_length=2)
-    if not _STATE_RE.match(state):
-        raise InvalidInput(_("billingProfile.defaultAddress.state is a code of at most 2 letters or digits (e.g. WA)."),
-                           field=ADDR + "state")
-    clean["state"] = state.upper()
-    clean["postal_code"] = _text(data, "postal_code", ADDR + "postalCode", required=False, max_length=20)
-    clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
+        with problems:
+            domain = (data.get("domain") or "").strip().lower()
+            if not domain:
+                raise InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain")
+            if not _DOMAIN_RE.match(domain):
+                raise InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
+                                   % {"domain": domain}, field="companyProfile.domain")
+            if domain_taken(domain):
+                raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
+                                   % {"domain": domain}, field="companyProfile.domain")
+            clean["domain"] = domain
+        with problems:
+            clean["company_name"] = _text(data, "company_name", "companyProfile.companyName", max_length=255)
+    with problems:
+        clean["billing_company_name"] = (_text(data, "billing_company_name", "billingProfile.companyName",
+                                               required=False, max_length=255)
+                                         or clean.get("company_name") or (existing.company_name if existing else ""))
+    with problems:
+        email = (data.get("email") or "").strip()
+        try:
+            if len(email) > MAX_EMAIL:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(_("billingProfile.email must be a valid e-mail address."),
+                               field="billingProfile.email") from None
+        clean["email"] = email
+    parts = ["en"]
+    with problems:
+        culture = (data.get("culture") or "en-US").strip()
+        if not _CULTURE_RE.match(culture):
+            raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
+        parts = culture.split("-")
+        clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
+    with problems:
+        language = (data.get("language") or parts[0]).strip()
+        if not _LANGUAGE_RE.match(language):
+            raise InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
+                               field="billingProfile.language")
+        clean["language"] = language.lower()
+    for key, field, required, max_length in (
+            ("first_name", "firstName", True, 50), ("last_name", "lastName", True, 50),
+            ("address_line1", "addressLine1", True, 200), ("address_line2", "addressLine2", False, 200),
+            ("city", "city", True, 100)):
+        with problems:
+            clean[key] = _text(data, key, ADDR + field, required=required, max_length=max_length)
+    with problems:
+        state = _text(data, "state", ADDR + "state", required=False, max_length=2)
+        if not _STATE_RE.match(state):
+            raise InvalidInput(_("billingProfile.defaultAddress.state is a code of at most 2 letters or digits "
+                                 "(e.g. WA)."), field=ADDR + "state")
+        clean["state"] = state.upper()
+    with problems:
+        clean["postal_code"] = _text(data, "postal_code", ADDR + "postalCode", required=False, max_length=20)
+    with problems:
+        clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
     code = (data.get("country") or "").strip().upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
-                           field=ADDR + "country")
-    country = Country.objects.select_related("region").filter(code=code).first()
-    if country is None:
-        raise InvalidInput(_("%(code)s is not a known country code.") % {"code": code}, field=ADDR + "country")
-    if country.region_id != organisation.country.region_id:
-        raise OutsideMarket(
-            _("Your partner organisation sells in the %(market)s market; a customer in %(country)s is outside it.")
-            % {"market": organisation.country.region.localized_name, "country": country.localized_name},
-            field=ADDR + "country",
-        )
-    clean["country"] = country
+    country = None
+    with problems:
+        if len(code) != 2 or not code.isascii() or not code.isalpha():
+            raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
+                               field=ADDR + "country")
+        country = Country.objects.select_related("region").filter(code=code).first()
+        if country is None:
+            raise InvalidInput(_("%(code)s is not a known country code.") % {"code": code}, field=ADDR + "country")
+        if country.region_id != organisation.country.region_id:
+            raise OutsideMarket(
+                _("Your partner organisation sells in the %(market)s market; a customer in %(country)s is outside "
+                  "it.") % {"market": organisation.country.region.localized_name, "country": country.localized_name},
+                field=ADDR + "country",
+            )
+        clean["country"] = country
     phone = (data.get("phone_number") or "").strip()
-    if phone and not _PHONE_RE.match(phone):
-        raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
-                           field=ADDR + "phoneNumber")
+    with problems:
+        if phone and not _PHONE_RE.match(phone):
+            raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
+                               field=ADDR + "phoneNumber")
     registration = (data.get("organization_registration_number") or "").strip()
     if existing is not None:
         registration = existing.organization_registration_number
-    if code in REGISTRATION_REQUIRED_COUNTRIES:
-        if not registration:
+    if country is not None and code in REGISTRATION_REQUIRED_COUNTRIES:
+        with problems:
+            if not registration:
+                raise CustomerError(
+                    _("Organization registration ID information is missing: it is mandatory for customers in "
+                      "%(country)s.") % {"country": country.localized_name},
+                    field="companyProfile.organizationRegistrationNumber", code=600049,
+                    error_name="OrganizationRegistrationIdMissing")
+            if not _REGISTRATION_RE.match(registration):
+                raise CustomerError(
+                    _("Organization registration ID information is invalid: use 4 to 50 letters, digits, spaces, "
+                      "dots, slashes or dashes."),
+                    field="companyProfile.organizationRegistrationNumber", code=600050,
+                    error_name="OrganizationRegistrationIdInvalid")
+        with problems:
+            if not phone:
+                raise CustomerError(
+                    _("Customer phone number is missing: it is mandatory for customers in %(country)s.")
+                    % {"country": country.localized_name},
+                    field=ADDR + "phoneNumber", code=600051, error_name="CustomerPhoneNumberMissing")
+    elif country is not None and registration and existing is None:
+        with problems:
             raise CustomerError(
-                _("Organization registration ID information is missing: it is mandatory for customers in "
-                  "%(country)s.") % {"country": country.localized_name},
-                field="companyProfile.organizationRegistrationNumber", code=600049,
-                error_name="OrganizationRegistrationIdMissing")
-        if not _REGISTRATION_RE.match(registration):
-            raise CustomerError(
-                _("Organization registration ID information is invalid: use 4 to 50 letters, digits, spaces, "
-                  "dots, slashes or dashes."),
-                field="companyProfile.organizationRegistrationNumber", code=600050,
-                error_name="OrganizationRegistrationIdInvalid")
-        if not phone:
-            raise CustomerError(
-                _("Customer phone number is missing: it is mandatory for customers in %(country)s.")
+                _("Organization registration ID value isn't supported for customers in %(country)s: leave it empty.")
                 % {"country": country.localized_name},
-                field=ADDR + "phoneNumber", code=600051, error_name="CustomerPhoneNumberMissing")
-    elif registration and existing is None:
-        raise CustomerError(
-            _("Organization registration ID value isn't supported for customers in %(country)s: leave it empty.")
-            % {"country": country.localized_name},
-            field="companyProfile.organizationRegistrationNumber", code=600002,
-            error_name="OrganizationRegistrationIdNotSupported")
+                field="companyProfile.organizationRegistrationNumber", code=600002,
+                error_name="OrganizationRegistrationIdNotSupported")
+    problems.raise_first()
     if existing is None:
         clean["organization_registration_number"] = registration
     clean["phone_number"] = phone

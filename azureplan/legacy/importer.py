@@ -148,9 +148,25 @@ def _role_assignments(raw, organisation, roles, resellers, problem):
             principal, name = plan_services.admin_agents_principal(reseller)
             partner_id = reseller.pk
         else:
-            if not principal or len(principal) > 100:
-                return problem(_("The principal id of a %(kind)s is 1 to 100 characters.") % {"kind": kind})
+            partner_number = None
+            if kind == PrincipalType.OTHER_PARTNER:
+                # other_partner:<object id>/<PartnerID>:role — another partner's principal names its partner.
+                principal, _slash, partner_number = principal.partition("/")
+                principal = principal.strip()
+            try:
+                principal = plan_services.principal_id_check(principal)
+                if kind == PrincipalType.OTHER_PARTNER:
+                    partner_number = plan_services.other_partner_id_check(partner_number)
+            except InvalidInput as exc:
+                return problem(_("%(kind)s “%(id)s”: %(reason)s") % {"kind": kind, "id": entry.split(":")[1][:60],
+                                                                      "reason": exc.description})
             name = principal
+            if partner_number:
+                other = Organisation.objects.filter(partner_id=partner_number).first()
+                partner_id = other.pk if other else None
+                if other is not None and (other.pk == organisation.pk or other.provider_id == organisation.pk):
+                    return problem(_("“%(id)s” is your PartnerID or one of your resellers': use partner_admin_agents "
+                                     "or indirect_reseller.") % {"id": partner_number})
         key = (principal, role)
         if key not in seen:
             seen.add(key)

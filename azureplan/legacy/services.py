@@ -32,7 +32,7 @@ from ..models import (
     ProductUpgradeLine,
 )
 from .rules import BATCH_KIND, active_legacy_count
-from .transition import _enqueue, batch_refresh
+from .transition import _enqueue, batch_refresh, lines_worth_retrying
 
 # ---------------------------------------------------------------- eligibility
 
@@ -149,10 +149,17 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
         failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED, legacy__transitioned_at__isnull=True)
         if line_ids is not None:
             failed = failed.filter(legacy__public_id__in=list(line_ids))
-        count = failed.filter(status__in=allowed_from(ProductUpgradeLine, UpgradeLineStatus.PENDING)).update(
-            status=UpgradeLineStatus.PENDING)
-        if not count:
+        failed = list(failed.select_related("legacy"))
+        if not failed:
             raise InvalidInput(_("None of the named subscriptions is a failed line of this upgrade."), field="lineItems")
+        worth = lines_worth_retrying(failed)
+        if not worth:
+            raise UpgradeError(_("Nothing changed since these subscriptions failed: a retry would fail the same way. "
+                                 "Fix the cause first (for example, rename a subscription whose name is too long)."),
+                               status=400, code=900114)
+        count = ProductUpgradeLine.objects.filter(
+            pk__in=[line.pk for line in worth],
+            status__in=allowed_from(ProductUpgradeLine, UpgradeLineStatus.PENDING)).update(status=UpgradeLineStatus.PENDING)
         upgrade.finished_at = None
         upgrade.heartbeat_at = timezone.now()
         status_move(upgrade, UpgradeStatus.IN_PROGRESS, fields=("finished_at", "heartbeat_at"))
@@ -278,9 +285,12 @@ def eligibility_in_bulk(actor, customers):
             reason = (900120, _("The Microsoft Customer Agreement is not confirmed."))
         elif c.pk in open_upgrades:
             u = open_upgrades[c.pk]
-            reason = (900114 if u.status == UpgradeStatus.FAILED else 900109,
-                      _("Upgrade %(id)s is already open (%(status)s).") % {"id": u.public_id,
-                                                                          "status": u.get_status_display().lower()})
+            if u.status == UpgradeStatus.FAILED:
+                reason = (900114, _("Its last transition failed: retry it from the customer's page."))
+            elif u.status == UpgradeStatus.PENDING:
+                reason = (900109, _("A transition is already waiting to start."))
+            else:
+                reason = (900109, _("A transition is already running."))
         elif not active.get(c.pk):
             reason = (900108, _("No active legacy Azure subscription."))
         if reason:

@@ -141,6 +141,20 @@ def _plan_for(upgrade, customer, reseller, actor):
     return plan, None
 
 
+def lines_worth_retrying(lines):
+    """The failed lines whose cause is gone: retrying one that would fail the same way again (a name still too
+    long, a suspended subscription, an id already under an Azure plan) changes nothing and only fills the logs.
+    A line that failed for another reason (the run itself) is worth retrying."""
+    lines = list(lines)
+    taken = set(AzureSubscription.objects.filter(
+        subscription_id__in=[line.legacy.entitlement_id for line in lines]).values_list("subscription_id", flat=True))
+    return [line for line in lines if line.error_code not in DETERMINISTIC_CODES
+            or _line_problem(line.legacy, taken) is None]
+
+
+DETERMINISTIC_CODES = {"800002", "900105", "900120"}  # the codes _line_problem gives
+
+
 def _line_problem(legacy, plan_sub_ids):
     """Why this legacy subscription cannot move (code, message), or None."""
     if legacy.status != LegacyStatus.ACTIVE:

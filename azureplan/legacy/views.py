@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.permissions import MATRIX, Perm, allowed, requirement_text, role_labels
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
@@ -32,18 +32,19 @@ from . import importer, services
 from . import selectors as lsel
 from .forms import LegacyImportForm, LegacyRenameForm
 from .rules import AZURE_SUBSCRIPTION_NAME_MAX
+from .transition import lines_worth_retrying
 
 ANCHOR = "legacy-azure"
 NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
 EXAMPLE_ROWS = (
     "4c721420-72ad-4708-a0a7-371a2f7b0969,8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f,Contoso production,,2019-05-10,",
     "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
-    "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner",
+    "customer_user:5d7e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a:Reader;partner_admin_agents::Owner",
 )
 
 
 def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+    return forbidden(request, perm)
 
 
 def _customer_url(customer):
@@ -112,8 +113,8 @@ def _uuids(values):
     return result
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request: reverse("legacy_workspace"))
 def legacy_batch_start(request):
     """Start one batch: the chosen customers (`customers`, tenant ids) or every eligible one (`scope=all`)."""
     actor = request.actor
@@ -225,8 +226,9 @@ def legacy_batch_detail(request, public_id):
     return render(request, "azureplan/legacy_batch.html", context)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: reverse("legacy_batch_detail", args=[lsel.batch_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -297,7 +299,12 @@ def legacy_customer_context(request, customer):
         "active_count": sum(1 for s in subs if s.status == LegacyStatus.ACTIVE),
         "has_reseller": any(s.reseller_id for s in subs),
         "can_start": not blocked and eligibility.is_eligible, "blocked": blocked,
-        "can_retry": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED),
+        # Retry is offered once something changed for a failed line (a retry that fails the same way fills logs).
+        "can_retry": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED
+                      and bool(lines_worth_retrying(line for line in lines if line.status == UpgradeLineStatus.FAILED
+                                                    and not line.legacy.is_transitioned))),
+        "retry_waits": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED),
+        "rename_roles": "" if can_rename else role_labels(MATRIX[Perm.IMPORT_LEGACY_AZURE].any_of),
         "polling": upgrade is not None and upgrade.is_open,
         # an open upgrade (running, or failed with lines to retry) is shown below: no start block above it
         "upgrade_open": upgrade is not None and upgrade.status in (UpgradeStatus.PENDING, UpgradeStatus.IN_PROGRESS,
@@ -328,8 +335,9 @@ def customer_legacy_section(request, tenant_id):
     return response
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id: _customer_url(customer_selectors.customer_get(actor=request.actor,
+                                                                                   tenant_id=tenant_id)))
 def customer_legacy_start(request, tenant_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -344,8 +352,9 @@ def customer_legacy_start(request, tenant_id):
     return redirect(_customer_url(customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id, upgrade_id: _customer_url(customer_selectors.customer_get(
+    actor=request.actor, tenant_id=tenant_id)))
 def customer_legacy_retry(request, tenant_id, upgrade_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     try:
@@ -365,8 +374,9 @@ def customer_legacy_retry(request, tenant_id, upgrade_id):
     return redirect(_customer_url(customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: _customer_url(
+    lsel.legacy_get_by_id(actor=request.actor, public_id=public_id).customer))
 def legacy_subscription_rename(request, public_id):
     legacy = lsel.legacy_get_by_id(actor=request.actor, public_id=public_id)
     customer = legacy.customer

@@ -1,6 +1,8 @@
 """Every write of the Azure plan: its status and name, the Azure subscriptions under it and their role
 assignments, and the partner earned credit status that follows from them (domain.md §2.8-§2.12, §3.5)."""
 
+import re
+import uuid
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -162,7 +164,27 @@ def plan_cancel(*, actor, plan) -> AzurePlan:
 def admin_agents_principal(organisation) -> tuple[str, str]:
     """(principal id, principal name) of a partner's Admin agents group, the foreign principal that gets
     Owner (AOBO) on the Azure subscriptions the partner creates."""
-    return f"adminagents-{organisation.tenant_id}", f"Foreign Principal for '{organisation.name}'"
+    # Principals are Entra object ids (GUIDs); the group's id is derived from the partner's tenant so it is stable.
+    return str(uuid.uuid5(organisation.tenant_id, "AdminAgents")), f"Foreign Principal for '{organisation.name}'"
+
+
+def principal_id_check(principal_id):
+    """A principal id is the object id (a GUID) of a user, group or service principal in Microsoft Entra ID."""
+    try:
+        return str(uuid.UUID(str(principal_id or "").strip()))
+    except ValueError:
+        raise InvalidInput(_("principalId must be the object id (a GUID such as "
+                             "3fa85f64-5717-4562-b3fc-2c963f66afa6) of a user, group or service principal in "
+                             "Microsoft Entra ID."), field="principalId") from None
+
+
+def other_partner_id_check(partner):
+    """Another partner's principal names that partner's PartnerID (6 to 10 digits): PEC and access reviews need it."""
+    partner = str(partner or "").strip()
+    if not re.fullmatch(r"\d{6,10}", partner):
+        raise InvalidInput(_("A principal of another partner needs that partner's PartnerID (6 to 10 digits)."),
+                           field="partnerId")
+    return partner
 
 
 def create_azure_subscription(*, actor, plan, name, reseller, created_by_id=None):
@@ -334,9 +356,7 @@ def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_n
     if principal_type not in PrincipalType.values:
         raise InvalidInput(_("principalType must be one of: %(types)s.") % {"types": ", ".join(PrincipalType.values)},
                            field="principalType")
-    principal_id, principal_name = (principal_id or "").strip(), (principal_name or "").strip()
-    if not principal_id or len(principal_id) > 100:
-        raise InvalidInput(_("principalId is 1 to 100 characters."), field="principalId")
+    principal_id, principal_name = principal_id_check(principal_id), (principal_name or "").strip()
     if not principal_name or len(principal_name) > 200:
         raise InvalidInput(_("principalName is 1 to 200 characters."), field="principalName")
     role_row = AzureRole.objects.filter(name=(role or "").strip()).first()
@@ -346,6 +366,8 @@ def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_n
     if len(resource_group) > 90:
         raise InvalidInput(_("resourceGroup is at most 90 characters."), field="resourceGroup")
     partner_org = None
+    if principal_type == PrincipalType.OTHER_PARTNER:
+        partner = other_partner_id_check(partner)
     if principal_type in (PrincipalType.INDIRECT_RESELLER, PrincipalType.OTHER_PARTNER, PrincipalType.PARTNER_ADMIN_AGENTS):
         partner_org = Organisation.objects.filter(partner_id=str(partner or "").strip()).first() if partner else None
         if principal_type == PrincipalType.PARTNER_ADMIN_AGENTS:
