@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 
 from core.api.etag import check_etag
 from core.audit import audit_record
-from core.errors import Conflict, InvalidInput, PartnerCenterError
+from core.errors import Conflict, InvalidInput
 from core.tenancy import get_for_actor_or_404
 
 from .choices import CredentialKind, Role
+from .errors import LastGlobalAdmin
 from .models import ApiCredential, RecoveryCode, SignInAttempt, User
 from .permissions import Perm, allowed, require
 
@@ -31,12 +32,6 @@ logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 TOKEN_PREFIX = "pcp_"
-
-
-class LastGlobalAdmin(PartnerCenterError):
-    status = 409
-    code = 990010
-    error_name = "LastGlobalAdmin"
 
 
 # ---------------------------------------------------------------- users

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.choices import CredentialKind, Role, Tier
+from accounts.errors import LastGlobalAdmin
 from accounts.models import ApiCredential, SignInAttempt, User
-from accounts.services import LastGlobalAdmin
 from core.errors import EtagMismatch, InvalidInput, NotFound, PermissionDenied
 from core.models import AuditEvent
 
