@@ -1,7 +1,5 @@
 import re
 
-from django.utils.translation import gettext as _
-
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -16,7 +14,3 @@ def apply_error(form, error):
     else:
         form.add_error(None, str(error.description))
     return form
-
-
-def error_text(error):
-    return str(error.description) or _("Something went wrong.")
