@@ -8,7 +8,7 @@ from azureplan.legacy import selectors as legacy_selectors
 from azureplan.legacy import services as legacy_services
 from azureplan.models import LegacySubscription
 
-from .factories import buyable_customer, legacy_estate
+from ..factories import buyable_customer, legacy_estate
 
 pytestmark = pytest.mark.django_db
 

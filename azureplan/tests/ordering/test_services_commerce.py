@@ -16,7 +16,7 @@ from core.errors import InvalidInput, PermissionDenied
 from customers.errors import NoCommerceRelationship
 from customers.tests.factories import CustomerFactory
 
-from .factories import buyable_customer, plan_line
+from ..factories import buyable_customer, plan_line
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from azureplan.plans import services as plan_services
 from core.models import AuditEvent
 from customers.tests.factories import CustomerFactory
 
-from .factories import buyable_customer, plan_line
+from ..factories import buyable_customer, plan_line
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from accounts.choices import Role
 from azureplan.models import AzurePlan, AzureRole, AzureSubscription, Order
 from azureplan.ordering import services as ordering_services
 
-from .factories import buyable_customer, plan_line
+from ..factories import buyable_customer, plan_line
 
 pytestmark = pytest.mark.django_db
 
