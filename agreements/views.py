@@ -17,6 +17,7 @@ from customers.views import render_customer_page
 
 from . import selectors, services
 from .choices import AgreementType
+from .errors import AgreementAlreadyExists
 from .forms import AttestationForm
 
 MCA = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT
@@ -80,7 +81,7 @@ def customer_attest(request, tenant_id):
         try:
             services.agreement_attest(actor=request.actor, customer=customer, agreement_type=MCA,
                                       template_id=template.template_id if template else "", **form.cleaned_data)
-        except services.AgreementAlreadyExists as exc:
+        except AgreementAlreadyExists as exc:
             form.add_error(None, _("%(error)s This person (same name, e-mail and phone) is already recorded as having "
                                    "accepted, and that attestation stands. To record a new one, enter the details of "
                                    "the person who accepted this time.") % {"error": exc.description})

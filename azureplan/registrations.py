@@ -96,7 +96,7 @@ def _azure_context(request, customer, overrides):
 
 
 def _legacy_context(request, customer, overrides):
-    # A failed POST of the legacy section hands its forms over on `request.legacy_overrides` (legacy_views).
+    # A failed POST of the legacy section hands its forms over on `request.legacy_overrides` (azureplan.legacy.views).
     from .legacy.views import legacy_customer_context
 
     return legacy_customer_context(request, customer)

@@ -1,7 +1,5 @@
 import re
 
-from django.utils.translation import gettext as _
-
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -28,6 +26,3 @@ def _add(form, field, description):
     else:
         form.add_error(None, description)
 
-
-def error_text(error):
-    return str(error.description) or _("Something went wrong.")

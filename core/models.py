@@ -22,7 +22,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=100, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
-    # Later issues use this to show "the activity of that customer".
+    # The customer an event is about: the customer page's activity (customers.selectors) reads it.
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict, blank=True)

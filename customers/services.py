@@ -29,6 +29,7 @@ from core.tenancy import get_for_actor_or_404
 
 from . import registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
+from .errors import ActiveSubscriptions, CustomerError, InvitationInvalid, NoCommerceRelationship, OutsideMarket
 from .models import Customer, RelationshipRequest
 
 ADDR = "billingProfile.defaultAddress."
@@ -40,28 +41,6 @@ _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", 
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
 MAX_EMAIL = 254
 INVITATION_SALT = "customers.relationship_request"
-
-
-class CustomerError(PartnerCenterError):
-    """400 with Partner Center's customer validation codes (600049, 600050, 600051, 600002)."""
-
-
-class NoCommerceRelationship(PartnerCenterError):
-    status = 403
-    code = 20002
-    error_name = "NoCommerceRelationship"
-
-
-class OutsideMarket(PartnerCenterError):
-    status = 400
-    code = 2030
-    error_name = "PartnerNotOnboardedInCountry"
-
-
-class ActiveSubscriptions(PartnerCenterError):
-    status = 409
-    code = 990020
-    error_name = "ActiveSubscriptionsExist"
 
 
 # Later apps (azureplan) register functions `f(customer) -> int` counting the customer's active
@@ -388,12 +367,6 @@ def relationship_request_create(*, actor, include_delegated_admin=False, reselle
                      data={"delegated_admin": row.include_delegated_admin,
                            "reseller": reseller_org.partner_id if reseller_org else None})
     return row, _invitation_url(row)
-
-
-class InvitationInvalid(PartnerCenterError):
-    status = 400
-    code = 990021
-    error_name = "InvitationNotValid"
 
 
 def relationship_request_from_token(token) -> RelationshipRequest:

@@ -26,6 +26,7 @@ from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
 
 from . import registry, selectors, services
+from .errors import InvitationInvalid
 from .forms import (
     AssignResellerForm,
     BillingProfileForm,
@@ -353,7 +354,7 @@ def invitation(request, token):
     """Public: the customer's global admin accepts the reseller relationship (no partner sign-in)."""
     try:
         row = services.relationship_request_from_token(token)
-    except services.InvitationInvalid as exc:
+    except InvitationInvalid as exc:
         return _invalid(request, exc)
     partner = row.organisation
     form = InvitationAcceptForm(request.POST or None, countries=market_countries(partner),
@@ -367,7 +368,7 @@ def invitation(request, token):
             data["culture"] = f"{language}-{data['country'].upper()}"
         try:
             customer = services.relationship_request_accept(token=token, data=data, accept_mca=accept_mca)
-        except services.InvitationInvalid as exc:
+        except InvitationInvalid as exc:
             return _invalid(request, exc)
         except PartnerCenterError as exc:
             apply_error(form, exc)

@@ -17,7 +17,7 @@ from core.audit import actor_display, object_display
 from core.errors import NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
 
-from .. import selectors, services
+from .. import mfa, selectors, services
 from ..choices import CredentialKind, Role, Tier, UserStatus
 from ..forms import AccountForm, ChangePasswordForm, TokenCreateForm, UserEditForm, UserInviteForm
 from ..permissions import MATRIX, Perm, allowed, requirement_text
@@ -175,7 +175,7 @@ def settings_security(request):
 @portal_page()
 @form_post(lambda request: reverse("accounts:recovery_codes"))
 def regenerate_recovery_codes(request):
-    codes = services.mfa_regenerate_recovery_codes(user=request.user)
+    codes = mfa.mfa_regenerate_recovery_codes(user=request.user)
     request.session[RECOVERY_CODES_KEY] = codes
     request.session["after_recovery_codes"] = reverse("settings_security")
     return redirect("accounts:recovery_codes")
@@ -324,7 +324,7 @@ def user_set_active(request, public_id):
 def user_reset_mfa(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     try:
-        services.mfa_reset(actor=request.actor, user=target)
+        mfa.mfa_reset(actor=request.actor, user=target)
     except PartnerCenterError as exc:
         messages.error(request, str(exc.description))
     else:

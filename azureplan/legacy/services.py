@@ -301,10 +301,6 @@ def eligibility_in_bulk(actor, customers):
     return eligible, skipped
 
 
-def _batch(actor, job_id):
-    return get_for_actor_or_404(Job.objects.filter(kind=BATCH_KIND), actor, pk=job_id)
-
-
 def batch_cancel(*, actor, job) -> Job:
     """Cancel the customers of a batch not yet started; those already running finish. A finished batch cannot be
     cancelled (409)."""

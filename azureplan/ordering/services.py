@@ -18,7 +18,7 @@ from accounts.permissions import Perm, require
 from agreements.services import purchase_gate
 from core.api.etag import check_etag
 from core.audit import audit_record
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PartnerCenterError
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
@@ -236,7 +236,8 @@ def order_create(*, actor, customer, items) -> Order:
 def order_provision(order_id) -> Order:
     """Run by the Celery task: activate the order's Azure plan(s), create each plan's first Azure
     subscription with the partner's Admin agents as Owner (AOBO), complete the order. Safe to run
-    twice: a completed order is left alone, and each step checks what already exists."""
+    twice: a completed order is left alone, and each step checks what already exists. A Partner Center
+    error fails the order (its plans are cancelled); any other exception propagates and changes nothing."""
     from accounts.actors import system_actor
 
     with transaction.atomic():
@@ -264,7 +265,9 @@ def order_provision(order_id) -> Order:
                                                        reseller=plan.reseller)
                     line.fulfilled = True
                     line.save(update_fields=["fulfilled"])
-        except Exception as exc:  # noqa: BLE001 - the reason is recorded on the order for the user
+        except PartnerCenterError as exc:
+            # A refusal (the plan is no longer provisionable...) fails the order with its reason. Anything else is a
+            # bug or an outage: it propagates, the transaction rolls back and the order stays pending for a retry.
             order.error_reason = str(exc)[:2000]
             status_move(order, OrderStatus.FAILED, fields=("error_reason",))
             for plan in AzurePlan.objects.select_for_update().filter(order=order, status=PlanStatus.PENDING):

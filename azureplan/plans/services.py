@@ -5,6 +5,7 @@ import re
 import uuid
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,7 +60,7 @@ def reseller_of_record(organisation, value, line):
         if reseller is None:
             try:
                 reseller = organisation.resellers.filter(tenant_id=value).first()
-            except Exception:  # a malformed UUID is simply not one of them
+            except ValidationError:  # a malformed UUID is simply not one of them
                 reseller = None
         if reseller is None:
             raise refuse(_("%(value)s is not one of your indirect resellers.") % {"value": value})

@@ -53,8 +53,8 @@ def resellers_for(organisation, customer):
 def refusal(exc, customer, actor=None):
     """A service's refusal for the page: its text, its code and, where there is one, a link to the fix (and a
     note when the fix needs roles the person does not hold)."""
-    from agreements.services import McaMissing
-    from customers.services import NoCommerceRelationship
+    from agreements.errors import McaMissing
+    from customers.errors import NoCommerceRelationship
 
     from .. import errors
 

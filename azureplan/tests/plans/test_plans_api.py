@@ -23,8 +23,8 @@ from azureplan.ordering import services as ordering_services
 from azureplan.plans import services as plan_services
 from core.testing import assert_error, assert_has_fields
 
-from .factories import AZURE_PLAN_US, buyable_customer, plan_line
-from .test_orders_api import state
+from ..factories import AZURE_PLAN_US, buyable_customer, plan_line
+from ..ordering.test_orders_api import state
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from azureplan.models import AzurePlan, AzureSubscription, LegacyImport, LegacyS
 from core.models import Job
 from customers.tests.factories import CustomerFactory
 
-from .factories import buyable_customer, legacy_csv, legacy_estate
+from ..factories import buyable_customer, legacy_csv, legacy_estate
 
 pytestmark = pytest.mark.django_db
 

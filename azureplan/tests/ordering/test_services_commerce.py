@@ -7,16 +7,16 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.choices import Role, Tier
-from agreements.services import McaMissing
+from agreements.errors import McaMissing
 from azureplan import errors
 from azureplan.models import AzurePlan, AzureSubscription, Cart, Order, RoleAssignment
 from azureplan.ordering import services as ordering_services
 from azureplan.plans import services as plan_services
 from core.errors import InvalidInput, PermissionDenied
-from customers.services import NoCommerceRelationship
+from customers.errors import NoCommerceRelationship
 from customers.tests.factories import CustomerFactory
 
-from .factories import buyable_customer, plan_line
+from ..factories import buyable_customer, plan_line
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,8 @@ def test_legacy_azure_blocks_the_plan(agent, actor_of):
 
 
 def test_relationship_removal_counts_azure(agent, actor_of, global_admin, django_capture_on_commit_callbacks):
-    from customers.services import ActiveSubscriptions, relationship_remove
+    from customers.errors import ActiveSubscriptions
+    from customers.services import relationship_remove
 
     customer = buyable_customer(agent.organisation)
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
