@@ -20,6 +20,16 @@ from accounts.services import credential_create
 from accounts.tests.factories import PASSWORD, OrganisationFactory, UserFactory
 from core.testing import load_fixture
 
+# Hypothesis: no per-example deadline. The suite runs on two busy cores (xdist) where one example can take longer
+# than the default 200 ms without anything being wrong; correctness, not speed, is what the properties check.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("portal", deadline=None)
+    _hypothesis_settings.load_profile("portal")
+except ImportError:  # hypothesis is a dev extra
+    pass
+
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -279,7 +279,8 @@ def legacy_customer_context(request, customer):
             line for line in section.lines
             if line.status == UpgradeLineStatus.FAILED and not line.legacy.is_transitioned))),
         "retry_waits": not blocked and bool(section.failed),
-        "rename_roles": "" if allowed(actor, Perm.IMPORT_LEGACY_AZURE) else role_labels(MATRIX[Perm.IMPORT_LEGACY_AZURE].any_of),
+        "rename_roles": ("" if allowed(actor, Perm.IMPORT_LEGACY_AZURE)
+                         else role_labels(MATRIX[Perm.IMPORT_LEGACY_AZURE].any_of)),
         "polling": section.polling, "upgrade_open": section.upgrade_open, "completed": section.completed,
         "error": overrides.get("error"),
     }
