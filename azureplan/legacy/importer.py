@@ -34,7 +34,7 @@ from ..models import (
     LegacySubscription,
 )
 from ..plans import services as plan_services
-from .rules import EARLIEST_CREATED_YEAR, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from .rules import EARLIEST_CREATED_YEAR, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, MAX_REPORTED_PROBLEMS
 
 # ---------------------------------------------------------------- import
 
@@ -311,11 +311,12 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
     if errors:
         errors.sort(key=lambda e: e["line"])
         bad = len({e["line"] for e in errors})
+        # The first MAX_REPORTED_PROBLEMS problems, with the total: 100,000 bad rows stay a small answer.
         raise LegacyImportInvalid(
             ngettext("%(n)s of %(total)s rows is wrong: nothing was imported. Correct it and import the file again.",
                      "%(n)s of %(total)s rows are wrong: nothing was imported. Correct them and import the file again.",
-                     bad) % {"n": bad, "total": len(body)}, field="file", data=errors,
-            parameters={"badRows": len({e["line"] for e in errors}), "rows": len(body)})
+                     bad) % {"n": bad, "total": len(body)}, field="file", data=errors[:MAX_REPORTED_PROBLEMS],
+            parameters={"badRows": bad, "rows": len(body), "totalCount": len(errors)})
 
     try:
         with transaction.atomic():

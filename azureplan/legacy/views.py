@@ -10,7 +10,7 @@ or as an alert), never as a 500. Pages that follow background work poll a partia
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -22,6 +22,7 @@ from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
 from accounts.views.portal import portal_page
+from core import csv as core_csv
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
@@ -35,11 +36,13 @@ from .rules import AZURE_SUBSCRIPTION_NAME_MAX
 
 ANCHOR = "legacy-azure"
 NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
-EXAMPLE_ROWS = (
-    "4c721420-72ad-4708-a0a7-371a2f7b0969,8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f,Contoso production,,2019-05-10,",
-    "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
-    "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner",
+EXAMPLE_CELLS = (
+    ("4c721420-72ad-4708-a0a7-371a2f7b0969", "8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f", "Contoso production", "",
+     "2019-05-10", ""),
+    ("4c721420-72ad-4708-a0a7-371a2f7b0969", "1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f", "Contoso test", "", "2020-11-02",
+     "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner"),
 )
+EXAMPLE_ROWS = tuple(core_csv.to_text([row]).rstrip("\n") for row in EXAMPLE_CELLS)
 
 
 def _forbidden(request, perm):
@@ -146,8 +149,8 @@ def legacy_batch_start(request):
 # ---------------------------------------------------------------- the import
 
 
-def _import_context(request, form, *, bad_rows=None):
-    return {"form": form, "bad_rows": bad_rows or [], "columns": importer.TEMPLATE_HEADER.split(","),
+def _import_context(request, form, *, bad_rows=None, bad_total=0):
+    return {"form": form, "bad_rows": bad_rows or [], "bad_total": max(bad_total, len(bad_rows or [])), "columns": importer.TEMPLATE_HEADER.split(","),
             "header": importer.TEMPLATE_HEADER, "example": EXAMPLE_ROWS, "imports": lsel.import_list(actor=request.actor),
             "is_indirect_provider": account_selectors.organisation_get(actor=request.actor).tier
             == Tier.INDIRECT_PROVIDER, "tab": "legacy"}
@@ -159,7 +162,7 @@ def legacy_import_page(request):
     if request.method == "GET":
         return render(request, "azureplan/legacy_import.html", _import_context(request, LegacyImportForm()))
     form = LegacyImportForm(request.POST, request.FILES)
-    bad_rows = None
+    bad_rows, bad_total = None, 0
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -170,6 +173,7 @@ def legacy_import_page(request):
             else:
                 apply_error(form, exc)
             bad_rows = exc.data
+            bad_total = exc.parameters.get("totalCount", len(exc.data))
         else:
             if result.repeated:
                 messages.info(request, _("“%(file)s” was already imported on %(date)s: nothing added.") % {
@@ -179,16 +183,15 @@ def legacy_import_page(request):
                                             "already present.") % {"file": upload.name, "added": result.added,
                                                                    "present": result.already_present})
             return redirect("legacy_workspace")
-    return render(request, "azureplan/legacy_import.html", _import_context(request, form, bad_rows=bad_rows),
+    return render(request, "azureplan/legacy_import.html", _import_context(request, form, bad_rows=bad_rows, bad_total=bad_total),
                   status=400)
 
 
 @require_GET
 @portal_page(Perm.IMPORT_LEGACY_AZURE)
 def legacy_import_template(request):
-    response = HttpResponse("\n".join((importer.TEMPLATE_HEADER, *EXAMPLE_ROWS)) + "\n", content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="legacy-azure-template.csv"'
-    return response
+    return core_csv.csv_response([importer.TEMPLATE_HEADER.split(","), *EXAMPLE_CELLS],
+                                 filename="legacy-azure-template.csv")
 
 
 # ---------------------------------------------------------------- a batch
