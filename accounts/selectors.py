@@ -67,11 +67,17 @@ def credential_get(*, actor, public_id) -> ApiCredential:
     return get_for_actor_or_404(credential_list(actor=actor), actor, public_id=public_id)
 
 
-def audit_list(*, actor, action="", start=None, end=None, subject_id=""):
+def audit_list(*, actor, action="", start=None, end=None, subject_id="", by="", obj=""):
+    """The actor's audit log, newest first. `action` is a prefix; `by` matches the actor's label (e-mail or token
+    name) in part; `obj` an object's id exactly or its name in part; `start` and `end` are instants (end excluded)."""
     require(actor, Perm.VIEW_AUDIT_LOG)
     qs = AuditEvent.objects.for_actor(actor).select_related("actor_user")
     if action:
         qs = qs.filter(action__startswith=action)
+    if by:
+        qs = qs.filter(actor_label__icontains=by)
+    if obj:
+        qs = qs.filter(Q(object_id=obj) | Q(object_repr__icontains=obj))
     if start:
         qs = qs.filter(created_at__gte=start)
     if end:
