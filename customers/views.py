@@ -71,7 +71,8 @@ def customer_list(request):
     filtered = bool(q or country or reseller or include_removed)
     return render(request, "customers/customer_list.html", {
         "page": page, "q": q, "field": field, "country": country, "reseller": reseller,
-        "include_removed": include_removed, "filtered": filtered, "sort": sort or "name", "countries": market_countries(organisation),
+        "include_removed": include_removed, "filtered": filtered, "sort": sort or "name",
+        "countries": market_countries(organisation),
         "resellers": resellers, "organisation": organisation,
         "columns": _columns(request.actor, page),
         "can_add": allowed(request.actor, Perm.ADD_CUSTOMER),

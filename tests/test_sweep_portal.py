@@ -60,7 +60,8 @@ def estate(make_org, make_user, django_capture_on_commit_callbacks):
 
 
 def _kwargs(name, estate):
-    ids = {"tenant_id": str(estate["customer"].tenant_id), "subscription_id": str(estate["azure_subscription"].subscription_id),
+    ids = {"tenant_id": str(estate["customer"].tenant_id),
+           "subscription_id": str(estate["azure_subscription"].subscription_id),
            "upgrade_id": str(estate["upgrade"].public_id)}
     public = {"cart_detail": estate["cart"], "cart_checkout": estate["cart"], "order_detail": estate["order"],
               "azure_plan_action": estate["plan"], "azure_subscription_create": estate["plan"],

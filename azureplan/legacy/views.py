@@ -150,7 +150,8 @@ def legacy_batch_start(request):
 
 
 def _import_context(request, form, *, bad_rows=None, bad_total=0):
-    return {"form": form, "bad_rows": bad_rows or [], "bad_total": max(bad_total, len(bad_rows or [])), "columns": importer.TEMPLATE_HEADER.split(","),
+    return {"form": form, "bad_rows": bad_rows or [], "bad_total": max(bad_total, len(bad_rows or [])),
+            "columns": importer.TEMPLATE_HEADER.split(","),
             "header": importer.TEMPLATE_HEADER, "example": EXAMPLE_ROWS, "imports": lsel.import_list(actor=request.actor),
             "is_indirect_provider": account_selectors.organisation_get(actor=request.actor).tier
             == Tier.INDIRECT_PROVIDER, "tab": "legacy"}
@@ -183,8 +184,8 @@ def legacy_import_page(request):
                                             "already present.") % {"file": upload.name, "added": result.added,
                                                                    "present": result.already_present})
             return redirect("legacy_workspace")
-    return render(request, "azureplan/legacy_import.html", _import_context(request, form, bad_rows=bad_rows, bad_total=bad_total),
-                  status=400)
+    return render(request, "azureplan/legacy_import.html",
+                  _import_context(request, form, bad_rows=bad_rows, bad_total=bad_total), status=400)
 
 
 @require_GET
