@@ -86,7 +86,6 @@ class Order(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
-    etag_field = "status"  # no version column: an order changes only its status (core.api.etag)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,9 +1,6 @@
-"""Etags for optimistic concurrency: the one etag algorithm of the API and the pages.
+"""Etags for optimistic concurrency: every mutable model has a `version` integer the services bump.
 
-Every mutable model has a `version` integer the services bump. A model without one names the column
-its etag follows in `etag_field` (an order changes only its status: `etag_field = "status"`).
-
-The etag is opaque to clients; it encodes the model, the row and that column. Services compare an
+The etag is opaque to clients; it encodes the model, the row and its version. Services compare an
 expected etag under `select_for_update`, so two writers with the same etag cannot both win.
 """
 
@@ -15,8 +12,7 @@ from core.errors import EtagMismatch
 
 
 def etag_for(instance) -> str:
-    field = getattr(instance, "etag_field", "version")
-    raw = f"{settings.SECRET_KEY[:8]}:{instance._meta.label}:{instance.pk}:{getattr(instance, field)}"
+    raw = f"{settings.SECRET_KEY[:8]}:{instance._meta.label}:{instance.pk}:{instance.version}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
