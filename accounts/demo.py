@@ -32,6 +32,13 @@ ROLE_SLUGS = {
 }
 
 
+# Users holding more than one role: cancelling or reactivating an Azure subscription needs Global admin AND
+# Admin agent (the README's cancel step signs in as this one).
+COMBINED_USERS = [
+    ("global-admin-agent", "Global admin + Admin agent", (Role.GLOBAL_ADMIN, Role.ADMIN_AGENT)),
+]
+
+
 def demo_email(org_key, role):
     return f"{ROLE_SLUGS[Role(role)]}@{org_key}.example.com"
 
@@ -53,12 +60,14 @@ def load_demo():
         created[spec["key"]] = org
         emails = []
         french = spec["country"] == "FR"
-        for role in Role:
-            email = demo_email(spec["key"], role)
+        users = [(demo_email(spec["key"], role), str(Role(role).label), [role.value]) for role in Role]
+        users += [(f"{slug}@{spec['key']}.example.com", label, [Role(r).value for r in roles])
+                  for slug, label, roles in COMBINED_USERS]
+        for email, last_name, roles in users:
             if not User.objects.filter(email=email).exists():
                 User.objects.create_user(
-                    email=email, password=DEMO_PASSWORD, organisation=org, roles=[role.value],
-                    first_name="Demo", last_name=str(Role(role).label), language="fr" if french else "",
+                    email=email, password=DEMO_PASSWORD, organisation=org, roles=roles,
+                    first_name="Demo", last_name=last_name, language="fr" if french else "",
                     activated_at=timezone.now(),
                 )
             emails.append(email)

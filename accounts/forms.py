@@ -91,3 +91,27 @@ class TokenCreateForm(forms.Form):
         choices=[(r.value, r.label) for r in Role if r not in (Role.GLOBAL_ADMIN, Role.USER_MANAGEMENT_ADMIN)],
         help_text=_("Only for application credentials."),
     )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters: who, what (action starts with), which object, and a range of days (UTC)."""
+
+    actor = forms.CharField(label=_("By"), max_length=255, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": _("E-mail or token name contains…")}))
+    action = forms.CharField(label=_("Action"), max_length=100, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": _("Action starts with, e.g. user.")}))
+    object = forms.CharField(label=_("Object"), max_length=255, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": _("Name contains, or its id")}))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The last day is before the first."))
+        return data

@@ -1,12 +1,14 @@
 """Every read of accounts data, scoped to the acting organisation (core.tenancy)."""
 
+import unicodedata
+
 from django.db.models import Q
 
 from core.models import AuditEvent, Job
 from core.tenancy import get_for_actor_or_404
 
 from .choices import UserStatus
-from .models import ApiCredential, Organisation, User
+from .models import ApiCredential, Country, Organisation, User
 from .permissions import Perm, require
 
 
@@ -67,11 +69,17 @@ def credential_get(*, actor, public_id) -> ApiCredential:
     return get_for_actor_or_404(credential_list(actor=actor), actor, public_id=public_id)
 
 
-def audit_list(*, actor, action="", start=None, end=None, subject_id=""):
+def audit_list(*, actor, action="", start=None, end=None, subject_id="", by="", obj=""):
+    """The actor's audit log, newest first. `action` is a prefix; `by` matches the actor's label (e-mail or token
+    name) in part; `obj` an object's id exactly or its name in part; `start` and `end` are instants (end excluded)."""
     require(actor, Perm.VIEW_AUDIT_LOG)
     qs = AuditEvent.objects.for_actor(actor).select_related("actor_user")
     if action:
         qs = qs.filter(action__startswith=action)
+    if by:
+        qs = qs.filter(actor_label__icontains=by)
+    if obj:
+        qs = qs.filter(Q(object_id=obj) | Q(object_repr__icontains=obj))
     if start:
         qs = qs.filter(created_at__gte=start)
     if end:
@@ -83,3 +91,19 @@ def audit_list(*, actor, action="", start=None, end=None, subject_id=""):
 
 def job_get(*, actor, public_id) -> Job:
     return get_for_actor_or_404(Job.objects.all(), actor, public_id=public_id)
+
+
+def collation_key(text: str) -> tuple:
+    """Sort key for names in the active language, as a person expects them: accents and case do not move a name
+    to the end ('Îles Åland' sorts with the I, 'Åland Islands' with the A). Letters first without their accents,
+    the accented form after the plain one as a tie-break. Good for Latin-script names (every country name we
+    ship); the database's C collation is not used for it."""
+    text = str(text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    base = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return (base, text.casefold(), text)
+
+
+def countries_by_name(countries) -> list[Country]:
+    """Countries sorted by their name in the active language (collation_key): the one order of every country list."""
+    return sorted(countries, key=lambda country: collation_key(country.localized_name))

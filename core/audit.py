@@ -61,11 +61,18 @@ def audit_record(*, actor, action, obj=None, object_type="", object_id="", objec
         object_id = object_id or public_id_of(obj)
         object_repr = object_repr or str(obj)[:255]
     subject_type = subject_id = ""
+    organisation_id = organisation_id if organisation_id is not None else actor.organisation_id
+    owner_organisation_id = None
     if subject is not None:
         subject_type = subject._meta.label
         subject_id = public_id_of(subject)
+        # A subject owned by another organisation (a provider's customer an indirect reseller acts on): the event
+        # shows in the owner's audit log too.
+        owner = getattr(subject, "organisation_id", None)
+        owner_organisation_id = owner if owner is not None and owner != organisation_id else None
     return AuditEvent.objects.create(
-        organisation_id=organisation_id if organisation_id is not None else actor.organisation_id,
+        organisation_id=organisation_id,
+        owner_organisation_id=owner_organisation_id,
         actor_user_id=actor.user_id,
         actor_credential_id=actor.credential_id,
         actor_label=actor.label[:255],

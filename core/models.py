@@ -13,6 +13,9 @@ class AuditEvent(models.Model):
     """An append-only record of a state change. A database trigger refuses UPDATE and DELETE."""
 
     organisation_id = models.BigIntegerField(db_index=True)
+    # The organisation that owns the subject (the customer's selling partner) when another organisation acted
+    # on it (its indirect reseller): the event shows in both audit logs.
+    owner_organisation_id = models.BigIntegerField(null=True, blank=True)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -33,10 +36,17 @@ class AuditEvent(models.Model):
     objects = TenantManager()
     tenant_field = "organisation_id"
 
+    @classmethod
+    def tenant_q(cls, actor):
+        """The actor's own events and those of others (its indirect resellers) on rows it owns."""
+        return models.Q(organisation_id=actor.organisation_id) | models.Q(owner_organisation_id=actor.organisation_id)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organisation_id", "-created_at", "-id"], name="audit_org_time"),
+            models.Index(fields=["owner_organisation_id", "-created_at", "-id"], name="audit_owner_time",
+                         condition=models.Q(owner_organisation_id__isnull=False)),
             models.Index(fields=["subject_type", "subject_id"], name="audit_subject"),
         ]
 

@@ -8,14 +8,14 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Country
+from accounts.selectors import countries_by_name
 
 from .choices import REGISTRATION_REQUIRED_COUNTRIES
 
 
 def market_countries(organisation):
     """The countries of the partner's market, by name: a partner sells only to customers there."""
-    countries = Country.objects.filter(region_id=organisation.country.region_id)
-    return sorted(countries, key=lambda c: c.localized_name)
+    return countries_by_name(Country.objects.filter(region_id=organisation.country.region_id))
 
 
 def registration_countries(countries):

@@ -2,7 +2,8 @@
 
 import json
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Perm, require
@@ -16,10 +17,31 @@ from .choices import RelationshipToPartner
 from .models import Customer, RelationshipRequest
 
 CUSTOMER_ORDERING = ("company_name", "id")
+# The customer list page's sortable columns: ?sort=<key> ascending, ?sort=-<key> descending (the id breaks ties).
+CUSTOMER_SORTS = {
+    "name": ("company_name",),
+    "domain": ("domain",),
+    "country": ("country__name", "company_name"),  # the French name in French (customer_list)
+    "reseller": ("reseller__name", "company_name"),
+    "relationship": ("relationship", "company_name"),
+    "added": ("created_at",),
+}
 SEARCH_FIELDS = {"companyname": "company_name", "domain": "domain"}
 
 
-def customer_list(*, actor, search="", search_field="", country="", reseller="", include_removed=False):
+def _sorted(qs, sort):
+    key = (sort or "").lstrip("-")
+    if key not in CUSTOMER_SORTS:
+        return qs
+    fields = list(CUSTOMER_SORTS[key])
+    if key == "country" and (get_language() or "").startswith("fr"):
+        fields = ["country__name_fr", "company_name"]
+    descending = sort.startswith("-")
+    return qs.order_by(*[F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields],
+                       "-id" if descending else "id")
+
+
+def customer_list(*, actor, search="", search_field="", country="", reseller="", include_removed=False, sort=""):
     """Customers of the actor, sorted by company name. `search` matches the start of the company name or
     the domain (indexed, case-insensitive), like Partner Center's starts_with filter; page it with
     seek_page(..., ordering=CUSTOMER_ORDERING, filter_first=bool(search))."""
@@ -41,7 +63,7 @@ def customer_list(*, actor, search="", search_field="", country="", reseller="",
         qs = qs.filter(country_id=country.upper())
     if reseller:
         qs = qs.filter(reseller__partner_id=reseller)
-    return qs
+    return _sorted(qs, sort) if sort else qs
 
 
 LIST_ITEM_FIELDS = ("id", "tenant_id", "commerce_id", "domain", "company_name", "organization_registration_number",

@@ -77,13 +77,16 @@ def customer_list(request):
     country = request.GET.get("country", "").strip().upper()[:2]
     reseller = request.GET.get("reseller", "").strip()[:20] if resellers else ""
     include_removed = request.GET.get("removed") == "1"
+    sort = request.GET.get("sort", "")
+    sort = sort if sort.lstrip("-") in selectors.CUSTOMER_SORTS else ""
     customers = selectors.customer_list(actor=request.actor, search=q, search_field=field, country=country,
-                                        reseller=reseller, include_removed=include_removed)
+                                        reseller=reseller, include_removed=include_removed, sort=sort)
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = bool(q or country or reseller or include_removed)
     return render(request, "customers/customer_list.html", {
         "page": page, "q": q, "field": field, "country": country, "reseller": reseller,
-        "include_removed": include_removed, "filtered": filtered, "countries": market_countries(organisation),
+        "include_removed": include_removed, "filtered": filtered, "sort": sort or "name",
+        "countries": market_countries(organisation),
         "resellers": resellers, "organisation": organisation,
         "columns": _columns(request.actor, page),
         "can_add": allowed(request.actor, Perm.ADD_CUSTOMER),

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,10 +42,51 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def spawn(command, env):
+class OutputRelay:
+    """Copies the children's output to ours line by line and remembers when the last line came, so the demo
+    sign-ins are printed after the worker has sent the demo's e-mails (the console backend prints each one)."""
+
+    def __init__(self, out=None, clock=time.monotonic):
+        self.out = out or sys.stdout
+        self.clock = clock
+        self.last = clock()
+        self.lock = threading.Lock()
+
+    def follow(self, stream):
+        thread = threading.Thread(target=self._copy, args=(stream,), daemon=True)
+        thread.start()
+        return thread
+
+    def _copy(self, stream):
+        for line in iter(stream.readline, ""):
+            self.write(line)
+
+    def write(self, text):
+        with self.lock:
+            self.out.write(text)
+            self.out.flush()
+            self.last = self.clock()
+
+    def wait_quiet(self, quiet=3.0, timeout=120.0, poll=0.2, stop=lambda: False):
+        """Wait until no child printed anything for `quiet` seconds (at most `timeout`, or until `stop()`); True
+        when it went quiet."""
+        start = self.clock()
+        while self.clock() - start < timeout and not stop():
+            if self.clock() - self.last >= quiet:
+                return True
+            time.sleep(poll)
+        return False
+
+
+def spawn(command, env, relay=None):
     """Start a child in a process group of its own: the worker's pool processes and its embedded beat join that
-    group, so stopping the group stops them all, also after the worker's main process was killed."""
-    return subprocess.Popen(command, cwd=ROOT, env=env, process_group=0, preexec_fn=_die_with_parent)
+    group, so stopping the group stops them all, also after the worker's main process was killed. With a relay,
+    its output (stdout and stderr) goes through it."""
+    pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "bufsize": 1} if relay else {}
+    child = subprocess.Popen(command, cwd=ROOT, env=env, process_group=0, preexec_fn=_die_with_parent, **pipe)
+    if relay:
+        relay.follow(child.stdout)
+    return child
 
 
 def group_alive(pgid) -> bool:
@@ -99,9 +141,11 @@ def main():
     manage("migrate", "--no-input", "-v", "0")
     (ROOT / "staticfiles").mkdir(exist_ok=True)
     demo = subprocess.run([PY, "manage.py", "load_demo"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    env.setdefault("PYTHONUNBUFFERED", "1")  # the children's lines reach the relay as they are written
+    relay = OutputRelay()
     children = [
-        spawn(worker_command(ROOT / ".data" / "celerybeat-schedule"), env),
-        spawn([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], env),
+        spawn(worker_command(ROOT / ".data" / "celerybeat-schedule"), env, relay),
+        spawn([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], env, relay),
     ]
     stopping = False
 
@@ -112,10 +156,12 @@ def main():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
-    time.sleep(4)  # the worker and the web server print their banners first, then the sign-ins
-    print(demo, flush=True)
-    print(f"\nThe portal is at http://{HOST}:{PORT}/  (Ctrl-C stops the portal, the worker and the database)\n",
-          flush=True)
+    # The worker and the web server print their banners and the worker sends the demo's e-mails (printed by the
+    # console backend) first; the sign-ins come last, once their output has been quiet for a few seconds.
+    time.sleep(2)
+    relay.wait_quiet(stop=lambda: stopping)
+    relay.write(demo + f"\n\nThe portal is at http://{HOST}:{PORT}/  (Ctrl-C stops the portal, the worker and the "
+                       "database)\n\n")
     supervise(children, lambda: stopping)
     return 0
 

@@ -1,5 +1,6 @@
 """Portal pages: dashboard, workspaces and settings. Same services and selectors as the API."""
 
+import datetime
 import functools
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from core.forms import apply_error
 
 from .. import mfa, selectors, services
 from ..choices import CredentialKind, Role, Tier, UserStatus
-from ..forms import AccountForm, ChangePasswordForm, TokenCreateForm, UserEditForm, UserInviteForm
+from ..forms import AccountForm, AuditFilterForm, ChangePasswordForm, TokenCreateForm, UserEditForm, UserInviteForm
 from ..permissions import MATRIX, Perm, allowed, requirement_text
 from ..views.auth import RECOVERY_CODES_KEY
 
@@ -358,13 +359,26 @@ def settings_organisation(request):
 @require_GET
 @portal_page(Perm.VIEW_AUDIT_LOG)
 def settings_audit(request):
-    action = request.GET.get("action", "").strip()
-    events = selectors.audit_list(actor=request.actor, action=action)
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "accounts/settings_audit.html", {"form": form, "page": None, "section": "audit"},
+                      status=400)
+    data = form.cleaned_data
+    start = end = None
+    if data["start"]:
+        start = datetime.datetime.combine(data["start"], datetime.time.min, tzinfo=datetime.UTC)
+    if data["end"]:
+        end = datetime.datetime.combine(data["end"] + datetime.timedelta(days=1), datetime.time.min,
+                                        tzinfo=datetime.UTC)
+    events = selectors.audit_list(actor=request.actor, action=data["action"].strip(), by=data["actor"].strip(),
+                                  obj=data["object"].strip(), start=start, end=end)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page:
         # In the reader's language, not the English recorded at the time.
         event.object_display, event.actor_display = object_display(event), actor_display(event)
-    return render(request, "accounts/settings_audit.html", {"page": page, "action": action, "section": "audit"})
+    filtered = any(data[name] for name in ("actor", "action", "object", "start", "end"))
+    return render(request, "accounts/settings_audit.html", {"form": form, "page": page, "filtered": filtered,
+                                                            "section": "audit"})
 
 
 @require_GET

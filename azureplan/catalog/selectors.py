@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Country
 from accounts.permissions import Perm, require
+from accounts.selectors import collation_key, countries_by_name
 from core.errors import InvalidInput
 
 from ..choices import SOLD_SEGMENTS, Segment, TargetView
@@ -240,7 +241,8 @@ def azure_plan_availability(*, actor, search="") -> list[Availability]:
         pattern = r"(^|[\s(,'’-])" + re.escape(search)
         rows = rows.filter(Q(country__code__iexact=search) | Q(country__name__iregex=pattern)
                            | Q(country__name_fr__iregex=pattern))
-    return sorted(rows, key=lambda a: (a.country.region.localized_name, a.country.localized_name))
+    return sorted(rows, key=lambda a: (collation_key(a.country.region.localized_name),
+                                       collation_key(a.country.localized_name)))
 
 
 def azure_plan_country_count() -> int:
@@ -256,7 +258,7 @@ def offer_comparison(*, actor) -> list[OfferComparison]:
 
 def market_countries(*, organisation) -> list[Country]:
     """The countries of the partner's market (its region), by name: the catalog page's country picker."""
-    return sorted(Country.objects.filter(region_id=organisation.country.region_id), key=lambda c: c.localized_name)
+    return countries_by_name(Country.objects.filter(region_id=organisation.country.region_id))
 
 
 def countries_without_azure_plan() -> list[Country]:
@@ -264,7 +266,7 @@ def countries_without_azure_plan() -> list[Country]:
     from ..choices import AZURE_PLAN_PRODUCT_ID
 
     sold = Availability.objects.filter(sku__product_id=AZURE_PLAN_PRODUCT_ID, segment=Segment.COMMERCIAL)
-    return sorted(Country.objects.exclude(code__in=sold.values("country_id")), key=lambda c: c.localized_name)
+    return countries_by_name(Country.objects.exclude(code__in=sold.values("country_id")))
 
 
 def compared_skus(*, actor):

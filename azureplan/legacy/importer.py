@@ -35,7 +35,7 @@ from ..models import (
     LegacySubscription,
 )
 from ..plans import services as plan_services
-from .rules import EARLIEST_CREATED_YEAR, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from .rules import EARLIEST_CREATED_YEAR, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, MAX_REPORTED_PROBLEMS
 
 # ---------------------------------------------------------------- import
 
@@ -375,14 +375,15 @@ def _against_database(parsed):
 
 
 def _refuse(problems, total):
-    """All or nothing: any problem and the whole file is refused, with every problem by line."""
+    """All or nothing: any problem and the whole file is refused. The first MAX_REPORTED_PROBLEMS problems are
+    listed by line, with the total count: 100,000 bad rows stay a small answer."""
     problems.sort(key=lambda e: e["line"])
     bad = len({e["line"] for e in problems})
     raise LegacyImportInvalid(
         ngettext("%(n)s of %(total)s rows is wrong: nothing was imported. Correct it and import the file again.",
                  "%(n)s of %(total)s rows are wrong: nothing was imported. Correct them and import the file again.",
-                 bad) % {"n": bad, "total": total}, field="file", data=problems,
-        parameters={"badRows": bad, "rows": total})
+                 bad) % {"n": bad, "total": total}, field="file", data=problems[:MAX_REPORTED_PROBLEMS],
+        parameters={"badRows": bad, "rows": total, "totalCount": len(problems)})
 
 
 def _write(*, actor, organisation, file_name, digest, total, new, present, now) -> ImportResult:

@@ -12,6 +12,8 @@ from ..models import (
 BATCH_KIND = "legacy_azure_transition"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 100_000
+# A refused import lists at most this many problems (its `parameters.totalCount` says how many there are).
+MAX_REPORTED_PROBLEMS = 1_000
 AZURE_SUBSCRIPTION_NAME_MAX = 64
 EARLIEST_CREATED_YEAR = 2008
 TARGET_PRODUCT_NAME = "Microsoft Azure plan"

@@ -10,7 +10,7 @@ or as an alert), never as a 500. Pages that follow background work poll a partia
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -22,6 +22,7 @@ from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import MATRIX, Perm, allowed, requirement_text, role_labels
 from accounts.views.portal import forbidden, form_post, portal_page
+from core import csv as core_csv
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
@@ -34,15 +35,13 @@ from .forms import LegacyImportForm, LegacyRenameForm
 from .transition import lines_worth_retrying
 
 ANCHOR = "legacy-azure"
-EXAMPLE_ROWS = (
-    "4c721420-72ad-4708-a0a7-371a2f7b0969,8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f,Contoso production,,2019-05-10,",
-    "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
-    "customer_user:5d7e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a:Reader;partner_admin_agents::Owner",
+EXAMPLE_CELLS = (
+    ("4c721420-72ad-4708-a0a7-371a2f7b0969", "8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f", "Contoso production", "",
+     "2019-05-10", ""),
+    ("4c721420-72ad-4708-a0a7-371a2f7b0969", "1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f", "Contoso test", "", "2020-11-02",
+     "customer_user:5d7e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a:Reader;partner_admin_agents::Owner"),
 )
-
-
-def _forbidden(request, perm):
-    return forbidden(request, perm)
+EXAMPLE_ROWS = tuple(core_csv.to_text([row]).rstrip("\n") for row in EXAMPLE_CELLS)
 
 
 def _customer_url(customer):
@@ -125,7 +124,7 @@ def legacy_batch_start(request):
         if len(customers) != len(set(chosen)):
             raise Http404  # a customer of another partner (or none at all)
     if not allowed(actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         started = services.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
     except PartnerCenterError as exc:
@@ -145,8 +144,9 @@ def legacy_batch_start(request):
 # ---------------------------------------------------------------- the import
 
 
-def _import_context(request, form, *, bad_rows=None):
-    return {"form": form, "bad_rows": bad_rows or [], "columns": importer.TEMPLATE_HEADER.split(","),
+def _import_context(request, form, *, bad_rows=None, bad_total=0):
+    return {"form": form, "bad_rows": bad_rows or [], "bad_total": max(bad_total, len(bad_rows or [])),
+            "columns": importer.TEMPLATE_HEADER.split(","),
             "header": importer.TEMPLATE_HEADER, "example": EXAMPLE_ROWS, "imports": lsel.import_list(actor=request.actor),
             "is_indirect_provider": account_selectors.organisation_get(actor=request.actor).tier
             == Tier.INDIRECT_PROVIDER, "tab": "legacy"}
@@ -158,7 +158,7 @@ def legacy_import_page(request):
     if request.method == "GET":
         return render(request, "azureplan/legacy_import.html", _import_context(request, LegacyImportForm()))
     form = LegacyImportForm(request.POST, request.FILES)
-    bad_rows = None
+    bad_rows, bad_total = None, 0
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -169,6 +169,7 @@ def legacy_import_page(request):
             else:
                 apply_error(form, exc)
             bad_rows = exc.data
+            bad_total = exc.parameters.get("totalCount", len(exc.data))
         else:
             if result.repeated:
                 messages.info(request, _("“%(file)s” was already imported on %(date)s: nothing added.") % {
@@ -178,16 +179,15 @@ def legacy_import_page(request):
                                             "already present.") % {"file": upload.name, "added": result.added,
                                                                    "present": result.already_present})
             return redirect("legacy_workspace")
-    return render(request, "azureplan/legacy_import.html", _import_context(request, form, bad_rows=bad_rows),
-                  status=400)
+    return render(request, "azureplan/legacy_import.html",
+                  _import_context(request, form, bad_rows=bad_rows, bad_total=bad_total), status=400)
 
 
 @require_GET
 @portal_page(Perm.IMPORT_LEGACY_AZURE)
 def legacy_import_template(request):
-    response = HttpResponse("\n".join((importer.TEMPLATE_HEADER, *EXAMPLE_ROWS)) + "\n", content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="legacy-azure-template.csv"'
-    return response
+    return core_csv.csv_response([importer.TEMPLATE_HEADER.split(","), *EXAMPLE_CELLS],
+                                 filename="legacy-azure-template.csv")
 
 
 # ---------------------------------------------------------------- a batch
@@ -230,7 +230,7 @@ def legacy_batch_detail(request, public_id):
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         job = services.batch_cancel(actor=request.actor, job=job)
     except PartnerCenterError as exc:
@@ -313,7 +313,7 @@ def customer_legacy_section(request, tenant_id):
 def customer_legacy_start(request, tenant_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         services.upgrade_start(actor=request.actor, customer=customer)
     except PartnerCenterError as exc:
@@ -334,7 +334,7 @@ def customer_legacy_retry(request, tenant_id, upgrade_id):
     except PartnerCenterError as exc:
         raise Http404 from exc  # unknown, foreign, or another customer's upgrade
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         services.upgrade_retry(actor=request.actor, upgrade=upgrade)
     except PartnerCenterError as exc:
@@ -353,7 +353,7 @@ def legacy_subscription_rename(request, public_id):
     legacy = lsel.legacy_get_by_id(actor=request.actor, public_id=public_id)
     customer = legacy.customer
     if not allowed(request.actor, Perm.IMPORT_LEGACY_AZURE):
-        return _forbidden(request, Perm.IMPORT_LEGACY_AZURE)
+        return forbidden(request, Perm.IMPORT_LEGACY_AZURE)
     form = LegacyRenameForm(request.POST, auto_id=f"rename{legacy.pk}_%s")
     if form.is_valid():
         try:

@@ -313,7 +313,7 @@ class BatchListView(LegacyView):
         actor = self.actor(request)
         data = self.validated(BatchInputSerializer, request)
         ids, all_eligible = data.get("customerIds"), bool(data.get("allEligible"))
-        if all_eligible and ids:
+        if all_eligible and ids is not None:  # an empty list is given too: both given is the 400 the docs promise
             raise InvalidInput("Send either customerIds or allEligible, not both.", field="customerIds")
         if not all_eligible and not ids:
             raise InvalidInput("Send customerIds (a list of customer ids) or allEligible: true.", field="customerIds")
