@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.permissions import Perm, allowed
+from accounts.views.portal import forbidden, portal_page
 from core.api.etag import etag_for
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
@@ -30,23 +30,12 @@ from .forms import (
     CustomerCreateForm,
     InvitationAcceptForm,
     InvitationCreateForm,
-    market_countries,
 )
 from .models import RelationshipRequest
 
 NEW_CREDENTIALS_KEY = "new_customer_credentials"
 NEW_INVITATION_KEY = "new_relationship_request"
 PAGE_SIZE = 50
-
-
-def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
-
-
-def _resellers(organisation):
-    if organisation.tier != Tier.INDIRECT_PROVIDER:
-        return []
-    return list(organisation.resellers.order_by("name"))
 
 
 # ---------------------------------------------------------------- list and create
@@ -56,7 +45,7 @@ def _resellers(organisation):
 @portal_page(Perm.VIEW_CUSTOMERS)
 def customer_list(request):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    resellers = _resellers(organisation)
+    resellers = account_selectors.reseller_list(organisation=organisation)
     q = request.GET.get("q", "").strip()[:100]
     field = request.GET.get("field", "")
     field = field if field in ("company_name", "domain") else ""
@@ -69,7 +58,8 @@ def customer_list(request):
     filtered = bool(q or country or reseller or include_removed)
     return render(request, "customers/customer_list.html", {
         "page": page, "q": q, "field": field, "country": country, "reseller": reseller,
-        "include_removed": include_removed, "filtered": filtered, "countries": market_countries(organisation),
+        "include_removed": include_removed, "filtered": filtered,
+        "countries": account_selectors.market_countries(organisation=organisation),
         "resellers": resellers, "organisation": organisation,
         "columns": _columns(request.actor, page),
         "can_add": allowed(request.actor, Perm.ADD_CUSTOMER),
@@ -82,8 +72,10 @@ def customer_list(request):
 @portal_page(Perm.ADD_CUSTOMER)
 def customer_create(request):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    form = CustomerCreateForm(request.POST or None, countries=market_countries(organisation),
-                              resellers=_resellers(organisation), initial={"country": organisation.country_id})
+    form = CustomerCreateForm(request.POST or None,
+                              countries=account_selectors.market_countries(organisation=organisation),
+                              resellers=account_selectors.reseller_list(organisation=organisation),
+                              initial={"country": organisation.country_id})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reseller = data.pop("reseller", "") or None
@@ -132,7 +124,7 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
     actor = request.actor
     organisation = account_selectors.organisation_get(actor=actor)
     is_owner = customer.organisation_id == actor.organisation_id
-    resellers = _resellers(organisation) if is_owner else []
+    resellers = account_selectors.reseller_list(organisation=organisation) if is_owner else []
     credentials = None
     if request.method == "GET":
         stored = request.session.get(NEW_CREDENTIALS_KEY)
@@ -180,8 +172,9 @@ def customer_detail(request, tenant_id):
 def customer_billing(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.EDIT_CUSTOMER):
-        return _forbidden(request, Perm.EDIT_CUSTOMER)
-    form = BillingProfileForm(request.POST or None, countries=market_countries(customer.organisation),
+        return forbidden(request, Perm.EDIT_CUSTOMER)
+    form = BillingProfileForm(request.POST or None,
+                              countries=account_selectors.market_countries(organisation=customer.organisation),
                               initial=BillingProfileForm.initial_for(customer, etag_for(customer)))
     stale = False
     if request.method == "POST" and form.is_valid():
@@ -208,7 +201,7 @@ def customer_billing(request, tenant_id):
 def customer_assign_reseller(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.EDIT_CUSTOMER):
-        return _forbidden(request, Perm.EDIT_CUSTOMER)
+        return forbidden(request, Perm.EDIT_CUSTOMER)
     form = AssignResellerForm(request.POST)
     if form.is_valid():
         try:
@@ -231,7 +224,7 @@ def customer_assign_reseller(request, tenant_id):
 def customer_remove_relationship(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.REMOVE_RESELLER_RELATIONSHIP):
-        return _forbidden(request, Perm.REMOVE_RESELLER_RELATIONSHIP)
+        return forbidden(request, Perm.REMOVE_RESELLER_RELATIONSHIP)
     try:
         services.relationship_remove(actor=request.actor, customer=customer)
     except PartnerCenterError as exc:
@@ -264,7 +257,7 @@ def _render_invitations(request, form, *, status=200):
 
 def _invitation_form(request, data=None):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    return InvitationCreateForm(data, resellers=_resellers(organisation))
+    return InvitationCreateForm(data, resellers=account_selectors.reseller_list(organisation=organisation))
 
 
 @require_GET
@@ -306,7 +299,7 @@ def invitation_revoke(request, public_id):
     if row is None:
         raise Http404
     if not allowed(request.actor, Perm.REQUEST_RESELLER_RELATIONSHIP):
-        return _forbidden(request, Perm.REQUEST_RESELLER_RELATIONSHIP)
+        return forbidden(request, Perm.REQUEST_RESELLER_RELATIONSHIP)
     try:
         services.relationship_request_revoke(actor=request.actor, request_row=row)
     except PartnerCenterError as exc:
@@ -332,7 +325,7 @@ def invitation(request, token):
     except services.InvitationInvalid as exc:
         return _invalid(request, exc)
     partner = row.organisation
-    form = InvitationAcceptForm(request.POST or None, countries=market_countries(partner),
+    form = InvitationAcceptForm(request.POST or None, countries=account_selectors.market_countries(organisation=partner),
                                 initial={"country": partner.country_id}, contact_only=bool(row.customer_id))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -254,11 +254,6 @@ def offer_comparison(*, actor) -> list[OfferComparison]:
     return list(OfferComparison.objects.order_by("position"))
 
 
-def market_countries(*, organisation) -> list[Country]:
-    """The countries of the partner's market (its region), by name: the catalog page's country picker."""
-    return sorted(Country.objects.filter(region_id=organisation.country.region_id), key=lambda c: c.localized_name)
-
-
 def countries_without_azure_plan() -> list[Country]:
     """The countries of the regional markets where the Azure plan is not sold (China in the shipped data)."""
     from ..choices import AZURE_PLAN_PRODUCT_ID

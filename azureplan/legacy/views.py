@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.views.portal import forbidden, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
@@ -40,10 +40,6 @@ EXAMPLE_ROWS = (
     "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
     "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner",
 )
-
-
-def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
 
 
 def _customer_url(customer):
@@ -126,7 +122,7 @@ def legacy_batch_start(request):
         if len(customers) != len(set(chosen)):
             raise Http404  # a customer of another partner (or none at all)
     if not allowed(actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         started = services.batch_start(actor=actor, customers=customers, all_eligible=all_eligible)
     except PartnerCenterError as exc:
@@ -230,7 +226,7 @@ def legacy_batch_detail(request, public_id):
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         job = services.batch_cancel(actor=request.actor, job=job)
     except PartnerCenterError as exc:
@@ -333,7 +329,7 @@ def customer_legacy_section(request, tenant_id):
 def customer_legacy_start(request, tenant_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         services.upgrade_start(actor=request.actor, customer=customer)
     except PartnerCenterError as exc:
@@ -353,7 +349,7 @@ def customer_legacy_retry(request, tenant_id, upgrade_id):
     except PartnerCenterError as exc:
         raise Http404 from exc  # unknown, foreign, or another customer's upgrade
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
-        return _forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
+        return forbidden(request, Perm.TRANSITION_LEGACY_AZURE)
     try:
         services.upgrade_retry(actor=request.actor, upgrade=upgrade)
     except PartnerCenterError as exc:
@@ -371,7 +367,7 @@ def legacy_subscription_rename(request, public_id):
     legacy = lsel.legacy_get_by_id(actor=request.actor, public_id=public_id)
     customer = legacy.customer
     if not allowed(request.actor, Perm.IMPORT_LEGACY_AZURE):
-        return _forbidden(request, Perm.IMPORT_LEGACY_AZURE)
+        return forbidden(request, Perm.IMPORT_LEGACY_AZURE)
     form = LegacyRenameForm(request.POST, auto_id=f"rename{legacy.pk}_%s")
     if form.is_valid():
         try:

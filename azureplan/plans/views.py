@@ -47,7 +47,7 @@ def resellers_for(organisation, customer):
     """An indirect provider's resellers when it sells to this customer itself, else None (no picker)."""
     if organisation.tier != Tier.INDIRECT_PROVIDER or customer.organisation_id != organisation.pk:
         return None
-    return list(organisation.resellers.order_by("name"))
+    return account_selectors.reseller_list(organisation=organisation)
 
 
 def refusal(exc, customer, actor=None):
