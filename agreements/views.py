@@ -1,18 +1,16 @@
 """The agreements card of the customer page (registered with customers.registry in agreements.registrations), its
 attestation form's POST, the MCA column of the customer list and the MCA link of the public invitation page."""
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
-from core.errors import PartnerCenterError
-from core.forms import apply_error
+from accounts.permissions import Perm, allowed
+from accounts.views.portal import forbidden, portal_page
+from core.portal import run_form_action
 from customers import selectors as customer_selectors
 from customers.views import render_customer_page
 
@@ -73,22 +71,23 @@ def customer_attest(request, tenant_id):
     # The customer first, so a foreign id answers 404 whatever the roles; then the permission.
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.ATTEST_MCA):
-        return render(request, "errors/403.html", {"message": requirement_text(Perm.ATTEST_MCA)}, status=403)
-    form = AttestationForm(request.POST)
-    if form.is_valid():
+        return forbidden(request, Perm.ATTEST_MCA)
+
+    def attest(data):
         template = selectors.mca_template_current()
         try:
             services.agreement_attest(actor=request.actor, customer=customer, agreement_type=MCA,
-                                      template_id=template.template_id if template else "", **form.cleaned_data)
+                                      template_id=template.template_id if template else "", **data)
         except services.AgreementAlreadyExists as exc:
-            form.add_error(None, _("%(error)s This person (same name, e-mail and phone) is already recorded as having "
-                                   "accepted, and that attestation stands. To record a new one, enter the details of "
-                                   "the person who accepted this time.") % {"error": exc.description})
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("The Microsoft Customer Agreement is attested for %(customer)s. The portal "
-                                        "e-mails %(email)s about it.") % {"customer": customer.company_name,
-                                                                         "email": form.cleaned_data["email"]})
-            return redirect(reverse("customer_detail", args=[customer.tenant_id]) + "#agreements")
-    return render_customer_page(request, customer, overrides={"mca": form}, status=400)
+            raise ValidationError(_(
+                "%(error)s This person (same name, e-mail and phone) is already recorded as having accepted, and "
+                "that attestation stands. To record a new one, enter the details of the person who accepted this "
+                "time.") % {"error": exc.description}) from exc
+        return data["email"]
+
+    return run_form_action(
+        request, AttestationForm(request.POST), attest,
+        success=lambda email: _("The Microsoft Customer Agreement is attested for %(customer)s. The portal e-mails "
+                                "%(email)s about it.") % {"customer": customer.company_name, "email": email},
+        redirect_to=reverse("customer_detail", args=[customer.tenant_id]) + "#agreements",
+        on_error=lambda form: render_customer_page(request, customer, overrides={"mca": form}, status=400))

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
@@ -22,6 +23,7 @@ from accounts.views.portal import forbidden, portal_page
 from core.api.etag import etag_for
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
+from core.portal import run_form_action
 
 from . import registry, selectors, services
 from .forms import (
@@ -76,21 +78,25 @@ def customer_create(request):
                               countries=account_selectors.market_countries(organisation=organisation),
                               resellers=account_selectors.reseller_list(organisation=organisation),
                               initial={"country": organisation.country_id})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def page(form, status=400):
+        return render(request, "customers/customer_create.html", {"form": form, "organisation": organisation,
+                                                                  "tab": "customers"}, status=status)
+
+    def create(data):
+        data = dict(data)
         reseller = data.pop("reseller", "") or None
-        try:
-            customer, credentials = services.customer_create(actor=request.actor, data=data, reseller=reseller)
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            # Shown once on the customer page (post/redirect/get, like a new API token).
-            request.session[NEW_CREDENTIALS_KEY] = {"customer": str(customer.tenant_id), **credentials}
-            messages.success(request, _("%(customer)s was added.") % {"customer": customer.company_name})
-            return redirect("customer_detail", tenant_id=customer.tenant_id)
-    return render(request, "customers/customer_create.html", {"form": form, "organisation": organisation,
-                                                              "tab": "customers"},
-                  status=400 if request.method == "POST" else 200)
+        customer, credentials = services.customer_create(actor=request.actor, data=data, reseller=reseller)
+        # Shown once on the customer page (post/redirect/get, like a new API token).
+        request.session[NEW_CREDENTIALS_KEY] = {"customer": str(customer.tenant_id), **credentials}
+        return customer
+
+    if request.method != "POST":
+        return page(form, status=200)
+    return run_form_action(
+        request, form, create, success=lambda customer: _("%(customer)s was added.") % {
+            "customer": customer.company_name},
+        redirect_to=lambda customer: reverse("customer_detail", args=[customer.tenant_id]), on_error=page)
 
 
 # ---------------------------------------------------------------- the customer page
@@ -276,19 +282,17 @@ def invitation_create(request):
             customer = selectors.customer_get(actor=request.actor, tenant_id=request.POST["customer"])
         except NotFound:
             raise Http404 from None
-    if form.is_valid():
-        try:
-            row, url = services.relationship_request_create(
-                actor=request.actor, include_delegated_admin=form.cleaned_data["include_delegated_admin"],
-                reseller=form.cleaned_data.get("reseller") or None, customer=customer)
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            request.session[NEW_INVITATION_KEY] = {"id": str(row.public_id), "url": url}
-            messages.success(request, _("The invitation link is ready. Copy it and send it to the customer's global "
-                                        "admin."))
-            return redirect("invitation_list")
-    return _render_invitations(request, form, status=400)
+
+    def create(data):
+        row, url = services.relationship_request_create(
+            actor=request.actor, include_delegated_admin=data["include_delegated_admin"],
+            reseller=data.get("reseller") or None, customer=customer)
+        request.session[NEW_INVITATION_KEY] = {"id": str(row.public_id), "url": url}
+
+    return run_form_action(
+        request, form, create,
+        success=_("The invitation link is ready. Copy it and send it to the customer's global admin."),
+        redirect_to="invitation_list", on_error=lambda form: _render_invitations(request, form, status=400))
 
 
 @require_POST

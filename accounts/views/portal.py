@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
+from core.portal import run_form_action
 
 from .. import selectors, services
 from ..choices import CredentialKind, Role, UserStatus
@@ -99,18 +100,19 @@ def settings_account(request):
     user = request.user
     form = AccountForm(request.POST or None, initial={"first_name": user.first_name, "last_name": user.last_name,
                                                       "language": user.language})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(actor=request.actor, user=user, first_name=form.cleaned_data["first_name"],
-                                 last_name=form.cleaned_data["last_name"], language=form.cleaned_data["language"])
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Your account was saved."))
-            return redirect("settings_account")
-    organisation = selectors.organisation_get(actor=request.actor)
-    return render(request, "accounts/settings_account.html", {"form": form, "organisation": organisation,
-                                                              "section": "account"})
+
+    def page(form):
+        organisation = selectors.organisation_get(actor=request.actor)
+        return render(request, "accounts/settings_account.html", {"form": form, "organisation": organisation,
+                                                                  "section": "account"})
+
+    if request.method != "POST":
+        return page(form)
+    return run_form_action(
+        request, form,
+        lambda data: services.user_update(actor=request.actor, user=user, first_name=data["first_name"],
+                                          last_name=data["last_name"], language=data["language"]),
+        success=_("Your account was saved."), redirect_to="settings_account", on_error=page)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,21 +120,23 @@ def settings_account(request):
 def settings_security(request):
     user = request.user
     form = ChangePasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_change_password(user=user, current_password=form.cleaned_data["current_password"],
-                                          new_password=form.cleaned_data["password"])
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            from django.contrib.auth import update_session_auth_hash
 
-            update_session_auth_hash(request, user)
-            messages.success(request, _("Your password was changed."))
-            return redirect("settings_security")
-    remaining = user.recovery_codes.filter(used_at__isnull=True).count()
-    return render(request, "accounts/settings_security.html", {"form": form, "remaining_codes": remaining,
-                                                               "section": "security"})
+    def page(form):
+        remaining = user.recovery_codes.filter(used_at__isnull=True).count()
+        return render(request, "accounts/settings_security.html", {"form": form, "remaining_codes": remaining,
+                                                                   "section": "security"})
+
+    def change(data):
+        from django.contrib.auth import update_session_auth_hash
+
+        services.user_change_password(user=user, current_password=data["current_password"],
+                                      new_password=data["password"])
+        update_session_auth_hash(request, user)
+
+    if request.method != "POST":
+        return page(form)
+    return run_form_action(request, form, change, success=_("Your password was changed."),
+                           redirect_to="settings_security", on_error=page)
 
 
 @require_POST
@@ -213,17 +217,15 @@ def user_invite(request):
     can_grant_admin = allowed(request.actor, Perm.MANAGE_GLOBAL_ADMINS)
     if not can_grant_admin:
         form.fields["roles"].choices = [c for c in form.fields["roles"].choices if c[0] != Role.GLOBAL_ADMIN]
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_invite(actor=request.actor, **form.cleaned_data)
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("%(email)s was invited. They will receive an e-mail with a sign-up link.")
-                             % {"email": user.email})
-            return redirect("user_detail", public_id=user.public_id)
-    return render(request, "accounts/user_invite.html", {"form": form, "section": "users"},
-                  status=400 if request.method == "POST" else 200)
+    if request.method != "POST":
+        return render(request, "accounts/user_invite.html", {"form": form, "section": "users"})
+    return run_form_action(
+        request, form, lambda data: services.user_invite(actor=request.actor, **data),
+        success=lambda user: _("%(email)s was invited. They will receive an e-mail with a sign-up link.")
+        % {"email": user.email},
+        redirect_to=lambda user: reverse("user_detail", args=[user.public_id]),
+        on_error=lambda form: render(request, "accounts/user_invite.html", {"form": form, "section": "users"},
+                                     status=400))
 
 
 @require_http_methods(["GET", "POST"])
@@ -239,26 +241,26 @@ def user_detail(request, public_id):
         "etag": etag_for(target)})
     if not allowed(request.actor, Perm.MANAGE_GLOBAL_ADMINS):
         form.fields["roles"].choices = [c for c in form.fields["roles"].choices if c[0] != Role.GLOBAL_ADMIN]
-    if request.method == "POST":
-        if not can_manage:
-            return render(request, "errors/403.html", {"message": requirement_text(Perm.MANAGE_GLOBAL_ADMINS)},
-                          status=403)
-        if form.is_valid():
-            try:
-                services.user_update(actor=request.actor, user=target, expected_etag=form.cleaned_data["etag"] or None,
-                                     first_name=form.cleaned_data["first_name"],
-                                     last_name=form.cleaned_data["last_name"], roles=form.cleaned_data["roles"])
-            except PartnerCenterError as exc:
-                apply_error(form, exc)
-            else:
-                messages.success(request, _("%(email)s was saved.") % {"email": target.email})
-                return redirect("user_detail", public_id=target.public_id)
-    events = []
-    if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
-        events = selectors.audit_list(actor=request.actor, subject_id=str(target.public_id))[:20]
-    return render(request, "accounts/user_detail.html", {
-        "target": target, "form": form, "can_manage": can_manage, "events": events, "section": "users",
-    }, status=400 if request.method == "POST" else 200)
+
+    def page(form, status=400):
+        events = []
+        if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
+            events = selectors.audit_list(actor=request.actor, subject_id=str(target.public_id))[:20]
+        return render(request, "accounts/user_detail.html", {
+            "target": target, "form": form, "can_manage": can_manage, "events": events, "section": "users",
+        }, status=status)
+
+    if request.method != "POST":
+        return page(form, status=200)
+    if not can_manage:
+        return forbidden(request, Perm.MANAGE_GLOBAL_ADMINS)
+    return run_form_action(
+        request, form,
+        lambda data: services.user_update(actor=request.actor, user=target, expected_etag=data["etag"] or None,
+                                          first_name=data["first_name"], last_name=data["last_name"],
+                                          roles=data["roles"]),
+        success=_("%(email)s was saved.") % {"email": target.email},
+        redirect_to=reverse("user_detail", args=[target.public_id]), on_error=page)
 
 
 @require_POST

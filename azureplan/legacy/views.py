@@ -25,6 +25,7 @@ from accounts.views.portal import forbidden, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
+from core.portal import run_form_action
 from customers import selectors as customer_selectors
 
 from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
@@ -368,24 +369,27 @@ def legacy_subscription_rename(request, public_id):
     customer = legacy.customer
     if not allowed(request.actor, Perm.IMPORT_LEGACY_AZURE):
         return forbidden(request, Perm.IMPORT_LEGACY_AZURE)
-    form = LegacyRenameForm(request.POST, auto_id=f"rename{legacy.pk}_%s")
-    if form.is_valid():
+
+    def rename(data):
         try:
-            legacy = services.legacy_rename(actor=request.actor, legacy=legacy, name=form.cleaned_data["friendly_name"])
+            return services.legacy_rename(actor=request.actor, legacy=legacy, name=data["friendly_name"])
         except PartnerCenterError as exc:
             _not_found_if_404(exc)
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("The legacy subscription is now called “%(name)s”. Retry the failed "
-                                        "subscriptions to move it.") % {"name": legacy.friendly_name})
-            return redirect(_customer_url(customer))
-    # The form beside a failed line shows its errors; where no form is shown (no failed line for it any more, or
-    # the name was fixed in another tab), the error is said at the top of the section.
-    shown = _rename_form_shown(request, customer, legacy)
-    if shown:
-        return _customer_page(request, customer, {"rename": {legacy.pk: form}})
-    text = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    return _customer_page(request, customer, {"error": {"text": text, "code": 800002}})
+            raise
+
+    def refused(form):
+        # The form beside a failed line shows its errors; where no form is shown (no failed line for it any more,
+        # or the name was fixed in another tab), the error is said at the top of the section.
+        if _rename_form_shown(request, customer, legacy):
+            return _customer_page(request, customer, {"rename": {legacy.pk: form}})
+        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _customer_page(request, customer, {"error": {"text": text, "code": 800002}})
+
+    return run_form_action(
+        request, LegacyRenameForm(request.POST, auto_id=f"rename{legacy.pk}_%s"), rename,
+        success=lambda renamed: _("The legacy subscription is now called “%(name)s”. Retry the failed subscriptions "
+                                  "to move it.") % {"name": renamed.friendly_name},
+        redirect_to=_customer_url(customer), on_error=refused)
 
 
 def _rename_form_shown(request, customer, legacy):
