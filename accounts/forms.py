@@ -5,6 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from .choices import CredentialKind, Role
 
 
+def reseller_choices(resellers, *, empty_label):
+    """The options of a select of indirect resellers (accounts.selectors.reseller_list): the empty choice first,
+    then "Name (PartnerID)" valued by PartnerID."""
+    return [("", empty_label)] + [(r.partner_id, f"{r.name} ({r.partner_id})") for r in resellers]
+
+
 class SignInForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username",
                                                                              "autofocus": True}))

@@ -7,13 +7,27 @@ from django.db.models import Q
 from core.models import AuditEvent, Job
 from core.tenancy import get_for_actor_or_404
 
-from .choices import UserStatus
+from .choices import Tier, UserStatus
 from .models import ApiCredential, Country, Organisation, User
 from .permissions import Perm, require
 
 
 def organisation_get(*, actor) -> Organisation:
     return Organisation.objects.select_related("country__region", "provider").get(pk=actor.organisation_id)
+
+
+def market_countries(*, organisation) -> list[Country]:
+    """The countries of the partner's market (its region), sorted by their name in the active language: a
+    partner sells only to customers there. Takes the organisation, not an actor: the public invitation page
+    has none."""
+    return countries_by_name(Country.objects.filter(region_id=organisation.country.region_id))
+
+
+def reseller_list(*, organisation) -> list[Organisation]:
+    """An indirect provider's indirect resellers by name; [] for any other partner."""
+    if organisation.tier != Tier.INDIRECT_PROVIDER:
+        return []
+    return list(organisation.resellers.order_by("name"))
 
 
 def user_list(*, actor, search="", role="", status=""):

@@ -7,25 +7,16 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Country
-from accounts.selectors import countries_by_name
+from accounts.forms import reseller_choices
 
 from .choices import REGISTRATION_REQUIRED_COUNTRIES
 
-
-def market_countries(organisation):
-    """The countries of the partner's market, by name: a partner sells only to customers there."""
-    return countries_by_name(Country.objects.filter(region_id=organisation.country.region_id))
+SELL_OURSELVES = _("None: we sell to this customer ourselves")
 
 
 def registration_countries(countries):
     """Names of those countries where the registration number and the phone are mandatory."""
     return [c.localized_name for c in countries if c.code in REGISTRATION_REQUIRED_COUNTRIES]
-
-
-def reseller_choices(resellers, *, none_label=None):
-    return [("", none_label or _("None: we sell to this customer ourselves"))] + [
-        (r.partner_id, f"{r.name} ({r.partner_id})") for r in resellers]
 
 
 class AddressFields(forms.Form):
@@ -87,7 +78,7 @@ class CustomerCreateForm(AddressFields):
             # Nobody in this market may give one (Partner Center refuses it, 600002).
             del self.fields["organization_registration_number"]
         if resellers:
-            self.fields["reseller"].widget.choices = reseller_choices(resellers)
+            self.fields["reseller"].widget.choices = reseller_choices(resellers, empty_label=SELL_OURSELVES)
         else:
             del self.fields["reseller"]
 
@@ -167,7 +158,7 @@ class InvitationCreateForm(forms.Form):
     def __init__(self, *args, resellers=None, **kwargs):
         super().__init__(*args, **kwargs)
         if resellers:
-            self.fields["reseller"].widget.choices = reseller_choices(resellers)
+            self.fields["reseller"].widget.choices = reseller_choices(resellers, empty_label=SELL_OURSELVES)
         else:
             del self.fields["reseller"]
 
@@ -177,4 +168,4 @@ class AssignResellerForm(forms.Form):
 
     def __init__(self, *args, resellers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reseller"].widget.choices = reseller_choices(resellers, none_label=_("None"))
+        self.fields["reseller"].widget.choices = reseller_choices(resellers, empty_label=_("None"))

@@ -24,6 +24,7 @@ from core.api.etag import etag_for
 from core.audit import actor_display
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
+from core.portal import run_form_action
 
 from . import registry, selectors, services
 from .errors import InvitationInvalid
@@ -33,17 +34,12 @@ from .forms import (
     CustomerCreateForm,
     InvitationAcceptForm,
     InvitationCreateForm,
-    market_countries,
 )
 from .models import RelationshipRequest
 
 NEW_CREDENTIALS_KEY = "new_customer_credentials"
 NEW_INVITATION_KEY = "new_relationship_request"
 PAGE_SIZE = 50
-
-
-def _forbidden(request, perm):
-    return forbidden(request, perm)
 
 
 # Where a reload of a form's POST-only URL goes back to; a foreign id is still 404 (looked up for the actor).
@@ -57,12 +53,6 @@ def _invitation_home(request, public_id):
     return reverse("invitation_list")
 
 
-def _resellers(organisation):
-    if organisation.tier != Tier.INDIRECT_PROVIDER:
-        return []
-    return list(organisation.resellers.order_by("name"))
-
-
 # ---------------------------------------------------------------- list and create
 
 
@@ -70,7 +60,7 @@ def _resellers(organisation):
 @portal_page(Perm.VIEW_CUSTOMERS)
 def customer_list(request):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    resellers = _resellers(organisation)
+    resellers = account_selectors.reseller_list(organisation=organisation)
     q = request.GET.get("q", "").strip()[:100]
     field = request.GET.get("field", "")
     field = field if field in ("company_name", "domain") else ""
@@ -86,7 +76,7 @@ def customer_list(request):
     return render(request, "customers/customer_list.html", {
         "page": page, "q": q, "field": field, "country": country, "reseller": reseller,
         "include_removed": include_removed, "filtered": filtered, "sort": sort or "name",
-        "countries": market_countries(organisation),
+        "countries": account_selectors.market_countries(organisation=organisation),
         "resellers": resellers, "organisation": organisation,
         "columns": _columns(request.actor, page),
         "can_add": allowed(request.actor, Perm.ADD_CUSTOMER),
@@ -99,8 +89,10 @@ def customer_list(request):
 @portal_page(Perm.ADD_CUSTOMER)
 def customer_create(request):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    form = CustomerCreateForm(request.POST or None, countries=market_countries(organisation),
-                              resellers=_resellers(organisation), initial={"country": organisation.country_id})
+    form = CustomerCreateForm(request.POST or None,
+                              countries=account_selectors.market_countries(organisation=organisation),
+                              resellers=account_selectors.reseller_list(organisation=organisation),
+                              initial={"country": organisation.country_id})
     if request.method == "POST" and not form.is_valid():
         # The shape is wrong somewhere: still check the other fields against the rules, so every error shows
         # at once instead of one round trip per bad field.
@@ -160,7 +152,7 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
     actor = request.actor
     organisation = account_selectors.organisation_get(actor=actor)
     is_owner = customer.organisation_id == actor.organisation_id
-    resellers = _resellers(organisation) if is_owner else []
+    resellers = account_selectors.reseller_list(organisation=organisation) if is_owner else []
     credentials = None
     if request.method == "GET":
         stored = request.session.get(NEW_CREDENTIALS_KEY)
@@ -208,8 +200,9 @@ def customer_detail(request, tenant_id):
 def customer_billing(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.EDIT_CUSTOMER):
-        return _forbidden(request, Perm.EDIT_CUSTOMER)
-    form = BillingProfileForm(request.POST or None, countries=market_countries(customer.organisation),
+        return forbidden(request, Perm.EDIT_CUSTOMER)
+    form = BillingProfileForm(request.POST or None,
+                              countries=account_selectors.market_countries(organisation=customer.organisation),
                               initial=BillingProfileForm.initial_for(customer, etag_for(customer)))
     stale = False
     if request.method == "POST" and form.is_valid():
@@ -236,7 +229,7 @@ def customer_billing(request, tenant_id):
 def customer_assign_reseller(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.EDIT_CUSTOMER):
-        return _forbidden(request, Perm.EDIT_CUSTOMER)
+        return forbidden(request, Perm.EDIT_CUSTOMER)
     form = AssignResellerForm(request.POST)
     if form.is_valid():
         try:
@@ -259,7 +252,7 @@ def customer_assign_reseller(request, tenant_id):
 def customer_remove_relationship(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.REMOVE_RESELLER_RELATIONSHIP):
-        return _forbidden(request, Perm.REMOVE_RESELLER_RELATIONSHIP)
+        return forbidden(request, Perm.REMOVE_RESELLER_RELATIONSHIP)
     try:
         services.relationship_remove(actor=request.actor, customer=customer)
     except PartnerCenterError as exc:
@@ -292,7 +285,7 @@ def _render_invitations(request, form, *, status=200):
 
 def _invitation_form(request, data=None):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    return InvitationCreateForm(data, resellers=_resellers(organisation))
+    return InvitationCreateForm(data, resellers=account_selectors.reseller_list(organisation=organisation))
 
 
 @require_GET
@@ -311,19 +304,17 @@ def invitation_create(request):
             customer = selectors.customer_get(actor=request.actor, tenant_id=request.POST["customer"])
         except NotFound:
             raise Http404 from None
-    if form.is_valid():
-        try:
-            row, url = services.relationship_request_create(
-                actor=request.actor, include_delegated_admin=form.cleaned_data["include_delegated_admin"],
-                reseller=form.cleaned_data.get("reseller") or None, customer=customer)
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            request.session[NEW_INVITATION_KEY] = {"id": str(row.public_id), "url": url}
-            messages.success(request, _("The invitation link is ready. Copy it and send it to the customer's global "
-                                        "admin."))
-            return redirect("invitation_list")
-    return _render_invitations(request, form, status=400)
+
+    def create(data):
+        row, url = services.relationship_request_create(
+            actor=request.actor, include_delegated_admin=data["include_delegated_admin"],
+            reseller=data.get("reseller") or None, customer=customer)
+        request.session[NEW_INVITATION_KEY] = {"id": str(row.public_id), "url": url}
+
+    return run_form_action(
+        request, form, create,
+        success=_("The invitation link is ready. Copy it and send it to the customer's global admin."),
+        redirect_to="invitation_list", on_error=lambda form: _render_invitations(request, form, status=400))
 
 
 @portal_page()
@@ -334,7 +325,7 @@ def invitation_revoke(request, public_id):
     if row is None:
         raise Http404
     if not allowed(request.actor, Perm.REQUEST_RESELLER_RELATIONSHIP):
-        return _forbidden(request, Perm.REQUEST_RESELLER_RELATIONSHIP)
+        return forbidden(request, Perm.REQUEST_RESELLER_RELATIONSHIP)
     try:
         services.relationship_request_revoke(actor=request.actor, request_row=row)
     except PartnerCenterError as exc:
@@ -360,7 +351,8 @@ def invitation(request, token):
     except InvitationInvalid as exc:
         return _invalid(request, exc)
     partner = row.organisation
-    form = InvitationAcceptForm(request.POST or None, countries=market_countries(partner),
+    form = InvitationAcceptForm(request.POST or None,
+                                countries=account_selectors.market_countries(organisation=partner),
                                 initial={"country": partner.country_id}, contact_only=bool(row.customer_id))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCModelSerializer, PCSerializer, link
+from core.api.serializers import AttributesField, PCModelSerializer, PCSerializer, SelfLinkSerializer, link
 
 from ..choices import CredentialKind, Role
 from ..models import ApiCredential, Organisation, User
@@ -53,7 +54,8 @@ class UserSerializer(PCModelSerializer):
         fields = ["id", "email", "firstName", "lastName", "roles", "language", "status", "mfaEnrolled",
                   "lastLogin", "invitedAt", "links", "attributes"]
 
-    def get_links(self, obj) -> dict:
+    @extend_schema_field(SelfLinkSerializer)
+    def get_links(self, obj):
         return {"self": link(f"/users/{obj.public_id}")}
 
 

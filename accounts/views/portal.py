@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.audit import actor_display, object_display
 from core.errors import NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
+from core.portal import run_form_action
 
 from .. import mfa, selectors, services
 from ..choices import CredentialKind, Role, Tier, UserStatus
@@ -156,21 +157,23 @@ def settings_account(request):
 def settings_security(request):
     user = request.user
     form = ChangePasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_change_password(user=user, current_password=form.cleaned_data["current_password"],
-                                          new_password=form.cleaned_data["password"])
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            from django.contrib.auth import update_session_auth_hash
 
-            update_session_auth_hash(request, user)
-            messages.success(request, _("Your password was changed."))
-            return redirect("settings_security")
-    remaining = user.recovery_codes.filter(used_at__isnull=True).count()
-    return render(request, "accounts/settings_security.html", {"form": form, "remaining_codes": remaining,
-                                                               "section": "security"})
+    def page(form):
+        remaining = user.recovery_codes.filter(used_at__isnull=True).count()
+        return render(request, "accounts/settings_security.html", {"form": form, "remaining_codes": remaining,
+                                                                   "section": "security"})
+
+    def change(data):
+        from django.contrib.auth import update_session_auth_hash
+
+        services.user_change_password(user=user, current_password=data["current_password"],
+                                      new_password=data["password"])
+        update_session_auth_hash(request, user)
+
+    if request.method != "POST":
+        return page(form)
+    return run_form_action(request, form, change, success=_("Your password was changed."),
+                           redirect_to="settings_security", on_error=page)
 
 
 @portal_page()
@@ -252,17 +255,15 @@ def user_invite(request):
     can_grant_admin = allowed(request.actor, Perm.MANAGE_GLOBAL_ADMINS)
     if not can_grant_admin:
         form.fields["roles"].choices = [c for c in form.fields["roles"].choices if c[0] != Role.GLOBAL_ADMIN]
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_invite(actor=request.actor, **form.cleaned_data)
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("%(email)s was invited. They will receive an e-mail with a sign-up link.")
-                             % {"email": user.email})
-            return redirect("user_detail", public_id=user.public_id)
-    return render(request, "accounts/user_invite.html", {"form": form, "section": "users"},
-                  status=400 if request.method == "POST" else 200)
+    if request.method != "POST":
+        return render(request, "accounts/user_invite.html", {"form": form, "section": "users"})
+    return run_form_action(
+        request, form, lambda data: services.user_invite(actor=request.actor, **data),
+        success=lambda user: _("%(email)s was invited. They will receive an e-mail with a sign-up link.")
+        % {"email": user.email},
+        redirect_to=lambda user: reverse("user_detail", args=[user.public_id]),
+        on_error=lambda form: render(request, "accounts/user_invite.html", {"form": form, "section": "users"},
+                                     status=400))
 
 
 @require_http_methods(["GET", "POST"])

@@ -256,11 +256,6 @@ def offer_comparison(*, actor) -> list[OfferComparison]:
     return list(OfferComparison.objects.order_by("position"))
 
 
-def market_countries(*, organisation) -> list[Country]:
-    """The countries of the partner's market (its region), by name: the catalog page's country picker."""
-    return countries_by_name(Country.objects.filter(region_id=organisation.country.region_id))
-
-
 def countries_without_azure_plan() -> list[Country]:
     """The countries of the regional markets where the Azure plan is not sold (China in the shipped data)."""
     from ..choices import AZURE_PLAN_PRODUCT_ID

@@ -45,7 +45,7 @@ def _describe(sku):
 @portal_page(Perm.VIEW_AZURE_PLAN)
 def catalog(request):
     organisation = account_selectors.organisation_get(actor=request.actor)
-    countries = selectors.market_countries(organisation=organisation)
+    countries = account_selectors.market_countries(organisation=organisation)
     codes = {c.code: c for c in countries}
     asked = request.GET.get("country", "").strip().upper()[:2]
     country = codes.get(asked) or codes.get(organisation.country_id) or organisation.country

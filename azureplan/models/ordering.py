@@ -88,6 +88,7 @@ class Order(models.Model):
 
     objects = TenantManager()
     STATUS_TRANSITIONS = ORDER_TRANSITIONS
+    etag_field = "status"  # no version column: an order changes only its status (core.api.etag)
 
     class Meta:
         ordering = ["-created_at", "-id"]

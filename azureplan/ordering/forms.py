@@ -4,7 +4,9 @@ Every rule stays in azureplan.ordering.services."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..plans.forms import ResellerField, reseller_choices
+from accounts.forms import reseller_choices
+
+from ..plans.forms import ResellerField
 
 
 class AddToCartForm(forms.Form):

@@ -6,11 +6,9 @@ follow the services' error fields (friendlyName -> friendly_name, principalId ->
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import reseller_choices
+
 from ..choices import CancellationReason, PrincipalType
-
-
-def reseller_choices(resellers, *, empty_label):
-    return [("", empty_label)] + [(r.partner_id, f"{r.name} ({r.partner_id})") for r in resellers]
 
 
 class ResellerField(forms.CharField):

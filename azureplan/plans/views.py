@@ -6,6 +6,7 @@ Every rule is azureplan.plans.services': the views call them and show their refu
 azureplan.plans.selectors, which scope it to the actor (a foreign id answers 404). GET changes nothing."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from accounts.permissions import Perm, allowed, requirement_text
 from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
+from core.portal import run_form_action
 from customers import selectors as customer_selectors
 
 from ..catalog import selectors as catalog_selectors
@@ -47,7 +49,7 @@ def resellers_for(organisation, customer):
     """An indirect provider's resellers when it sells to this customer itself, else None (no picker)."""
     if organisation.tier != Tier.INDIRECT_PROVIDER or customer.organisation_id != organisation.pk:
         return None
-    return list(organisation.resellers.order_by("name"))
+    return account_selectors.reseller_list(organisation=organisation)
 
 
 def refusal(exc, customer, actor=None):
@@ -250,29 +252,28 @@ def azure_subscriptions_cancel(request, public_id):
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
     if not allowed(request.actor, Perm.CANCEL_AZURE_SUBSCRIPTION):
         return forbidden(request, Perm.CANCEL_AZURE_SUBSCRIPTION)
-    form = BulkCancelForm(request.POST, auto_id=f"plan{plan.pk}_cancel_%s")
     chosen = [value for value in request.POST.getlist("subscriptions") if value]
     subs = selectors.azure_subscriptions_of_plan(actor=request.actor, plan=plan, subscription_ids=chosen)
-    if form.is_valid():
+
+    def cancel(data):
         if len(subs) != len(set(chosen)):
-            form.add_error(None, _("Some of the chosen Azure subscriptions are not in this Azure plan. Reload the page "
-                                   "and choose again."))
-        else:
-            try:
-                cancelled = services.azure_subscriptions_cancel(actor=request.actor, subs=subs,
-                                                                reason=form.cleaned_data["cancellation_reason"])
-            except PartnerCenterError as exc:
-                apply_error(form, exc)
-            else:
-                names = ", ".join(f"“{s.friendly_name}”" for s in cancelled)
-                deleted = date_format(cancelled[0].delete_after, "DATE_FORMAT")
-                messages.success(request, ngettext(
-                    "Cancelled: %(names)s. Its billing stops now; it is deleted on %(date)s unless reactivated before.",
-                    "Cancelled: %(names)s. Their billing stops now; they are deleted on %(date)s unless reactivated "
-                    "before.", len(cancelled)) % {"names": names, "date": deleted}, extra_tags=INLINE)
-                return redirect(_customer_url(plan.customer))
-    return _customer_page(request, plan.customer, {plan.pk: {"cancel_form": form, "chosen": chosen,
-                                                             "open": "cancel"}})
+            raise ValidationError(_("Some of the chosen Azure subscriptions are not in this Azure plan. Reload the page "
+                                    "and choose again."))
+        return services.azure_subscriptions_cancel(actor=request.actor, subs=subs, reason=data["cancellation_reason"])
+
+    def done(cancelled):
+        names = ", ".join(f"“{s.friendly_name}”" for s in cancelled)
+        deleted = date_format(cancelled[0].delete_after, "DATE_FORMAT")
+        return ngettext(
+            "Cancelled: %(names)s. Its billing stops now; it is deleted on %(date)s unless reactivated before.",
+            "Cancelled: %(names)s. Their billing stops now; they are deleted on %(date)s unless reactivated "
+            "before.", len(cancelled)) % {"names": names, "date": deleted}
+
+    return run_form_action(
+        request, BulkCancelForm(request.POST, auto_id=f"plan{plan.pk}_cancel_%s"), cancel,
+        success=done, extra_tags=INLINE, redirect_to=_customer_url(plan.customer),
+        on_error=lambda form: _customer_page(request, plan.customer, {plan.pk: {"cancel_form": form, "chosen": chosen,
+                                                                                "open": "cancel"}}))
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
@@ -343,17 +344,12 @@ def azure_subscription_rename(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
         return forbidden(request, Perm.CREATE_AZURE_SUBSCRIPTION)
-    form = AzureSubscriptionRenameForm(request.POST)
-    if form.is_valid():
-        try:
-            sub = services.azure_subscription_rename(actor=request.actor, sub=sub,
-                                                     name=form.cleaned_data["friendly_name"])
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("The Azure subscription is now called “%(name)s”.") % {"name": sub.friendly_name})
-            return redirect("azure_subscription_detail", subscription_id=sub.subscription_id)
-    return _render_subscription(request, sub, rename_form=form, status=400)
+    return run_form_action(
+        request, AzureSubscriptionRenameForm(request.POST),
+        lambda data: services.azure_subscription_rename(actor=request.actor, sub=sub, name=data["friendly_name"]),
+        success=lambda sub: _("The Azure subscription is now called “%(name)s”.") % {"name": sub.friendly_name},
+        redirect_to=lambda sub: reverse("azure_subscription_detail", args=[sub.subscription_id]),
+        on_error=lambda form: _render_subscription(request, sub, rename_form=form, status=400))
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
@@ -362,21 +358,16 @@ def role_assignment_add(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
         return forbidden(request, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
-    form = RoleAssignmentForm(request.POST, roles=catalog_selectors.azure_role_list())
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            assignment = services.role_assignment_add(
-                actor=request.actor, sub=sub, principal_type=data["principal_type"], principal_id=data["principal_id"],
-                principal_name=data["principal_name"], role=data["role_name"], resource_group=data["resource_group"],
-                partner=data["partner_id"] or None)
-        except PartnerCenterError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("%(principal)s now holds %(role)s on %(scope)s.") % {
-                "principal": assignment.principal_name, "role": assignment.role_id, "scope": assignment.scope})
-            return redirect(reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles")
-    return _render_subscription(request, sub, role_form=form, status=400)
+    return run_form_action(
+        request, RoleAssignmentForm(request.POST, roles=catalog_selectors.azure_role_list()),
+        lambda data: services.role_assignment_add(
+            actor=request.actor, sub=sub, principal_type=data["principal_type"], principal_id=data["principal_id"],
+            principal_name=data["principal_name"], role=data["role_name"], resource_group=data["resource_group"],
+            partner=data["partner_id"] or None),
+        success=lambda assignment: _("%(principal)s now holds %(role)s on %(scope)s.") % {
+            "principal": assignment.principal_name, "role": assignment.role_id, "scope": assignment.scope},
+        redirect_to=reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles",
+        on_error=lambda form: _render_subscription(request, sub, role_form=form, status=400))
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)

@@ -1,6 +1,9 @@
-"""Etags for optimistic concurrency: every mutable model has a `version` integer the services bump.
+"""Etags for optimistic concurrency: the one etag algorithm of the API and the pages.
 
-The etag is opaque to clients; it encodes the model, the row and its version. Services compare an
+Every mutable model has a `version` integer the services bump. A model without one names the column
+its etag follows in `etag_field` (an order changes only its status: `etag_field = "status"`).
+
+The etag is opaque to clients; it encodes the model, the row and that column. Services compare an
 expected etag under `select_for_update`, so two writers with the same etag cannot both win.
 """
 
@@ -12,7 +15,8 @@ from core.errors import EtagMismatch
 
 
 def etag_for(instance) -> str:
-    raw = f"{settings.SECRET_KEY[:8]}:{instance._meta.label}:{instance.pk}:{instance.version}"
+    field = getattr(instance, "etag_field", "version")
+    raw = f"{settings.SECRET_KEY[:8]}:{instance._meta.label}:{instance.pk}:{getattr(instance, field)}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 

@@ -1,6 +1,6 @@
 from collections.abc import Mapping
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 
@@ -23,13 +23,8 @@ class PCModelSerializer(PCSerializer, serializers.ModelSerializer):
     pass
 
 
-@extend_schema_field({
-    "type": "object",
-    "properties": {"objectType": {"type": "string"}, "etag": {"type": "string"}},
-    "required": ["objectType"],
-})
 class AttributesField(serializers.Field):
-    """`attributes: {objectType, etag?}` on every resource."""
+    """`attributes: {objectType, etag?}` on every resource; `etag=True` adds core.api.etag's etag of the row."""
 
     def __init__(self, object_type, *, etag=False, **kwargs):
         self.object_type = object_type
@@ -45,6 +40,34 @@ class AttributesField(serializers.Field):
 
             value["etag"] = etag_for(instance)
         return value
+
+
+class AttributesFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema of AttributesField: `etag` is documented, and required where the field prints it."""
+
+    target_class = AttributesField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "properties": {"objectType": {"type": "string"}, "etag": {"type": "string"}},
+            "required": ["objectType", "etag"] if self.target.with_etag else ["objectType"],
+        }
+
+
+class LinkSerializer(serializers.Serializer):
+    """Partner Center's Link: a uri relative to /v1, the HTTP method and the headers to send as key/value pairs."""
+
+    uri = serializers.CharField()
+    method = serializers.CharField()
+    headers = serializers.ListField(child=serializers.DictField())
+
+
+class SelfLinkSerializer(serializers.Serializer):
+    """The links of a resource whose only link is to itself."""
+
+    self = LinkSerializer()
 
 
 def link(uri, method="GET", headers=None):

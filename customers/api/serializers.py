@@ -8,7 +8,7 @@ number, phone) live in customers.services, whose errors name the same wire paths
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, link
+from core.api.serializers import AttributesField, PCSerializer, SelfLinkSerializer, link
 
 # ---------------------------------------------------------------- output
 
@@ -36,7 +36,8 @@ class CustomerCompanyProfileSerializer(serializers.Serializer):
     links = serializers.SerializerMethodField()
     attributes = AttributesField("CustomerCompanyProfile")
 
-    def get_links(self, obj) -> dict:
+    @extend_schema_field(SelfLinkSerializer)
+    def get_links(self, obj):
         return {"self": link(f"/customers/{obj.tenant_id}/profiles/company")}
 
 
@@ -52,7 +53,8 @@ class CustomerBillingProfileSerializer(serializers.Serializer):
     links = serializers.SerializerMethodField()
     attributes = AttributesField("CustomerBillingProfile", etag=True)
 
-    def get_links(self, obj) -> dict:
+    @extend_schema_field(SelfLinkSerializer)
+    def get_links(self, obj):
         return {"self": link(f"/customers/{obj.tenant_id}/profiles/billing")}
 
 
@@ -60,7 +62,8 @@ class _CustomerBase(serializers.Serializer):
     def get_associatedPartnerId(self, obj) -> str | None:
         return str(obj.reseller.tenant_id) if obj.reseller_id else None
 
-    def get_links(self, obj) -> dict:
+    @extend_schema_field(SelfLinkSerializer)
+    def get_links(self, obj):
         return {"self": link(f"/customers/{obj.tenant_id}")}
 
     def to_representation(self, instance):

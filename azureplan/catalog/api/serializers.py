@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, link
+from core.api.serializers import AttributesField, LinkSerializer, SelfLinkSerializer, link
 
 
 def _query(context, *, segment=False):
@@ -40,12 +40,6 @@ class KeyValueSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class LinkSerializer(serializers.Serializer):
-    uri = serializers.CharField()
-    method = serializers.CharField()
-    headers = serializers.ListField(child=serializers.DictField())
-
-
 class ProductLinksSerializer(serializers.Serializer):
     skus = LinkSerializer()
     self = LinkSerializer()
@@ -53,10 +47,6 @@ class ProductLinksSerializer(serializers.Serializer):
 
 class SkuLinksSerializer(serializers.Serializer):
     availabilities = LinkSerializer()
-    self = LinkSerializer()
-
-
-class SelfLinkSerializer(serializers.Serializer):
     self = LinkSerializer()
 
 

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, link
+from core.api.serializers import AttributesField, LinkSerializer, PCSerializer, link
 
-from ...catalog.api.serializers import LinkSerializer, _Ordered
+from ...catalog.api.serializers import _Ordered
 from ...choices import LEGACY_AZURE_SKU_ID, UpgradeLineStatus, UpgradeStatus
 from ..rules import SOURCE_PRODUCT_NAME, TARGET_PRODUCT_NAME
 

@@ -4,14 +4,10 @@ Microsoft's samples print them, and their input (any casing; the rules are in az
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, link
+from core.api.serializers import AttributesField, LinkSerializer, PCSerializer, SelfLinkSerializer, link
 
-from ...catalog.api.serializers import KeyValueSerializer, LinkSerializer, _Ordered
-from ...plans.api.serializers import StatusAttributesField, _catalog_links, _customer_path, _number, _text
-
-
-class CartLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
+from ...catalog.api.serializers import KeyValueSerializer, _Ordered
+from ...plans.api.serializers import _catalog_links, _customer_path, _number, _text
 
 
 class CartLineItemSerializer(serializers.Serializer):
@@ -45,7 +41,7 @@ class CartSerializer(_Ordered):
     def get_lastModifiedUser(self, obj) -> str | None:
         return str(obj.created_by.public_id) if obj.created_by_id else None
 
-    @extend_schema_field(CartLinksSerializer)
+    @extend_schema_field(SelfLinkSerializer)
     def get_links(self, obj):
         return {"self": link(f"{_customer_path(obj.customer)}/carts/{obj.public_id}")}
 
@@ -118,7 +114,7 @@ class OrderSerializer(_Ordered):
                                         help_text="Extension: why provisioning failed (only when status is failed)")
     transactionType = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
-    attributes = StatusAttributesField("Order")
+    attributes = AttributesField("Order", etag=True)  # follows the status (Order.etag_field)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -7,16 +7,9 @@ from urllib.parse import quote, urlencode
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, link
+from core.api.serializers import AttributesField, LinkSerializer, PCSerializer, SelfLinkSerializer, link
 
-from ...catalog.api.serializers import (
-    ItemTypeSerializer,
-    LinkSerializer,
-    SelfLinkSerializer,
-    _Ordered,
-    _product_path,
-    _sku_path,
-)
+from ...catalog.api.serializers import ItemTypeSerializer, _Ordered, _product_path, _sku_path
 
 # ---------------------------------------------------------------- ordering and the Azure plan
 #
@@ -45,24 +38,6 @@ def _plan_path(plan):
 
 def _entitlement_path(sub):
     return f"{_plan_path(sub.plan)}/azureEntitlements/{sub.subscription_id}"
-
-
-@extend_schema_field({
-    "type": "object",
-    "properties": {"objectType": {"type": "string"}, "etag": {"type": "string"}},
-    "required": ["objectType", "etag"],
-})
-class StatusAttributesField(AttributesField):
-    """`attributes {objectType, etag}` of a resource without a version column: an order changes only its
-    status, so its etag follows the status."""
-
-    def to_representation(self, instance):
-        import hashlib
-
-        from django.conf import settings
-
-        raw = f"{settings.SECRET_KEY[:8]}:{instance._meta.label}:{instance.pk}:{instance.status}"
-        return {"objectType": self.object_type, "etag": hashlib.sha256(raw.encode()).hexdigest()[:24]}
 
 
 class SubscriptionLinksSerializer(serializers.Serializer):
