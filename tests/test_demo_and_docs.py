@@ -121,10 +121,10 @@ def test_country_lists_sort_by_the_languages_collation():
 
 @pytest.mark.django_db
 def test_the_customer_form_lists_countries_in_french_order(make_org):
-    from customers.forms import market_countries
+    from accounts.selectors import market_countries
 
     partner = make_org(country=Country.objects.get(code="FR"))
     with translation.override("fr"):
-        names = [c.localized_name for c in market_countries(partner)]
+        names = [c.localized_name for c in market_countries(organisation=partner)]
     assert names.index("Îles Åland") < names.index("Tchéquie")
     assert names == sorted(names, key=collation_key)
