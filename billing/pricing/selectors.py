@@ -191,7 +191,7 @@ WITH o AS (
            coalesce(n.product_title, o.product_title) AS product_title, coalesce(n.sku_title, o.sku_title) AS sku_title,
            coalesce(n.unit_of_measure, o.unit_of_measure) AS unit_of_measure,
            coalesce(n.meter_ids, o.meter_ids) AS meter_ids,
-           o.unit_price AS old_price, n.unit_price AS new_price,
+           trim_scale(o.unit_price) AS old_price, trim_scale(n.unit_price) AS new_price,
            CASE WHEN o.product_id IS NULL THEN 'added' WHEN n.product_id IS NULL THEN 'removed' ELSE 'changed' END
                AS change,
            CASE WHEN o.unit_price > 0 AND n.unit_price IS NOT NULL

@@ -3,6 +3,7 @@ exchange rates"). Both are all or nothing, streamed (billing.pricing.loader) and
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -126,14 +127,15 @@ def _sheet_problems(market):
          "  || prev_line::text || %s FROM ("
          "  SELECT line, n_min, lag(n_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, "
          "         count(*) OVER (PARTITION BY btrim(product_id), btrim(sku_id), t_start) AS tiers "
-         "  FROM sheet_typed WHERE t_start IS NOT NULL "
+         "  FROM sheet_typed WHERE t_start IS NOT NULL AND n_min IS NOT NULL "
          "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), t_start ORDER BY n_min NULLS FIRST, line)) t "
          "WHERE prev_line IS NOT NULL AND n_min IS NOT NULL AND prev_max IS NOT NULL "
          "AND (n_min < prev_max OR n_min > prev_max + 1)",
          [_("This tier overlaps the tier of line "), _("There is a gap between this tier and the tier of line "),
           _(" (the next tier starts at the previous maximum or one above it).")]),
         ("SELECT line, 'PricingTierRangeMax', %s FROM ("
-         "  SELECT line, n_max, lead(line) OVER w AS next_line FROM sheet_typed WHERE t_start IS NOT NULL "
+         "  SELECT line, n_max, lead(line) OVER w AS next_line FROM sheet_typed "
+         "  WHERE t_start IS NOT NULL AND n_min IS NOT NULL "
          "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), t_start ORDER BY n_min NULLS FIRST, line)) t "
          "WHERE next_line IS NOT NULL AND n_max IS NULL",
          [_("Only the highest tier may leave PricingTierRangeMax empty.")]),
@@ -179,6 +181,11 @@ def _previous_list(market, view, month):
     return PriceList.objects.filter(market=market, view=view, month__lt=month).order_by("-month").first()
 
 
+def _plain(rows):
+    """Diff rows for the JSON report: Decimals as text (0.096, 25.00)."""
+    return [{key: (str(value) if isinstance(value, Decimal) else value) for key, value in r.items()} for r in rows]
+
+
 def _report_counts(price_list, previous):
     """Meters added, removed and changed in `price_list` against `previous` (billing.pricing.selectors.diff_rows)."""
     from .selectors import diff_counts, diff_rows
@@ -190,9 +197,9 @@ def _report_counts(price_list, previous):
     return {
         "previousMonth": f"{previous.month:%Y-%m}",
         **counts,
-        "addedMeters": diff_rows(previous.pk, price_list.pk, change="added", limit=REPORT_LIST),
-        "removedMeters": diff_rows(previous.pk, price_list.pk, change="removed", limit=REPORT_LIST),
-        "changedMeters": diff_rows(previous.pk, price_list.pk, change="changed", limit=REPORT_LIST),
+        "addedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="added", limit=REPORT_LIST)),
+        "removedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="removed", limit=REPORT_LIST)),
+        "changedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="changed", limit=REPORT_LIST)),
     }
 
 
@@ -321,7 +328,8 @@ def _fx_problems(limit_month):
 def _fx_conflicts():
     """Lines whose (currency, month) already has a different rate: rates are never changed once set."""
     table = ExchangeRate._meta.db_table
-    sql = (f"SELECT t.line, 'USDPerUnit', %s || e.usd_per_unit::text || %s || to_char(e.month, 'YYYY-MM') || %s "
+    sql = (f"SELECT t.line, 'USDPerUnit' AS col, %s || trim_scale(e.usd_per_unit)::text || %s "
+           f"|| to_char(e.month, 'YYYY-MM') || %s AS reason "
            f"FROM fx_typed t JOIN {table} e ON e.currency = t.code AND e.month = t.d_month "
            f"WHERE e.usd_per_unit <> t.rate")
     return loader.fetch_problems(sql, [_("The rate of this currency is already set to "), _(" for "),
@@ -346,8 +354,10 @@ def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fxrates'))")
         try:
+            # Microsoft's published sample closes a quoted Month with a typographic quote; an FX file holds only
+            # codes, numbers and months, so those quotes can only mean plain ones.
             sha, _size, count = loader.stage(loader.as_text(file), table="fx_stage", columns=FX_COLUMNS,
-                                             what=_("Microsoft's exchange-rate file"))
+                                             what=_("Microsoft's exchange-rate file"), plain_quotes=True)
         except FileProblem as exc:
             raise FxRatesInvalid(exc.problems[0]["reason"], data=exc.problems) from None
         if count == 0:
