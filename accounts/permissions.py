@@ -52,6 +52,7 @@ class Perm(StrEnum):
     # Pricing and billing (later issues)
     VIEW_PRICING = "view_pricing"
     VIEW_PRICE_SHEET_API = "view_price_sheet_api"
+    IMPORT_PRICING = "import_pricing"
     VIEW_INVOICES = "view_invoices"
     VIEW_USAGE_RECON = "view_usage_recon"
     VIEW_PEC = "view_pec"
@@ -98,6 +99,9 @@ MATRIX: dict[Perm, Rule] = {
     Perm.TRANSFER_AZURE_PLAN: _r(AA, tiers={Tier.DIRECT_BILL}),
     Perm.VIEW_PRICING: _r(*ALL_ROLES),  # the pages
     Perm.VIEW_PRICE_SHEET_API: _r(GA, AA, SA, app_only_allowed=False),  # price sheet / FX API: App+User only
+    # Extension: price lists and FX rates are the install's reference data; the Global admins of the partners that
+    # buy from Microsoft (direct-bill partners, indirect providers) bring them in.
+    Perm.IMPORT_PRICING: _r(GA, tiers=PROVIDING_TIERS),
     Perm.VIEW_INVOICES: _r(AA, BA, GA),
     Perm.VIEW_USAGE_RECON: _r(AA, BA, SA, HA),
     Perm.VIEW_PEC: _r(GA, UMA, AA, BA, SA),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "customers",
     "agreements",
     "azureplan",
+    "billing",
 ]
 
 # Session, CSRF, authentication and messages come wrapped by core.middleware: a /v1/ request with an

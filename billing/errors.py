@@ -1,0 +1,56 @@
+"""Every Partner Center error billing raises. Codes of 990000 and above are this portal's extensions (docs/api.md)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import NotFound, PartnerCenterError
+
+
+class PriceSheetInvalid(PartnerCenterError):
+    """400 / 800002 with `data`: one {line, column, reason} per bad line; nothing was imported."""
+
+    status = 400
+    code = 800002
+    error_name = "PriceSheetInvalid"
+    default_description = _("The price sheet has errors: nothing was imported.")
+
+
+class FxRatesInvalid(PartnerCenterError):
+    """400 / 800002 with `data`: one {line, column, reason} per bad line; nothing was imported."""
+
+    status = 400
+    code = 800002
+    error_name = "FxRatesInvalid"
+    default_description = _("The exchange-rate file has errors: nothing was imported.")
+
+
+class FxRateAlreadySet(PartnerCenterError):
+    """409 / 990301: a different rate for a (currency, month) that already has one; `data` lists the lines."""
+
+    status = 409
+    code = 990301
+    error_name = "FxRateAlreadySet"
+    default_description = _("An exchange rate of this month is already set and is never changed: nothing was imported.")
+
+
+class PriceListNotFound(NotFound):
+    """404 / 990302: no price list for this market, view and month."""
+
+    code = 990302
+    error_name = "PriceListNotFound"
+    default_description = _("No price list was imported for this market, view and month.")
+
+
+class MeterNotFound(NotFound):
+    """404 / 990303: no price sheet row for this product, SKU (and meter)."""
+
+    code = 990303
+    error_name = "MeterNotFound"
+    default_description = _("No price was found for this product and SKU.")
+
+
+class FxRatesNotFound(NotFound):
+    """404 / 990304: no exchange rates for this month."""
+
+    code = 990304
+    error_name = "FxRatesNotFound"
+    default_description = _("No exchange rates were imported for this month.")

@@ -1,0 +1,241 @@
+"""Loading Microsoft's price sheet and FX files: streamed into a TEMP staging table with psycopg's COPY, checked in
+set-based SQL (every bad line with its line number, column and reason) and written with INSERT ... SELECT.
+
+Nothing here loops over rows in Python: Python reads the header line, then hands the rest of the file to COPY in 1 MiB
+chunks (hashing them on the way). Line numbers count the header as line 1; a quoted field spanning several lines counts
+as one line (the record number), which is what Microsoft's files have.
+"""
+
+import csv
+import hashlib
+import io
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+CHUNK = 1 << 20
+MAX_ERRORS = 1000  # listed in a report; the count says how many there were
+
+# Microsoft's columns (domain.md §4.1) -> our column in the staging and row tables.
+SHEET_COLUMNS = {
+    "ProductTitle": "product_title",
+    "ProductId": "product_id",
+    "SkuId": "sku_id",
+    "SkuTitle": "sku_title",
+    "Publisher": "publisher",
+    "SkuDescription": "sku_description",
+    "UnitOfMeasure": "unit_of_measure",
+    "TermDuration": "term_duration",
+    "Market": "market",
+    "Currency": "currency",
+    "UnitPrice": "unit_price",
+    "PricingTierRangeMin": "tier_min",
+    "PricingTierRangeMax": "tier_max",
+    "EffectiveStartDate": "effective_start",
+    "EffectiveEndDate": "effective_end",
+    "MeterIds": "meter_ids",
+    "MeterType": "meter_type",
+    "Tags": "tags",
+}
+FX_COLUMNS = {"CurrencyCode": "currency", "USDPerUnit": "usd_per_unit", "Month": "month"}
+
+
+class FileProblem(Exception):
+    """The file cannot be staged at all (empty, not text, not CSV, wrong header): one or more {line, column, reason}."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__(problems[0]["reason"])
+
+
+def problem(line, column, reason):
+    return {"line": line, "column": column, "reason": str(reason)}
+
+
+class _HashingReader:
+    """Reads a binary file-like object in chunks, hashing every byte (SHA-256) and counting them."""
+
+    def __init__(self, stream, plain_quotes=False):
+        self.stream = stream
+        self.plain_quotes = plain_quotes
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size=CHUNK):
+        data = self.stream.read(size)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.sha.update(data)
+        self.size += len(data)
+        if self.plain_quotes:  # typographic double quotes as plain ones (FX files: one chunk, a few KB)
+            data = data.replace("\u201c".encode(), b'"').replace("\u201d".encode(), b'"')
+        return data
+
+    def drain(self):
+        while self.read():
+            pass
+
+
+def _header(reader, columns, *, what):
+    """Read the header line (quoted or not, with or without a UTF-8 BOM): returns (our column names in file order,
+    the bytes after the header line)."""
+    buffer = b""
+    while b"\n" not in buffer:
+        chunk = reader.read(CHUNK)
+        if not chunk:
+            break
+        buffer += chunk
+        if len(buffer) > 64 * 1024 and b"\n" not in buffer:
+            break
+    if not buffer.strip():
+        raise FileProblem([problem(1, "", _("The file is empty: it should be %(what)s in CSV, starting with its header "
+                                           "line.") % {"what": what})])
+    if b"\x00" in buffer:
+        raise FileProblem([problem(1, "", _("This is not a CSV file (it holds binary data).") )])
+    line, newline, rest = buffer.partition(b"\n")
+    try:
+        text = line.decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    except UnicodeDecodeError:
+        raise FileProblem([problem(1, "", _("This is not a UTF-8 CSV file."))]) from None
+    # Microsoft's own published samples end a quoted header with a typographic quote; accept it as a plain one.
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    try:
+        names = next(csv.reader([text]))
+    except (csv.Error, StopIteration):
+        names = []
+    names = [name.strip() for name in names]
+    expected = ", ".join(columns)
+    problems = []
+    lookup = {name.lower(): name for name in columns}
+    seen = []
+    for name in names:
+        canonical = lookup.get(name.lower())
+        if canonical is None:
+            problems.append(problem(1, name, _("Unknown column “%(column)s”: the header should be %(expected)s.")
+                                    % {"column": name[:60], "expected": expected}))
+        elif canonical in seen:
+            problems.append(problem(1, canonical, _("Column %(column)s appears twice.") % {"column": canonical}))
+        else:
+            seen.append(canonical)
+    for name in columns:
+        if name not in seen and not problems:
+            problems.append(problem(1, name, _("Column %(column)s is missing: the header should be %(expected)s.")
+                                    % {"column": name, "expected": expected}))
+    if problems:
+        if not any(lookup.get(name.lower()) for name in names):
+            problems = [problem(1, "", _("This is not %(what)s: the first line should be the header %(expected)s.")
+                                % {"what": what, "expected": expected})]
+        raise FileProblem(problems)
+    return [columns[name] for name in seen], rest if newline else b""
+
+
+def stage(stream, *, table, columns, what, plain_quotes=False):
+    """COPY the CSV `stream` (binary file-like) into a new TEMP table `table` (text columns + `line`), dropped at the
+    end of the transaction. Returns (sha256 hex, byte size, data line count). Must run inside a transaction."""
+    reader = _HashingReader(stream, plain_quotes)
+    try:
+        order, rest = _header(reader, columns, what=what)
+    except FileProblem:
+        reader.drain()
+        raise
+    column_sql = ", ".join(f"{name} text" for name in columns.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMP TABLE {table} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), "
+                       f"{column_sql}) ON COMMIT DROP")
+        # The identity numbers the records in file order: line 2 is the first after the header.
+        raw = cursor.cursor  # psycopg's own cursor: COPY streams through it
+        sql = (f"COPY {table} ({', '.join(order)}) FROM STDIN "
+               "WITH (FORMAT csv, HEADER false, NULL '\x01null\x01', ENCODING 'UTF8')")
+        try:
+            with raw.copy(sql) as copy:
+                if rest:
+                    copy.write(rest)
+                while chunk := reader.read(CHUNK):
+                    copy.write(chunk)
+        except Exception as exc:  # psycopg's DataError/BadCopyFileFormat: a line COPY cannot read
+            reader.drain()
+            raise FileProblem([_copy_problem(exc)]) from None
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        count = cursor.fetchone()[0]
+    return reader.sha.hexdigest(), reader.size, count
+
+
+def _copy_problem(exc):
+    import re
+
+    diag = getattr(exc, "diag", None)
+    context = getattr(diag, "context", "") or ""
+    message = getattr(diag, "message_primary", "") or str(exc).splitlines()[0]
+    found = re.search(r"line (\d+)", context)
+    line = int(found.group(1)) + 1 if found else 0  # COPY counts from the first line after the header
+    if "invalid byte sequence" in message or "encoding" in message.lower():
+        reason = _("The file is not UTF-8 text (%(detail)s).") % {"detail": message}
+    elif "extra data" in message or "missing data" in message:
+        reason = _("This line does not have the header's number of columns (%(detail)s).") % {"detail": message}
+    elif "unterminated CSV quoted field" in message:
+        reason = _("A quoted field is never closed: this is not valid CSV.")
+    else:
+        reason = _("This line cannot be read as CSV (%(detail)s).") % {"detail": message}
+    return problem(line, "", reason)
+
+
+# PostgreSQL expressions turning the staged text into values; NULL when the text does not parse (checked first).
+NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+# Microsoft writes "11/30/9999 11:59:59 PM" and "2/1/2019 12:00:00 AM" (month/day/year, 12-hour clock, UTC); ISO 8601
+# dates (2019-02-01, 2019-02-01T00:00:00Z) are accepted too. Parsed without raising: an impossible date is NULL.
+US_DATETIME_RE = (r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: +([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))? *([AaPp][Mm])?)?$")
+ISO_DATETIME_RE = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:\.[0-9]+)?Z?)?()$"
+
+
+def datetime_sql(parts):
+    """SQL turning `parts` (the text[] of regexp_match with US_DATETIME_RE or ISO_DATETIME_RE, normalised to
+    {month, day, year, hour, minute, second, AM/PM}) into a UTC timestamptz, or NULL for an impossible date. Nested
+    CASEs only: nothing can raise, so one bad line never stops the checks of the others."""
+    p = parts
+    hour = f"coalesce({p}[4], '0')::int"
+    hour24 = (f"(CASE WHEN {p}[7] IS NULL THEN {hour} WHEN upper({p}[7]) = 'AM' THEN mod({hour}, 12) "
+              f"ELSE mod({hour}, 12) + 12 END)")
+    valid_time = (f"(CASE WHEN {p}[7] IS NULL THEN {hour} <= 23 ELSE {hour} BETWEEN 1 AND 12 END "
+                  f"AND coalesce({p}[5], '0')::int <= 59 AND coalesce({p}[6], '0')::int <= 59)")
+    return (f"(CASE WHEN {p} IS NULL THEN NULL "
+            f"WHEN NOT ({p}[1]::int BETWEEN 1 AND 12 AND {p}[2]::int BETWEEN 1 AND 31 AND {p}[3]::int >= 1) THEN NULL "
+            f"WHEN {p}[2]::int > extract(day FROM make_date({p}[3]::int, {p}[1]::int, 1) + interval '1 month - 1 day') "
+            f"THEN NULL WHEN NOT {valid_time} THEN NULL "
+            f"ELSE make_timestamptz({p}[3]::int, {p}[1]::int, {p}[2]::int, {hour24}, "
+            f"coalesce({p}[5], '0')::int, coalesce({p}[6], '0')::double precision, 'UTC') END)")
+
+
+def datetime_parts_sql(column):
+    """text[] {month, day, year, hour, minute, second, AM/PM} of a staged date text in either accepted form."""
+    value = f"btrim({column})"
+    return (f"coalesce(regexp_match({value}, '{US_DATETIME_RE}'), "
+            f"(SELECT ARRAY[m[2], m[3], m[1], m[4], m[5], m[6], NULL] FROM regexp_match({value}, '{ISO_DATETIME_RE}') m))")
+
+
+def number_sql(column):
+    return f"(CASE WHEN btrim({column}) ~ '{NUMBER_RE}' THEN btrim({column})::numeric END)"
+
+
+def blank(column):
+    return f"coalesce(btrim({column}), '') = ''"
+
+
+def fetch_problems(sql, params=()):
+    """Run the UNION of checks `sql` (rows of line, column, reason); return (problems listed, total)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS p", params)
+        total = cursor.fetchone()[0]
+        if not total:
+            return [], 0
+        cursor.execute(f"SELECT line, col, reason FROM ({sql}) AS p ORDER BY line, col LIMIT {MAX_ERRORS}", params)
+        return [problem(line, column, reason) for line, column, reason in cursor.fetchall()], total
+
+
+def as_text(stream):
+    """A binary file-like object over `data` (bytes or str) or an open file as it is."""
+    if isinstance(data := stream, (bytes, bytearray)):
+        return io.BytesIO(bytes(data))
+    if isinstance(data, str):
+        return io.BytesIO(data.encode("utf-8"))
+    return stream

@@ -1,0 +1,408 @@
+"""Writes of billing.pricing: importing a price sheet and an exchange-rate file (docs/billing.md, "Price lists and
+exchange rates"). Both are all or nothing, streamed (billing.pricing.loader) and audited with who and the SHA-256."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import Perm, require
+from core.audit import audit_record
+from core.errors import InvalidInput
+from core.money import CURRENCIES
+
+from ..errors import FxRateAlreadySet, FxRatesInvalid, PriceSheetInvalid
+from ..models import ExchangeRate, ImportKind, PriceList, PriceSheetRow, PriceSheetView, PricingImport
+from . import loader
+from .loader import FX_COLUMNS, SHEET_COLUMNS, FileProblem, blank, datetime_parts_sql, datetime_sql, number_sql
+from .rules import month_parse, next_month, sold_markets, view_parse
+
+REPORT_LIST = 100  # meters listed per kind of change in a report; the counts are exact, the diff selector pages all
+
+
+@dataclass
+class ImportResult:
+    """What an import did. `unchanged`: the same content was already there, nothing was written."""
+
+    pricing_import: PricingImport
+    unchanged: bool
+    rows_written: int
+    report: dict
+
+
+def _who(actor):
+    return {"imported_by_label": (actor.label or "")[:255], "imported_by_user_id": actor.user_id,
+            "imported_by_organisation_id": actor.organisation_id or None}
+
+
+def market_parse(market, *, field="market"):
+    """The market as an upper-case ISO-2 code the install sells the Azure plan in, else 400 naming `field`."""
+    code = str(market or "").strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise InvalidInput(_("market must be a two-letter country code such as US."), field=field)
+    if code not in sold_markets():
+        raise InvalidInput(_("This install does not sell the Azure plan in market %(market)s: no price list is kept "
+                             "for it.") % {"market": code}, field=field)
+    return code
+
+
+def _check_month_not_too_late(month, *, field="month"):
+    if month > next_month(timezone.now().date()):
+        raise InvalidInput(_("%(month)s is in the future beyond next month: Microsoft publishes a price list at most "
+                             "one month ahead.") % {"month": f"{month:%Y-%m}"}, field=field)
+
+
+# ---------------------------------------------------------------- price sheets
+
+
+def _typed_sheet():
+    """The staged sheet as typed values beside the raw text (for the messages), in TEMP table sheet_typed."""
+    columns = ", ".join(f"s.{name}" for name in SHEET_COLUMNS.values())
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sheet_typed")
+        cursor.execute(f"""
+            CREATE TEMP TABLE sheet_typed ON COMMIT DROP AS
+            SELECT s.line, {columns},
+                   {number_sql("s.unit_price")} AS n_price,
+                   {number_sql("s.tier_min")} AS n_min,
+                   {number_sql("s.tier_max")} AS n_max,
+                   {datetime_sql("ps.p")} AS t_start,
+                   {datetime_sql("pe.p")} AS t_end
+            FROM sheet_stage s,
+                 LATERAL (SELECT {datetime_parts_sql("s.effective_start")} AS p) ps,
+                 LATERAL (SELECT {datetime_parts_sql("s.effective_end")} AS p) pe""")
+
+
+def _sheet_problems(market):
+    """Every bad line of sheet_typed as (line, column, reason), one SELECT per rule, UNION ALL."""
+    currencies = sorted(CURRENCIES)
+    checks = [
+        (f"SELECT line, 'ProductId' AS col, %s AS reason FROM sheet_typed WHERE {blank('product_id')}",
+         [_("ProductId is empty.")]),
+        (f"SELECT line, 'SkuId', %s FROM sheet_typed WHERE {blank('sku_id')}", [_("SkuId is empty.")]),
+        ("SELECT line, 'ProductId', %s FROM sheet_typed WHERE length(btrim(product_id)) > 64 "
+         "OR length(btrim(sku_id)) > 64", [_("ProductId and SkuId are at most 64 characters.")]),
+        ("SELECT line, 'Market', %s || coalesce(btrim(market), '') || %s FROM sheet_typed "
+         "WHERE upper(coalesce(btrim(market), '')) <> %s",
+         [_("Market “"), _("” is not the market of this price list (%(market)s).") % {"market": market}, market]),
+        ("SELECT line, 'Currency', %s || coalesce(btrim(currency), '') || %s FROM sheet_typed "
+         "WHERE NOT (upper(coalesce(btrim(currency), '')) = ANY(%s))",
+         [_("Currency “"), _("” is not an ISO 4217 currency code."), currencies]),
+        (f"SELECT line, 'UnitPrice', %s FROM sheet_typed WHERE {blank('unit_price')}", [_("UnitPrice is empty.")]),
+        (f"SELECT line, 'UnitPrice', %s || left(unit_price, 40) || %s FROM sheet_typed "
+         f"WHERE NOT {blank('unit_price')} AND n_price IS NULL",
+         [_("UnitPrice “"), _("” is not a number.")]),
+        ("SELECT line, 'UnitPrice', %s || n_price::text || %s FROM sheet_typed WHERE n_price < 0",
+         [_("UnitPrice "), _(" is negative: a price is zero or more.")]),
+        ("SELECT line, 'UnitPrice', %s FROM sheet_typed WHERE abs(n_price) >= 1e20",
+         [_("UnitPrice is too large (at most 20 digits before the decimal point).")]),
+        (f"SELECT line, 'PricingTierRangeMin', %s || left(tier_min, 40) || %s FROM sheet_typed "
+         f"WHERE NOT {blank('tier_min')} AND n_min IS NULL", [_("PricingTierRangeMin “"), _("” is not a number.")]),
+        (f"SELECT line, 'PricingTierRangeMax', %s || left(tier_max, 40) || %s FROM sheet_typed "
+         f"WHERE NOT {blank('tier_max')} AND n_max IS NULL", [_("PricingTierRangeMax “"), _("” is not a number.")]),
+        ("SELECT line, 'PricingTierRangeMin', %s FROM sheet_typed WHERE n_min < 0 OR n_max < 0 "
+         "OR abs(n_min) >= 1e28 OR abs(n_max) >= 1e28",
+         [_("A tier bound is zero or more and below 10^28.")]),
+        ("SELECT line, 'PricingTierRangeMax', %s FROM sheet_typed WHERE n_max < n_min",
+         [_("PricingTierRangeMax is below PricingTierRangeMin.")]),
+        ("SELECT line, 'EffectiveStartDate', %s || coalesce(effective_start, '') || %s FROM sheet_typed "
+         "WHERE t_start IS NULL", [_("EffectiveStartDate “"), _("” is not a date such as 2/1/2019 12:00:00 AM.")]),
+        ("SELECT line, 'EffectiveEndDate', %s || coalesce(effective_end, '') || %s FROM sheet_typed "
+         "WHERE t_end IS NULL", [_("EffectiveEndDate “"), _("” is not a date such as 11/30/9999 11:59:59 PM.")]),
+        ("SELECT line, 'EffectiveEndDate', %s FROM sheet_typed WHERE t_end < t_start",
+         [_("EffectiveEndDate precedes EffectiveStartDate.")]),
+        # Duplicates: every line after the first with the same (ProductId, SkuId, tier min, start date).
+        ("SELECT line, 'PricingTierRangeMin', %s || first_line::text || %s FROM ("
+         "  SELECT line, first_value(line) OVER w AS first_line, row_number() OVER w AS n FROM sheet_typed "
+         "  WHERE t_start IS NOT NULL "
+         "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), n_min, t_start ORDER BY line)) d "
+         "WHERE n > 1",
+         [_("Duplicate of line "), _(": the same ProductId, SkuId, PricingTierRangeMin and EffectiveStartDate.")]),
+        # Tiers: the rows of one product/SKU and start date, by tier min: each starts at the previous maximum or one
+        # above it (Microsoft writes 1-100, 101-100000 and 0-100, 100-...); below is an overlap, above is a gap.
+        ("SELECT line, 'PricingTierRangeMin', CASE WHEN n_min < prev_max THEN %s ELSE %s END "
+         "  || prev_line::text || %s FROM ("
+         "  SELECT line, n_min, lag(n_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, "
+         "         count(*) OVER (PARTITION BY btrim(product_id), btrim(sku_id), t_start) AS tiers "
+         "  FROM sheet_typed WHERE t_start IS NOT NULL AND n_min IS NOT NULL "
+         "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), t_start ORDER BY n_min NULLS FIRST, line)) t "
+         "WHERE prev_line IS NOT NULL AND n_min IS NOT NULL AND prev_max IS NOT NULL "
+         "AND (n_min < prev_max OR n_min > prev_max + 1)",
+         [_("This tier overlaps the tier of line "), _("There is a gap between this tier and the tier of line "),
+          _(" (the next tier starts at the previous maximum or one above it).")]),
+        ("SELECT line, 'PricingTierRangeMax', %s FROM ("
+         "  SELECT line, n_max, lead(line) OVER w AS next_line FROM sheet_typed "
+         "  WHERE t_start IS NOT NULL AND n_min IS NOT NULL "
+         "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), t_start ORDER BY n_min NULLS FIRST, line)) t "
+         "WHERE next_line IS NOT NULL AND n_max IS NULL",
+         [_("Only the highest tier may leave PricingTierRangeMax empty.")]),
+    ]
+    sql = " UNION ALL ".join(f"({query})" for query, _params in checks)
+    params = [value for _query, values in checks for value in values]
+    return loader.fetch_problems(sql, params)
+
+
+_ROW_FIELDS = ("product_title", "product_id", "sku_id", "sku_title", "publisher", "sku_description", "unit_of_measure",
+               "term_duration", "market", "currency", "unit_price", "tier_min", "tier_max", "effective_start",
+               "effective_end", "meter_ids", "meter_type", "tags")
+_TYPED_VALUES = ("coalesce(product_title, '')", "btrim(product_id)", "btrim(sku_id)", "coalesce(sku_title, '')",
+                 "coalesce(publisher, '')", "coalesce(sku_description, '')", "coalesce(unit_of_measure, '')",
+                 "coalesce(btrim(term_duration), '')", "upper(btrim(market))", "upper(btrim(currency))", "n_price",
+                 "n_min", "n_max", "t_start", "t_end", "coalesce(btrim(meter_ids), '')", "coalesce(meter_type, '')",
+                 "coalesce(tags, '')")
+_KEY = ("product_id", "sku_id", "tier_min", "effective_start")
+
+
+def _upsert_rows(price_list_id):
+    """Write sheet_typed into the price list: insert new keys, update changed rows, delete keys no longer there.
+    Returns the number of rows written (inserted + updated + deleted); 0 when the content is the same."""
+    table = PriceSheetRow._meta.db_table
+    changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _ROW_FIELDS
+                          if name not in _KEY)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS if name not in _KEY)
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            DELETE FROM {table} r WHERE r.price_list_id = %s AND NOT EXISTS (
+                SELECT 1 FROM sheet_typed t WHERE btrim(t.product_id) = r.product_id AND btrim(t.sku_id) = r.sku_id
+                AND t.n_min IS NOT DISTINCT FROM r.tier_min AND t.t_start = r.effective_start)""", [price_list_id])
+        deleted = cursor.rowcount
+        cursor.execute(f"""
+            INSERT INTO {table} (price_list_id, {", ".join(_ROW_FIELDS)})
+            SELECT %s, {", ".join(_TYPED_VALUES)} FROM sheet_typed
+            ON CONFLICT (price_list_id, product_id, sku_id, tier_min, effective_start)
+            DO UPDATE SET {updates} WHERE {changed}""", [price_list_id])
+        return deleted + cursor.rowcount
+
+
+def _previous_list(market, view, month):
+    return PriceList.objects.filter(market=market, view=view, month__lt=month).order_by("-month").first()
+
+
+def _plain(rows):
+    """Diff rows for the JSON report: Decimals as text (0.096, 25.00)."""
+    return [{key: (str(value) if isinstance(value, Decimal) else value) for key, value in r.items()} for r in rows]
+
+
+def _report_counts(price_list, previous):
+    """Meters added, removed and changed in `price_list` against `previous` (billing.pricing.selectors.diff_rows)."""
+    from .selectors import diff_counts, diff_rows
+
+    if previous is None:
+        return {"previousMonth": None, "added": price_list.row_count, "removed": 0, "changed": 0,
+                "addedMeters": [], "removedMeters": [], "changedMeters": []}
+    counts = diff_counts(previous.pk, price_list.pk)
+    return {
+        "previousMonth": f"{previous.month:%Y-%m}",
+        **counts,
+        "addedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="added", limit=REPORT_LIST)),
+        "removedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="removed", limit=REPORT_LIST)),
+        "changedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="changed", limit=REPORT_LIST)),
+    }
+
+
+def price_sheet_import(*, actor, file, market, view, month, file_name="") -> ImportResult:
+    """Import Microsoft's price sheet CSV (`file`: a binary file-like object, bytes or str) as the price list of
+    `market`, `view` and `month` (a date, or text YYYY-MM / YYYYMM). All or nothing:
+
+    - bad parameters: InvalidInput naming `market`, `view` or `month`;
+    - any bad line: PriceSheetInvalid whose `data` lists every bad line {line, column, reason} (at most 1000; the
+      description gives the count); nothing is written;
+    - the same content as the month's current version: nothing is written, `unchanged` is true.
+
+    Returns an ImportResult whose `report` says what changed against the previous month (added, removed, changed
+    meters with the change in percent). Needs Perm.IMPORT_PRICING; audited as `price_list.imported` with the
+    file's SHA-256."""
+    require(actor, Perm.IMPORT_PRICING)
+    view = view_parse(view)
+    market = market_parse(market)
+    month = month_parse(month)
+    _check_month_not_too_late(month)
+    file_name = (file_name or "")[:255]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"pricelist:{market}:{view}:{month}"])
+        try:
+            sha, _size, count = loader.stage(loader.as_text(file), table="sheet_stage", columns=SHEET_COLUMNS,
+                                             what=_("Microsoft's price sheet"))
+        except FileProblem as exc:
+            raise PriceSheetInvalid(exc.problems[0]["reason"], data=exc.problems) from None
+        if count == 0:
+            raise PriceSheetInvalid(_("The file has a header but no price lines."),
+                                    data=[loader.problem(2, "", _("The file has a header but no price lines."))])
+        existing = PriceList.objects.select_for_update().filter(market=market, view=view, month=month).first()
+        now = timezone.now()
+        if existing is not None and existing.source_sha256 == sha:
+            written, price_list = 0, existing
+        else:
+            _typed_sheet()
+            problems, total = _sheet_problems(market)
+            if total:
+                raise PriceSheetInvalid(
+                    _("%(count)s bad line(s) in the price sheet (the first: line %(line)s, %(column)s: %(reason)s). "
+                      "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
+            price_list = existing or PriceList.objects.create(market=market, view=view, month=month, source_sha256=sha,
+                                                              imported_at=now, file_name=file_name)
+            written = _upsert_rows(price_list.pk)
+            price_list.source_sha256 = sha
+            price_list.row_count = count
+            if written:
+                price_list.imported_at = now
+                price_list.file_name = file_name
+                for key, value in _who(actor).items():
+                    setattr(price_list, key, value)
+            price_list.save()
+        unchanged = written == 0
+        report = {
+            "kind": ImportKind.PRICE_SHEET, "market": market, "view": view, "month": f"{month:%Y-%m}",
+            "sha256": sha, "fileName": file_name, "rowCount": count, "rowsWritten": written, "unchanged": unchanged,
+            "message": (_("This price list already has exactly this content: nothing was changed.") if unchanged
+                        else _("%(count)s price lines imported (%(written)s rows written).")
+                        % {"count": count, "written": written}),
+            **_report_counts(price_list, _previous_list(market, view, month)),
+        }
+        record = PricingImport.objects.create(
+            kind=ImportKind.PRICE_SHEET, price_list=price_list, market=market, view=view, month=month,
+            source_sha256=sha, file_name=file_name, row_count=count, rows_written=written, unchanged=unchanged,
+            report=report, created_at=now, **_who(actor))
+        audit_record(actor=actor, action="price_list.imported", obj=price_list, object_type="billing.PriceList",
+                     data={"sha256": sha, "fileName": file_name, "rows": count, "rowsWritten": written,
+                           "unchanged": unchanged, "import": str(record.public_id)})
+    return ImportResult(pricing_import=record, unchanged=unchanged, rows_written=written, report=report)
+
+
+# ---------------------------------------------------------------- exchange rates
+
+_FX_MONTH_RE = r"^([0-9]{4})-?([0-9]{2})$"
+_YEAR_RE = r"^[0-9]{4}$"
+
+
+def _typed_fx(month):
+    """The staged FX file typed, in TEMP table fx_typed. A Month that is a bare year (as in Microsoft's published
+    sample) takes the month given to the import (None: it stays NULL and is reported)."""
+    given = month.isoformat() if month else None
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS fx_typed")
+        cursor.execute(f"""
+            CREATE TEMP TABLE fx_typed ON COMMIT DROP AS
+            SELECT s.line, s.currency, s.usd_per_unit, s.month,
+                   upper(btrim(s.currency)) AS code,
+                   {number_sql("s.usd_per_unit")} AS rate,
+                   CASE
+                     WHEN btrim(s.month) ~ '{_FX_MONTH_RE}' THEN (
+                       SELECT CASE WHEN m[2]::int BETWEEN 1 AND 12 THEN make_date(m[1]::int, m[2]::int, 1) END
+                       FROM regexp_match(btrim(s.month), '{_FX_MONTH_RE}') m)
+                     WHEN btrim(s.month) ~ '{_YEAR_RE}' THEN
+                       CASE WHEN %s::date IS NOT NULL AND extract(year FROM %s::date) = btrim(s.month)::int
+                            THEN %s::date END
+                     ELSE date_trunc('month', {datetime_sql("mp.p")} AT TIME ZONE 'UTC')::date
+                   END AS d_month
+            FROM fx_stage s, LATERAL (SELECT {datetime_parts_sql("s.month")} AS p) mp""", [given, given, given])
+
+
+def _fx_problems(limit_month):
+    currencies = sorted(CURRENCIES)
+    checks = [
+        ("SELECT line, 'CurrencyCode' AS col, %s || coalesce(btrim(currency), '') || %s AS reason FROM fx_typed "
+         "WHERE NOT (code = ANY(%s)) OR code IS NULL",
+         [_("CurrencyCode “"), _("” is not an ISO 4217 currency code."), currencies]),
+        ("SELECT line, 'USDPerUnit', %s || coalesce(left(usd_per_unit, 40), '') || %s FROM fx_typed "
+         "WHERE rate IS NULL", [_("USDPerUnit “"), _("” is not a number.")]),
+        ("SELECT line, 'USDPerUnit', %s FROM fx_typed WHERE rate <= 0 OR rate >= 1e10",
+         [_("USDPerUnit must be more than 0 (and below 10^10).")]),
+        ("SELECT line, 'Month', %s || coalesce(btrim(month), '') || %s FROM fx_typed WHERE d_month IS NULL",
+         [_("Month “"), _("” is not a month such as 202612 (a bare year needs the month given to the import).")]),
+        ("SELECT line, 'Month', %s FROM fx_typed WHERE d_month > %s",
+         [_("This month is in the future beyond next month."), limit_month]),
+        ("SELECT line, 'CurrencyCode', %s || first_line::text || %s FROM ("
+         "  SELECT line, first_value(line) OVER w AS first_line, row_number() OVER w AS n FROM fx_typed "
+         "  WHERE d_month IS NOT NULL WINDOW w AS (PARTITION BY code, d_month ORDER BY line)) d WHERE n > 1",
+         [_("Duplicate of line "), _(": one rate per currency and month.")]),
+    ]
+    sql = " UNION ALL ".join(f"({query})" for query, _params in checks)
+    return loader.fetch_problems(sql, [value for _query, values in checks for value in values])
+
+
+def _fx_conflicts():
+    """Lines whose (currency, month) already has a different rate: rates are never changed once set."""
+    table = ExchangeRate._meta.db_table
+    sql = (f"SELECT t.line, 'USDPerUnit' AS col, %s || trim_scale(e.usd_per_unit)::text || %s "
+           f"|| to_char(e.month, 'YYYY-MM') || %s AS reason "
+           f"FROM fx_typed t JOIN {table} e ON e.currency = t.code AND e.month = t.d_month "
+           f"WHERE e.usd_per_unit <> t.rate")
+    return loader.fetch_problems(sql, [_("The rate of this currency is already set to "), _(" for "),
+                                       _(" and is never changed.")])
+
+
+def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
+    """Import Microsoft's monthly FX file (`CurrencyCode,USDPerUnit,Month`). `month` (optional, a date or YYYY-MM)
+    is the month of rows whose Month column is a bare year, as in Microsoft's sample. One rate per currency and
+    month: a line with a different rate for a (currency, month) already set is refused with FxRateAlreadySet (409)
+    naming the lines, and nothing is imported (a rate may already have converted charges: it is never changed); an
+    identical line is left as it is. Bad lines: FxRatesInvalid (400) with every {line, column, reason}.
+
+    Returns an ImportResult whose report lists the months and currencies added. Needs Perm.IMPORT_PRICING; audited
+    as `fx_rates.imported` with the SHA-256."""
+    require(actor, Perm.IMPORT_PRICING)
+    month = month_parse(month) if month not in (None, "") else None
+    if month is not None:
+        _check_month_not_too_late(month)
+    file_name = (file_name or "")[:255]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fxrates'))")
+        try:
+            # Microsoft's published sample closes a quoted Month with a typographic quote; an FX file holds only
+            # codes, numbers and months, so those quotes can only mean plain ones.
+            sha, _size, count = loader.stage(loader.as_text(file), table="fx_stage", columns=FX_COLUMNS,
+                                             what=_("Microsoft's exchange-rate file"), plain_quotes=True)
+        except FileProblem as exc:
+            raise FxRatesInvalid(exc.problems[0]["reason"], data=exc.problems) from None
+        if count == 0:
+            raise FxRatesInvalid(_("The file has a header but no rates."),
+                                 data=[loader.problem(2, "", _("The file has a header but no rates."))])
+        _typed_fx(month)
+        problems, total = _fx_problems(next_month(timezone.now().date()))
+        if total:
+            raise FxRatesInvalid(_("%(count)s bad line(s) in the exchange-rate file (the first: line %(line)s, "
+                                   "%(column)s: %(reason)s). Nothing was imported.") % {"count": total, **problems[0]},
+                                 data=problems)
+        conflicts, total = _fx_conflicts()
+        if total:
+            raise FxRateAlreadySet(_("%(count)s rate(s) differ from rates already set (the first: line %(line)s: "
+                                     "%(reason)s). Nothing was imported.") % {"count": total, **conflicts[0]},
+                                   data=conflicts)
+        now = timezone.now()
+        table = ExchangeRate._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                INSERT INTO {table} (currency, month, usd_per_unit, source_sha256, imported_at)
+                SELECT code, d_month, rate, %s, %s FROM fx_typed
+                ON CONFLICT (currency, month) DO NOTHING
+                RETURNING to_char(month, 'YYYY-MM'), currency""", [sha, now])
+            added = cursor.fetchall()
+            cursor.execute("SELECT DISTINCT to_char(d_month, 'YYYY-MM') FROM fx_typed ORDER BY 1")
+            months = [row[0] for row in cursor.fetchall()]
+        written = len(added)
+        unchanged = written == 0
+        report = {
+            "kind": ImportKind.FX_RATES, "months": months, "sha256": sha, "fileName": file_name, "rowCount": count,
+            "rowsWritten": written, "unchanged": unchanged,
+            "added": sorted(f"{code} {added_month}" for added_month, code in added)[:REPORT_LIST],
+            "message": (_("These exchange rates are already set: nothing was changed.") if unchanged
+                        else _("%(count)s exchange rates added.") % {"count": written}),
+        }
+        record = PricingImport.objects.create(
+            kind=ImportKind.FX_RATES, month=date.fromisoformat(months[0] + "-01") if len(months) == 1 else None,
+            source_sha256=sha, file_name=file_name, row_count=count, rows_written=written, unchanged=unchanged,
+            report=report, created_at=now, **_who(actor))
+        audit_record(actor=actor, action="fx_rates.imported", obj=record, object_type="billing.PricingImport",
+                     object_repr=f"FX {', '.join(months)}"[:255],
+                     data={"sha256": sha, "fileName": file_name, "rows": count, "rowsWritten": written,
+                           "unchanged": unchanged, "months": months})
+    return ImportResult(pricing_import=record, unchanged=unchanged, rows_written=written, report=report)
+
+
+__all__ = ["ImportResult", "PriceSheetView", "fx_rates_import", "market_parse", "price_sheet_import"]
