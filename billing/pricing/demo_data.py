@@ -261,7 +261,7 @@ def _month_start(month):
     return date(month.year, month.month, 1)
 
 
-def _previous(month):
+def previous_month(month):
     return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
 
 
@@ -370,7 +370,7 @@ def fx_csv(month, later):
 def files(month):
     """{file name: bytes} of every demo file for `month` and the month before it."""
     month = _month_start(month)
-    months = (_previous(month), month)
+    months = (previous_month(month), month)
     out = {}
     for view, pair in sheets(month).items():
         for which, rows in zip(months, pair, strict=True):
