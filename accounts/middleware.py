@@ -6,7 +6,7 @@ from django.utils import translation
 
 from .authentication import MFA_SESSION_KEY
 
-OPEN_PREFIXES = ("/static/", "/healthz", "/i18n/", "/v1/", "/api/schema/", "/accounts/login",
+OPEN_PREFIXES = ("/static/", "/healthz", "/i18n/", "/v1/", "/v1.0/", "/api/schema/", "/accounts/login",
                  "/accounts/logout", "/accounts/invitation/", "/accounts/mfa/",
                  "/invitations/")  # a customer's reseller relationship invitation: public
 

@@ -4,6 +4,8 @@ import uuid
 from django.utils import translation
 
 _ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Partner Center's API paths: /v1/ and the pricing host's /v1.0/ (price sheets, FX rates: billing.pricing.api).
+API_PREFIXES = ("/v1/", "/v1.0/")
 
 
 def _clean_id(value):
@@ -38,7 +40,7 @@ class ApiLocaleMiddleware:
 
     def __call__(self, request):
         locale = request.headers.get("X-Locale")
-        if locale and request.path.startswith("/v1/"):
+        if locale and request.path.startswith(API_PREFIXES):
             try:
                 language = translation.get_supported_language_variant(locale.replace("_", "-").lower())
             except LookupError:
@@ -61,7 +63,7 @@ class RejectNulMiddleware:
                                          for key, values in request.GET.lists() for value in values):
             from core import errors
 
-            if request.path.startswith("/v1/"):
+            if request.path.startswith(API_PREFIXES):
                 from core.views import _api_error
 
                 return _api_error(request, errors.InvalidInput("The request contains a NUL character."))
@@ -104,7 +106,7 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             user = getattr(request, "user", None)
-            if request.path_info.startswith("/v1/") or (user is not None and user.is_authenticated):
+            if request.path_info.startswith(API_PREFIXES) or (user is not None and user.is_authenticated):
                 response["Cache-Control"] = "no-store"
         return response
 
@@ -113,7 +115,7 @@ def is_bearer_api(request):
     """A /v1/ request that carries an Authorization header. The API authenticates it by that header alone
     (accounts.authentication: a header that is not a valid bearer token is refused, the session is never
     consulted), so the portal's session, user, messages and CSRF machinery have nothing to do for it."""
-    return request.path_info.startswith("/v1/") and bool(request.META.get("HTTP_AUTHORIZATION"))
+    return request.path_info.startswith(API_PREFIXES) and bool(request.META.get("HTTP_AUTHORIZATION"))
 
 
 class _BrowserOnly:

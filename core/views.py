@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core import errors
+from core.middleware import API_PREFIXES
 
 logger = logging.getLogger(__name__)
 
@@ -51,25 +52,25 @@ def _api_error(request, error):
 
 
 def page_not_found(request, exception=None):
-    if request.path.startswith("/v1/"):
+    if request.path.startswith(API_PREFIXES):
         return _api_error(request, errors.NotFound())
     return render(request, "errors/404.html", status=404)
 
 
 def permission_denied(request, exception=None):
-    if request.path.startswith("/v1/"):
+    if request.path.startswith(API_PREFIXES):
         return _api_error(request, errors.PermissionDenied())
     return render(request, "errors/403.html", {"message": str(exception or "")}, status=403)
 
 
 def server_error(request):
-    if request.path.startswith("/v1/"):
+    if request.path.startswith(API_PREFIXES):
         return _api_error(request, errors.ServerError())
     return render(request, "errors/500.html", status=500)
 
 
 def csrf_failure(request, reason=""):
-    if request.path.startswith("/v1/"):
+    if request.path.startswith(API_PREFIXES):
         return _api_error(request, errors.PermissionDenied(f"CSRF Failed: {reason}" if reason else None))
     return render(request, "errors/403.html", {"message": "Your form expired. Reload the page and try again."},
                   status=403)

@@ -16,6 +16,7 @@ urlpatterns = [
         "object-src": [CSP.NONE], "base-uri": [CSP.SELF],
     })(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("v1/", include("partnercenter.api_urls")),
+    path("v1.0/", include("billing.pricing.api.partner_urls")),  # Partner Center's pricing host (price sheets, FX)
     path("accounts/", include("accounts.auth_urls")),
     path("", include("customers.urls")),
     path("", include("agreements.urls")),
