@@ -92,7 +92,7 @@ def test_the_price_list_shows_meters_with_their_tiers_and_searches(loaded, ga):
     assert 'rel="next"' in response.content.decode()
     found = ga.get(reverse("pricing"), {"market": "US", "q": "Hot LRS", "region": "EU West"})
     body = text(found)
-    assert "1 meter in the US list of December 2026 match the search" in body
+    assert "1 meter of the US list of December 2026 matches the search" in body
     assert 'data-testid="tiers"' in found.content.decode()
     assert "51200" in body and "∞" in body and "1 GB/Month" in body and "EU West" in body
     nothing = ga.get(reverse("pricing"), {"market": "US", "q": "no such meter anywhere"})
