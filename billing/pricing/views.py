@@ -210,8 +210,9 @@ def exchange_rates(request):
     billing_currency = account_selectors.organisation_get(actor=actor).billing_currency
     currency = (request.GET.get("currency") or "").strip().upper()
     if currency not in currencies:
-        currency = billing_currency if billing_currency in currencies and billing_currency != "USD" else next(
-            (c for c in currencies if c != "USD"), currencies[0] if currencies else "")
+        # The partner's billing currency, else the first of EUR, GBP, ... that has rates (USD is always 1).
+        preferred = [billing_currency, "EUR", "GBP", *currencies]
+        currency = next((c for c in preferred if c in currencies and c != "USD"), currencies[0] if currencies else "")
     return render(request, "billing/pricing/exchange_rates.html", _base(
         request, "fx", months=months, month=month, currencies=currencies, currency=currency,
         rates=page_selectors.fx_table(actor=actor, month=month) if month else [],
