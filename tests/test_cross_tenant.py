@@ -195,6 +195,9 @@ NOT_TENANT_IDS = {
     "api-product", "api-product-skus", "api-product-sku", "api-product-sku-availabilities",
     "api-product-sku-availability",
 }
+# The Pricing pages: price lists, exchange rates and their imports are reference data shared by every partner of the
+# install (one global list per market, as Microsoft publishes): a meter, a month or an import is nobody's tenant row.
+NOT_TENANT_IDS |= {"pricing_meter", "pricing_download", "pricing_fx_download", "pricing_import_detail"}
 
 
 def _walk(patterns, prefix=""):

@@ -230,3 +230,19 @@ def test_an_indirect_reseller_global_admin_does_not_import(make_org, make_user, 
     client = portal_client(make_user(Role.GLOBAL_ADMIN, organisation=reseller))
     assert client.get(reverse("pricing_import")).status_code == 403
     assert 'data-testid="import-button"' not in client.get(reverse("pricing")).content.decode()
+
+
+def test_another_partners_importer_is_not_named(ga, make_org, make_user, portal_client, client):
+    ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+                                        "file": SimpleUploadedFile("dec.csv", sheet())})
+    record = PricingImport.objects.get()
+    own = ga.get(reverse("pricing_import_detail", args=[record.public_id]))
+    assert "ga@a.example.com" in text(own)
+    other = make_user(Role.GLOBAL_ADMIN, organisation=make_org(name="Partner B"), email="gb@b.example.com")
+    client.logout()
+    theirs = portal_client(other)
+    for url in (reverse("pricing_import_detail", args=[record.public_id]), reverse("pricing_imports"),
+                reverse("pricing_downloads")):
+        body = text(theirs.get(url))
+        assert "ga@a.example.com" not in body, url
+    assert "another partner" in text(theirs.get(reverse("pricing_imports")))
