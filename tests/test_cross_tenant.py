@@ -194,6 +194,10 @@ NOT_TENANT_IDS = {
     # catalog ids, not ids of a tenant's rows (the customer-scoped catalog routes are swept above).
     "api-product", "api-product-skus", "api-product-sku", "api-product-sku-availabilities",
     "api-product-sku-availability",
+    # Price lists, exchange rates and their imports are the install's reference data, shared by every partner
+    # (billing.pricing): markets, views, months, product and SKU ids and import ids are not ids of a tenant's rows.
+    "api-pricelist-diff", "api-meter-history", "api-meters", "api-meter-tiers", "api-pricing-import", "pc-pricesheet",
+    "pc-fxrates",
 }
 # The Pricing pages: price lists, exchange rates and their imports are reference data shared by every partner of the
 # install (one global list per market, as Microsoft publishes): a meter, a month or an import is nobody's tenant row.
