@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("agreements.urls")),
     path("", include("azureplan.urls")),
+    path("", include("billing.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -199,6 +199,9 @@ NOT_TENANT_IDS = {
     "api-pricelist-diff", "api-meter-history", "api-meters", "api-meter-tiers", "api-pricing-import", "pc-pricesheet",
     "pc-fxrates",
 }
+# The Pricing pages: price lists, exchange rates and their imports are reference data shared by every partner of the
+# install (one global list per market, as Microsoft publishes): a meter, a month or an import is nobody's tenant row.
+NOT_TENANT_IDS |= {"pricing_meter", "pricing_download", "pricing_fx_download", "pricing_import_detail"}
 
 
 def _walk(patterns, prefix=""):
