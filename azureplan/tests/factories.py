@@ -20,7 +20,7 @@ from azureplan.choices import (
     PrincipalType,
 )
 from azureplan.models import Availability, AzurePlan, AzureRole, AzureSubscription, Order, OrderLineItem, RoleAssignment
-from azureplan.services import AOBO_ROLE, admin_agents_principal
+from azureplan.plans.services import AOBO_ROLE, admin_agents_principal
 from customers.tests.factories import CustomerFactory
 
 AZURE_PLAN_US = "DZH318Z0BPS6:0001:DZH318Z0BML6"

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.etag import check_etag
 from core.api.pagination import collection
 from core.api.schema import IF_MATCH, pc_schema
@@ -68,6 +69,8 @@ class SubscriptionListView(PlanView):
 
 
 class SubscriptionDetailView(PlanView):
+    required_permissions = {"PATCH": (Perm.PURCHASE, Perm.SUSPEND_AZURE_PLAN)}
+
     def plan_or_legacy(self, request, customer_id, subscription_id):
         """The Azure plan, else the legacy subscription with this id (neither: 404 20003)."""
         customer = self.customer(request, customer_id)

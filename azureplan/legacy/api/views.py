@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection
 from core.api.parsers import PartnerCenterJSONParser
@@ -107,6 +108,8 @@ class LegacyView(CommerceView):
 
 
 class ProductUpgradeEligibilityView(LegacyView):
+    idempotent_methods = ()  # a read-only POST
+
     @pc_schema(ok=ProductUpgradesEligibilitySerializer, request=ProductUpgradeRequestSerializer,
                errors=(400, 401, 403, 404, 429),
                summary="Whether a customer can transition from the legacy Azure offer (MS-AZR-0145P) to the Azure plan",
@@ -137,6 +140,8 @@ class ProductUpgradeCreateView(LegacyView):
 
 
 class ProductUpgradeStatusView(LegacyView):
+    idempotent_methods = ()  # a read-only POST
+
     @pc_schema(ok=ProductUpgradesStatusSerializer, request=ProductUpgradeRequestSerializer,
                errors=(400, 401, 403, 404, 429), parameters=[UPGRADE_ID],
                summary="A transition's status with one line item per legacy subscription",
@@ -227,6 +232,7 @@ IMPORT_UPLOAD = inline_serializer("LegacySubscriptionImportUpload", fields={
 
 
 class LegacyImportView(LegacyView):
+    required_permissions = {"POST": Perm.IMPORT_LEGACY_AZURE}
     parser_classes = [PartnerCenterJSONParser, CSVParser, MultiPartParser]
 
     @pc_schema(ok=IMPORTS, errors=(401, 403, 429), summary="Extension: the latest legacy subscription imports",

@@ -5,6 +5,7 @@ azureplan.ordering.services, where every rule and its error code lives."""
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection
 from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, collection_schema, pc_schema
@@ -112,6 +113,8 @@ class OrderingView(PlanView):
 
 
 class CartCreateView(OrderingView):
+    required_permissions = {"POST": Perm.PURCHASE}
+
     @pc_schema(ok=CartSerializer, ok_status=201, request=CartInputSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Create a cart (the Azure plan: catalogItemId DZH318Z0BPS6:0001:{availabilityId}, quantity 1, "
@@ -128,6 +131,8 @@ class CartCreateView(OrderingView):
 
 
 class CartDetailView(OrderingView):
+    required_permissions = {"PUT": Perm.PURCHASE}
+
     @pc_schema(ok=CartSerializer, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID, CART_ID],
                summary="One cart", description="404: 1000 (customer), 800008 (cart).", tags=ORDERING_TAGS,
                operation_id="customers_carts_retrieve")
@@ -149,6 +154,8 @@ class CartDetailView(OrderingView):
 
 
 class CartCheckoutView(OrderingView):
+    required_permissions = {"POST": Perm.PURCHASE}
+
     @pc_schema(ok=CartCheckoutResultSerializer, ok_status=201, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, CART_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Check out a cart: one order per order group (reseller of record), provisioned in the "
@@ -170,6 +177,8 @@ class CartCheckoutView(OrderingView):
 
 
 class OrderListView(OrderingView):
+    required_permissions = {"POST": Perm.PURCHASE}
+
     @pc_schema(ok=ORDERS, errors=(400, 401, 403, 404, 429),
                parameters=[CUSTOMER_ID, OpenApiParameter("billingType", str, description="Only orders of this billing "
                                                                                          "cycle, e.g. one_time")],

@@ -7,6 +7,7 @@ The subscriptions collection itself (Azure plans and legacy subscriptions togeth
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection
 from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, collection_schema, pc_schema
@@ -78,6 +79,8 @@ class PlanView(PCAPIView):
 
 
 class SubscriptionCancelView(PlanView):
+    required_permissions = {"POST": Perm.CANCEL_AZURE_PLAN}
+
     @pc_schema(ok=SubscriptionSerializer, errors=(401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Extension: cancel the Azure plan (Global admin; no active Azure subscription left)",
@@ -95,6 +98,8 @@ class SubscriptionCancelView(PlanView):
 
 
 class AzureEntitlementListView(PlanView):
+    required_permissions = {"POST": Perm.CREATE_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=ENTITLEMENTS, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID, SUBSCRIPTION_ID],
                summary="The Azure subscriptions of an Azure plan (unpaged; deleted ones included)",
                description="404: 1000 (customer), 20003 (subscription).", tags=ENTITLEMENT_TAGS,
@@ -122,6 +127,8 @@ class AzureEntitlementListView(PlanView):
 
 
 class AzureEntitlementDetailView(PlanView):
+    required_permissions = {"PATCH": Perm.CREATE_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=AzureEntitlementSerializer, errors=(401, 403, 404, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID], summary="One Azure subscription of a plan",
                description="404: 1000 (customer), 20003 (subscription), 800111 (Azure entitlement).",
@@ -144,6 +151,8 @@ class AzureEntitlementDetailView(PlanView):
 
 
 class AzureEntitlementCancelView(PlanView):
+    required_permissions = {"POST": Perm.CANCEL_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=AzureEntitlementSerializer, ok_status=202, request=AzureEntitlementCancelSerializer,
                errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID, REQUEST_ID, IDEMPOTENCY_KEY],
@@ -161,6 +170,8 @@ class AzureEntitlementCancelView(PlanView):
 
 
 class AzureEntitlementReactivateView(PlanView):
+    required_permissions = {"POST": Perm.REACTIVATE_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=AzureEntitlementSerializer, ok_status=202, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Reactivate a cancelled Azure subscription within its 90 days",
@@ -175,6 +186,8 @@ class AzureEntitlementReactivateView(PlanView):
 
 
 class RoleAssignmentListView(PlanView):
+    required_permissions = {"POST": Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS}
+
     @pc_schema(ok=ROLE_ASSIGNMENTS, errors=(400, 401, 403, 404, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID,
                            OpenApiParameter("includeRemoved", bool, description="Also the removed ones (removedAt)")],
@@ -208,6 +221,8 @@ class RoleAssignmentListView(PlanView):
 
 
 class RoleAssignmentRemoveView(PlanView):
+    required_permissions = {"POST": Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS}
+
     @pc_schema(ok=RoleAssignmentSerializer, errors=(401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID, ASSIGNMENT_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Extension: remove a role assignment (kept with removedAt; removing twice is a no-op)",
