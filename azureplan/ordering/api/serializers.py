@@ -177,8 +177,8 @@ class CartLineItemInputSerializer(PCSerializer):
     id = _number(help_text="Ignored: the server numbers the lines")
     catalogItemId = _text(help_text="{productId}:{skuId}:{availabilityId}, e.g. DZH318Z0BPS6:0001:DZH318Z0BML6")
     quantity = _number(help_text="1 for the Azure plan")
-    friendlyName = _text(help_text="None for the Azure plan (rename it once active)")
-    billingCycle = _text(help_text="one_time (the default)")
+    friendlyName = _text(help_text="The Azure plan's friendly name (optional, at most 128 characters)")
+    billingCycle = _text(help_text="one_time (the default); any case, e.g. OneTime")
     participants = ParticipantInputSerializer(many=True, required=False, allow_null=True,
                                               help_text="Indirect providers: [{key: transaction_reseller, value: "
                                                         "<PartnerID>}]")

@@ -26,13 +26,13 @@ ORDERING_TAGS = ["Carts and orders"]
 CART_ID = OpenApiParameter("cart_id", str, OpenApiParameter.PATH, description="The cart id")
 ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="The order id (or its alternateId)")
 LINE_ERRORS = ("400: 800002 (malformed body or catalogItemId / offerId, named in parameters.field), 800009 (a line "
-               "breaks a rule: quantity other than 1, a friendly name for the Azure plan, the legacy Azure offer, a "
+               "breaks a rule: quantity other than 1, a friendly name over 128 characters, the legacy Azure offer, a "
                "billing cycle the SKU does not support, an indirect provider without or with a foreign "
                "transaction_reseller; parameters.lineItem names it), 800070 (the catalog item is not sold in the "
                "customer's country); 403: 2032 (role); 404: 1000 (customer), 400013 / 400018 / 400019 (product / "
                "SKU / availability of catalogItemId unknown).")
 PURCHASE_ERRORS = ("403: 20002 (no reseller relationship), 13605 (Microsoft Customer Agreement not confirmed), "
-                   "800066 (the customer already has an Azure plan with this reseller of record), 900128 (active "
+                   "800066 (the customer already has an Azure plan with this reseller of record), 990050 (active "
                    "legacy Azure subscriptions: transition them instead).")
 
 
@@ -118,7 +118,7 @@ class CartCreateView(OrderingView):
     @pc_schema(ok=CartSerializer, ok_status=201, request=CartInputSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Create a cart (the Azure plan: catalogItemId DZH318Z0BPS6:0001:{availabilityId}, quantity 1, "
-                       "billingCycle one_time, no friendlyName)",
+                       "billingCycle one_time in any case, optional friendlyName: the plan's name)",
                description=LINE_ERRORS + " The purchase rules (relationship, agreement, one plan) are checked at "
                                          "checkout.",
                tags=ORDERING_TAGS, operation_id="customers_carts_create")

