@@ -269,6 +269,24 @@ def customer_assign_reseller(*, actor, customer, reseller, field="reseller"):
     return customer
 
 
+def customer_remove_delegated_access(*, actor, customer):
+    """Partner Center's remove-DAP (`PATCH /v1/customers/{id}` with `{"AllowDelegatedAccess": false}`): the partner
+    gives up its delegated admin privileges in the customer's tenant and keeps the reseller relationship. Recorded
+    on the customer (`allow_delegated_access`, shown on its page) and audited; removing it again changes nothing.
+    Only the customer can grant it again, by accepting an invitation that asks for it."""
+    require(actor, Perm.EDIT_CUSTOMER)
+    with transaction.atomic():
+        customer = get_for_actor_or_404(Customer.objects.select_for_update(of=("self",)), actor, pk=customer.pk)
+        if customer.organisation_id != actor.organisation_id:
+            raise NotFound()
+        if not customer.allow_delegated_access:
+            return customer
+        customer.allow_delegated_access = False
+        customer.save(update_fields=["allow_delegated_access"])
+        audit_record(actor=actor, action="customer.delegated_access_removed", obj=customer, subject=customer)
+    return customer
+
+
 def require_relationship(customer):
     """Purchases and attestations need the reseller relationship (Partner Center 20002)."""
     if not customer.has_relationship:

@@ -136,5 +136,59 @@ def test_indirect_reseller_principal_type_in_any_case():
     assert match_choice("reseller", PrincipalType.values) is None
 
 
-def _unused():  # keep imports used by later sections
-    return AuditEvent, Customer
+# ---------------------------------------------------------------- item 6: remove-DAP
+
+
+def test_remove_dap_body_removes_delegated_access_and_is_audited(api, customer):
+    Customer.objects.filter(pk=customer.pk).update(allow_delegated_access=True)
+    body = {"AllowDelegatedAccess": False, "attributes": {"objectType": "Customer"}}  # Microsoft's remove-DAP body
+    response = api.patch(f"/v1/customers/{customer.tenant_id}", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["allowDelegatedAccess"] is False
+    assert response.json()["relationshipToPartner"] == "reseller"
+    customer.refresh_from_db()
+    assert customer.allow_delegated_access is False and customer.has_relationship
+    assert AuditEvent.objects.filter(action="customer.delegated_access_removed").count() == 1
+    # Again: the same answer, nothing more recorded.
+    assert api.patch(f"/v1/customers/{customer.tenant_id}", body, format="json").status_code == 200
+    assert AuditEvent.objects.filter(action="customer.delegated_access_removed").count() == 1
+
+
+def test_granting_delegated_access_by_patch_is_refused(api, customer):
+    response = api.patch(f"/v1/customers/{customer.tenant_id}", {"allowDelegatedAccess": True}, format="json")
+    assert_error(response, 400, 800002, "allowDelegatedAccess")
+    customer.refresh_from_db()
+    assert customer.allow_delegated_access is False
+
+
+def test_remove_dap_needs_a_role_that_edits_customers(make_user, api_client_for, customer):
+    Customer.objects.filter(pk=customer.pk).update(allow_delegated_access=True)
+    billing = api_client_for(make_user(Role.BILLING_ADMIN, email="billing@a.example.com"))
+    response = billing.patch(f"/v1/customers/{customer.tenant_id}", {"AllowDelegatedAccess": False}, format="json")
+    assert_error(response, 403, 2032)
+    customer.refresh_from_db()
+    assert customer.allow_delegated_access is True
+
+
+# ---------------------------------------------------------------- item 7: billing profile contact name
+
+
+def test_billing_profile_put_applies_the_top_level_first_and_last_name(api, customer):
+    path = f"/v1/customers/{customer.tenant_id}/profiles/billing"
+    profile = api.get(path).json()
+    profile["firstName"], profile["lastName"] = "Renée", "Okafor"  # defaultAddress keeps the old names, as read
+    response = api.put(path, profile, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["firstName"], response.json()["lastName"]) == ("Renée", "Okafor")
+    customer.refresh_from_db()
+    assert (customer.first_name, customer.last_name) == ("Renée", "Okafor")
+
+
+def test_billing_profile_put_still_applies_a_changed_address_name(api, customer):
+    path = f"/v1/customers/{customer.tenant_id}/profiles/billing"
+    profile = api.get(path).json()
+    profile["defaultAddress"]["firstName"] = "Kim"
+    response = api.put(path, profile, format="json")
+    assert response.status_code == 200, response.content
+    customer.refresh_from_db()
+    assert customer.first_name == "Kim"

@@ -202,21 +202,38 @@ class CustomerCreateSerializer(PCSerializer):
 
 class CustomerPatchSerializer(PCSerializer):
     relationshipToPartner = serializers.CharField(required=False, help_text="Only `none`: remove the relationship")
+    allowDelegatedAccess = serializers.BooleanField(
+        required=False, help_text="Only false: remove the partner's delegated admin privileges (Partner Center's "
+                                  "remove-DAP)")
     associatedPartnerId = serializers.CharField(
         required=False, allow_blank=True, allow_null=True,
         help_text="Indirect providers: the indirect reseller of record (PartnerID or tenant id), null to clear")
 
 
-def billing_service_data(billing) -> dict:
-    """A validated billing profile -> the field names of customers.services.validate_customer_data."""
+def _contact_name(billing, address, key, current):
+    """The billing contact's first or last name. Partner Center's billing profile carries it twice (`firstName` and
+    `defaultAddress.firstName`); we keep one. On a PUT of the profile as read, the copy the client changed wins
+    (the top-level one when both changed); at creation the address's, else the top-level one."""
+    top, nested = billing.get(key), address.get(key)
+    if current is not None:
+        for value in (top, nested):
+            if value is not None and value.strip() and value.strip() != current:
+                return value
+        return top if top is not None and top.strip() else (nested or top)
+    return nested or top
+
+
+def billing_service_data(billing, current=None) -> dict:
+    """A validated billing profile -> the field names of customers.services.validate_customer_data. `current` is
+    the customer whose profile a PUT replaces."""
     address = billing.get("defaultAddress") or {}
     return {
         "email": billing.get("email"),
         "culture": billing.get("culture"),
         "language": billing.get("language"),
         "billing_company_name": billing.get("companyName"),
-        "first_name": address.get("firstName") or billing.get("firstName"),
-        "last_name": address.get("lastName") or billing.get("lastName"),
+        "first_name": _contact_name(billing, address, "firstName", current and current.first_name),
+        "last_name": _contact_name(billing, address, "lastName", current and current.last_name),
         "address_line1": address.get("addressLine1"),
         "address_line2": address.get("addressLine2"),
         "city": address.get("city"),

@@ -116,25 +116,35 @@ class CustomerDetailView(PCAPIView):
 
     @pc_schema(ok=CustomerSerializer, request=CustomerPatchSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID],
-               summary="Remove the reseller relationship, or assign the indirect reseller",
+               summary="Remove the reseller relationship or delegated admin privileges, or assign the indirect reseller",
                description='`{"relationshipToPartner": "none"}` ends the reseller relationship (Global admin; 409 '
-                           '990020 while subscriptions are active). `{"associatedPartnerId": "<PartnerID>"|null}` '
+                           '990020 while subscriptions are active). `{"allowDelegatedAccess": false}` removes the '
+                           "partner's delegated admin privileges (Partner Center's remove-DAP; audited; again is a "
+                           "no-op). "
+                           '`{"associatedPartnerId": "<PartnerID>"|null}` '
                            "names or clears the indirect reseller of record (indirect providers).",
                tags=TAGS, operation_id="customers_partial_update")
     def patch(self, request, customer_id):
         actor = self.actor(request)
         customer = selectors.customer_get(actor=actor, tenant_id=customer_id)
         data = self.validated(CustomerPatchSerializer, request)
-        relationship = "relationshipToPartner" in data
-        reseller = "associatedPartnerId" in data
-        if not relationship and not reseller:
-            raise InvalidInput('Send {"relationshipToPartner": "none"} to remove the reseller relationship, or '
+        given = [name for name in ("relationshipToPartner", "associatedPartnerId", "allowDelegatedAccess")
+                 if name in data]
+        if not given:
+            raise InvalidInput('Send {"relationshipToPartner": "none"} to remove the reseller relationship, '
+                               '{"allowDelegatedAccess": false} to remove delegated admin privileges, or '
                                '{"associatedPartnerId": ...} to assign the indirect reseller.',
                                field="relationshipToPartner")
-        if relationship and reseller:
-            raise InvalidInput("Change relationshipToPartner and associatedPartnerId in separate requests.",
-                               field="associatedPartnerId")
-        if relationship:
+        if len(given) > 1:
+            raise InvalidInput(f"Change {' and '.join(given)} in separate requests.", field=given[-1])
+        if "allowDelegatedAccess" in data:
+            if data["allowDelegatedAccess"]:
+                raise InvalidInput("allowDelegatedAccess can only be set to false. Delegated admin privileges are "
+                                   "granted by the customer, accepting an invitation from GET "
+                                   "/v1/customers/relationshiprequests?delegatedAdmin=true.",
+                                   field="allowDelegatedAccess")
+            customer = services.customer_remove_delegated_access(actor=actor, customer=customer)
+        elif "relationshipToPartner" in data:
             if data["relationshipToPartner"].strip().lower() != RelationshipToPartner.NONE:
                 raise InvalidInput("relationshipToPartner can only be set to none. To start a reseller relationship, "
                                    "send the customer a link from GET /v1/customers/relationshiprequests.",
@@ -176,7 +186,7 @@ class CustomerBillingProfileView(PCAPIView):
         customer = selectors.customer_get(actor=actor, tenant_id=customer_id)
         data = self.validated(CustomerBillingProfileInputSerializer, request)
         customer = services.customer_update_billing_profile(actor=actor, customer=customer,
-                                                            data=billing_service_data(data),
+                                                            data=billing_service_data(data, customer),
                                                             expected_etag=self.if_match(request))
         return Response(CustomerBillingProfileSerializer(customer).data)
 
