@@ -26,7 +26,7 @@ from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
 from core.tenancy import get_for_actor_or_404
 
-from . import registry
+from . import addresses, registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
 from .models import Customer, RelationshipRequest
 
@@ -34,7 +34,6 @@ ADDR = "billingProfile.defaultAddress."
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
 _CULTURE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$", re.ASCII)
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$", re.ASCII)
-_STATE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$", re.ASCII)
 _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", re.ASCII)
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
 MAX_EMAIL = 254
@@ -81,23 +80,58 @@ def _text(data, key, field, *, required=True, max_length, min_length=1):
 
 
 def validate_customer_data(data, *, organisation, existing=None):
-    """Check a customer's company and billing profile against Partner Center's rules (domain.md §2.2)
-    and the partner's market; returns the cleaned values. `existing` is the customer being edited."""
+    """Check a customer's company and billing profile against Partner Center's rules (domain.md §2.2), the address
+    rules of its country (customers.addresses) and the partner's market; returns the cleaned values. `existing` is
+    the customer being edited.
+
+    Every input error (800002) is reported at once: the error names the first field and its `data` lists each
+    `{field, message}`, so a page shows them all beside their fields. Partner Center's own codes (2030, 600002,
+    600049-600051) are raised alone, when the input has no other error."""
+    errors = []
+    try:
+        clean = _validate_customer_data(data, organisation=organisation, existing=existing, errors=errors)
+    except InvalidInput as exc:  # pragma: no cover - every input error is collected
+        errors.append(exc)
+    except PartnerCenterError:
+        if errors:
+            raise _all_errors(errors) from None
+        raise
+    if errors:
+        raise _all_errors(errors)
+    return clean
+
+
+def _all_errors(errors):
+    first = errors[0]
+    return InvalidInput(first.description, field=first.field,
+                        data=[{"field": e.field, "message": str(e.description)} for e in errors])
+
+
+def _collect(errors, check, *args, **kwargs):
+    try:
+        return check(*args, **kwargs)
+    except InvalidInput as exc:
+        errors.append(exc)
+        return None
+
+
+def _validate_customer_data(data, *, organisation, existing, errors):
     clean = {}
     if existing is None:
         domain = (data.get("domain") or "").strip().lower()
         if not domain:
-            raise InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain")
-        if not _DOMAIN_RE.match(domain):
-            raise InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
-                               % {"domain": domain}, field="companyProfile.domain")
-        if domain_taken(domain):
-            raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.") % {"domain": domain},
-                               field="companyProfile.domain")
+            errors.append(InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain"))
+        elif not _DOMAIN_RE.match(domain):
+            errors.append(InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
+                                       % {"domain": domain}, field="companyProfile.domain"))
+        elif domain_taken(domain):
+            errors.append(InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
+                                       % {"domain": domain}, field="companyProfile.domain"))
         clean["domain"] = domain
-        clean["company_name"] = _text(data, "company_name", "companyProfile.companyName", max_length=255)
-    clean["billing_company_name"] = (_text(data, "billing_company_name", "billingProfile.companyName",
-                                           required=False, max_length=255)
+        clean["company_name"] = _collect(errors, _text, data, "company_name", "companyProfile.companyName",
+                                         max_length=255)
+    clean["billing_company_name"] = (_collect(errors, _text, data, "billing_company_name", "billingProfile.companyName",
+                                              required=False, max_length=255)
                                      or clean.get("company_name") or (existing.company_name if existing else ""))
     email = (data.get("email") or "").strip()
     try:
@@ -105,38 +139,48 @@ def validate_customer_data(data, *, organisation, existing=None):
             raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
-        raise InvalidInput(_("billingProfile.email must be a valid e-mail address."),
-                           field="billingProfile.email") from None
+        errors.append(InvalidInput(_("billingProfile.email must be a valid e-mail address."),
+                                   field="billingProfile.email"))
     clean["email"] = email
     culture = (data.get("culture") or "en-US").strip()
     if not _CULTURE_RE.match(culture):
-        raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
+        errors.append(InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture"))
+        culture = "en-US"
     parts = culture.split("-")
     clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
     language = (data.get("language") or parts[0]).strip()
     if not _LANGUAGE_RE.match(language):
-        raise InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
-                           field="billingProfile.language")
+        errors.append(InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
+                                   field="billingProfile.language"))
     clean["language"] = language.lower()
-    clean["first_name"] = _text(data, "first_name", ADDR + "firstName", max_length=50)
-    clean["last_name"] = _text(data, "last_name", ADDR + "lastName", max_length=50)
-    clean["address_line1"] = _text(data, "address_line1", ADDR + "addressLine1", max_length=200)
-    clean["address_line2"] = _text(data, "address_line2", ADDR + "addressLine2", required=False, max_length=200)
-    clean["city"] = _text(data, "city", ADDR + "city", max_length=100)
-    state = _text(data, "state", ADDR + "state", required=False, max_length=2)
-    if not _STATE_RE.match(state):
-        raise InvalidInput(_("billingProfile.defaultAddress.state is a code of at most 2 letters or digits (e.g. WA)."),
-                           field=ADDR + "state")
-    clean["state"] = state.upper()
-    clean["postal_code"] = _text(data, "postal_code", ADDR + "postalCode", required=False, max_length=20)
-    clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
+    clean["first_name"] = _collect(errors, _text, data, "first_name", ADDR + "firstName", max_length=50)
+    clean["last_name"] = _collect(errors, _text, data, "last_name", ADDR + "lastName", max_length=50)
+    clean["address_line1"] = _collect(errors, _text, data, "address_line1", ADDR + "addressLine1", max_length=200)
+    clean["address_line2"] = _collect(errors, _text, data, "address_line2", ADDR + "addressLine2", required=False,
+                                      max_length=200)
+    clean["city"] = _collect(errors, _text, data, "city", ADDR + "city", max_length=100)
+    clean["region"] = _collect(errors, _text, data, "region", ADDR + "region", required=False, max_length=50)
     code = (data.get("country") or "").strip().upper()
+    country = None
     if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
-                           field=ADDR + "country")
-    country = Country.objects.select_related("region").filter(code=code).first()
+        errors.append(InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
+                                   field=ADDR + "country"))
+    else:
+        country = Country.objects.select_related("region").filter(code=code).first()
+        if country is None:
+            errors.append(InvalidInput(_("%(code)s is not a known country code.") % {"code": code},
+                                       field=ADDR + "country"))
+    # The state and postal code by the country's rules (the same function as POST /v1/validations/address).
+    address, problems = addresses.address_errors(country=code if country else "", state=data.get("state"),
+                                                 postal_code=data.get("postal_code"))
+    errors.extend(InvalidInput(message, field=field) for field, message in problems)
+    clean.update(address)
+    phone = (data.get("phone_number") or "").strip()
+    if phone and not _PHONE_RE.match(phone):
+        errors.append(InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
+                                   field=ADDR + "phoneNumber"))
     if country is None:
-        raise InvalidInput(_("%(code)s is not a known country code.") % {"code": code}, field=ADDR + "country")
+        return clean
     if country.region_id != organisation.country.region_id:
         raise OutsideMarket(
             _("Your partner organisation sells in the %(market)s market; a customer in %(country)s is outside it.")
@@ -144,10 +188,6 @@ def validate_customer_data(data, *, organisation, existing=None):
             field=ADDR + "country",
         )
     clean["country"] = country
-    phone = (data.get("phone_number") or "").strip()
-    if phone and not _PHONE_RE.match(phone):
-        raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
-                           field=ADDR + "phoneNumber")
     registration = (data.get("organization_registration_number") or "").strip()
     if existing is not None:
         registration = existing.organization_registration_number
@@ -179,6 +219,10 @@ def validate_customer_data(data, *, organisation, existing=None):
         clean["organization_registration_number"] = registration
     clean["phone_number"] = phone
     return clean
+
+
+def country_known(code) -> bool:
+    return Country.objects.filter(code=(code or "").strip().upper()).exists()
 
 
 def domain_taken(domain) -> bool:

@@ -172,6 +172,34 @@ class CustomerAddressInputSerializer(PCSerializer):
     phoneNumber = _text()
 
 
+class AddressSerializer(serializers.Serializer):
+    """Partner Center's Address as the address validation route prints it (only the properties given)."""
+
+    country = serializers.CharField()
+    region = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    state = serializers.CharField(required=False)
+    addressLine1 = serializers.CharField(required=False)
+    addressLine2 = serializers.CharField(required=False)
+    postalCode = serializers.CharField(required=False)
+
+
+class AddressFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class AddressValidationResponseSerializer(serializers.Serializer):
+    originalAddress = AddressSerializer()
+    suggestedAddresses = AddressSerializer(many=True)
+    status = serializers.ChoiceField(choices=["Verified", "InteractionRequired"],
+                                     help_text="Verified: the address follows its country's rules (formats only: the "
+                                               "street is not looked up); InteractionRequired: see validationMessage")
+    validationMessage = serializers.CharField(required=False)
+    errors = AddressFieldErrorSerializer(many=True, required=False,
+                                         help_text="Extension: each wrong field and what is wrong with it")
+
+
 class CustomerCompanyProfileInputSerializer(PCSerializer):
     domain = _text()
     companyName = _text()

@@ -16,9 +16,11 @@ from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID,
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 
-from .. import selectors, services
+from .. import addresses, selectors, services
 from ..choices import RelationshipToPartner
 from .serializers import (
+    AddressValidationResponseSerializer,
+    CustomerAddressInputSerializer,
     CustomerBillingProfileInputSerializer,
     CustomerBillingProfileSerializer,
     CustomerCompanyProfileSerializer,
@@ -189,6 +191,42 @@ class CustomerBillingProfileView(PCAPIView):
                                                             data=billing_service_data(data, customer),
                                                             expected_etag=self.if_match(request))
         return Response(CustomerBillingProfileSerializer(customer).data)
+
+
+class AddressValidationView(PCAPIView):
+    """POST /v1/validations/address: the customer form's address rules (customers.addresses) on one address."""
+
+    idempotent_methods = ()  # a read-only POST
+
+    @pc_schema(ok=AddressValidationResponseSerializer, request=CustomerAddressInputSerializer,
+               errors=(400, 401, 429),
+               summary="Validate an address against its country's rules (state or province, postal code)",
+               description="Partner Center's AddressValidationResponse. `status` Verified with the address in its "
+                           "usual spelling in `suggestedAddresses` (e.g. the state upper-cased, K1A0B1 as K1A 0B1), or "
+                           "InteractionRequired with `validationMessage` and (extension) `errors` naming each wrong "
+                           "field. Formats only: the street is not looked up. 400 800002: country missing or not a "
+                           "known ISO code.",
+               tags=TAGS, operation_id="validations_address_create")
+    def post(self, request):
+        data = self.validated(CustomerAddressInputSerializer, request)
+        code = (data.get("country") or "").strip().upper()
+        if not code:
+            raise InvalidInput("country is required (an ISO 3166 alpha-2 code such as US).", field="country")
+        if not services.country_known(code):
+            raise InvalidInput(f"{code} is not a known country code.", field="country")
+        original = {wire: data[wire] for wire, _key in addresses.ADDRESS_FIELDS if data.get(wire) is not None}
+        suggested, errors = addresses.address_validate({key: data.get(wire) for wire, key in addresses.ADDRESS_FIELDS})
+        body = {"originalAddress": original}
+        if errors:
+            names = ", ".join(f"'{field[0].upper()}{field[1:]}'" for field, _message in errors)
+            body.update(suggestedAddresses=[], status="InteractionRequired",
+                        validationMessage=f"Address field invalid for property: {names}. "
+                                          + " ".join(message for _field, message in errors),
+                        errors=[{"field": field, "message": message} for field, message in errors])
+        else:
+            suggestion = {wire: suggested[key] for wire, key in addresses.ADDRESS_FIELDS if suggested[key]}
+            body.update(suggestedAddresses=[suggestion], status="Verified")
+        return Response(body)
 
 
 class DomainView(PCAPIView):
