@@ -192,3 +192,67 @@ def test_billing_profile_put_still_applies_a_changed_address_name(api, customer)
     assert response.status_code == 200, response.content
     customer.refresh_from_db()
     assert customer.first_name == "Kim"
+
+
+# ---------------------------------------------------------------- item 2: routes of the Azure plan flow
+
+
+def test_agreement_template_document_as_microsofts_sample(api):
+    from core.testing import request_path
+
+    response = api.get("/v1" + request_path("get-agreement-template-document.request.http"))
+    assert response.status_code == 200, response.content
+    sample = load_fixture("get-agreement-template-document.response.json")
+    assert set(response.json()) == set(sample)
+    assert response.json()["language"] == "en-US" and response.json()["country"] == "US"
+    assert response.json()["displayUri"] == "https://aka.ms/customeragreement"
+
+
+def test_agreement_template_document_defaults_and_any_case(api):
+    path = "/v1/agreementtemplates/117a77b0-9360-443b-8795-c6dedc750cf9/document"
+    assert api.get(path).json()["language"] == "en-US"
+    body = api.get(path + "?Language=fr-fr&Country=fr").json()
+    assert (body["language"], body["country"]) == ("fr-FR", "FR")
+
+
+@pytest.mark.parametrize(("path", "status", "field"), [
+    ("/v1/agreementtemplates/00000000-0000-0000-0000-000000000000/document", 404, None),
+    ("/v1/agreementtemplates/not-a-guid/document", 404, None),
+    ("/v1/agreementtemplates/117a77b0-9360-443b-8795-c6dedc750cf9/document?country=QQ", 400, "country"),
+    ("/v1/agreementtemplates/117a77b0-9360-443b-8795-c6dedc750cf9/document?language=english!", 400, "language"),
+])
+def test_agreement_template_document_refusals(api, path, status, field):
+    assert_error(api.get(path), status, field=field)
+
+
+def test_subscription_provisioning_status_of_the_azure_plan(api, agent, customer):
+    body = {"lineItems": [{"lineItemNumber": 0, "offerId": AZURE_PLAN_US, "quantity": 1}]}
+    assert api.post(f"/v1/customers/{customer.tenant_id}/orders", body, format="json").status_code == 201
+    plan = AzurePlan.objects.get(customer=customer)
+    path = f"/v1/customers/{customer.tenant_id}/subscriptions/{plan.public_id}/provisioningstatus"
+    response = api.get(path)
+    assert response.status_code == 200, response.content
+    sample = load_fixture("get-subscription-provisioning-status.response.json")
+    assert set(response.json()) == set(sample)
+    assert response.json()["status"] == "pending" and response.json()["skuId"] == "0001"
+    assert response.json()["attributes"] == {"objectType": "SubscriptionProvisioningStatus"}
+    AzurePlan.objects.filter(pk=plan.pk).update(status="active")
+    assert api.get(path).json()["status"] == "success"
+
+
+def test_subscription_provisioning_status_of_a_legacy_subscription_and_unknown_ids(api, agent, customer):
+    from azureplan.models import LegacySubscription
+
+    legacy_estate(actor_for_user(agent), customer, 1)
+    legacy = LegacySubscription.objects.get(customer=customer)
+    base = f"/v1/customers/{customer.tenant_id}/subscriptions"
+    assert api.get(f"{base}/{legacy.public_id}/provisioningstatus").json()["status"] == "success"
+    assert_error(api.get(f"{base}/00000000-0000-0000-0000-000000000000/provisioningstatus"), 404, 20003)
+
+
+def test_order_provisioning_status_route_exists(api, customer):
+    body = {"lineItems": [{"lineItemNumber": 0, "offerId": AZURE_PLAN_US, "quantity": 1}]}
+    order = api.post(f"/v1/customers/{customer.tenant_id}/orders", body, format="json").json()
+    response = api.get(f"/v1/customers/{customer.tenant_id}/orders/{order['id']}/provisioningstatus")
+    assert response.status_code == 200
+    assert response.json()["items"][0]["status"] in ("fulfilled", "unfulfilled")

@@ -130,3 +130,40 @@ class SubscriptionDetailView(PlanView):
         return Response(LegacySubscriptionSerializer(legacy).data)
 
 
+
+
+class SubscriptionProvisioningStatusSerializer(serializers.Serializer):
+    skuId = serializers.CharField(help_text="The catalog SKU id (0001 for the Azure plan; MS-AZR-0145P for legacy)")
+    status = serializers.ChoiceField(choices=["success", "pending", "failed"])
+    quantity = serializers.IntegerField()
+    endDate = serializers.DateTimeField(allow_null=True, help_text="null: a usage-based subscription has no term end")
+    attributes = serializers.DictField()
+
+
+def provisioning_status(found) -> dict:
+    """Partner Center's SubscriptionProvisioningStatus of an Azure plan or a legacy subscription."""
+    if isinstance(found, LegacySubscription):
+        sku, status = "MS-AZR-0145P", "success"
+    else:
+        parts = found.offer_id.split(":")
+        sku = parts[1] if len(parts) > 1 else found.offer_id
+        if found.status == "pending":
+            status = "failed" if found.order.status == "failed" else "pending"
+        else:
+            status = "success"
+    return {"skuId": sku, "status": status, "quantity": 1, "endDate": None,
+            "attributes": {"objectType": "SubscriptionProvisioningStatus"}}
+
+
+class SubscriptionProvisioningStatusView(PlanView):
+    plan_or_legacy = SubscriptionDetailView.plan_or_legacy
+
+    @pc_schema(ok=SubscriptionProvisioningStatusSerializer, errors=(401, 403, 404, 429),
+               parameters=[CUSTOMER_ID, SUBSCRIPTION_ID],
+               summary="Provisioning status of an Azure plan or legacy Azure subscription",
+               description="status pending while the plan's order is provisioned, success once active (also "
+                           "suspended or cancelled: it was provisioned), failed when its order failed. quantity is 1; "
+                           "endDate is null (usage-based, no term). 404: 1000 (customer), 20003 (subscription).",
+               tags=PLAN_TAGS, operation_id="customers_subscriptions_provisioningstatus_retrieve")
+    def get(self, request, customer_id, subscription_id):
+        return Response(provisioning_status(self.plan_or_legacy(request, customer_id, subscription_id)))
