@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from accounts.permissions import Perm
 from core.api.etag import check_etag
-from core.api.pagination import collection
-from core.api.schema import IF_MATCH, pc_schema
+from core.api.pagination import collection, seek_chain
+from core.api.schema import CONTINUATION, IF_MATCH, SEEK, SIZE, pc_schema
 from core.errors import InvalidInput, NotFound
 
 from ...errors import SubscriptionNotFound
@@ -32,27 +32,19 @@ CUSTOMER_SUBSCRIPTIONS = inline_serializer("CustomerSubscriptionCollection", fie
                                         resource_type_field_name=None,
                                         serializers=[SubscriptionSerializer, LegacySubscriptionSerializer], many=True),
     "links": serializers.DictField(),
+    "continuationToken": serializers.CharField(required=False),
     "attributes": serializers.DictField(),
 })
 
 
-def _legacy_filtered(rows, *, order_id="", partner_id=""):
-    """Partner Center's order_id and mpn_id filters applied to the legacy subscriptions too."""
-    order_id, partner_id = (order_id or "").strip().lower(), (partner_id or "").strip()
-    if order_id:
-        rows = [row for row in rows if str(row.order_id) == order_id]
-    if partner_id:
-        rows = [row for row in rows if row.reseller_id and row.reseller.partner_id == partner_id]
-    return rows
-
-
 class SubscriptionListView(PlanView):
-    @pc_schema(ok=CUSTOMER_SUBSCRIPTIONS, errors=(401, 403, 404, 429),
-               parameters=[CUSTOMER_ID, OpenApiParameter("order_id", str, description="Only the order's subscriptions"),
+    @pc_schema(ok=CUSTOMER_SUBSCRIPTIONS, errors=(400, 401, 403, 404, 429),
+               parameters=[CUSTOMER_ID, SIZE, SEEK, CONTINUATION,
+                           OpenApiParameter("order_id", str, description="Only the order's subscriptions"),
                            OpenApiParameter("mpn_id", str, description="Only those of this reseller of record "
                                                                        "(PartnerID)")],
                summary="The customer's Azure plans and legacy Azure (MS-AZR-0145P) subscriptions as Partner Center "
-                       "subscriptions (unpaged)",
+                       "subscriptions (seek paging, as customers)",
                description="The Azure plans first, then the legacy subscriptions oldest first (suspended once moved "
                            "to the Azure plan; extensions transitionedAt, azurePlanId, azureSubscriptionId).",
                tags=PLAN_TAGS, operation_id="customers_subscriptions_list")
@@ -60,12 +52,15 @@ class SubscriptionListView(PlanView):
         customer = self.customer(request, customer_id)
         params = query_params(request)
         order_id, partner_id = params.get("order_id", ""), params.get("mpn_id", "")
-        plans = selectors.plan_list(actor=self.actor(request), customer=customer, order_id=order_id,
-                                    partner_id=partner_id)
-        legacy = _legacy_filtered(legacy_selectors.legacy_list(actor=self.actor(request), customer=customer),
-                                  order_id=order_id, partner_id=partner_id)
-        items = SubscriptionSerializer(plans, many=True).data + LegacySubscriptionSerializer(legacy, many=True).data
-        return Response(collection(items, request))
+        actor = self.actor(request)
+        parts = [(selectors.plan_rows(actor=actor, customer=customer, order_id=order_id, partner_id=partner_id),
+                  selectors.PLAN_ORDERING),
+                 (legacy_selectors.legacy_rows(actor=actor, customer=customer, order_id=order_id,
+                                               partner_id=partner_id), legacy_selectors.LEGACY_ORDERING)]
+        rows, token = seek_chain(request, parts, scope=f"subscriptions:{customer.pk}:{order_id}:{partner_id}")
+        items = [LegacySubscriptionSerializer(row).data if isinstance(row, LegacySubscription)
+                 else SubscriptionSerializer(row).data for row in rows]
+        return Response(collection(items, request, next_token=token))
 
 
 class SubscriptionDetailView(PlanView):

@@ -7,8 +7,17 @@ from rest_framework.response import Response
 
 from accounts.permissions import Perm
 from core.api.idempotency import idempotent
-from core.api.pagination import collection
-from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, collection_schema, pc_schema
+from core.api.pagination import collection, seek_page
+from core.api.schema import (
+    CONTINUATION,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    REQUEST_ID,
+    SEEK,
+    SIZE,
+    collection_schema,
+    pc_schema,
+)
 from core.errors import InvalidInput
 
 from ...plans.api.views import CUSTOMER_ID, PlanView, query_params
@@ -36,7 +45,7 @@ PURCHASE_ERRORS = ("403: 20002 (no reseller relationship), 13605 (Microsoft Cust
                    "legacy Azure subscriptions: transition them instead).")
 
 
-ORDERS = collection_schema("OrderCollection", OrderSerializer)
+ORDERS = collection_schema("OrderCollection", OrderSerializer, paged=True)
 PROVISIONING = collection_schema("OrderLineItemProvisioningStatusCollection", OrderLineItemProvisioningStatusSerializer)
 
 
@@ -180,15 +189,18 @@ class OrderListView(OrderingView):
     required_permissions = {"POST": Perm.PURCHASE}
 
     @pc_schema(ok=ORDERS, errors=(400, 401, 403, 404, 429),
-               parameters=[CUSTOMER_ID, OpenApiParameter("billingType", str, description="Only orders of this billing "
-                                                                                         "cycle, e.g. one_time")],
-               summary="The customer's orders, newest first (unpaged)", tags=ORDERING_TAGS,
+               parameters=[CUSTOMER_ID, SIZE, SEEK, CONTINUATION,
+                           OpenApiParameter("billingType", str, description="Only orders of this billing cycle, e.g. "
+                                                                            "one_time")],
+               summary="The customer's orders, newest first (seek paging, as customers)", tags=ORDERING_TAGS,
                operation_id="customers_orders_list")
     def get(self, request, customer_id):
         customer = self.customer(request, customer_id)
-        orders = selectors.order_list(actor=self.actor(request), customer=customer,
-                                      billing_cycle=query_params(request).get("billingtype", ""))
-        return Response(collection(OrderSerializer(orders, many=True).data, request))
+        cycle = query_params(request).get("billingtype", "")
+        orders = selectors.order_list(actor=self.actor(request), customer=customer, billing_cycle=cycle)
+        rows, token = seek_page(request, orders, ordering=selectors.ORDER_ORDERING,
+                                scope=f"orders:{customer.pk}:{cycle.strip().lower()}")
+        return Response(collection(OrderSerializer(rows, many=True).data, request, next_token=token))
 
     @pc_schema(ok=OrderSerializer, ok_status=201, request=OrderInputSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, REQUEST_ID, IDEMPOTENCY_KEY],

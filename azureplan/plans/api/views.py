@@ -9,8 +9,17 @@ from rest_framework.response import Response
 
 from accounts.permissions import Perm
 from core.api.idempotency import idempotent
-from core.api.pagination import collection
-from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, collection_schema, pc_schema
+from core.api.pagination import collection, seek_page
+from core.api.schema import (
+    CONTINUATION,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    REQUEST_ID,
+    SEEK,
+    SIZE,
+    collection_schema,
+    pc_schema,
+)
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 from customers.selectors import customer_get
@@ -35,7 +44,7 @@ ENTITLEMENT_ID = OpenApiParameter("entitlement_id", str, OpenApiParameter.PATH,
                                   description="The Azure subscription id (Azure entitlement id)")
 ASSIGNMENT_ID = OpenApiParameter("assignment_id", str, OpenApiParameter.PATH, description="The role assignment id")
 
-ENTITLEMENTS = collection_schema("AzureEntitlementCollection", AzureEntitlementSerializer)
+ENTITLEMENTS = collection_schema("AzureEntitlementCollection", AzureEntitlementSerializer, paged=True)
 ROLE_ASSIGNMENTS = collection_schema("RoleAssignmentCollection", RoleAssignmentSerializer)
 
 
@@ -100,14 +109,18 @@ class SubscriptionCancelView(PlanView):
 class AzureEntitlementListView(PlanView):
     required_permissions = {"POST": Perm.CREATE_AZURE_SUBSCRIPTION}
 
-    @pc_schema(ok=ENTITLEMENTS, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID, SUBSCRIPTION_ID],
-               summary="The Azure subscriptions of an Azure plan (unpaged; deleted ones included)",
+    @pc_schema(ok=ENTITLEMENTS, errors=(400, 401, 403, 404, 429),
+               parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, SIZE, SEEK, CONTINUATION],
+               summary="The Azure subscriptions of an Azure plan, oldest first (seek paging, as customers; deleted "
+                       "ones included)",
                description="404: 1000 (customer), 20003 (subscription).", tags=ENTITLEMENT_TAGS,
                operation_id="customers_subscriptions_azureentitlements_list")
     def get(self, request, customer_id, subscription_id):
         plan = self.plan(request, customer_id, subscription_id)
-        subs = selectors.azure_subscription_list(actor=self.actor(request), plan=plan)
-        return Response(collection(AzureEntitlementSerializer(subs, many=True).data, request))
+        subs = selectors.azure_subscription_rows(actor=self.actor(request), plan=plan)
+        rows, token = seek_page(request, subs, ordering=selectors.AZURE_SUBSCRIPTION_ORDERING,
+                                scope=f"azureEntitlements:{plan.pk}")
+        return Response(collection(AzureEntitlementSerializer(rows, many=True).data, request, next_token=token))
 
     @pc_schema(ok=AzureEntitlementSerializer, ok_status=201, request=AzureEntitlementCreateSerializer,
                errors=(400, 401, 403, 404, 409, 429), parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, REQUEST_ID,
