@@ -8,7 +8,7 @@ number, phone) live in customers.services, whose errors name the same wire paths
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, link
+from core.api.serializers import AttributesField, OptionalMethodField, PCSerializer, link
 
 # ---------------------------------------------------------------- output
 
@@ -79,7 +79,7 @@ class CustomerListItemSerializer(_CustomerBase):
     commerceId = serializers.UUIDField(source="commerce_id")
     companyProfile = CustomerCompanyProfileSerializer(source="*")
     relationshipToPartner = serializers.CharField(source="relationship")
-    associatedPartnerId = serializers.SerializerMethodField(help_text="The indirect reseller's tenant id, when set")
+    associatedPartnerId = OptionalMethodField(help_text="The indirect reseller's tenant id, only when set")
     links = serializers.SerializerMethodField()
     attributes = AttributesField("Customer")
 
@@ -120,7 +120,7 @@ class CustomerSerializer(_CustomerBase):
     relationshipToPartner = serializers.CharField(source="relationship")
     allowDelegatedAccess = serializers.BooleanField(source="allow_delegated_access")
     customDomains = serializers.SerializerMethodField()
-    associatedPartnerId = serializers.SerializerMethodField(help_text="The indirect reseller's tenant id, when set")
+    associatedPartnerId = OptionalMethodField(help_text="The indirect reseller's tenant id, only when set")
     links = serializers.SerializerMethodField()
     attributes = AttributesField("Customer")
 
@@ -139,7 +139,11 @@ class CustomerCreatedSerializer(CustomerSerializer):
     userCredentials = serializers.SerializerMethodField()
     enableGDAPByDefault = serializers.SerializerMethodField()
 
-    @extend_schema_field(UserCredentialsSerializer)
+    # Inline, not a $ref: a null replay (idempotency redacts the password) must validate, and `nullable` beside
+    # an allOf reference is not honoured by every OpenAPI 3.0 validator.
+    @extend_schema_field({"type": "object", "nullable": True, "description": "Null in an idempotent replay",
+                          "properties": {"userName": {"type": "string"}, "password": {"type": "string"}},
+                          "required": ["userName", "password"]})
     def get_userCredentials(self, obj):
         return self.context["user_credentials"]
 

@@ -27,6 +27,7 @@ from .. import importer, services
 from .. import selectors as legacy_selectors
 from .serializers import (
     BatchInputSerializer,
+    BatchListItemSerializer,
     BatchSerializer,
     LegacyImportInputSerializer,
     LegacyImportResultSerializer,
@@ -287,7 +288,7 @@ class LegacyImportView(LegacyView):
 
 BATCHES = inline_serializer("LegacyTransitionBatchCollection", fields={
     "totalCount": serializers.IntegerField(),
-    "items": BatchSerializer(many=True),
+    "items": BatchListItemSerializer(many=True),
     "links": serializers.DictField(),
     "attributes": serializers.DictField(),
 })
@@ -299,9 +300,7 @@ class BatchListView(LegacyView):
     def get(self, request):
         actor = self.actor(request)
         jobs = legacy_selectors.batch_list(actor=actor)
-        data = [BatchSerializer(job, context={"failures": {}}).data for job in jobs]
-        for item in data:
-            item.pop("failures")  # read one batch for its failures
+        data = BatchListItemSerializer(jobs, many=True).data  # read one batch for its failures
         return Response(collection(data, request))
 
     @pc_schema(ok=BatchSerializer, ok_status=202, request=BatchInputSerializer, errors=(400, 401, 403, 404, 409, 429),

@@ -4,7 +4,7 @@ Microsoft's samples print them, and their input (any casing; the rules are in az
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, link
+from core.api.serializers import AttributesField, OptionalMethodField, PCSerializer, link
 
 from ...catalog.api.serializers import KeyValueSerializer, LinkSerializer, _Ordered
 from ...plans.api.serializers import StatusAttributesField, _catalog_links, _customer_path, _number, _text
@@ -60,11 +60,12 @@ class OrderLineItemLinksSerializer(serializers.Serializer):
 class OrderLineItemSerializer(serializers.Serializer):
     lineItemNumber = serializers.IntegerField(source="line_number")
     offerId = serializers.CharField(source="offer_id", help_text="The catalog item id")
-    subscriptionId = serializers.SerializerMethodField(help_text="The Azure plan's subscription id, once provisioned")
+    subscriptionId = OptionalMethodField(help_text="The Azure plan's subscription id, once provisioned")
     friendlyName = serializers.SerializerMethodField()
     quantity = serializers.IntegerField()
     transactionType = serializers.SerializerMethodField()
-    partnerIdOnRecord = serializers.SerializerMethodField(help_text="The indirect reseller of record's PartnerID")
+    partnerIdOnRecord = OptionalMethodField(help_text="The indirect reseller of record's PartnerID, only when there is "
+                                                      "one")
     links = serializers.SerializerMethodField()
 
     def to_representation(self, instance):
