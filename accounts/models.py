@@ -210,11 +210,6 @@ class SignInAttempt(models.Model):
                    models.Index(fields=["ip_address", "-created_at"], name="signin_ip_time")]
 
 
-class ApiCredentialQuerySet(TenantQuerySet):
-    def usable(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-
-
 class ApiCredential(models.Model):
     """A bearer token. Personal tokens act as their user with that user's current roles (App+User);
     application credentials act for the organisation with the roles chosen at creation (App only).
@@ -235,7 +230,7 @@ class ApiCredential(models.Model):
     revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantManager.from_queryset(ApiCredentialQuerySet)()
+    objects = TenantManager()
     tenant_field = "organisation"
 
     class Meta:

@@ -30,9 +30,5 @@ def register(entry: NavEntry):
     _entries[entry.key] = entry
 
 
-def unregister(key):
-    _entries.pop(key, None)
-
-
 def entries():
     return sorted(_entries.values(), key=lambda e: (e.order, e.key))

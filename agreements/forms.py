@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AgreementType
-from .services import EARLIEST_DATE_AGREED, DateAgreedInvalid, date_agreed_check
+from .errors import DateAgreedInvalid
+from .services import EARLIEST_DATE_AGREED, date_agreed_check
 
 
 class AttestationForm(forms.Form):

@@ -11,24 +11,12 @@ from django.utils.translation import gettext as _
 from accounts.choices import Tier
 from accounts.permissions import Perm, require
 from core.audit import audit_record
-from core.errors import InvalidInput, PartnerCenterError, PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from customers.services import require_relationship
 
 from .choices import AgreementSource, AgreementType
+from .errors import AgreementAlreadyExists, DateAgreedInvalid, McaMissing
 from .models import Agreement, AgreementTemplate
-
-
-class AgreementAlreadyExists(PartnerCenterError):
-    status = 409
-    code = 600061
-    error_name = "PartnerConfirmedAgreementAlreadyExists"
-
-
-class McaMissing(PartnerCenterError):
-    status = 403
-    code = 13605
-    error_name = "CustomerAgreementNotConfirmed"
-
 
 # The earliest dateAgreed each agreement type accepts (docs/api.md, "dateAgreed bounds"). Microsoft's own Partner
 # Center examples attest a Microsoft Customer Agreement on 2018-06-14 (create) and 2019-08-26 (list), before the
@@ -38,14 +26,6 @@ EARLIEST_DATE_AGREED = {
     AgreementType.MICROSOFT_CUSTOMER_AGREEMENT: datetime(2018, 1, 1, tzinfo=UTC),
     AgreementType.MICROSOFT_CLOUD_AGREEMENT: datetime(2014, 1, 1, tzinfo=UTC),
 }
-
-
-class DateAgreedInvalid(InvalidInput):
-    """400 / 800002 on dateAgreed; `for_person` says the same for the portal page, in words for a person."""
-
-    def __init__(self, description, *, for_person):
-        super().__init__(description, field="dateAgreed")
-        self.for_person = for_person
 
 
 def _parse_date_agreed(value):
@@ -203,8 +183,8 @@ def purchase_gate(*, customer):
     if not mca_confirmed(customer):
         raise McaMissing(
             _("%(customer)s has not accepted the Microsoft Customer Agreement. Attest it on the customer's page "
-              "(Agreements) or with POST /v1/customers/%(id)s/agreements, or ask the customer to accept it, then "
-              "place the order again.") % {"customer": customer.company_name, "id": customer.tenant_id},
+              "(Agreements), or ask the customer to accept it, then place the order again.")
+            % {"customer": customer.company_name},
             parameters={"customerId": str(customer.tenant_id)})
 
 

@@ -2,15 +2,14 @@
 attestation form's POST, the MCA column of the customer list and the MCA link of the public invitation page."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.permissions import Perm, allowed
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from customers import selectors as customer_selectors
@@ -18,6 +17,7 @@ from customers.views import render_customer_page
 
 from . import selectors, services
 from .choices import AgreementType
+from .errors import AgreementAlreadyExists
 from .forms import AttestationForm
 
 MCA = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT
@@ -67,20 +67,21 @@ def record_invitation_mca(*, actor, customer, request_row, contact, accept_mca):
         services.agreement_record_customer_acceptance(customer=customer, actor=actor, **contact)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id: reverse("customer_detail", args=[customer_selectors.customer_get(
+    actor=request.actor, tenant_id=tenant_id).tenant_id]) + "#agreements")
 def customer_attest(request, tenant_id):
     # The customer first, so a foreign id answers 404 whatever the roles; then the permission.
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.ATTEST_MCA):
-        return render(request, "errors/403.html", {"message": requirement_text(Perm.ATTEST_MCA)}, status=403)
+        return forbidden(request, Perm.ATTEST_MCA)
     form = AttestationForm(request.POST)
     if form.is_valid():
         template = selectors.mca_template_current()
         try:
             services.agreement_attest(actor=request.actor, customer=customer, agreement_type=MCA,
                                       template_id=template.template_id if template else "", **form.cleaned_data)
-        except services.AgreementAlreadyExists as exc:
+        except AgreementAlreadyExists as exc:
             form.add_error(None, _("%(error)s This person (same name, e-mail and phone) is already recorded as having "
                                    "accepted, and that attestation stands. To record a new one, enter the details of "
                                    "the person who accepted this time.") % {"error": exc.description})

@@ -4,6 +4,8 @@ purchase prerequisites. The catalog itself (products, SKUs, availabilities) is d
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import JOB_TRANSITIONS, JobStatus
+
 
 class TargetView(models.TextChoices):
     """Every `targetView` Partner Center accepts on GET /v1/products. This portal sells the Azure offers
@@ -61,10 +63,25 @@ class CartStatus(models.TextChoices):
     ORDERED = "Ordered", _("Ordered")
 
 
+# A cart is checked out once (its expiry is computed, not a status).
+CART_TRANSITIONS = {
+    CartStatus.ACTIVE: {CartStatus.ORDERED},
+    CartStatus.ORDERED: set(),
+}
+
+
 class OrderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     COMPLETED = "completed", _("Completed")
     FAILED = "failed", _("Failed")
+
+
+# Provisioning finishes an order once: completed, or failed with its reason (a new order is placed instead).
+ORDER_TRANSITIONS = {
+    OrderStatus.PENDING: {OrderStatus.COMPLETED, OrderStatus.FAILED},
+    OrderStatus.COMPLETED: set(),
+    OrderStatus.FAILED: set(),
+}
 
 
 class PlanStatus(models.TextChoices):
@@ -121,6 +138,13 @@ class LegacyStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
+# Only the transition suspends a legacy subscription (moved to the Azure plan); nothing reactivates it.
+LEGACY_TRANSITIONS = {
+    LegacyStatus.ACTIVE: {LegacyStatus.SUSPENDED},
+    LegacyStatus.SUSPENDED: set(),
+}
+
+
 class UpgradeStatus(models.TextChoices):
     """A customer's transition (Partner Center's product upgrade). `failed`: finished with at least one failed
     line, which can be retried (the upgrade goes back to in progress)."""
@@ -145,3 +169,19 @@ class UpgradeLineStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     COMPLETED = "completed", _("Completed")
     FAILED = "failed", _("Failed")
+
+
+# A line moves once (completed is final); a failed line goes back to pending when it is retried.
+UPGRADE_LINE_TRANSITIONS = {
+    UpgradeLineStatus.PENDING: {UpgradeLineStatus.COMPLETED, UpgradeLineStatus.FAILED},
+    UpgradeLineStatus.FAILED: {UpgradeLineStatus.PENDING},
+    UpgradeLineStatus.COMPLETED: set(),
+}
+
+
+# The Job of a transition batch (kind legacy_azure_transition) follows the Job table, with one more move:
+# succeeded -> running. A batch succeeds once every customer is done, some perhaps with failed lines; retrying such a
+# customer (its upgrade goes failed -> inProgress) reopens the batch, which is running again until that customer is
+# done, then succeeds again with its counts recounted (batch_refresh). A stalled customer resumed by
+# resume_stalled_upgrades is never done, so its batch has not succeeded yet and stays running.
+TRANSITION_BATCH_TRANSITIONS = {**JOB_TRANSITIONS, JobStatus.SUCCEEDED: {JobStatus.RUNNING}}

@@ -16,23 +16,26 @@ from .models import AzurePlan, LegacySubscription
 
 LEGACY_HEADER = "customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,roleAssignments"
 # customer domain: [(friendly name, created date, role assignments)]; "{reseller}" is the indirect reseller of
-# record (the provider's first reseller), "{domain}" the customer's e-mail domain.
+# record (the provider's first reseller). Customer principals are Entra object ids (GUIDs), as in Partner Center.
 LEGACY = {
     "contoso-legacy.onmicrosoft.com": [
-        ("Contoso Production", "2017-03-14", "customer_user:it-admin@{domain}:Owner;partner_admin_agents:-:Owner"),
-        ("Contoso Data Warehouse", "2018-09-02", "customer_user:analyst@{domain}:Reader"),
+        ("Contoso Production", "2017-03-14", "customer_user:6f1c2a3b-4d5e-4f60-8a71-92b3c4d5e6f7:Owner;"
+         "partner_admin_agents:-:Owner"),
+        ("Contoso Data Warehouse", "2018-09-02", "customer_user:7a2d3b4c-5e6f-4071-9b82-a3c4d5e6f708:Reader"),
         ("Contoso Test and Development Environment for the Retail Web Shop Team", "2019-11-20", ""),
     ],
     "tailspin-legacy.onmicrosoft.com": [
         ("Tailspin Games Backend", "2016-06-01", ""),
-        ("Tailspin Analytics", "2018-01-15", "customer_user:data@{domain}:Contributor;partner_admin_agents:-:Owner"),
-        ("Tailspin Sandbox", "2020-02-29", "customer_user:dev@{domain}:Reader"),
+        ("Tailspin Analytics", "2018-01-15", "customer_user:8b3e4c5d-6f70-4182-8c93-b4d5e6f70819:Contributor;"
+         "partner_admin_agents:-:Owner"),
+        ("Tailspin Sandbox", "2020-02-29", "customer_user:9c4f5d6e-7081-4293-9da4-c5e6f708192a:Reader"),
         ("Tailspin Backups", "2021-07-07", ""),
     ],
     "heritage-conseil.onmicrosoft.com": [
-        ("Héritage Production", "2018-04-03", "indirect_reseller:{reseller}:Owner;partner_admin_agents:-:Owner"),
+        ("Héritage Production", "2018-04-03", "indirect_reseller:{reseller}:Owner;"
+         "partner_admin_agents:-:Owner"),
         ("Héritage Recette", "2019-10-21", "indirect_reseller:{reseller}:Contributor"),
-        ("Héritage Archives", "2020-05-12", "customer_user:dsi@{domain}:Reader"),
+        ("Héritage Archives", "2020-05-12", "customer_user:ad506e7f-8192-43a4-8eb5-d6f708192a3b:Reader"),
     ],
 }
 
@@ -87,10 +90,9 @@ def _load_legacy():
         is_provider = organisation.tier == "indirect_provider"
         if is_provider and reseller is None:
             continue
-        mail_domain = f"{domain.split('.')[0]}.example.com"
         for number, (name, created, roles) in enumerate(subscriptions, start=1):
             sub_id = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-legacy-azure:{domain}:{number}")
-            roles = roles.format(domain=mail_domain, reseller=reseller.partner_id if reseller else "")
+            roles = roles.format(reseller=reseller.partner_id if reseller else "")
             rows_by_org.setdefault(organisation.pk, (organisation, []))[1].append(
                 [str(customer.tenant_id), str(sub_id), name, reseller.partner_id if is_provider else "", created,
                  roles])

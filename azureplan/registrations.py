@@ -96,13 +96,29 @@ def _azure_context(request, customer, overrides):
 
 
 def _legacy_context(request, customer, overrides):
-    # A failed POST of the legacy section hands its forms over on `request.legacy_overrides` (legacy_views).
+    # A failed POST of the legacy section hands its forms over on `request.legacy_overrides` (azureplan.legacy.views).
     from .legacy.views import legacy_customer_context
 
     return legacy_customer_context(request, customer)
 
 
+def register_object_names():
+    from core.audit import register_actor_label, register_object_name
+
+    from .choices import AzureSubscriptionStatus, CartStatus, OrderStatus, PlanStatus, UpgradeStatus
+
+    register_object_name("azureplan.Order", name=_("Order %(id)s"), statuses=OrderStatus)
+    register_object_name("azureplan.Cart", name=_("Cart %(id)s"), statuses=CartStatus)
+    register_object_name("azureplan.ProductUpgrade", name=_("Transition %(id)s"), statuses=UpgradeStatus)
+    register_object_name("azureplan.AzurePlan", statuses=PlanStatus)
+    register_object_name("azureplan.AzureSubscription", statuses=AzureSubscriptionStatus)
+    register_actor_label("provisioning", _("Provisioning (automatic)"))
+    register_actor_label("retention", _("Retention (automatic)"))
+    register_actor_label("transition", _("Transition (automatic)"))
+
+
 def register():
+    register_object_names()
     from .legacy.rules import active_legacy_count, active_legacy_of_partner
     from .ordering.services import LEGACY_AZURE_COUNTERS
     from .plans.services import active_azure_count
@@ -114,6 +130,8 @@ def register():
         key="legacy", template="azureplan/inc/customer_legacy.html", context=_legacy_context, order=300,
         anchor="legacy-azure", visible=lambda request, data: bool(data.get("show"))))
 
+    for prefix in ("order.", "azure_plan.", "azure_subscription.", "product_upgrade.", "legacy_subscription."):
+        registry.share_activity_with_reseller(prefix)  # the reseller of record sees its customer's commerce
     registry.register_activity("order.", registry.labelled(ORDER, detail=_order_detail))
     # The order placed says the cart was checked out, and that the plan was ordered.
     registry.register_activity("cart.", registry.labelled({}, hidden={"cart.created", "cart.updated",

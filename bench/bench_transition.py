@@ -84,7 +84,7 @@ def _estate_csv(tenants):
     for i, tenant in enumerate(tenants):
         for j in range(PER_CUSTOMER):
             sub_id = uuid.uuid4()
-            roles = f"customer_user:user{j}@legacy{i:05d}.example.com:Reader" if j % 2 else ""
+            roles = f"customer_user:{uuid.uuid5(uuid.NAMESPACE_URL, f'bench-user:{i}:{j}')}:Reader" if j % 2 else ""
             lines.append(f"{tenant},{sub_id},Legacy {i:05d}-{j},,2019-05-10,{roles}")
             rows.append((tenant, sub_id, f"Legacy {i:05d}-{j}"))
     return ("\n".join(lines) + "\n").encode(), rows

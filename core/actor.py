@@ -23,16 +23,3 @@ class Actor:
 
     def has_role(self, role) -> bool:
         return str(role) in self.roles
-
-    def with_request_id(self, request_id: str) -> "Actor":
-        return Actor(
-            organisation_id=self.organisation_id,
-            roles=self.roles,
-            visible_organisation_ids=self.visible_organisation_ids,
-            user_id=self.user_id,
-            credential_id=self.credential_id,
-            label=self.label,
-            request_id=request_id,
-            is_app_only=self.is_app_only,
-            tier=self.tier,
-        )

@@ -1,6 +1,52 @@
 """Writing audit events. Every service that changes state calls `audit_record` inside its transaction."""
 
+import re
+
 from .models import AuditEvent
+
+# How pages name an event's object in the reader's language: object_repr is English text frozen when the event
+# was recorded ("Order 1234 (provisioning)"). Apps register their models (AppConfig.ready()).
+_OBJECT_NAMES = {}
+_REPR = re.compile(r"^(?P<head>.*?)(?: \((?P<status>[^()]*)\))?$", re.S)
+
+
+_ACTOR_LABELS = {}
+
+
+def register_actor_label(label, text):
+    """A background actor's label (system_actor(label=...)) shown as `text` (translatable) in the reader's language."""
+    _ACTOR_LABELS[label] = text
+
+
+def actor_display(event):
+    """Who did it: a person's or credential's recorded name, a background actor's label translated."""
+    if (getattr(event, "actor_user_id", None) is None and getattr(event, "actor_credential_id", None) is None
+            and event.actor_label in _ACTOR_LABELS):
+        return str(_ACTOR_LABELS[event.actor_label])
+    return event.actor_label
+
+
+def register_object_name(model_label, *, name=None, statuses=None):
+    """`name`: a translatable format with %(id)s for "<Kind> <id>" reprs (None: the repr's head is a name, kept);
+    `statuses`: the TextChoices of the recorded status, shown by its translated label."""
+    _OBJECT_NAMES[model_label] = (name, statuses)
+
+
+def object_display(event, *, with_status=True):
+    """The event's object in the active language (registered models), else its repr as recorded."""
+    entry = _OBJECT_NAMES.get(getattr(event, "object_type", ""))
+    text = event.object_repr or ""
+    if entry is None:
+        return text
+    name, statuses = entry
+    match = _REPR.match(text)
+    head, status = match.group("head"), match.group("status")
+    if name is not None:
+        head = str(name) % {"id": head.rsplit(" ", 1)[-1]}
+    if not (with_status and status):
+        return head
+    label = next((c.label for c in statuses or () if status.lower() in (c.value.lower(), c.name.lower())), status)
+    return f"{head} ({label})"
 
 
 def public_id_of(obj) -> str:

@@ -132,3 +132,10 @@ class ServerError(PartnerCenterError):
     error_name = "UnexpectedServiceError"
     is_retryable = True
     default_description = _("Unexpected service error.")
+
+
+class StatusMoveRefused(Conflict):
+    """409 / 990005: a status move the model's transition table does not allow (core.status). A service that must
+    answer Partner Center's own code for it passes `error=` to `status_move`."""
+
+    default_description = _("This status change is not allowed from the current status.")

@@ -1,32 +1,28 @@
 import re
 
-from django.utils.translation import gettext as _
-
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def apply_error(form, error):
-    """Show a service's PartnerCenterError beside the form field it names (else at the top); when its `data` lists
-    several `{field, message}`, each one beside its own field, all at once."""
-    entries = [entry for entry in (getattr(error, "data", None) or [])
-               if isinstance(entry, dict) and "message" in entry and "field" in entry]
-    if not entries:
-        entries = [{"field": error.field, "message": str(error.description)}]
-    for entry in entries:
-        _add(form, entry["field"], entry["message"])
+    """Show a service's PartnerCenterError beside the form field it names (else at the top). An error whose
+    `data` lists several refusals ({field, description}, e.g. every bad field of a customer) shows them all."""
+    found = [item for item in getattr(error, "data", None) or []
+             if isinstance(item, dict) and "field" in item and "description" in item]
+    for field, description in ([(i["field"], i["description"]) for i in found]
+                               or [(error.field, str(error.description))]):
+        _add(form, field, description)
     return form
 
 
-def _add(form, wire_field, message):
-    field = (wire_field or "").split(".")[-1]  # "billingProfile.defaultAddress.city" -> "city"
+def _add(form, field, description):
+    field = (field or "").split(".")[-1]  # "billingProfile.defaultAddress.city" -> "city"
     name = _CAMEL.sub("_", field).lower() if field else None
+    if (name in form.fields and name in form.errors) or (field in form.fields and field in form.errors):
+        return  # the form already says what is wrong with this field
     if name in form.fields:
-        form.add_error(name, message)
+        form.add_error(name, description)
     elif field in form.fields:
-        form.add_error(field, message)
+        form.add_error(field, description)
     else:
-        form.add_error(None, message)
+        form.add_error(None, description)
 
-
-def error_text(error):
-    return str(error.description) or _("Something went wrong.")

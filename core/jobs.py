@@ -1,4 +1,4 @@
-"""Job state changes: lock the row, check the move against JOB_TRANSITIONS, save.
+"""Job state changes through core.status.status_move: lock the row, check the move against JOB_TRANSITIONS, save.
 
 Tasks call these with a job id; progress is counted in the database so a page can poll it and
 a task that runs twice does not double-count (callers pass absolute `done`, not increments).
@@ -7,8 +7,8 @@ a task that runs twice does not double-count (callers pass absolute `done`, not 
 from django.db import transaction
 from django.utils import timezone
 
-from .errors import Conflict
-from .models import JOB_TRANSITIONS, Job, JobStatus
+from .models import Job, JobStatus
+from .status import status_move
 
 
 def job_create(*, organisation_id, kind, total=0, params=None, created_by_id=None) -> Job:
@@ -18,15 +18,13 @@ def job_create(*, organisation_id, kind, total=0, params=None, created_by_id=Non
 
 
 def _move(job_id, new_status, **changes) -> Job:
+    """A move the table refuses raises StatusMoveRefused (a Conflict); asking a finished job for the status it
+    already has writes nothing."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
-        if new_status != job.status and new_status not in JOB_TRANSITIONS[JobStatus(job.status)]:
-            raise Conflict(f"Job {job.public_id} cannot move from {job.status} to {new_status}.")
-        job.status = new_status
         for key, value in changes.items():
             setattr(job, key, value)
-        job.save()
-        return job
+        return status_move(job, new_status, fields=tuple(changes))
 
 
 def job_start(job_id, *, total=None) -> Job:

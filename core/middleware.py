@@ -148,10 +148,6 @@ class SessionMiddleware(_BrowserOnly):
     from django.contrib.sessions.middleware import SessionMiddleware as wrapped
 
 
-class CsrfViewMiddleware(_BrowserOnly):
-    from django.middleware.csrf import CsrfViewMiddleware as wrapped
-
-
 class AuthenticationMiddleware(_BrowserOnly):
     from django.contrib.auth.middleware import AuthenticationMiddleware as wrapped
 

@@ -22,7 +22,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=100, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
-    # Later issues use this to show "the activity of that customer".
+    # The customer an event is about: the customer page's activity (customers.selectors) reads it.
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -76,6 +76,9 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Every Job's table (core.status; docs/architecture.md "Status machines"). running -> running: progress is saved
+# while running. A succeeded job is final: job_start refuses to run it again. A job kind whose items can be run
+# again after it finished declares its own table built on this one (azureplan.choices.TRANSITION_BATCH_TRANSITIONS).
 JOB_TRANSITIONS = {
     JobStatus.PENDING: {JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED},
     JobStatus.RUNNING: {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.RUNNING},
@@ -109,6 +112,7 @@ class Job(models.Model):
 
     objects = TenantManager()
     tenant_field = "organisation_id"
+    STATUS_TRANSITIONS = JOB_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,6 +13,14 @@ class RelationshipRequestStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+# An invitation is used once: accepted or withdrawn, never again (its expiry is computed, not a status).
+RELATIONSHIP_REQUEST_TRANSITIONS = {
+    RelationshipRequestStatus.PENDING: {RelationshipRequestStatus.ACCEPTED, RelationshipRequestStatus.REVOKED},
+    RelationshipRequestStatus.ACCEPTED: set(),
+    RelationshipRequestStatus.REVOKED: set(),
+}
+
+
 # Countries where the organisation registration number (company tax id) and a phone number are
 # mandatory for a new customer (domain.md §2.2, Partner Center codes 600049 and 600051).
 REGISTRATION_REQUIRED_COUNTRIES = frozenset({

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.tenancy import TenantManager
 
-from .choices import RelationshipRequestStatus, RelationshipToPartner
+from .choices import RELATIONSHIP_REQUEST_TRANSITIONS, RelationshipRequestStatus, RelationshipToPartner
 
 
 class Customer(models.Model):
@@ -121,6 +121,7 @@ class RelationshipRequest(models.Model):
                                  related_name="relationship_requests")
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = RELATIONSHIP_REQUEST_TRANSITIONS
     tenant_field = "organisation"
 
     class Meta:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.audit import object_display
+
 
 def _always(request, data):
     return True
@@ -60,6 +62,17 @@ _sections: dict[str, CustomerSection] = {}
 _columns: dict[str, CustomerColumn] = {}
 _describers: dict[str, Callable] = {}
 _invitation_context: dict[str, Callable] = {}
+_shared_with_reseller: set[str] = set()
+
+
+def share_activity_with_reseller(prefix: str):
+    """Events of `prefix` (e.g. "order.") the selling partner records on a customer are shown to the customer's
+    indirect reseller of record too: its customer's orders and subscriptions, by partner name, not by staff."""
+    _shared_with_reseller.add(prefix)
+
+
+def shared_with_reseller() -> tuple:
+    return tuple(sorted(_shared_with_reseller))
 _invitation_accepted: dict[str, Callable] = {}
 
 # Functions `counter(customer) -> int` of active subscriptions (each later app adds its own); removing the
@@ -130,7 +143,7 @@ _STATUS_SUFFIX = re.compile(r" \([^()]*\)$")  # "Dev (active)" -> "Dev": the sta
 
 def object_name(event):
     """The name of the event's object as it was recorded, without the status it had then."""
-    return _STATUS_SUFFIX.sub("", event.object_repr or "")
+    return _STATUS_SUFFIX.sub("", object_display(event, with_status=False))
 
 
 def change(data, key="changes", field=None):

@@ -12,6 +12,7 @@ from core.errors import InvalidInput
 from core.models import AuditEvent
 from core.tenancy import get_for_actor_or_404
 
+from . import registry
 from .choices import RelationshipToPartner
 from .models import Customer, RelationshipRequest
 
@@ -81,12 +82,19 @@ def customer_get(*, actor, tenant_id) -> Customer:
 def customer_activity(*, actor, customer, limit=50):
     """What happened to the customer: the selling partner sees its own and the reseller of record's events;
     an indirect reseller sees only its own (not the provider's staff or earlier resellers)."""
+    events = AuditEvent.objects.filter(subject_type="customers.Customer", subject_id=str(customer.tenant_id))
     if actor.organisation_id == customer.organisation_id:
         organisations = [customer.organisation_id] + ([customer.reseller_id] if customer.reseller_id else [])
+        events = events.filter(organisation_id__in=organisations)
     else:
-        organisations = [actor.organisation_id]
-    return AuditEvent.objects.filter(subject_type="customers.Customer", subject_id=str(customer.tenant_id),
-                                     organisation_id__in=organisations).select_related("actor_user")[:limit]
+        # The reseller of record also sees its customer's orders and subscriptions the provider recorded
+        # (registry.share_activity_with_reseller), shown by the provider's name.
+        shared = Q()
+        for prefix in registry.shared_with_reseller():
+            shared |= Q(action__startswith=prefix)
+        provider = Q(organisation_id=customer.organisation_id) & shared if shared else Q(pk__in=[])
+        events = events.filter(Q(organisation_id=actor.organisation_id) | provider)
+    return events.select_related("actor_user")[:limit]
 
 
 def relationship_request_list(*, actor):

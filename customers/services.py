@@ -24,10 +24,12 @@ from accounts.permissions import Perm, require
 from core.api.etag import check_etag
 from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
+from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
 from . import addresses, registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
+from .errors import ActiveSubscriptions, CustomerError, InvitationInvalid, NoCommerceRelationship, OutsideMarket
 from .models import Customer, RelationshipRequest
 
 ADDR = "billingProfile.defaultAddress."
@@ -38,28 +40,6 @@ _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", 
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
 MAX_EMAIL = 254
 INVITATION_SALT = "customers.relationship_request"
-
-
-class CustomerError(PartnerCenterError):
-    """400 with Partner Center's customer validation codes (600049, 600050, 600051, 600002)."""
-
-
-class NoCommerceRelationship(PartnerCenterError):
-    status = 403
-    code = 20002
-    error_name = "NoCommerceRelationship"
-
-
-class OutsideMarket(PartnerCenterError):
-    status = 400
-    code = 2030
-    error_name = "PartnerNotOnboardedInCountry"
-
-
-class ActiveSubscriptions(PartnerCenterError):
-    status = 409
-    code = 990020
-    error_name = "ActiveSubscriptionsExist"
 
 
 # Later apps (azureplan) register functions `f(customer) -> int` counting the customer's active
@@ -79,142 +59,146 @@ def _text(data, key, field, *, required=True, max_length, min_length=1):
     return value
 
 
+class _Problems:
+    """Collects the refusals of independent checks (`with problems:` around each one) so a form shows every bad
+    field at once; `raise_first()` raises the first refusal with all of them in its `data` when there are several."""
+
+    def __init__(self):
+        self.found = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if isinstance(exc, PartnerCenterError):
+            self.found.append(exc)
+            return True
+        return False
+
+    def raise_first(self):
+        if not self.found:
+            return
+        first = self.found[0]
+        if len(self.found) > 1:
+            first.data = [{"field": e.field, "code": e.code, "description": str(e.description)} for e in self.found]
+        raise first
+
+
 def validate_customer_data(data, *, organisation, existing=None):
-    """Check a customer's company and billing profile against Partner Center's rules (domain.md §2.2), the address
-    rules of its country (customers.addresses) and the partner's market; returns the cleaned values. `existing` is
-    the customer being edited.
-
-    Every input error (800002) is reported at once: the error names the first field and its `data` lists each
-    `{field, message}`, so a page shows them all beside their fields. Partner Center's own codes (2030, 600002,
-    600049-600051) are raised alone, when the input has no other error."""
-    errors = []
-    try:
-        clean = _validate_customer_data(data, organisation=organisation, existing=existing, errors=errors)
-    except InvalidInput as exc:  # pragma: no cover - every input error is collected
-        errors.append(exc)
-    except PartnerCenterError:
-        if errors:
-            raise _all_errors(errors) from None
-        raise
-    if errors:
-        raise _all_errors(errors)
-    return clean
-
-
-def _all_errors(errors):
-    first = errors[0]
-    return InvalidInput(first.description, field=first.field,
-                        data=[{"field": e.field, "message": str(e.description)} for e in errors])
-
-
-def _collect(errors, check, *args, **kwargs):
-    try:
-        return check(*args, **kwargs)
-    except InvalidInput as exc:
-        errors.append(exc)
-        return None
-
-
-def _validate_customer_data(data, *, organisation, existing, errors):
+    """Check a customer's company and billing profile against Partner Center's rules (domain.md §2.2)
+    and the partner's market; returns the cleaned values. `existing` is the customer being edited.
+    Every field is checked: the first refusal is raised and, when there are several, its `data` lists them all."""
     clean = {}
+    problems = _Problems()
     if existing is None:
-        domain = (data.get("domain") or "").strip().lower()
-        if not domain:
-            errors.append(InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain"))
-        elif not _DOMAIN_RE.match(domain):
-            errors.append(InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
-                                       % {"domain": domain}, field="companyProfile.domain"))
-        elif domain_taken(domain):
-            errors.append(InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
-                                       % {"domain": domain}, field="companyProfile.domain"))
-        clean["domain"] = domain
-        clean["company_name"] = _collect(errors, _text, data, "company_name", "companyProfile.companyName",
-                                         max_length=255)
-    clean["billing_company_name"] = (_collect(errors, _text, data, "billing_company_name", "billingProfile.companyName",
-                                              required=False, max_length=255)
-                                     or clean.get("company_name") or (existing.company_name if existing else ""))
-    email = (data.get("email") or "").strip()
-    try:
-        if len(email) > MAX_EMAIL:
-            raise ValidationError("too long")
-        validate_email(email)
-    except ValidationError:
-        errors.append(InvalidInput(_("billingProfile.email must be a valid e-mail address."),
-                                   field="billingProfile.email"))
-    clean["email"] = email
-    culture = (data.get("culture") or "en-US").strip()
-    if not _CULTURE_RE.match(culture):
-        errors.append(InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture"))
-        culture = "en-US"
-    parts = culture.split("-")
-    clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
-    language = (data.get("language") or parts[0]).strip()
-    if not _LANGUAGE_RE.match(language):
-        errors.append(InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
-                                   field="billingProfile.language"))
-    clean["language"] = language.lower()
-    clean["first_name"] = _collect(errors, _text, data, "first_name", ADDR + "firstName", max_length=50)
-    clean["last_name"] = _collect(errors, _text, data, "last_name", ADDR + "lastName", max_length=50)
-    clean["address_line1"] = _collect(errors, _text, data, "address_line1", ADDR + "addressLine1", max_length=200)
-    clean["address_line2"] = _collect(errors, _text, data, "address_line2", ADDR + "addressLine2", required=False,
-                                      max_length=200)
-    clean["city"] = _collect(errors, _text, data, "city", ADDR + "city", max_length=100)
-    clean["region"] = _collect(errors, _text, data, "region", ADDR + "region", required=False, max_length=50)
+        with problems:
+            domain = (data.get("domain") or "").strip().lower()
+            if not domain:
+                raise InvalidInput(_("companyProfile.domain is required."), field="companyProfile.domain")
+            if not _DOMAIN_RE.match(domain):
+                raise InvalidInput(_("%(domain)s is not a valid domain name (e.g. contoso.onmicrosoft.com).")
+                                   % {"domain": domain}, field="companyProfile.domain")
+            if domain_taken(domain):
+                raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
+                                   % {"domain": domain}, field="companyProfile.domain")
+            clean["domain"] = domain
+        with problems:
+            clean["company_name"] = _text(data, "company_name", "companyProfile.companyName", max_length=255)
+    with problems:
+        clean["billing_company_name"] = (_text(data, "billing_company_name", "billingProfile.companyName",
+                                               required=False, max_length=255)
+                                         or clean.get("company_name") or (existing.company_name if existing else ""))
+    with problems:
+        email = (data.get("email") or "").strip()
+        try:
+            if len(email) > MAX_EMAIL:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(_("billingProfile.email must be a valid e-mail address."),
+                               field="billingProfile.email") from None
+        clean["email"] = email
+    parts = ["en"]
+    with problems:
+        culture = (data.get("culture") or "en-US").strip()
+        if not _CULTURE_RE.match(culture):
+            raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
+        parts = culture.split("-")
+        clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
+    with problems:
+        language = (data.get("language") or parts[0]).strip()
+        if not _LANGUAGE_RE.match(language):
+            raise InvalidInput(_("billingProfile.language must be a 2-letter language code such as en."),
+                               field="billingProfile.language")
+        clean["language"] = language.lower()
+    for key, field, required, max_length in (
+            ("first_name", "firstName", True, 50), ("last_name", "lastName", True, 50),
+            ("address_line1", "addressLine1", True, 200), ("address_line2", "addressLine2", False, 200),
+            ("city", "city", True, 100)):
+        with problems:
+            clean[key] = _text(data, key, ADDR + field, required=required, max_length=max_length)
+    with problems:
+        clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
     code = (data.get("country") or "").strip().upper()
     country = None
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        errors.append(InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
-                                   field=ADDR + "country"))
-    else:
-        country = Country.objects.select_related("region").filter(code=code).first()
-        if country is None:
-            errors.append(InvalidInput(_("%(code)s is not a known country code.") % {"code": code},
-                                       field=ADDR + "country"))
-    # The state and postal code by the country's rules (the same function as POST /v1/validations/address).
-    address, problems = addresses.address_errors(country=code if country else "", state=data.get("state"),
-                                                 postal_code=data.get("postal_code"))
-    errors.extend(InvalidInput(message, field=field) for field, message in problems)
+    known = None
+    if len(code) == 2 and code.isascii() and code.isalpha():
+        known = Country.objects.select_related("region").filter(code=code).first()
+    # The state and postal code by the country's rules: the same function as POST /v1/validations/address.
+    address, address_problems = addresses.address_errors(country=code if known else "", state=data.get("state"),
+                                                         postal_code=data.get("postal_code"))
+    problems.found.extend(InvalidInput(message, field=field) for field, message in address_problems)
     clean.update(address)
+    with problems:
+        if len(code) != 2 or not code.isascii() or not code.isalpha():
+            raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
+                               field=ADDR + "country")
+        country = known
+        if country is None:
+            raise InvalidInput(_("%(code)s is not a known country code.") % {"code": code}, field=ADDR + "country")
+        if country.region_id != organisation.country.region_id:
+            raise OutsideMarket(
+                _("Your partner organisation sells in the %(market)s market; a customer in %(country)s is outside "
+                  "it.") % {"market": organisation.country.region.localized_name, "country": country.localized_name},
+                field=ADDR + "country",
+            )
+        clean["country"] = country
     phone = (data.get("phone_number") or "").strip()
-    if phone and not _PHONE_RE.match(phone):
-        errors.append(InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
-                                   field=ADDR + "phoneNumber"))
-    if country is None:
-        return clean
-    if country.region_id != organisation.country.region_id:
-        raise OutsideMarket(
-            _("Your partner organisation sells in the %(market)s market; a customer in %(country)s is outside it.")
-            % {"market": organisation.country.region.localized_name, "country": country.localized_name},
-            field=ADDR + "country",
-        )
-    clean["country"] = country
+    with problems:
+        if phone and not _PHONE_RE.match(phone):
+            raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
+                               field=ADDR + "phoneNumber")
     registration = (data.get("organization_registration_number") or "").strip()
     if existing is not None:
         registration = existing.organization_registration_number
-    if code in REGISTRATION_REQUIRED_COUNTRIES:
-        if not registration:
+    if country is not None and code in REGISTRATION_REQUIRED_COUNTRIES:
+        with problems:
+            if not registration:
+                raise CustomerError(
+                    _("Organization registration ID information is missing: it is mandatory for customers in "
+                      "%(country)s.") % {"country": country.localized_name},
+                    field="companyProfile.organizationRegistrationNumber", code=600049,
+                    error_name="OrganizationRegistrationIdMissing")
+            if not _REGISTRATION_RE.match(registration):
+                raise CustomerError(
+                    _("Organization registration ID information is invalid: use 4 to 50 letters, digits, spaces, "
+                      "dots, slashes or dashes."),
+                    field="companyProfile.organizationRegistrationNumber", code=600050,
+                    error_name="OrganizationRegistrationIdInvalid")
+        with problems:
+            if not phone:
+                raise CustomerError(
+                    _("Customer phone number is missing: it is mandatory for customers in %(country)s.")
+                    % {"country": country.localized_name},
+                    field=ADDR + "phoneNumber", code=600051, error_name="CustomerPhoneNumberMissing")
+    elif country is not None and registration and existing is None:
+        with problems:
             raise CustomerError(
-                _("Organization registration ID information is missing: it is mandatory for customers in "
-                  "%(country)s.") % {"country": country.localized_name},
-                field="companyProfile.organizationRegistrationNumber", code=600049,
-                error_name="OrganizationRegistrationIdMissing")
-        if not _REGISTRATION_RE.match(registration):
-            raise CustomerError(
-                _("Organization registration ID information is invalid: use 4 to 50 letters, digits, spaces, "
-                  "dots, slashes or dashes."),
-                field="companyProfile.organizationRegistrationNumber", code=600050,
-                error_name="OrganizationRegistrationIdInvalid")
-        if not phone:
-            raise CustomerError(
-                _("Customer phone number is missing: it is mandatory for customers in %(country)s.")
+                _("Organization registration ID value isn't supported for customers in %(country)s: leave it empty.")
                 % {"country": country.localized_name},
-                field=ADDR + "phoneNumber", code=600051, error_name="CustomerPhoneNumberMissing")
-    elif registration and existing is None:
-        raise CustomerError(
-            _("Organization registration ID value isn't supported for customers in %(country)s: leave it empty.")
-            % {"country": country.localized_name},
-            field="companyProfile.organizationRegistrationNumber", code=600002,
-            error_name="OrganizationRegistrationIdNotSupported")
+                field="companyProfile.organizationRegistrationNumber", code=600002,
+                error_name="OrganizationRegistrationIdNotSupported")
+    problems.raise_first()
     if existing is None:
         clean["organization_registration_number"] = registration
     clean["phone_number"] = phone
@@ -406,12 +390,6 @@ def relationship_request_create(*, actor, include_delegated_admin=False, reselle
     return row, _invitation_url(row)
 
 
-class InvitationInvalid(PartnerCenterError):
-    status = 400
-    code = 990021
-    error_name = "InvitationNotValid"
-
-
 def relationship_request_from_token(token) -> RelationshipRequest:
     """The pending invitation behind a link, or InvitationInvalid saying why (tampered, used, expired)."""
     try:
@@ -436,8 +414,7 @@ def relationship_request_revoke(*, actor, request_row):
         row = get_for_actor_or_404(RelationshipRequest.objects.select_for_update(), actor, pk=request_row.pk)
         if row.status != RelationshipRequestStatus.PENDING:
             raise Conflict(_("Only a pending invitation can be withdrawn."))
-        row.status = RelationshipRequestStatus.REVOKED
-        row.save(update_fields=["status"])
+        status_move(row, RelationshipRequestStatus.REVOKED)
         audit_record(actor=actor, action="relationship_request.revoked", obj=row)
     return row
 
@@ -485,12 +462,12 @@ def relationship_request_accept(*, token, data, accept_mca=False):
                 raise InvalidInput(_("The domain %(domain)s is already taken. Choose another one.")
                                    % {"domain": clean["domain"]}, field="companyProfile.domain") from None
             action = "customer.created_by_invitation"
-        row.status = RelationshipRequestStatus.ACCEPTED
         row.accepted_at = timezone.now()
         row.accepted_by_name = acceptor[:120]
         row.accepted_by_email = clean["email"][:254]
         row.customer = customer
-        row.save()
+        status_move(row, RelationshipRequestStatus.ACCEPTED,
+                    fields=("accepted_at", "accepted_by_name", "accepted_by_email", "customer"))
         audit_record(actor=actor, action=action, obj=customer, subject=customer,
                      data={"invitation": str(row.public_id), "delegated_admin": row.include_delegated_admin})
         audit_record(actor=actor, action="relationship_request.accepted", obj=row, subject=customer)

@@ -8,22 +8,25 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.permissions import Perm, allowed
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.api.etag import etag_for
+from core.audit import actor_display
 from core.errors import EtagMismatch, NotFound, PartnerCenterError
 from core.forms import apply_error
 
 from . import registry, selectors, services
+from .errors import InvitationInvalid
 from .forms import (
     AssignResellerForm,
     BillingProfileForm,
@@ -40,7 +43,18 @@ PAGE_SIZE = 50
 
 
 def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+    return forbidden(request, perm)
+
+
+# Where a reload of a form's POST-only URL goes back to; a foreign id is still 404 (looked up for the actor).
+def _customer_home(request, tenant_id):
+    return reverse("customer_detail", args=[selectors.customer_get(actor=request.actor, tenant_id=tenant_id).tenant_id])
+
+
+def _invitation_home(request, public_id):
+    if not RelationshipRequest.objects.for_actor(request.actor).filter(public_id=public_id).exists():
+        raise Http404
+    return reverse("invitation_list")
 
 
 def _resellers(organisation):
@@ -84,7 +98,15 @@ def customer_create(request):
     organisation = account_selectors.organisation_get(actor=request.actor)
     form = CustomerCreateForm(request.POST or None, countries=market_countries(organisation),
                               resellers=_resellers(organisation), initial={"country": organisation.country_id})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # The shape is wrong somewhere: still check the other fields against the rules, so every error shows
+        # at once instead of one round trip per bad field.
+        data = {name: form.cleaned_data.get(name, form.data.get(name)) for name in form.fields}
+        try:
+            services.validate_customer_data(data, organisation=organisation)
+        except PartnerCenterError as exc:
+            apply_error(form, exc)
+    elif request.method == "POST":
         data = dict(form.cleaned_data)
         reseller = data.pop("reseller", "") or None
         try:
@@ -115,13 +137,16 @@ def _columns(actor, page):
     return columns
 
 
-def _activity(events):
+def _activity(events, actor, customer):
     rows = []
     for event in events:
         line = registry.describe_activity(event)
         if line is None:
             continue  # another row says it already (the customer's own "accepted the invitation", the order)
-        rows.append({"event": event, "label": line.label, "detail": line.detail})
+        # A reseller sees the provider's events by the provider's name, not by its staff.
+        by = (customer.organisation.name if event.organisation_id != actor.organisation_id
+              and event.organisation_id == customer.organisation_id else actor_display(event))
+        rows.append({"event": event, "label": line.label, "detail": line.detail, "actor": by})
     return rows
 
 
@@ -146,7 +171,7 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
                                           resellers=resellers),
         "can_remove": is_owner and customer.has_relationship and allowed(actor, Perm.REMOVE_RESELLER_RELATIONSHIP),
         "can_invite": allowed(actor, Perm.REQUEST_RESELLER_RELATIONSHIP) and organisation.tier != Tier.INDIRECT_RESELLER,
-        "activity": _activity(selectors.customer_activity(actor=actor, customer=customer)),
+        "activity": _activity(selectors.customer_activity(actor=actor, customer=customer), actor, customer),
         "credentials": credentials, "tab": "customers",
     }
     sections = []
@@ -203,8 +228,8 @@ def customer_billing(request, tenant_id):
                   status=(409 if stale else 400) if request.method == "POST" else 200)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_customer_home)
 def customer_assign_reseller(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.EDIT_CUSTOMER):
@@ -226,8 +251,8 @@ def customer_assign_reseller(request, tenant_id):
     return redirect("customer_detail", tenant_id=customer.tenant_id)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_customer_home)
 def customer_remove_relationship(request, tenant_id):
     customer = selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.REMOVE_RESELLER_RELATIONSHIP):
@@ -273,8 +298,8 @@ def invitation_list(request):
     return _render_invitations(request, _invitation_form(request))
 
 
-@require_POST
 @portal_page(Perm.REQUEST_RESELLER_RELATIONSHIP)
+@form_post(lambda request: reverse("invitation_list"))
 def invitation_create(request):
     form = _invitation_form(request, request.POST)
     customer = None
@@ -298,8 +323,8 @@ def invitation_create(request):
     return _render_invitations(request, form, status=400)
 
 
-@require_POST
 @portal_page()
+@form_post(_invitation_home)
 def invitation_revoke(request, public_id):
     # Find it first (a foreign id is 404 whatever the roles), then check the role (403 naming it).
     row = RelationshipRequest.objects.for_actor(request.actor).filter(public_id=public_id).first()
@@ -329,7 +354,7 @@ def invitation(request, token):
     """Public: the customer's global admin accepts the reseller relationship (no partner sign-in)."""
     try:
         row = services.relationship_request_from_token(token)
-    except services.InvitationInvalid as exc:
+    except InvitationInvalid as exc:
         return _invalid(request, exc)
     partner = row.organisation
     form = InvitationAcceptForm(request.POST or None, countries=market_countries(partner),
@@ -343,7 +368,7 @@ def invitation(request, token):
             data["culture"] = f"{language}-{data['country'].upper()}"
         try:
             customer = services.relationship_request_accept(token=token, data=data, accept_mca=accept_mca)
-        except services.InvitationInvalid as exc:
+        except InvitationInvalid as exc:
             return _invalid(request, exc)
         except PartnerCenterError as exc:
             apply_error(form, exc)

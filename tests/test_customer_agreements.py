@@ -6,7 +6,7 @@ import pytest
 from accounts.choices import Role
 from agreements.models import Agreement
 from agreements.services import purchase_gate
-from customers import services
+from customers import errors, services
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory, customer_data
 
@@ -27,7 +27,7 @@ def test_accept_creates_customer_once_and_records_mca(agent, actor_of):
     assert row.status == "accepted" and row.customer == customer
     agreement = Agreement.objects.get(customer=customer)
     assert agreement.source == "customer_acceptance"
-    with pytest.raises(services.InvitationInvalid, match="already accepted"):
+    with pytest.raises(errors.InvitationInvalid, match="already accepted"):
         services.relationship_request_accept(token=token, data=customer_data(domain="x2.onmicrosoft.com"))
     assert Customer.objects.count() == 1
 
@@ -37,5 +37,5 @@ def test_global_admin_removes_and_purchase_gate_then_refuses(global_admin, actor
     services.relationship_remove(actor=actor_of(global_admin), customer=customer)
     customer.refresh_from_db()
     assert customer.relationship == "none"
-    with pytest.raises(services.NoCommerceRelationship):
+    with pytest.raises(errors.NoCommerceRelationship):
         purchase_gate(customer=customer)

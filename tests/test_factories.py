@@ -9,9 +9,10 @@ from agreements.choices import AgreementSource, AgreementType
 from agreements.models import Agreement
 from agreements.services import direct_signed, mca_confirmed, purchase_gate
 from agreements.tests.factories import MCA_TEMPLATE_ID, AgreementFactory
-from azureplan import errors, services
+from azureplan import errors
 from azureplan.choices import OrderStatus, PlanStatus, PrincipalType
 from azureplan.models import AzurePlan, AzureSubscription, RoleAssignment
+from azureplan.plans import services as plan_services
 from azureplan.tests.factories import (
     AZURE_PLAN_US,
     AzurePlanFactory,
@@ -60,15 +61,15 @@ def test_azure_plan_with_subscriptions_in_one_line(org):
         (aobo,) = sub.role_assignments.all()
         aobo.full_clean()
         assert (aobo.principal_type, aobo.role_id, aobo.partner) == (PrincipalType.PARTNER_ADMIN_AGENTS, "Owner", org)
-        assert services.pec_status(sub)[0] is True
+        assert plan_services.pec_status(sub)[0] is True
 
 
 def test_factory_rows_work_with_the_services_and_the_api(org, make_user, actor_of, api_client_for):
     plan = azure_plan_with_subscriptions(CustomerFactory(organisation=org), n=2)
     agent = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, email="agent@a.example.com")
     with pytest.raises(errors.PlanHasActiveSubscriptions):
-        services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
-    services.azure_subscription_create(actor=actor_of(agent), plan=plan, name="Third")
+        plan_services.plan_update(actor=actor_of(agent), plan=plan, status="suspended")
+    plan_services.azure_subscription_create(actor=actor_of(agent), plan=plan, name="Third")
     api = api_client_for(agent)
     base = f"/v1/customers/{plan.customer.tenant_id}/subscriptions"
     body = api.get(base).json()
@@ -93,6 +94,6 @@ def test_defaults_build_every_parent():
     reader = RoleAssignmentFactory()
     reader.full_clean()
     assert reader.role_id == "Reader" and reader.principal_type == PrincipalType.CUSTOMER_USER
-    eligible, reason = services.pec_status(reader.azure_subscription)
+    eligible, reason = plan_services.pec_status(reader.azure_subscription)
     assert not eligible and "Only other principals" in str(reason)
     assert AzureSubscription.objects.count() == 5 and RoleAssignment.objects.count() == 4

@@ -35,6 +35,7 @@ from azureplan.models import (
     ProductUpgrade,
     RoleAssignment,
 )
+from azureplan.plans.services import admin_agents_principal
 from azureplan.tests.factories import buyable_customer, legacy_csv, legacy_estate
 from conftest import point_celery_at
 from core.db import database_url
@@ -144,8 +145,8 @@ def test_worker_moves_every_legacy_subscription_with_its_roles(worker, agent, ac
     actor = actor_of(agent)
     customer = buyable_customer(agent.organisation)
     ids = [uuid.uuid4() for _ in range(3)]
-    roles = ["customer_user:alice@customer.example.com:Reader;partner_admin_agents:x:Owner", "",
-             "customer_user:bob@customer.example.com:Contributor"]
+    roles = ["customer_user:11111111-1111-4111-8111-111111111111:Reader;partner_admin_agents:x:Owner", "",
+             "customer_user:22222222-2222-4222-8222-222222222222:Contributor"]
     legacy_importer.legacy_import(actor=actor, content=legacy_csv([(customer, sub_id, f"Legacy {n}", "", "2019-05-10", role)
                                                       for n, (sub_id, role) in enumerate(zip(ids, roles,
                                                                                              strict=True))]),
@@ -162,11 +163,11 @@ def test_worker_moves_every_legacy_subscription_with_its_roles(worker, agent, ac
     # Role assignments came along: the listed ones, or the partner's Admin agents as Owner (AOBO) when none.
     got = {sub_id: sorted((a.principal_type, a.principal_id, a.role_id) for a in RoleAssignment.objects.filter(
         azure_subscription=subs[sub_id])) for sub_id in ids}
-    admin_agents = f"adminagents-{agent.organisation.tenant_id}"
-    assert got[ids[0]] == sorted([("customer_user", "alice@customer.example.com", "Reader"),
+    admin_agents = admin_agents_principal(agent.organisation)[0]
+    assert got[ids[0]] == sorted([("customer_user", "11111111-1111-4111-8111-111111111111", "Reader"),
                                   ("partner_admin_agents", admin_agents, "Owner")])
     assert got[ids[1]] == [("partner_admin_agents", admin_agents, "Owner")]
-    assert got[ids[2]] == [("customer_user", "bob@customer.example.com", "Contributor")]
+    assert got[ids[2]] == [("customer_user", "22222222-2222-4222-8222-222222222222", "Contributor")]
     lines = list(upgrade.lines.all())
     assert len(lines) == 3 and {line.status for line in lines} == {"completed"}
     assert all(line.plan_id == plan.pk and line.upgraded_at for line in lines)

@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts import services
+from accounts import mfa, services
 from accounts.choices import CredentialKind, Role, Tier
+from accounts.errors import LastGlobalAdmin
 from accounts.models import ApiCredential, SignInAttempt, User
-from accounts.services import LastGlobalAdmin
 from core.errors import EtagMismatch, InvalidInput, NotFound, PermissionDenied
 from core.models import AuditEvent
 
@@ -124,18 +124,18 @@ class TestMfa:
         import pyotp
 
         user = make_user(Role.SALES_AGENT)
-        secret = services.mfa_new_secret()
+        secret = mfa.mfa_new_secret()
         with pytest.raises(InvalidInput):
-            services.mfa_enrol(user=user, secret=secret, code="000000")
+            mfa.mfa_enrol(user=user, secret=secret, code="000000")
         user.refresh_from_db()
         assert not user.mfa_enrolled
-        codes = services.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
+        codes = mfa.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
         assert len(codes) == 10 and len(set(codes)) == 10
         user.refresh_from_db()
         assert user.mfa_enrolled
-        assert services.mfa_verify(user=user, code=codes[0]) == "recovery"
+        assert mfa.mfa_verify(user=user, code=codes[0]) == "recovery"
         with pytest.raises(InvalidInput):
-            services.mfa_verify(user=user, code=codes[0])
+            mfa.mfa_verify(user=user, code=codes[0])
         assert user.recovery_codes.filter(used_at__isnull=True).count() == 9
 
     def test_a_totp_code_works_once(self, make_user):
@@ -144,9 +144,9 @@ class TestMfa:
         user = make_user(Role.SALES_AGENT)
         totp = enrol(user)
         code = totp.now()
-        assert services.mfa_verify(user=user, code=code) == "totp"
+        assert mfa.mfa_verify(user=user, code=code) == "totp"
         with pytest.raises(InvalidInput):
-            services.mfa_verify(user=user, code=code)
+            mfa.mfa_verify(user=user, code=code)
 
 
 class TestRecoveryCodes:
@@ -156,8 +156,8 @@ class TestRecoveryCodes:
         import pyotp
 
         user = make_user(Role.SALES_AGENT)
-        secret = services.mfa_new_secret()
-        return user, services.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
+        secret = mfa.mfa_new_secret()
+        return user, mfa.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
 
     def test_codes_are_sixteen_base32_characters_in_groups_of_four_stored_as_a_keyed_hash(self, make_user):
         import re
@@ -170,26 +170,26 @@ class TestRecoveryCodes:
 
     def test_a_code_works_in_lower_case_without_dashes_and_only_once(self, make_user):
         user, codes = self._enrolled(make_user)
-        assert services.mfa_verify(user=user, code=codes[3].replace("-", " ").lower()) == "recovery"
+        assert mfa.mfa_verify(user=user, code=codes[3].replace("-", " ").lower()) == "recovery"
         with pytest.raises(InvalidInput):
-            services.mfa_verify(user=user, code=codes[3])
+            mfa.mfa_verify(user=user, code=codes[3])
         assert user.recovery_codes.filter(used_at__isnull=True).count() == 9
 
     def test_a_code_of_another_user_or_a_near_miss_is_refused(self, make_user):
         user, codes = self._enrolled(make_user)
         _other, other_codes = self._enrolled(make_user)
         with pytest.raises(InvalidInput):
-            services.mfa_verify(user=user, code=other_codes[0])
+            mfa.mfa_verify(user=user, code=other_codes[0])
         near = codes[0][:-1] + ("A" if codes[0][-1] != "A" else "B")
         with pytest.raises(InvalidInput):
-            services.mfa_verify(user=user, code=near)
+            mfa.mfa_verify(user=user, code=near)
         assert user.recovery_codes.filter(used_at__isnull=True).count() == 10
 
     def test_codes_keep_working_after_the_secret_key_is_rotated(self, make_user, settings):
         user, codes = self._enrolled(make_user)
         settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
         settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
-        assert services.mfa_verify(user=user, code=codes[0]) == "recovery"
+        assert mfa.mfa_verify(user=user, code=codes[0]) == "recovery"
 
     def test_codes_stored_with_the_password_hasher_before_still_work_once(self, make_user):
         from django.contrib.auth.hashers import make_password
@@ -201,10 +201,10 @@ class TestRecoveryCodes:
         enrol(user)
         RecoveryCode.objects.create(user=user, code_hash=make_password("a1b2c3-d4e5f6"))
         RecoveryCode.objects.create(user=user, code_hash=make_password("0f0f0f-999999"))
-        assert services.mfa_verify(user=user, code="A1B2C3-D4E5F6") == "recovery"
+        assert mfa.mfa_verify(user=user, code="A1B2C3-D4E5F6") == "recovery"
         with pytest.raises(InvalidInput):
-            services.mfa_verify(user=user, code="a1b2c3-d4e5f6")
-        assert services.mfa_verify(user=user, code="0f0f0f999999") == "recovery"
+            mfa.mfa_verify(user=user, code="a1b2c3-d4e5f6")
+        assert mfa.mfa_verify(user=user, code="0f0f0f999999") == "recovery"
 
 
 class TestLockout:

@@ -205,11 +205,11 @@ def test_a_lock_caused_by_others_lets_the_right_password_with_a_valid_code_in(cl
 def test_a_recovery_code_also_passes_the_lock(client, make_user, settings):
     import pyotp
 
-    from accounts import services
+    from accounts import mfa
 
     user = make_user(Role.GLOBAL_ADMIN, email="rc@a.example.com")
-    secret = services.mfa_new_secret()
-    codes = services.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
+    secret = mfa.mfa_new_secret()
+    codes = mfa.mfa_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
     _lock(client, user.email, settings)
     response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD, "code": codes[1]})
     assert response.status_code == 302 and client.session[MFA_SESSION_KEY] is True

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 
-from .. import services
+from .. import mfa, services
 from ..authentication import MFA_SESSION_KEY
 from ..forms import CodeForm, EnrolForm, SetPasswordForm, SignInForm
 from ..models import SignInAttempt
@@ -94,7 +94,7 @@ def _past_the_lock(request, user, email, password, code):
     if not user.mfa_enrolled:
         return None  # no second factor yet: the lock stands
     try:
-        method = services.mfa_verify(user=user, code=code)
+        method = mfa.mfa_verify(user=user, code=code)
     except PartnerCenterError:
         services.signin_record(email=email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR, succeeded=False,
                                ip_address=_ip(request))
@@ -178,7 +178,7 @@ def mfa_verify(request):
             form.add_error(None, _locked_message(closed))
         else:
             try:
-                method = services.mfa_verify(user=user, code=form.cleaned_data["code"])
+                method = mfa.mfa_verify(user=user, code=form.cleaned_data["code"])
             except PartnerCenterError as exc:
                 services.signin_record(email=user.email, user=user, kind=SignInAttempt.Kind.SECOND_FACTOR,
                                        succeeded=False, ip_address=_ip(request))
@@ -209,12 +209,12 @@ def mfa_enrol(request):
         return redirect("accounts:login")
     secret = request.session.get(ENROL_SECRET_KEY)
     if not secret:
-        secret = services.mfa_new_secret()
+        secret = mfa.mfa_new_secret()
         request.session[ENROL_SECRET_KEY] = secret
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = services.mfa_enrol(user=user, secret=secret, code=form.cleaned_data["code"])
+            codes = mfa.mfa_enrol(user=user, secret=secret, code=form.cleaned_data["code"])
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
@@ -223,7 +223,7 @@ def mfa_enrol(request):
             request.session[RECOVERY_CODES_KEY] = codes
             request.session["after_recovery_codes"] = _next_url(request)
             return redirect("accounts:recovery_codes")
-    uri = services.mfa_provisioning_uri(user, secret)
+    uri = mfa.mfa_provisioning_uri(user, secret)
     import segno
 
     qr_svg = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)

@@ -8,17 +8,19 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from core.audit import actor_display, object_display
 from core.errors import NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
 
-from .. import selectors, services
-from ..choices import CredentialKind, Role, UserStatus
+from .. import mfa, selectors, services
+from ..choices import CredentialKind, Role, Tier, UserStatus
 from ..forms import AccountForm, ChangePasswordForm, TokenCreateForm, UserEditForm, UserInviteForm
-from ..permissions import Perm, allowed, requirement_text
+from ..permissions import MATRIX, Perm, allowed, requirement_text
 from ..views.auth import RECOVERY_CODES_KEY
 
 
@@ -32,7 +34,7 @@ def portal_page(perm=None):
             if not request.user.is_authenticated or getattr(request, "actor", None) is None:
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()}, safe='/')}")
             if perm is not None and not allowed(request.actor, perm):
-                return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+                return forbidden(request, perm)
             try:
                 return view(request, *args, **kwargs)
             except NotFound:
@@ -44,9 +46,42 @@ def portal_page(perm=None):
     return decorator
 
 
+def form_post(home):
+    """A form's POST-only URL. When the form has errors its page is rendered at this URL, so a reload or Enter in
+    the address bar asks for it with GET: that goes back to the page the form lives on (`home(request, **kwargs)`
+    gives its URL) instead of a blank 405. Put it below `portal_page`, so `home` may look rows up for the actor."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @require_http_methods(["GET", "HEAD", "POST"])
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(home(request, **kwargs))
+            return view(request, *args, **kwargs)
+        return wrapper
+
+    return decorator
+
+
+def refusal(actor, perm):
+    """(reason, what to do) when `actor` may not do `perm`: a partner type that cannot do it at all is told so (no
+    role would help); someone who manages users is told to give the role (to themselves), not to ask for it."""
+    rule = MATRIX[Perm(perm)]
+    tier = getattr(actor, "tier", None)
+    if tier and tier not in rule.tiers:
+        return (_("Your partner type (%(tier)s) cannot do this, whatever the roles.") % {"tier": Tier(tier).label},
+                "")
+    roles = set(getattr(actor, "roles", ()) or ())
+    if roles & {Role.GLOBAL_ADMIN, Role.USER_MANAGEMENT_ADMIN}:
+        return requirement_text(perm), _("You manage users: give yourself the role under Settings, Users.")
+    return requirement_text(perm), _("Ask a Global admin or User management admin of your organisation to give you "
+                                     "the role.")
+
+
 def forbidden(request, perm):
-    """The 403 page naming the roles `perm` needs."""
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+    """The 403 page naming the roles `perm` needs (or that the partner type cannot do it) and what to do."""
+    message, hint = refusal(request.actor, perm)
+    return render(request, "errors/403.html", {"message": message, "hint": hint, "hint_given": True}, status=403)
 
 
 @require_GET
@@ -106,7 +141,9 @@ def settings_account(request):
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Your account was saved."))
+            # In the language just chosen: the next page is shown in it.
+            with translation.override(form.cleaned_data["language"] or translation.get_language_from_request(request)):
+                messages.success(request, _("Your account was saved."))
             return redirect("settings_account")
     organisation = selectors.organisation_get(actor=request.actor)
     return render(request, "accounts/settings_account.html", {"form": form, "organisation": organisation,
@@ -135,10 +172,10 @@ def settings_security(request):
                                                                "section": "security"})
 
 
-@require_POST
 @portal_page()
+@form_post(lambda request: reverse("accounts:recovery_codes"))
 def regenerate_recovery_codes(request):
-    codes = services.mfa_regenerate_recovery_codes(user=request.user)
+    codes = mfa.mfa_regenerate_recovery_codes(user=request.user)
     request.session[RECOVERY_CODES_KEY] = codes
     request.session["after_recovery_codes"] = reverse("settings_security")
     return redirect("accounts:recovery_codes")
@@ -178,8 +215,9 @@ def settings_tokens(request):
     }, status=400 if request.method == "POST" and form.errors else 200)
 
 
-@require_POST
 @portal_page()
+@form_post(lambda request, public_id: selectors.credential_get(actor=request.actor, public_id=public_id)
+           and reverse("settings_tokens"))
 def revoke_token(request, public_id):
     try:
         credential = selectors.credential_get(actor=request.actor, public_id=public_id)
@@ -241,8 +279,7 @@ def user_detail(request, public_id):
         form.fields["roles"].choices = [c for c in form.fields["roles"].choices if c[0] != Role.GLOBAL_ADMIN]
     if request.method == "POST":
         if not can_manage:
-            return render(request, "errors/403.html", {"message": requirement_text(Perm.MANAGE_GLOBAL_ADMINS)},
-                          status=403)
+            return forbidden(request, Perm.MANAGE_GLOBAL_ADMINS)
         if form.is_valid():
             try:
                 services.user_update(actor=request.actor, user=target, expected_etag=form.cleaned_data["etag"] or None,
@@ -256,13 +293,18 @@ def user_detail(request, public_id):
     events = []
     if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
         events = selectors.audit_list(actor=request.actor, subject_id=str(target.public_id))[:20]
+    # Deactivating the last active Global admin is refused: say so instead of offering (and confirming) it.
+    last_global_admin = (can_manage and Role.GLOBAL_ADMIN in target.roles and target.is_active and not selectors.user_list(
+        actor=request.actor).filter(is_active=True, roles__contains=[Role.GLOBAL_ADMIN]).exclude(pk=target.pk).exists())
     return render(request, "accounts/user_detail.html", {
         "target": target, "form": form, "can_manage": can_manage, "events": events, "section": "users",
+        "last_global_admin": last_global_admin,
     }, status=400 if request.method == "POST" else 200)
 
 
-@require_POST
 @portal_page(Perm.MANAGE_USERS)
+@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def user_set_active(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     active = request.POST.get("active") == "1"
@@ -276,12 +318,13 @@ def user_set_active(request, public_id):
     return redirect("user_detail", public_id=target.public_id)
 
 
-@require_POST
 @portal_page(Perm.MANAGE_USERS)
+@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def user_reset_mfa(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     try:
-        services.mfa_reset(actor=request.actor, user=target)
+        mfa.mfa_reset(actor=request.actor, user=target)
     except PartnerCenterError as exc:
         messages.error(request, str(exc.description))
     else:
@@ -290,8 +333,9 @@ def user_reset_mfa(request, public_id):
     return redirect("user_detail", public_id=target.public_id)
 
 
-@require_POST
 @portal_page(Perm.MANAGE_USERS)
+@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def user_resend_invitation(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
     if target.status == UserStatus.INVITED:
@@ -317,6 +361,9 @@ def settings_audit(request):
     action = request.GET.get("action", "").strip()
     events = selectors.audit_list(actor=request.actor, action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page:
+        # In the reader's language, not the English recorded at the time.
+        event.object_display, event.actor_display = object_display(event), actor_display(event)
     return render(request, "accounts/settings_audit.html", {"page": page, "action": action, "section": "audit"})
 
 

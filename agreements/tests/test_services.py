@@ -5,7 +5,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.choices import Role, Tier
-from agreements import services
+from agreements import errors, services
 from agreements.models import Agreement
 from core.errors import InvalidInput, PermissionDenied
 from customers.tests.factories import CustomerFactory
@@ -28,7 +28,7 @@ def attest(actor, customer, **overrides):
 
 def test_attest_emails_the_contact_and_opens_the_gate(agent, actor_of, django_capture_on_commit_callbacks):
     customer = CustomerFactory(organisation=agent.organisation)
-    with pytest.raises(services.McaMissing) as exc:
+    with pytest.raises(errors.McaMissing) as exc:
         services.purchase_gate(customer=customer)
     assert exc.value.code == 13605 and "Attest" in str(exc.value.description)
     with django_capture_on_commit_callbacks(execute=True):
@@ -41,7 +41,7 @@ def test_attest_emails_the_contact_and_opens_the_gate(agent, actor_of, django_ca
 def test_same_contact_twice_is_600061_and_a_changed_contact_is_history(agent, actor_of):
     customer = CustomerFactory(organisation=agent.organisation)
     attest(actor_of(agent), customer)
-    with pytest.raises(services.AgreementAlreadyExists) as exc:
+    with pytest.raises(errors.AgreementAlreadyExists) as exc:
         attest(actor_of(agent), customer, email="SOMEONE@example.com")
     assert exc.value.code == 600061
     attest(actor_of(agent), customer, phone_number="999")

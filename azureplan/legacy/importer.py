@@ -22,6 +22,7 @@ from accounts.models import Organisation
 from accounts.permissions import Perm, require
 from core.audit import audit_record
 from core.errors import InvalidInput
+from customers.models import Customer
 
 from ..choices import (
     PrincipalType,
@@ -148,9 +149,25 @@ def _role_assignments(raw, organisation, roles, resellers, problem):
             principal, name = plan_services.admin_agents_principal(reseller)
             partner_id = reseller.pk
         else:
-            if not principal or len(principal) > 100:
-                return problem(_("The principal id of a %(kind)s is 1 to 100 characters.") % {"kind": kind})
+            partner_number = None
+            if kind == PrincipalType.OTHER_PARTNER:
+                # other_partner:<object id>/<PartnerID>:role — another partner's principal names its partner.
+                principal, _slash, partner_number = principal.partition("/")
+                principal = principal.strip()
+            try:
+                principal = plan_services.principal_id_check(principal)
+                if kind == PrincipalType.OTHER_PARTNER:
+                    partner_number = plan_services.other_partner_id_check(partner_number)
+            except InvalidInput as exc:
+                return problem(_("%(kind)s “%(id)s”: %(reason)s") % {"kind": kind, "id": entry.split(":")[1][:60],
+                                                                      "reason": exc.description})
             name = principal
+            if partner_number:
+                other = Organisation.objects.filter(partner_id=partner_number).first()
+                partner_id = other.pk if other else None
+                if other is not None and (other.pk == organisation.pk or other.provider_id == organisation.pk):
+                    return problem(_("“%(id)s” is your PartnerID or one of your resellers': use partner_admin_agents "
+                                     "or indirect_reseller.") % {"id": partner_number})
         key = (principal, role)
         if key not in seen:
             seen.add(key)
@@ -177,25 +194,45 @@ def _decode(content):
     return text.lstrip("\ufeff")
 
 
-def legacy_import(*, actor, content, file_name="") -> ImportResult:
-    """Import legacy subscriptions from CSV (`content`: bytes or text). All or nothing: any bad row and nothing
-    is imported, the error's `data` lists every bad row (line, field, reason). A row already imported for the
-    same customer is left as it is; the same file imported again adds nothing."""
-    require(actor, Perm.IMPORT_LEGACY_AZURE)
-    from customers.models import Customer
+@dataclass(frozen=True)
+class ParsedRow:
+    """One good line of the file, typed: what becomes a `LegacySubscription` unless it is already present."""
 
-    if len(file_name or "") > 255:
-        raise InvalidInput(_("The file name is at most 255 characters."), field="fileName")
-    text = _decode(content)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    organisation = Organisation.objects.get(pk=actor.organisation_id)
-    previous = LegacyImport.objects.filter(organisation=organisation, sha256=digest).first()
-    if previous is not None:
-        return ImportResult(previous, True, 0, previous.rows)
+    line: int
+    customer: Customer
+    subscription_id: uuid.UUID
+    entitlement_id: uuid.UUID  # the Azure subscription id: the subscription id unless the file names another
+    friendly_name: str
+    reseller: Organisation | None
+    created_date: datetime
+    role_assignments: list  # of {principal_type, principal_id, principal_name, role, partner_id}
 
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What every row is checked against, read once for the whole file."""
+
+    organisation: Organisation
+    columns: dict  # {wire name: column index}
+    width: int  # the number of columns of the header
+    customers: dict  # {tenant id: Customer} of the partner's customers named in the file
+    resellers: dict  # {PartnerID: Organisation}, an indirect provider's resellers
+    roles: set  # the Azure built-in role names
+    now: datetime
+
+    def cell(self, row, name):
+        index = self.columns.get(name)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def _problem(line, field, reason):
+    return {"line": line, "field": field, "reason": str(reason)}
+
+
+def _split_rows(text):
+    """The header and the numbered non-blank lines after it; an unreadable, empty or headless file is refused."""
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows = list(reader)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise LegacyImportInvalid(_("The file is not valid CSV: %(error)s") % {"error": exc}, field="file",
                                   data=[{"line": 0, "field": "file", "reason": str(exc)}]) from None
@@ -205,6 +242,11 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
                                   % {"header": TEMPLATE_HEADER}, field="file",
                                   data=[{"line": 1, "field": "file", "reason": _("empty file")}])
     (_first, header), body = rows[0], rows[1:]
+    return header, body
+
+
+def _columns(header, body):
+    """{wire name: column index}, once the header and the number of rows are right."""
     columns, problems = _header_map(header)
     if problems:
         raise LegacyImportInvalid(_("The header line is wrong: nothing was imported."), field="file", data=problems)
@@ -214,122 +256,152 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
     if len(body) > MAX_IMPORT_ROWS:
         raise LegacyImportInvalid(_("At most %(n)s rows per file: split it.") % {"n": MAX_IMPORT_ROWS}, field="file",
                                   data=[{"line": 0, "field": "file", "reason": _("too many rows")}])
+    return columns
 
-    def cell(row, name):
-        index = columns.get(name)
-        return row[index].strip() if index is not None and index < len(row) else ""
 
-    tenant_ids = {_uuid(cell(row, "customerId")) for _n, row in body} - {None}
-    customers = {c.tenant_id: c for c in Customer.objects.filter(organisation=organisation, tenant_id__in=tenant_ids)}
-    resellers = ({r.partner_id: r for r in organisation.resellers.all()} if organisation.tier == Tier.INDIRECT_PROVIDER
-                 else {})
-    roles = set(AzureRole.objects.values_list("name", flat=True))
-    now = timezone.now()
+def _lookups(organisation, header, columns, body) -> _Lookups:
+    """The customers named in the file, the resellers and the Azure roles: a fixed number of queries."""
+    lookups = _Lookups(organisation=organisation, columns=columns, width=len(header), customers={}, resellers={},
+                       roles=set(AzureRole.objects.values_list("name", flat=True)), now=timezone.now())
+    tenant_ids = {_uuid(lookups.cell(row, "customerId")) for _n, row in body} - {None}
+    lookups.customers.update(
+        {c.tenant_id: c for c in Customer.objects.filter(organisation=organisation, tenant_id__in=tenant_ids)})
+    if organisation.tier == Tier.INDIRECT_PROVIDER:
+        lookups.resellers.update({r.partner_id: r for r in organisation.resellers.all()})
+    return lookups
 
-    errors, parsed, seen_ids = [], [], {}
+
+def _parse_row(number, row, lookups, seen_ids):
+    """(ParsedRow, []) for a good line, (None, its problems) for a bad one. `seen_ids` ({id: line} of the good lines
+    before it) finds an id given twice in the file."""
+    problems = []
+
+    def problem(reason, name):
+        problems.append(_problem(number, name, reason))
+
+    if len(row) != lookups.width:
+        problem(_("This line has %(got)s values; the header has %(want)s (a comma inside a value needs quotes).")
+                % {"got": len(row), "want": lookups.width}, "file")
+        return None, problems
+    organisation, cell = lookups.organisation, lookups.cell
+    tenant = _uuid(cell(row, "customerId"))
+    customer = lookups.customers.get(tenant) if tenant else None
+    if tenant is None:
+        problem(_("Not a customer id (a GUID such as 4c721420-72ad-4708-a0a7-371a2f7b0969)."), "customerId")
+    elif customer is None:
+        problem(_("None of your customers has this id."), "customerId")
+    sub_id = _uuid(cell(row, "subscriptionId"))
+    if sub_id is None:
+        problem(_("Not a subscription id (a GUID)."), "subscriptionId")
+    entitlement = cell(row, "entitlementId")
+    entitlement_id = _uuid(entitlement) if entitlement else sub_id
+    if entitlement and entitlement_id is None:
+        problem(_("Not an Azure subscription id (a GUID)."), "entitlementId")
+    checks = [(sub_id, "subscriptionId")] + ([(entitlement_id, "entitlementId")] if entitlement_id != sub_id else [])
+    for value, name in checks:
+        if value is not None and value in seen_ids and seen_ids[value] != number:
+            problem(_("This id is also on line %(line)s of this file.") % {"line": seen_ids[value]}, name)
+    name = cell(row, "friendlyName")
+    if not name or len(name) > 128:
+        problem(_("The friendly name is 1 to 128 characters."), "friendlyName")
+    partner_id = cell(row, "resellerPartnerId")
+    reseller = None
+    if organisation.tier == Tier.INDIRECT_PROVIDER:
+        reseller = lookups.resellers.get(partner_id)
+        if not partner_id:
+            problem(_("An indirect provider names the indirect reseller of record (its PartnerID)."),
+                    "resellerPartnerId")
+        elif reseller is None:
+            problem(_("%(id)s is not the PartnerID of one of your indirect resellers.") % {"id": partner_id[:20]},
+                    "resellerPartnerId")
+    elif partner_id:
+        problem(_("Leave this empty: only an indirect provider names a reseller of record."), "resellerPartnerId")
+    created = _created(cell(row, "createdDate"))
+    if created is None:
+        problem(_("Not a date (YYYY-MM-DD, or an ISO 8601 date and time) from 2008 on."), "createdDate")
+    elif created > lookups.now:
+        problem(_("The creation date is in the future."), "createdDate")
+    assignments = _role_assignments(cell(row, "roleAssignments"), organisation, lookups.roles, lookups.resellers,
+                                    lambda reason: problem(reason, "roleAssignments"))
+    if problems:
+        return None, problems
+    return ParsedRow(line=number, customer=customer, subscription_id=sub_id, entitlement_id=entitlement_id,
+                     friendly_name=name, reseller=reseller, created_date=created, role_assignments=assignments), []
+
+
+def _parse_rows(body, lookups):
+    """Every good line as a ParsedRow, and every problem of the bad ones."""
+    parsed, problems, seen_ids = [], [], {}
     for number, row in body:
-        row_errors = []
-
-        def problem(reason, name, _errors=row_errors, _number=number):
-            _errors.append({"line": _number, "field": name, "reason": str(reason)})
-
-        if len(row) != len(header):
-            problem(_("This line has %(got)s values; the header has %(want)s (a comma inside a value needs quotes).")
-                    % {"got": len(row), "want": len(header)}, "file")
-            errors.extend(row_errors)
+        parsed_row, row_problems = _parse_row(number, row, lookups, seen_ids)
+        if parsed_row is None:
+            problems.extend(row_problems)
             continue
-        tenant = _uuid(cell(row, "customerId"))
-        customer = customers.get(tenant) if tenant else None
-        if tenant is None:
-            problem(_("Not a customer id (a GUID such as 4c721420-72ad-4708-a0a7-371a2f7b0969)."), "customerId")
-        elif customer is None:
-            problem(_("None of your customers has this id."), "customerId")
-        sub_id = _uuid(cell(row, "subscriptionId"))
-        if sub_id is None:
-            problem(_("Not a subscription id (a GUID)."), "subscriptionId")
-        entitlement = cell(row, "entitlementId")
-        entitlement_id = _uuid(entitlement) if entitlement else sub_id
-        if entitlement and entitlement_id is None:
-            problem(_("Not an Azure subscription id (a GUID)."), "entitlementId")
-        checks = [(sub_id, "subscriptionId")] + ([(entitlement_id, "entitlementId")] if entitlement_id != sub_id else [])
-        for value, name in checks:
-            if value is not None and value in seen_ids and seen_ids[value] != number:
-                problem(_("This id is also on line %(line)s of this file.") % {"line": seen_ids[value]}, name)
-        name = cell(row, "friendlyName")
-        if not name or len(name) > 128:
-            problem(_("The friendly name is 1 to 128 characters."), "friendlyName")
-        partner_id = cell(row, "resellerPartnerId")
-        reseller = None
-        if organisation.tier == Tier.INDIRECT_PROVIDER:
-            reseller = resellers.get(partner_id)
-            if not partner_id:
-                problem(_("An indirect provider names the indirect reseller of record (its PartnerID)."),
-                        "resellerPartnerId")
-            elif reseller is None:
-                problem(_("%(id)s is not the PartnerID of one of your indirect resellers.") % {"id": partner_id[:20]},
-                        "resellerPartnerId")
-        elif partner_id:
-            problem(_("Leave this empty: only an indirect provider names a reseller of record."), "resellerPartnerId")
-        created = _created(cell(row, "createdDate"))
-        if created is None:
-            problem(_("Not a date (YYYY-MM-DD, or an ISO 8601 date and time) from 2008 on."), "createdDate")
-        elif created > now:
-            problem(_("The creation date is in the future."), "createdDate")
-        assignments = _role_assignments(cell(row, "roleAssignments"), organisation, roles, resellers,
-                                        lambda reason, _p=problem: _p(reason, "roleAssignments"))
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        seen_ids[sub_id] = number
-        seen_ids[entitlement_id] = number
-        parsed.append((number, customer, sub_id, entitlement_id, name, reseller, created, assignments))
+        seen_ids[parsed_row.subscription_id] = number
+        seen_ids[parsed_row.entitlement_id] = number
+        parsed.append(parsed_row)
+    return parsed, problems
 
-    # Ids already known: the same subscription of the same customer is left alone; another customer's is an error.
-    ids = [p[2] for p in parsed] + [p[3] for p in parsed]
+
+def _against_database(parsed):
+    """Ids already known, looked up in two queries for the whole file: the same subscription of the same customer
+    is left alone ("already present"); another customer's, or an Azure subscription under a plan, is a problem.
+    Returns (the rows to add, how many are already present, the problems)."""
+    ids = [p.subscription_id for p in parsed] + [p.entitlement_id for p in parsed]
     existing = {}
     for legacy in LegacySubscription.objects.filter(Q(public_id__in=ids) | Q(entitlement_id__in=ids)).select_related(
             "customer"):
         existing[legacy.public_id] = legacy
         existing[legacy.entitlement_id] = legacy
     plan_subs = set(AzureSubscription.objects.filter(subscription_id__in=ids).values_list("subscription_id", flat=True))
-    new, present = [], 0
-    for number, customer, sub_id, entitlement_id, name, reseller, created, assignments in parsed:
-        known = existing.get(sub_id) or existing.get(entitlement_id)
+    new, present, problems = [], 0, []
+    for row in parsed:
+        known = existing.get(row.subscription_id) or existing.get(row.entitlement_id)
         if known is not None:
-            if known.customer_id == customer.pk and known.public_id == sub_id and known.entitlement_id == entitlement_id:
+            if (known.customer_id == row.customer.pk and known.public_id == row.subscription_id
+                    and known.entitlement_id == row.entitlement_id):
                 present += 1
             else:
-                errors.append({"line": number, "field": "subscriptionId",
-                               "reason": _("This subscription id is already imported for another customer (or with "
-                                           "another Azure subscription id).")})
+                problems.append(_problem(row.line, "subscriptionId", _(
+                    "This subscription id is already imported for another customer (or with another Azure "
+                    "subscription id).")))
             continue
-        if entitlement_id in plan_subs and not known:
-            errors.append({"line": number, "field": "subscriptionId",
-                           "reason": _("This id is already an Azure subscription under an Azure plan.")})
+        if row.entitlement_id in plan_subs:
+            problems.append(_problem(row.line, "subscriptionId",
+                                     _("This id is already an Azure subscription under an Azure plan.")))
             continue
-        new.append((number, customer, sub_id, entitlement_id, name, reseller, created, assignments))
-    if errors:
-        errors.sort(key=lambda e: e["line"])
-        bad = len({e["line"] for e in errors})
-        raise LegacyImportInvalid(
-            ngettext("%(n)s of %(total)s rows is wrong: nothing was imported. Correct it and import the file again.",
-                     "%(n)s of %(total)s rows are wrong: nothing was imported. Correct them and import the file again.",
-                     bad) % {"n": bad, "total": len(body)}, field="file", data=errors,
-            parameters={"badRows": len({e["line"] for e in errors}), "rows": len(body)})
+        new.append(row)
+    return new, present, problems
 
+
+def _refuse(problems, total):
+    """All or nothing: any problem and the whole file is refused, with every problem by line."""
+    problems.sort(key=lambda e: e["line"])
+    bad = len({e["line"] for e in problems})
+    raise LegacyImportInvalid(
+        ngettext("%(n)s of %(total)s rows is wrong: nothing was imported. Correct it and import the file again.",
+                 "%(n)s of %(total)s rows are wrong: nothing was imported. Correct them and import the file again.",
+                 bad) % {"n": bad, "total": total}, field="file", data=problems,
+        parameters={"badRows": bad, "rows": total})
+
+
+def _write(*, actor, organisation, file_name, digest, total, new, present, now) -> ImportResult:
+    """The import record, the new subscriptions (bulk, in batches of 2,000) and the audit event, in one
+    transaction."""
     try:
         with transaction.atomic():
             record = LegacyImport.objects.create(organisation=organisation, file_name=file_name or "",
-                                                 sha256=digest, rows=len(body), added=len(new),
+                                                 sha256=digest, rows=total, added=len(new),
                                                  already_present=present, created_by_id=actor.user_id)
             LegacySubscription.objects.bulk_create([
-                LegacySubscription(public_id=sub_id, entitlement_id=entitlement_id, customer=customer,
-                                   reseller=reseller, friendly_name=name, created_date=created,
-                                   role_assignments=assignments, imported_by=record, imported_at=now)
-                for _n, customer, sub_id, entitlement_id, name, reseller, created, assignments in new
+                LegacySubscription(public_id=row.subscription_id, entitlement_id=row.entitlement_id,
+                                   customer=row.customer, reseller=row.reseller, friendly_name=row.friendly_name,
+                                   created_date=row.created_date, role_assignments=row.role_assignments,
+                                   imported_by=record, imported_at=now)
+                for row in new
             ], batch_size=2000)
             audit_record(actor=actor, action="legacy_subscriptions.imported", obj=record,
-                         data={"file": record.file_name, "rows": len(body), "added": len(new),
+                         data={"file": record.file_name, "rows": total, "added": len(new),
                                "alreadyPresent": present})
     except IntegrityError:
         # Another import took the same file or some of these ids at the same moment: nothing of ours was kept.
@@ -337,3 +409,31 @@ def legacy_import(*, actor, content, file_name="") -> ImportResult:
                                     "imported. Import the file again to see what is left."), field="file",
                                   data=[{"line": 0, "field": "file", "reason": _("concurrent import")}]) from None
     return ImportResult(record, False, len(new), present)
+
+
+def legacy_import(*, actor, content, file_name="") -> ImportResult:
+    """Import legacy subscriptions from CSV (`content`: bytes or text). All or nothing: any bad row and nothing
+    is imported, the error's `data` lists every bad row (line, field, reason). A row already imported for the
+    same customer is left as it is; the same file imported again adds nothing.
+
+    The steps: decode the file, find the columns by name, parse each line into a `ParsedRow` or its problems,
+    check the good rows against the database in sets, write."""
+    require(actor, Perm.IMPORT_LEGACY_AZURE)
+    if len(file_name or "") > 255:
+        raise InvalidInput(_("The file name is at most 255 characters."), field="fileName")
+    text = _decode(content)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    organisation = Organisation.objects.get(pk=actor.organisation_id)
+    previous = LegacyImport.objects.filter(organisation=organisation, sha256=digest).first()
+    if previous is not None:
+        return ImportResult(previous, True, 0, previous.rows)
+
+    header, body = _split_rows(text)
+    columns = _columns(header, body)
+    lookups = _lookups(organisation, header, columns, body)
+    parsed, problems = _parse_rows(body, lookups)
+    new, present, known_problems = _against_database(parsed)
+    if problems or known_problems:
+        _refuse(problems + known_problems, len(body))
+    return _write(actor=actor, organisation=organisation, file_name=file_name, digest=digest, total=len(body),
+                  new=new, present=present, now=lookups.now)

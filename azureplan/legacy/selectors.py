@@ -4,17 +4,22 @@ Legacy subscriptions follow their customer (an indirect reseller sees those it i
 upgrades and batches are the selling partner's only. A foreign, unknown or malformed id answers 404.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from accounts.permissions import Perm, require
+from accounts.choices import Tier
+from accounts.permissions import Perm, allowed, require
 from core.models import Job
 from core.tenancy import get_for_actor_or_404
 
 from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
 from ..errors import UpgradeNotFound
 from ..models import LegacyImport, LegacySubscription, ProductUpgrade, ProductUpgradeLine
-from .rules import BATCH_KIND
+from .rules import AZURE_SUBSCRIPTION_NAME_MAX, BATCH_KIND
+
+NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
 
 
 def legacy_list(*, actor, customer, include_transitioned=True) -> list[LegacySubscription]:
@@ -150,3 +155,64 @@ def legacy_customers(*, actor, limit=500):
     for customer in customers:
         customer.latest_upgrade = latest.get(customer.pk)
     return customers
+
+
+@dataclass(frozen=True)
+class LegacySection:
+    """What the customer page's "Legacy Azure" section shows, rules applied. Each subscription carries
+    `name_too_long` (it cannot move under its name) and `renamable` (a rename form goes in its row); each line of the
+    latest upgrade `needs_rename` (it failed on its name and the person may rename it: the form goes beside the line)
+    and `name_fits_now` (renamed since, so a retry moves it); the upgrade `done_count` and `percent`."""
+
+    subs: list
+    upgrade: ProductUpgrade | None  # the latest not cancelled (an indirect reseller sees none: they are the provider's)
+    lines: list
+    too_long: int
+    active_count: int
+    has_reseller: bool
+    any_failed: bool
+    upgrade_open: bool  # running, or failed with lines to retry: shown below, no start block above it
+    completed: bool
+    failed: bool
+
+    @property
+    def polling(self):
+        return self.upgrade is not None and self.upgrade.is_open
+
+
+def legacy_section(*, actor, customer) -> LegacySection | None:
+    """The customer's legacy subscriptions and latest transition as the customer page shows them; None when the
+    customer has no legacy subscription. A fixed number of queries."""
+    subs = legacy_list(actor=actor, customer=customer)
+    if not subs:
+        return None
+    upgrade = upgrade_latest(actor=actor, customer=customer) if actor.tier != Tier.INDIRECT_RESELLER else None
+    can_rename = allowed(actor, Perm.IMPORT_LEGACY_AZURE)
+    lines = list(upgrade.lines.all()) if upgrade is not None else []
+    for line in lines:
+        # A line that failed on its name keeps its rename form (to correct a typo before the retry), and says when
+        # the name fits now instead of repeating the old reason.
+        name_failure = (line.status == UpgradeLineStatus.FAILED and line.error_code == NAME_ERROR_CODE
+                        and not line.legacy.is_transitioned)
+        line.needs_rename = name_failure and can_rename
+        line.name_fits_now = name_failure and len(line.legacy.friendly_name) <= AZURE_SUBSCRIPTION_NAME_MAX
+    renamed_in_lines = {line.legacy_id for line in lines if line.needs_rename}
+    for sub in subs:
+        movable = sub.status == LegacyStatus.ACTIVE and not sub.is_transitioned
+        # (A subscription whose line already failed on its name says so beside that line, with its form.)
+        sub.name_too_long = (movable and len(sub.friendly_name) > AZURE_SUBSCRIPTION_NAME_MAX
+                             and sub.pk not in renamed_in_lines)
+        sub.renamable = movable and can_rename and sub.pk not in renamed_in_lines
+    if upgrade is not None:
+        upgrade.done_count = sum(1 for line in lines if line.status != UpgradeLineStatus.PENDING)
+        upgrade.percent = int(upgrade.done_count * 100 / len(lines)) if lines else (0 if upgrade.is_open else 100)
+    status = upgrade.status if upgrade is not None else None
+    return LegacySection(
+        subs=subs, upgrade=upgrade, lines=lines,
+        too_long=sum(1 for s in subs if s.name_too_long),
+        active_count=sum(1 for s in subs if s.status == LegacyStatus.ACTIVE),
+        has_reseller=any(s.reseller_id for s in subs),
+        any_failed=any(line.status == UpgradeLineStatus.FAILED for line in lines),
+        upgrade_open=status in (UpgradeStatus.PENDING, UpgradeStatus.IN_PROGRESS, UpgradeStatus.FAILED),
+        completed=status == UpgradeStatus.COMPLETED, failed=status == UpgradeStatus.FAILED,
+    )

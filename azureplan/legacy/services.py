@@ -16,9 +16,11 @@ from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound
 from core.jobs import job_create
 from core.models import Job, JobStatus
+from core.status import allowed_from, status_move
 from core.tenancy import get_for_actor_or_404
 
 from ..choices import (
+    TRANSITION_BATCH_TRANSITIONS,
     LegacyStatus,
     UpgradeLineStatus,
     UpgradeStatus,
@@ -27,9 +29,10 @@ from ..errors import UpgradeError
 from ..models import (
     LegacySubscription,
     ProductUpgrade,
+    ProductUpgradeLine,
 )
 from .rules import BATCH_KIND, active_legacy_count
-from .transition import _enqueue, _move_upgrade, batch_refresh
+from .transition import _enqueue, batch_refresh, lines_worth_retrying
 
 # ---------------------------------------------------------------- eligibility
 
@@ -146,13 +149,20 @@ def upgrade_retry(*, actor, upgrade, line_ids=None) -> ProductUpgrade:
         failed = upgrade.lines.filter(status=UpgradeLineStatus.FAILED, legacy__transitioned_at__isnull=True)
         if line_ids is not None:
             failed = failed.filter(legacy__public_id__in=list(line_ids))
-        count = failed.update(status=UpgradeLineStatus.PENDING)
-        if not count:
+        failed = list(failed.select_related("legacy"))
+        if not failed:
             raise InvalidInput(_("None of the named subscriptions is a failed line of this upgrade."), field="lineItems")
-        _move_upgrade(upgrade, UpgradeStatus.IN_PROGRESS)
+        worth = lines_worth_retrying(failed)
+        if not worth:
+            raise UpgradeError(_("Nothing changed since these subscriptions failed: a retry would fail the same way. "
+                                 "Fix the cause first (for example, rename a subscription whose name is too long)."),
+                               status=400, code=900114)
+        count = ProductUpgradeLine.objects.filter(
+            pk__in=[line.pk for line in worth],
+            status__in=allowed_from(ProductUpgradeLine, UpgradeLineStatus.PENDING)).update(status=UpgradeLineStatus.PENDING)
         upgrade.finished_at = None
         upgrade.heartbeat_at = timezone.now()
-        upgrade.save()
+        status_move(upgrade, UpgradeStatus.IN_PROGRESS, fields=("finished_at", "heartbeat_at"))
         audit_record(actor=actor, action="product_upgrade.retried", obj=upgrade, subject=upgrade.customer,
                      data={"lines": count})
         _enqueue(upgrade.pk)
@@ -275,9 +285,12 @@ def eligibility_in_bulk(actor, customers):
             reason = (900120, _("The Microsoft Customer Agreement is not confirmed."))
         elif c.pk in open_upgrades:
             u = open_upgrades[c.pk]
-            reason = (900114 if u.status == UpgradeStatus.FAILED else 900109,
-                      _("Upgrade %(id)s is already open (%(status)s).") % {"id": u.public_id,
-                                                                          "status": u.get_status_display().lower()})
+            if u.status == UpgradeStatus.FAILED:
+                reason = (900114, _("Its last transition failed: retry it from the customer's page."))
+            elif u.status == UpgradeStatus.PENDING:
+                reason = (900109, _("A transition is already waiting to start."))
+            else:
+                reason = (900109, _("A transition is already running."))
         elif not active.get(c.pk):
             reason = (900108, _("No active legacy Azure subscription."))
         if reason:
@@ -286,10 +299,6 @@ def eligibility_in_bulk(actor, customers):
         else:
             eligible.append(c)
     return eligible, skipped
-
-
-def _batch(actor, job_id):
-    return get_for_actor_or_404(Job.objects.filter(kind=BATCH_KIND), actor, pk=job_id)
 
 
 def batch_cancel(*, actor, job) -> Job:
@@ -305,14 +314,12 @@ def batch_cancel(*, actor, job) -> Job:
         now = timezone.now()
         for upgrade in ProductUpgrade.objects.select_for_update(skip_locked=True).filter(
                 batch_id=job.pk, status=UpgradeStatus.PENDING):
-            upgrade.status = UpgradeStatus.CANCELLED
             upgrade.finished_at = now
-            upgrade.save(update_fields=["status", "finished_at"])
+            status_move(upgrade, UpgradeStatus.CANCELLED, fields=("finished_at",))
             cancelled += 1
-        job.status = JobStatus.CANCELLED
         job.finished_at = now
         job.result = {**job.result, "cancelledCustomers": cancelled}
-        job.save()
+        status_move(job, JobStatus.CANCELLED, table=TRANSITION_BATCH_TRANSITIONS, fields=("finished_at", "result"))
         audit_record(actor=actor, action="transition_batch.cancelled", obj=job, object_type="core.Job",
                      data={"customers": cancelled})
     # Keep the counts true (the cancelled job keeps its status: batch_refresh only finishes running ones).

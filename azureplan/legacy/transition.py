@@ -26,12 +26,13 @@ from accounts.choices import Role
 from accounts.models import Organisation
 from core.actor import Actor
 from core.audit import audit_record
-from core.errors import Conflict, PartnerCenterError
+from core.errors import PartnerCenterError
 from core.models import AuditEvent, Job, JobStatus
+from core.status import allowed_from, check_move, status_move
 
 from .. import errors
 from ..choices import (
-    UPGRADE_TRANSITIONS,
+    TRANSITION_BATCH_TRANSITIONS,
     AzureSubscriptionStatus,
     LegacyStatus,
     OrderStatus,
@@ -73,13 +74,6 @@ def _actor_for(upgrade, organisation) -> Actor:
                  tier=organisation.tier)
 
 
-def _move_upgrade(upgrade, status):
-    if status != upgrade.status and status not in UPGRADE_TRANSITIONS[UpgradeStatus(upgrade.status)]:
-        raise Conflict(_("The upgrade is %(old)s: it cannot become %(new)s.")
-                       % {"old": upgrade.get_status_display().lower(), "new": UpgradeStatus(status).label.lower()})
-    upgrade.status = status
-
-
 def _claim(upgrade_id):
     """Pending -> in progress, lines listed. None when there is nothing to do (cancelled, finished)."""
     with transaction.atomic():
@@ -87,12 +81,13 @@ def _claim(upgrade_id):
         if upgrade.status not in (UpgradeStatus.PENDING, UpgradeStatus.IN_PROGRESS):
             return None
         now = timezone.now()
-        if upgrade.status == UpgradeStatus.PENDING:
-            _move_upgrade(upgrade, UpgradeStatus.IN_PROGRESS)
-            upgrade.started_at = now
         upgrade.attempts += 1
         upgrade.heartbeat_at = now
-        upgrade.save()
+        if upgrade.status == UpgradeStatus.PENDING:
+            upgrade.started_at = now
+            status_move(upgrade, UpgradeStatus.IN_PROGRESS, fields=("started_at", "attempts", "heartbeat_at"))
+        else:
+            upgrade.save(update_fields=["attempts", "heartbeat_at"])
         if not upgrade.lines.exists():
             legacy = LegacySubscription.objects.filter(customer=upgrade.customer, status=LegacyStatus.ACTIVE,
                                                        transitioned_at__isnull=True)
@@ -146,6 +141,20 @@ def _plan_for(upgrade, customer, reseller, actor):
     return plan, None
 
 
+def lines_worth_retrying(lines):
+    """The failed lines whose cause is gone: retrying one that would fail the same way again (a name still too
+    long, a suspended subscription, an id already under an Azure plan) changes nothing and only fills the logs.
+    A line that failed for another reason (the run itself) is worth retrying."""
+    lines = list(lines)
+    taken = set(AzureSubscription.objects.filter(
+        subscription_id__in=[line.legacy.entitlement_id for line in lines]).values_list("subscription_id", flat=True))
+    return [line for line in lines if line.error_code not in DETERMINISTIC_CODES
+            or _line_problem(line.legacy, taken) is None]
+
+
+DETERMINISTIC_CODES = {"800002", "900105", "900120"}  # the codes _line_problem gives
+
+
 def _line_problem(legacy, plan_sub_ids):
     """Why this legacy subscription cannot move (code, message), or None."""
     if legacy.status != LegacyStatus.ACTIVE:
@@ -165,9 +174,10 @@ def _fail_lines(upgrade_pk, lines, code, message):
     run of the same upgrade finished meanwhile."""
     with transaction.atomic():
         ProductUpgrade.objects.select_for_update(of=("self",)).get(pk=upgrade_pk)
-        ProductUpgradeLine.objects.filter(pk__in=[line.pk for line in lines], status=UpgradeLineStatus.PENDING).update(
-            status=UpgradeLineStatus.FAILED, error_code=str(code), error_message=str(message)[:2000],
-            attempts=F("attempts") + 1)
+        ProductUpgradeLine.objects.filter(
+            pk__in=[line.pk for line in lines], status__in=allowed_from(ProductUpgradeLine, UpgradeLineStatus.FAILED),
+        ).update(status=UpgradeLineStatus.FAILED, error_code=str(code), error_message=str(message)[:2000],
+                 attempts=F("attempts") + 1)
 
 
 def _move_lines(upgrade, actor, organisation, plans, lines):
@@ -200,6 +210,8 @@ def _move_lines(upgrade, actor, organisation, plans, lines):
                 moving.append((line, row))
         for (code, message), failed in failing.items():
             _fail_lines(upgrade.pk, failed, code, message)
+        for line in done_before:
+            check_move(ProductUpgradeLine, UpgradeLineStatus.PENDING, line.status)
         if done_before:
             ProductUpgradeLine.objects.bulk_update(done_before, ["status", "azure_subscription", "plan", "upgraded_at"])
         if not moving:
@@ -217,7 +229,9 @@ def _move_lines(upgrade, actor, organisation, plans, lines):
                            partner_id=a.get("partner_id"), role_id=a["role"], granted_at=row.created_date,
                            created_by_id=actor.user_id)
             for _line, row in moving for a in row.role_assignments])
-        for line, row in moving:
+        for line, row in moving:  # rows and lines locked above; the bulk updates below obey their tables
+            check_move(LegacySubscription, row.status, LegacyStatus.SUSPENDED)
+            check_move(ProductUpgradeLine, line.status, UpgradeLineStatus.COMPLETED)
             row.status = LegacyStatus.SUSPENDED
             row.suspended_at = now
             row.transitioned_at = now
@@ -290,12 +304,12 @@ def _finish(upgrade_pk, actor) -> ProductUpgrade:
         if counts.get(UpgradeLineStatus.PENDING):
             return upgrade  # another run still works on it
         failed = counts.get(UpgradeLineStatus.FAILED, 0)
-        _move_upgrade(upgrade, UpgradeStatus.FAILED if failed else UpgradeStatus.COMPLETED)
         upgrade.finished_at = timezone.now()
         if not counts:
             upgrade.error_code = "900108"
             upgrade.error_message = _("No active legacy Azure subscription was left to transition.")
-        upgrade.save()
+        status_move(upgrade, UpgradeStatus.FAILED if failed else UpgradeStatus.COMPLETED,
+                    fields=("finished_at", "error_code", "error_message"))
         audit_record(actor=actor, action=f"product_upgrade.{upgrade.status.lower()}", obj=upgrade,
                      subject=upgrade.customer, data={"completed": counts.get(UpgradeLineStatus.COMPLETED, 0),
                                                      "failed": failed})
@@ -308,7 +322,9 @@ def _finish(upgrade_pk, actor) -> ProductUpgrade:
 
 def batch_refresh(job_id) -> Job:
     """Recount the batch from its upgrades (absolute counts, so a repeated task never double-counts) and finish it
-    when every customer is done."""
+    when every customer is done. Its status moves by TRANSITION_BATCH_TRANSITIONS: a succeeded batch whose failed
+    customer is retried runs again (succeeded -> running) and succeeds again once that customer is done; a cancelled
+    batch keeps its status and only its counts change."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         upgrades = ProductUpgrade.objects.filter(batch_id=job_id)
@@ -327,13 +343,15 @@ def batch_refresh(job_id) -> Job:
                       "linesMoved": lines.get(UpgradeLineStatus.COMPLETED, 0),
                       "linesFailed": lines.get(UpgradeLineStatus.FAILED, 0),
                       "linesPending": lines.get(UpgradeLineStatus.PENDING, 0)}
+        counted = ("done", "failures", "result", "finished_at")
         if job.status == JobStatus.RUNNING and finished >= job.total:
-            job.status = JobStatus.SUCCEEDED
             job.finished_at = timezone.now()
+            status_move(job, JobStatus.SUCCEEDED, table=TRANSITION_BATCH_TRANSITIONS, fields=counted)
         elif job.status == JobStatus.SUCCEEDED and finished < job.total:
-            job.status = JobStatus.RUNNING  # a retried customer runs again
-            job.finished_at = None
-        job.save()
+            job.finished_at = None  # a retried customer runs again: the batch is reopened
+            status_move(job, JobStatus.RUNNING, table=TRANSITION_BATCH_TRANSITIONS, fields=counted)
+        else:
+            job.save(update_fields=counted)
     return job
 
 

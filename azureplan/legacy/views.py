@@ -16,34 +16,33 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
-from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import portal_page
+from accounts.permissions import MATRIX, Perm, allowed, requirement_text, role_labels
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.models import JobStatus
 from customers import selectors as customer_selectors
 
-from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
+from ..choices import LegacyStatus, UpgradeLineStatus
 from . import importer, services
 from . import selectors as lsel
 from .forms import LegacyImportForm, LegacyRenameForm
-from .rules import AZURE_SUBSCRIPTION_NAME_MAX
+from .transition import lines_worth_retrying
 
 ANCHOR = "legacy-azure"
-NAME_ERROR_CODE = "800002"  # a line that failed because its name is too long for an Azure subscription
 EXAMPLE_ROWS = (
     "4c721420-72ad-4708-a0a7-371a2f7b0969,8e2b3c1d-5a6f-4e7d-9c0b-1a2b3c4d5e6f,Contoso production,,2019-05-10,",
     "4c721420-72ad-4708-a0a7-371a2f7b0969,1f0e9d8c-7b6a-4c5d-8e9f-0a1b2c3d4e5f,Contoso test,,2020-11-02,"
-    "customer_user:it-admin@contoso.example.com:Reader;partner_admin_agents::Owner",
+    "customer_user:5d7e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a:Reader;partner_admin_agents::Owner",
 )
 
 
 def _forbidden(request, perm):
-    return render(request, "errors/403.html", {"message": requirement_text(perm)}, status=403)
+    return forbidden(request, perm)
 
 
 def _customer_url(customer):
@@ -112,8 +111,8 @@ def _uuids(values):
     return result
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request: reverse("legacy_workspace"))
 def legacy_batch_start(request):
     """Start one batch: the chosen customers (`customers`, tenant ids) or every eligible one (`scope=all`)."""
     actor = request.actor
@@ -225,8 +224,9 @@ def legacy_batch_detail(request, public_id):
     return render(request, "azureplan/legacy_batch.html", context)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: reverse("legacy_batch_detail", args=[lsel.batch_get(
+    actor=request.actor, public_id=public_id).public_id]))
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -249,60 +249,39 @@ def legacy_batch_cancel(request, public_id):
 
 
 def legacy_customer_context(request, customer):
-    """The customer page's "Legacy Azure" section (customers.views._render_detail); {"show": False} when the
-    customer has no legacy subscription. A failed POST of this module leaves its bound forms and refusal on
+    """The customer page's "Legacy Azure" section (customers.views._render_detail): what
+    `selectors.legacy_section` says, the rename forms and who may start or retry; {"show": False} when the customer
+    has no legacy subscription. A failed POST of this module leaves its bound forms and refusal on
     `request.legacy_overrides`."""
     actor = request.actor
-    subs = lsel.legacy_list(actor=actor, customer=customer)
-    if not subs:
+    section = lsel.legacy_section(actor=actor, customer=customer)
+    if section is None:
         return {"show": False}
     overrides = getattr(request, "legacy_overrides", None) or {}
-    organisation = account_selectors.organisation_get(actor=actor)
-    blocked = _start_blocked(actor, organisation)
+    blocked = _start_blocked(actor, account_selectors.organisation_get(actor=actor))
     eligibility = services.upgrade_eligibility(actor=actor, customer=customer)
-    upgrade = lsel.upgrade_latest(actor=actor, customer=customer) if not organisation.tier == Tier.INDIRECT_RESELLER \
-        else None
-    can_rename = allowed(actor, Perm.IMPORT_LEGACY_AZURE)
-    lines = []
 
     def rename_form(legacy_id):
         return overrides.get("rename", {}).get(legacy_id) or LegacyRenameForm(auto_id=f"rename{legacy_id}_%s")
 
-    if upgrade is not None:
-        lines = list(upgrade.lines.all())
-        for line in lines:
-            # A line that failed on its name keeps its rename form (to correct a typo before the retry), and says
-            # when the name fits now instead of repeating the old reason.
-            name_failure = (line.status == UpgradeLineStatus.FAILED and line.error_code == NAME_ERROR_CODE
-                            and not line.legacy.is_transitioned)
-            line.needs_rename = name_failure and can_rename
-            line.name_fits_now = name_failure and len(line.legacy.friendly_name) <= AZURE_SUBSCRIPTION_NAME_MAX
-            if line.needs_rename:
-                line.rename_form = rename_form(line.legacy_id)
-    renamed_in_lines = {line.legacy_id for line in lines if line.needs_rename}
-    for sub in subs:
-        movable = sub.status == LegacyStatus.ACTIVE and not sub.is_transitioned
-        # (A subscription whose line already failed on its name says so beside that line, with its form.)
-        sub.name_too_long = (movable and len(sub.friendly_name) > AZURE_SUBSCRIPTION_NAME_MAX
-                             and sub.pk not in renamed_in_lines)
-        sub.rename_form = rename_form(sub.pk) if movable and can_rename and sub.pk not in renamed_in_lines else None
-    if upgrade is not None:
-        upgrade.done_count = sum(1 for line in lines if line.status != UpgradeLineStatus.PENDING)
-        upgrade.percent = int(upgrade.done_count * 100 / len(lines)) if lines else (
-            0 if upgrade.is_open else 100)
+    for line in section.lines:
+        if line.needs_rename:
+            line.rename_form = rename_form(line.legacy_id)
+    for sub in section.subs:
+        sub.rename_form = rename_form(sub.pk) if sub.renamable else None
     return {
-        "show": True, "subs": subs, "eligibility": eligibility, "upgrade": upgrade, "lines": lines,
-        "any_failed": any(line.status == UpgradeLineStatus.FAILED for line in lines),
-        "too_long": sum(1 for s in subs if s.name_too_long),
-        "active_count": sum(1 for s in subs if s.status == LegacyStatus.ACTIVE),
-        "has_reseller": any(s.reseller_id for s in subs),
+        "show": True, "subs": section.subs, "eligibility": eligibility, "upgrade": section.upgrade,
+        "lines": section.lines, "any_failed": section.any_failed, "too_long": section.too_long,
+        "active_count": section.active_count, "has_reseller": section.has_reseller,
         "can_start": not blocked and eligibility.is_eligible, "blocked": blocked,
-        "can_retry": (not blocked and upgrade is not None and upgrade.status == UpgradeStatus.FAILED),
-        "polling": upgrade is not None and upgrade.is_open,
-        # an open upgrade (running, or failed with lines to retry) is shown below: no start block above it
-        "upgrade_open": upgrade is not None and upgrade.status in (UpgradeStatus.PENDING, UpgradeStatus.IN_PROGRESS,
-                                                                   UpgradeStatus.FAILED),
-        "completed": upgrade is not None and upgrade.status == UpgradeStatus.COMPLETED,
+        # Retry is offered once something changed for a failed line (a retry that fails the same way fills logs).
+        "can_retry": (not blocked and bool(section.failed) and bool(lines_worth_retrying(
+            line for line in section.lines
+            if line.status == UpgradeLineStatus.FAILED and not line.legacy.is_transitioned))),
+        "retry_waits": not blocked and bool(section.failed),
+        "rename_roles": ("" if allowed(actor, Perm.IMPORT_LEGACY_AZURE)
+                         else role_labels(MATRIX[Perm.IMPORT_LEGACY_AZURE].any_of)),
+        "polling": section.polling, "upgrade_open": section.upgrade_open, "completed": section.completed,
         "error": overrides.get("error"),
     }
 
@@ -328,8 +307,9 @@ def customer_legacy_section(request, tenant_id):
     return response
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id: _customer_url(customer_selectors.customer_get(actor=request.actor,
+                                                                                   tenant_id=tenant_id)))
 def customer_legacy_start(request, tenant_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     if not allowed(request.actor, Perm.TRANSITION_LEGACY_AZURE):
@@ -344,8 +324,9 @@ def customer_legacy_start(request, tenant_id):
     return redirect(_customer_url(customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, tenant_id, upgrade_id: _customer_url(customer_selectors.customer_get(
+    actor=request.actor, tenant_id=tenant_id)))
 def customer_legacy_retry(request, tenant_id, upgrade_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     try:
@@ -365,8 +346,9 @@ def customer_legacy_retry(request, tenant_id, upgrade_id):
     return redirect(_customer_url(customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: _customer_url(
+    lsel.legacy_get_by_id(actor=request.actor, public_id=public_id).customer))
 def legacy_subscription_rename(request, public_id):
     legacy = lsel.legacy_get_by_id(actor=request.actor, public_id=public_id)
     customer = legacy.customer

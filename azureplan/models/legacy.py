@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from core.tenancy import TenantManager
 
-from ..choices import LegacyStatus, UpgradeLineStatus, UpgradeStatus
+from ..choices import (
+    LEGACY_TRANSITIONS,
+    UPGRADE_LINE_TRANSITIONS,
+    UPGRADE_TRANSITIONS,
+    LegacyStatus,
+    UpgradeLineStatus,
+    UpgradeStatus,
+)
 from .scoping import customer_q as _customer_q
 
 
@@ -69,6 +76,7 @@ class LegacySubscription(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = LEGACY_TRANSITIONS
 
     class Meta:
         ordering = ["created_date", "id"]
@@ -117,6 +125,7 @@ class ProductUpgrade(models.Model):
     error_message = models.TextField(blank=True)
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = UPGRADE_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -154,6 +163,7 @@ class ProductUpgradeLine(models.Model):
     error_code = models.CharField(max_length=20, blank=True)
     error_message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    STATUS_TRANSITIONS = UPGRADE_LINE_TRANSITIONS
 
     class Meta:
         ordering = ["id"]

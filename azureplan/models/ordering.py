@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.tenancy import TenantManager
 
-from ..choices import CartStatus, OrderStatus
+from ..choices import CART_TRANSITIONS, ORDER_TRANSITIONS, CartStatus, OrderStatus
 from .scoping import customer_q as _customer_q
 
 
@@ -32,6 +32,7 @@ class Cart(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = CART_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -86,6 +87,7 @@ class Order(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = ORDER_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at", "-id"]

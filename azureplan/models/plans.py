@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from core.tenancy import TenantManager
 
-from ..choices import AzureSubscriptionStatus, CancellationReason, PlanStatus, PrincipalType
+from ..choices import (
+    AZURE_SUBSCRIPTION_TRANSITIONS,
+    PLAN_TRANSITIONS,
+    AzureSubscriptionStatus,
+    CancellationReason,
+    PlanStatus,
+    PrincipalType,
+)
 from .catalog import AzureRole
 from .ordering import Order
 from .scoping import customer_q as _customer_q
@@ -35,6 +42,7 @@ class AzurePlan(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = PLAN_TRANSITIONS
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -72,6 +80,7 @@ class AzureSubscription(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = TenantManager()
+    STATUS_TRANSITIONS = AZURE_SUBSCRIPTION_TRANSITIONS
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -20,7 +20,8 @@ from agreements.services import purchase_gate
 from core.api.etag import check_etag
 from core.audit import audit_record
 from core.casing import match_choice
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PartnerCenterError
+from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
 from .. import errors
@@ -217,10 +218,9 @@ def cart_checkout(*, actor, cart, upgrade=None) -> list[Order]:
         lines = [(i.availability, i.quantity, i.billing_cycle, i.reseller) for i in items]
         orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=cart, lines=lines,
                                friendly_names=[i.friendly_name for i in items], upgrade=upgrade)
-        cart.status = CartStatus.ORDERED
         cart.checked_out_at = timezone.now()
         cart.version += 1
-        cart.save()
+        status_move(cart, CartStatus.ORDERED, fields=("checked_out_at", "version"))
         audit_record(actor=actor, action="cart.checked_out", obj=cart, subject=customer,
                      data={"orders": [str(o.public_id) for o in orders]})
     return orders
@@ -243,7 +243,8 @@ def order_create(*, actor, customer, items) -> Order:
 def order_provision(order_id) -> Order:
     """Run by the Celery task: activate the order's Azure plan(s), create each plan's first Azure
     subscription with the partner's Admin agents as Owner (AOBO), complete the order. Safe to run
-    twice: a completed order is left alone, and each step checks what already exists."""
+    twice: a completed order is left alone, and each step checks what already exists. A Partner Center
+    error fails the order (its plans are cancelled); any other exception propagates and changes nothing."""
     from accounts.actors import system_actor
 
     with transaction.atomic():
@@ -258,9 +259,8 @@ def order_provision(order_id) -> Order:
                     if line.plan_id:
                         plan = AzurePlan.objects.select_for_update().get(pk=line.plan_id)
                         if plan.status == PlanStatus.PENDING:
-                            plan_services.move_plan(plan, PlanStatus.ACTIVE)
                             plan.activated_at = timezone.now()
-                            plan.save()
+                            plan_services.move_plan(plan, PlanStatus.ACTIVE, fields=("activated_at",))
                             audit_record(actor=actor, action="azure_plan.activated", obj=plan,
                                          subject=order.customer)
                         if plan.status != PlanStatus.ACTIVE:
@@ -272,22 +272,21 @@ def order_provision(order_id) -> Order:
                                                        reseller=plan.reseller)
                     line.fulfilled = True
                     line.save(update_fields=["fulfilled"])
-        except Exception as exc:  # noqa: BLE001 - the reason is recorded on the order for the user
-            order.status = OrderStatus.FAILED
+        except PartnerCenterError as exc:
+            # A refusal (the plan is no longer provisionable...) fails the order with its reason. Anything else is a
+            # bug or an outage: it propagates, the transaction rolls back and the order stays pending for a retry.
             order.error_reason = str(exc)[:2000]
-            order.save(update_fields=["status", "error_reason"])
+            status_move(order, OrderStatus.FAILED, fields=("error_reason",))
             for plan in AzurePlan.objects.select_for_update().filter(order=order, status=PlanStatus.PENDING):
-                plan.status = PlanStatus.CANCELLED
                 plan.cancelled_at = timezone.now()
                 plan.version += 1
-                plan.save()
+                plan_services.move_plan(plan, PlanStatus.CANCELLED, fields=("cancelled_at", "version"))
                 audit_record(actor=actor, action="azure_plan.cancelled", obj=plan, subject=order.customer,
                              data={"reason": "order failed"})
             audit_record(actor=actor, action="order.failed", obj=order, subject=order.customer,
                          data={"reason": order.error_reason})
             return order
-        order.status = OrderStatus.COMPLETED
         order.completed_at = timezone.now()
-        order.save(update_fields=["status", "completed_at"])
+        status_move(order, OrderStatus.COMPLETED, fields=("completed_at",))
         audit_record(actor=actor, action="order.completed", obj=order, subject=order.customer)
     return order

@@ -5,12 +5,13 @@ foreign id answers 404). GET changes nothing."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.permissions import Perm, allowed
-from accounts.views.portal import forbidden, portal_page
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from customers import selectors as customer_selectors
@@ -118,8 +119,15 @@ def cart_detail(request, tenant_id, public_id):
     return _render_cart(request, customer, cart)
 
 
-@require_POST
+def _cart_home(request, tenant_id, public_id):
+    """Where a reload of the checkout URL goes back to: the cart (a foreign id is still 404)."""
+    customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
+    cart = selectors.cart_get(actor=request.actor, customer=customer, cart_id=public_id)
+    return reverse("cart_detail", args=[customer.tenant_id, cart.public_id])
+
+
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_cart_home)
 def cart_checkout(request, tenant_id, public_id):
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     cart = selectors.cart_get(actor=request.actor, customer=customer, cart_id=public_id)

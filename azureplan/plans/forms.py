@@ -58,15 +58,17 @@ class BulkCancelForm(forms.Form):
 class RoleAssignmentForm(forms.Form):
     principal_type = forms.CharField(label=_("Principal type"), max_length=32, widget=forms.Select)
     principal_id = forms.CharField(label=_("Principal id"), max_length=100,
-                                   help_text=_("The object id of the user, group or service principal in the "
-                                               "customer's Microsoft Entra tenant."))
+                                   help_text=_("The object id (a GUID) of the user, group or service principal in "
+                                               "Microsoft Entra ID."),
+                                   widget=forms.TextInput(attrs={"placeholder": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                                                                 "spellcheck": "false"}))
     principal_name = forms.CharField(label=_("Principal name"), max_length=200)
     role_name = forms.CharField(label=_("Role"), max_length=100, widget=forms.Select)
     resource_group = forms.CharField(label=_("Resource group"), max_length=90, required=False,
                                      help_text=_("Empty: the whole Azure subscription."))
     partner_id = forms.CharField(label=_("Partner's PartnerID"), max_length=10, required=False,
-                                 help_text=_("When the principal belongs to a partner (an indirect reseller or "
-                                             "another partner)."))
+                                 help_text=_("Required when the principal belongs to an indirect reseller or "
+                                             "another partner."))
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,11 @@
 """Every write of the Azure plan: its status and name, the Azure subscriptions under it and their role
 assignments, and the partner earned credit status that follows from them (domain.md §2.8-§2.12, §3.5)."""
 
+import re
+import uuid
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +17,11 @@ from core.api.etag import check_etag
 from core.audit import audit_record
 from core.casing import match_choice
 from core.errors import InvalidInput
+from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
 from .. import errors
 from ..choices import (
-    AZURE_SUBSCRIPTION_TRANSITIONS,
-    PLAN_TRANSITIONS,
     AzureSubscriptionStatus,
     CancellationReason,
     PlanStatus,
@@ -59,7 +61,7 @@ def reseller_of_record(organisation, value, line):
         if reseller is None:
             try:
                 reseller = organisation.resellers.filter(tenant_id=value).first()
-            except Exception:  # a malformed UUID is simply not one of them
+            except ValidationError:  # a malformed UUID is simply not one of them
                 reseller = None
         if reseller is None:
             raise refuse(_("%(value)s is not one of your indirect resellers.") % {"value": value})
@@ -72,13 +74,16 @@ def reseller_of_record(organisation, value, line):
 # ---------------------------------------------------------------- the Azure plan
 
 
-def move_plan(plan, status):
-    if status != plan.status and status not in PLAN_TRANSITIONS[PlanStatus(plan.status)]:
-        raise errors.SubscriptionStatusNotChangeable(
-            _("The Azure plan cannot go from %(old)s to %(new)s.") % {"old": plan.get_status_display(),
-                                                                      "new": PlanStatus(status).label},
-            field="status")
-    plan.status = status
+def plan_move_refused(old, new):
+    """The answer to a plan status move PLAN_TRANSITIONS refuses (core.status): 400/800096."""
+    return errors.SubscriptionStatusNotChangeable(
+        _("The Azure plan cannot go from %(old)s to %(new)s.") % {"old": PlanStatus(old).label,
+                                                                  "new": PlanStatus(new).label}, field="status")
+
+
+def move_plan(plan, status, *, fields=()):
+    """Move the plan by PLAN_TRANSITIONS under its row lock, saving `fields` with it; 400/800096 when refused."""
+    return status_move(plan, status, fields=fields, error=plan_move_refused)
 
 
 def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=None) -> AzurePlan:
@@ -118,11 +123,13 @@ def plan_update(*, actor, plan, expected_etag=None, friendly_name=None, status=N
                           "the plan.") % {"n": active}, parameters={"activeAzureSubscriptions": active})
                 plan.suspended_at = timezone.now()
             changes["status"] = [plan.status, status]
-            move_plan(plan, status)
         if not changes:
             return plan
         plan.version += 1
-        plan.save()
+        if "status" in changes:
+            move_plan(plan, status, fields=("friendly_name", "suspended_at", "version"))
+        else:
+            plan.save()
         action = {"suspended": "azure_plan.suspended", "active": "azure_plan.reactivated"}.get(
             status if "status" in changes else "", "azure_plan.renamed")
         audit_record(actor=actor, action=action, obj=plan, subject=plan.customer, data={"changes": changes})
@@ -139,15 +146,16 @@ def plan_cancel(*, actor, plan) -> AzurePlan:
             raise errors.SubscriptionStatusNotChangeable(
                 _("The Azure plan is still being provisioned; cancel it once its order completed."), code=800081,
                 field="status")
+        if plan.status == PlanStatus.CANCELLED:
+            raise plan_move_refused(plan.status, PlanStatus.CANCELLED)
         active = plan.azure_subscriptions.filter(status=AzureSubscriptionStatus.ACTIVE).count()
         if active:
             raise errors.PlanHasActiveSubscriptions(
                 _("The Azure plan has %(n)s active Azure subscription(s): cancel them first.") % {"n": active},
                 parameters={"activeAzureSubscriptions": active})
-        move_plan(plan, PlanStatus.CANCELLED)
         plan.cancelled_at = timezone.now()
         plan.version += 1
-        plan.save()
+        move_plan(plan, PlanStatus.CANCELLED, fields=("cancelled_at", "version"))
         audit_record(actor=actor, action="azure_plan.cancelled", obj=plan, subject=plan.customer)
     return plan
 
@@ -158,7 +166,27 @@ def plan_cancel(*, actor, plan) -> AzurePlan:
 def admin_agents_principal(organisation) -> tuple[str, str]:
     """(principal id, principal name) of a partner's Admin agents group, the foreign principal that gets
     Owner (AOBO) on the Azure subscriptions the partner creates."""
-    return f"adminagents-{organisation.tenant_id}", f"Foreign Principal for '{organisation.name}'"
+    # Principals are Entra object ids (GUIDs); the group's id is derived from the partner's tenant so it is stable.
+    return str(uuid.uuid5(organisation.tenant_id, "AdminAgents")), f"Foreign Principal for '{organisation.name}'"
+
+
+def principal_id_check(principal_id):
+    """A principal id is the object id (a GUID) of a user, group or service principal in Microsoft Entra ID."""
+    try:
+        return str(uuid.UUID(str(principal_id or "").strip()))
+    except ValueError:
+        raise InvalidInput(_("principalId must be the object id (a GUID such as "
+                             "3fa85f64-5717-4562-b3fc-2c963f66afa6) of a user, group or service principal in "
+                             "Microsoft Entra ID."), field="principalId") from None
+
+
+def other_partner_id_check(partner):
+    """Another partner's principal names that partner's PartnerID (6 to 10 digits): PEC and access reviews need it."""
+    partner = str(partner or "").strip()
+    if not re.fullmatch(r"\d{6,10}", partner):
+        raise InvalidInput(_("A principal of another partner needs that partner's PartnerID (6 to 10 digits)."),
+                           field="partnerId")
+    return partner
 
 
 def create_azure_subscription(*, actor, plan, name, reseller, created_by_id=None):
@@ -208,12 +236,16 @@ def _locked_subscription(actor, sub):
         AzureSubscription.objects.select_for_update(of=("self",)).select_related("plan__customer"), actor, pk=sub.pk)
 
 
-def _move_sub(sub, status):
-    if status not in AZURE_SUBSCRIPTION_TRANSITIONS[AzureSubscriptionStatus(sub.status)]:
-        raise errors.CannotReactivate(
-            _("The Azure subscription is %(status)s: it cannot become %(new)s.") % {
-                "status": sub.get_status_display().lower(), "new": AzureSubscriptionStatus(status).label.lower()})
-    sub.status = status
+def subscription_move_refused(old, new):
+    """The answer to an Azure subscription status move AZURE_SUBSCRIPTION_TRANSITIONS refuses: 400/900337."""
+    return errors.CannotReactivate(
+        _("The Azure subscription is %(status)s: it cannot become %(new)s.") % {
+            "status": AzureSubscriptionStatus(old).label.lower(), "new": AzureSubscriptionStatus(new).label.lower()})
+
+
+def move_subscription(sub, status, *, fields=()):
+    """Move an Azure subscription by AZURE_SUBSCRIPTION_TRANSITIONS under its row lock, saving `fields` with it."""
+    return status_move(sub, status, fields=fields, error=subscription_move_refused)
 
 
 def azure_subscription_rename(*, actor, sub, name, expected_etag=None) -> AzureSubscription:
@@ -246,13 +278,13 @@ def azure_subscription_cancel(*, actor, sub, reason) -> AzureSubscription:
         if sub.status != AzureSubscriptionStatus.ACTIVE:
             raise errors.SubscriptionStatusNotChangeable(_("This Azure subscription is not active."),
                                                          field="status")
-        _move_sub(sub, AzureSubscriptionStatus.CANCELLED)
         now = timezone.now()
         sub.cancelled_at = now
         sub.cancellation_reason = reason
         sub.delete_after = now + RETENTION
         sub.version += 1
-        sub.save()
+        move_subscription(sub, AzureSubscriptionStatus.CANCELLED,
+                          fields=("cancelled_at", "cancellation_reason", "delete_after", "version"))
         audit_record(actor=actor, action="azure_subscription.cancelled", obj=sub, subject=sub.plan.customer,
                      data={"reason": reason, "delete_after": sub.delete_after.isoformat()})
     return sub
@@ -283,12 +315,12 @@ def azure_subscription_reactivate(*, actor, sub) -> AzureSubscription:
         if sub.status != AzureSubscriptionStatus.CANCELLED or (sub.delete_after and sub.delete_after <= timezone.now()):
             raise errors.CannotReactivate(_("Only a cancelled Azure subscription still within its 90 days of "
                                             "retention can be reactivated."))
-        _move_sub(sub, AzureSubscriptionStatus.ACTIVE)
         sub.cancelled_at = None
         sub.cancellation_reason = ""
         sub.delete_after = None
         sub.version += 1
-        sub.save()
+        move_subscription(sub, AzureSubscriptionStatus.ACTIVE,
+                          fields=("cancelled_at", "cancellation_reason", "delete_after", "version"))
         audit_record(actor=actor, action="azure_subscription.reactivated", obj=sub, subject=sub.plan.customer)
     return sub
 
@@ -307,10 +339,9 @@ def delete_expired_azure_subscriptions(now=None) -> int:
                                                             delete_after__lte=now).first())
             if sub is None:
                 continue
-            sub.status = AzureSubscriptionStatus.DELETED
             sub.deleted_at = now
             sub.version += 1
-            sub.save()
+            move_subscription(sub, AzureSubscriptionStatus.DELETED, fields=("deleted_at", "version"))
             RoleAssignment.objects.filter(azure_subscription=sub, removed_at__isnull=True).update(removed_at=now)
             organisation = Organisation.objects.get(pk=sub.plan.customer.organisation_id)
             audit_record(actor=system_actor(organisation, label="retention"), action="azure_subscription.deleted",
@@ -329,9 +360,7 @@ def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_n
     if principal_type not in PrincipalType.values:
         raise InvalidInput(_("principalType must be one of: %(types)s.") % {"types": ", ".join(PrincipalType.values)},
                            field="principalType")
-    principal_id, principal_name = (principal_id or "").strip(), (principal_name or "").strip()
-    if not principal_id or len(principal_id) > 100:
-        raise InvalidInput(_("principalId is 1 to 100 characters."), field="principalId")
+    principal_id, principal_name = principal_id_check(principal_id), (principal_name or "").strip()
     if not principal_name or len(principal_name) > 200:
         raise InvalidInput(_("principalName is 1 to 200 characters."), field="principalName")
     role_row = AzureRole.objects.filter(name=(role or "").strip()).first()
@@ -341,6 +370,8 @@ def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_n
     if len(resource_group) > 90:
         raise InvalidInput(_("resourceGroup is at most 90 characters."), field="resourceGroup")
     partner_org = None
+    if principal_type == PrincipalType.OTHER_PARTNER:
+        partner = other_partner_id_check(partner)
     if principal_type in (PrincipalType.INDIRECT_RESELLER, PrincipalType.OTHER_PARTNER, PrincipalType.PARTNER_ADMIN_AGENTS):
         partner_org = Organisation.objects.filter(partner_id=str(partner or "").strip()).first() if partner else None
         if principal_type == PrincipalType.PARTNER_ADMIN_AGENTS:

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
-from accounts.views.portal import forbidden, portal_page
+from accounts.views.portal import forbidden, form_post, portal_page
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from customers import selectors as customer_selectors
@@ -53,8 +53,8 @@ def resellers_for(organisation, customer):
 def refusal(exc, customer, actor=None):
     """A service's refusal for the page: its text, its code and, where there is one, a link to the fix (and a
     note when the fix needs roles the person does not hold)."""
-    from agreements.services import McaMissing
-    from customers.services import NoCommerceRelationship
+    from agreements.errors import McaMissing
+    from customers.errors import NoCommerceRelationship
 
     from .. import errors
 
@@ -105,7 +105,9 @@ def _plan_rows(request, plans, organisation, customer, overrides):
         live = plan.status != PlanStatus.CANCELLED
         plan.can = {
             "rename": can["rename"] and live,
-            "suspend": can["suspend"] and plan.status == PlanStatus.ACTIVE,
+            # Only what can happen is offered (and confirmed): a plan suspends once none of its subscriptions is active.
+            "suspend": can["suspend"] and plan.status == PlanStatus.ACTIVE and plan.active_count == 0,
+            "suspend_blocked": can["suspend"] and plan.status == PlanStatus.ACTIVE and plan.active_count > 0,
             "reactivate": can["suspend"] and plan.status == PlanStatus.SUSPENDED,
             "cancel": can["cancel_plan"] and live,
             "add": can["add"] and plan.status == PlanStatus.ACTIVE,
@@ -164,8 +166,18 @@ PLAN_ACTIONS = {
 }
 
 
-@require_POST
+
+def _plan_home(request, public_id):
+    return _customer_url(selectors.plan_get(actor=request.actor, subscription_id=public_id).customer)
+
+
+def _subscription_home(request, subscription_id):
+    sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
+    return reverse("azure_subscription_detail", args=[sub.subscription_id])
+
+
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_plan_home)
 def azure_plan_action(request, public_id):
     """Rename, suspend, reactivate or cancel an Azure plan (`action` in the form)."""
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
@@ -203,8 +215,8 @@ def azure_plan_action(request, public_id):
     return redirect(_customer_url(plan.customer))
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_plan_home)
 def azure_subscription_create(request, public_id):
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
@@ -220,14 +232,19 @@ def azure_subscription_create(request, public_id):
         except PartnerCenterError as exc:
             apply_error(form, exc)
         else:
-            messages.success(request, _("Azure subscription “%(name)s” was created. Your Admin agents are its Owner.")
-                             % {"name": sub.friendly_name}, extra_tags=INLINE)
+            billing = plan.customer.organisation
+            if billing.pk == request.actor.organisation_id:
+                text = _("Azure subscription “%(name)s” was created. Your Admin agents are its Owner.")
+            else:  # the Owner (AOBO) is the billing partner's foreign principal, not the reseller's
+                text = _("Azure subscription “%(name)s” was created. %(partner)s's Admin agents are its Owner "
+                         "(the foreign principal of the partner that bills it).")
+            messages.success(request, text % {"name": sub.friendly_name, "partner": billing.name}, extra_tags=INLINE)
             return redirect(_customer_url(plan.customer))
     return _customer_page(request, plan.customer, {plan.pk: {"add_form": form, "open": "add"}})
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_plan_home)
 def azure_subscriptions_cancel(request, public_id):
     """Cancel the chosen Azure subscriptions of a plan (at most 10 per submit: the service says so)."""
     plan = selectors.plan_get(actor=request.actor, subscription_id=public_id)
@@ -258,8 +275,8 @@ def azure_subscriptions_cancel(request, public_id):
                                                              "open": "cancel"}})
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_subscription_home)
 def azure_subscription_reactivate(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION):
@@ -320,8 +337,8 @@ def azure_subscription_detail(request, subscription_id):
     return _render_subscription(request, sub)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_subscription_home)
 def azure_subscription_rename(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.CREATE_AZURE_SUBSCRIPTION):
@@ -339,8 +356,8 @@ def azure_subscription_rename(request, subscription_id):
     return _render_subscription(request, sub, rename_form=form, status=400)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(_subscription_home)
 def role_assignment_add(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):
@@ -362,8 +379,9 @@ def role_assignment_add(request, subscription_id):
     return _render_subscription(request, sub, role_form=form, status=400)
 
 
-@require_POST
 @portal_page(Perm.VIEW_CUSTOMERS)
+@form_post(lambda request, public_id: reverse("azure_subscription_detail", args=[selectors.role_assignment_get(
+    actor=request.actor, assignment_id=public_id).azure_subscription.subscription_id]) + "#roles")
 def role_assignment_remove(request, public_id):
     assignment = selectors.role_assignment_get(actor=request.actor, assignment_id=public_id)
     if not allowed(request.actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS):

@@ -2,6 +2,7 @@
 factory_boy factories for the rows of a bought Azure plan (order, plan, Azure subscriptions, role
 assignments) when a test needs them without the purchase: `azure_plan_with_subscriptions()`."""
 
+import uuid
 from datetime import date
 
 import factory
@@ -148,7 +149,7 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
 
     azure_subscription = factory.SubFactory(AzureSubscriptionFactory, aobo=False)
     principal_type = PrincipalType.CUSTOMER_USER
-    principal_id = factory.Sequence(lambda n: f"user-{n}")
+    principal_id = factory.Sequence(lambda n: str(uuid.UUID(int=n + 1)))
     principal_name = factory.Sequence(lambda n: f"Customer user {n}")
     role = "Reader"
 

@@ -4,7 +4,7 @@ from accounts.choices import Role, Tier
 from accounts.models import Country
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import AuditEvent
-from customers import services
+from customers import errors, services
 from customers.models import Customer, RelationshipRequest
 
 from .factories import CustomerFactory, customer_data
@@ -50,13 +50,13 @@ def test_registration_number_and_phone_in_listed_countries(make_org, make_user, 
     poland = make_org(country=Country.objects.get(code="PL"))
     user = make_user(Role.SALES_AGENT, organisation=poland)
     base = customer_data(country="PL", state="", city="Warszawa", postal_code="00-001")
-    with pytest.raises(services.CustomerError) as exc:
+    with pytest.raises(errors.CustomerError) as exc:
         services.customer_create(actor=actor_of(user), data=base)
     assert exc.value.code == 600049
-    with pytest.raises(services.CustomerError) as exc:
+    with pytest.raises(errors.CustomerError) as exc:
         services.customer_create(actor=actor_of(user), data={**base, "organization_registration_number": "?"})
     assert exc.value.code == 600050
-    with pytest.raises(services.CustomerError) as exc:
+    with pytest.raises(errors.CustomerError) as exc:
         services.customer_create(actor=actor_of(user), data={**base, "organization_registration_number": "PL1234567"})
     assert exc.value.code == 600051
     customer, _ = services.customer_create(actor=actor_of(user), data={
@@ -144,17 +144,17 @@ class TestInvitation:
 
         _row, url = services.relationship_request_create(actor=actor_of(agent))
         token = url.rstrip("/").rsplit("/", 1)[1]
-        with pytest.raises(services.InvitationInvalid, match="changed"):
+        with pytest.raises(errors.InvitationInvalid, match="changed"):
             services.relationship_request_from_token(token[:-2] + "xx")
         with time_machine.travel(timezone.now() + timedelta(days=31)):
-            with pytest.raises(services.InvitationInvalid, match="expired"):
+            with pytest.raises(errors.InvitationInvalid, match="expired"):
                 services.relationship_request_accept(token=token, data=customer_data())
         assert not Customer.objects.exists()
 
     def test_outside_market_is_refused(self, agent, actor_of):
         _row, url = services.relationship_request_create(actor=actor_of(agent))
         token = url.rstrip("/").rsplit("/", 1)[1]
-        with pytest.raises(services.OutsideMarket):
+        with pytest.raises(errors.OutsideMarket):
             services.relationship_request_accept(token=token, data=customer_data(country="FR", state=""))
         assert RelationshipRequest.objects.get().status == "pending"
 
@@ -170,7 +170,7 @@ class TestRelationshipRemoval:
         customer = CustomerFactory(organisation=global_admin.organisation)
         services.ACTIVE_SUBSCRIPTION_COUNTERS.append(lambda c: 2 if c.pk == customer.pk else 0)
         try:
-            with pytest.raises(services.ActiveSubscriptions):
+            with pytest.raises(errors.ActiveSubscriptions):
                 services.relationship_remove(actor=actor_of(global_admin), customer=customer)
         finally:
             services.ACTIVE_SUBSCRIPTION_COUNTERS.pop()

@@ -50,7 +50,9 @@ MIDDLEWARE = [
     "core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "core.middleware.CsrfViewMiddleware",
+    # Django's own (check --deploy looks for it by name). API views are csrf_exempt (DRF enforces CSRF itself for
+    # session-authenticated writes), so a bearer /v1/ request is never refused by it.
+    "django.middleware.csrf.CsrfViewMiddleware",
     "core.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "core.middleware.ApiLocaleMiddleware",

@@ -12,14 +12,23 @@ document.addEventListener("click", function (event) {
 // Confirmation before a POST. With data-confirm-count="NAME" the message names how many NAME checkboxes of
 // the form (inside it, or outside with form="its id") are ticked: data-confirm-one for one, else data-confirm
 // with {count}. With none ticked the form goes without asking, and the page says what is missing.
+// Validation comes first: with a field of data-confirm-requires="a,b" empty, or more than data-confirm-max
+// ticked, the form goes without asking too, and the page says what is wrong: only what can happen is confirmed.
 document.addEventListener("submit", function (event) {
   const form = event.target;
   let message = form.getAttribute("data-confirm");
+  const required = (form.getAttribute("data-confirm-requires") || "").split(",").filter(Boolean);
+  if (required.some(function (name) {
+    const field = form.elements.namedItem(name);
+    return field && !String(field.value || "").trim();
+  })) return;
   const countName = form.getAttribute("data-confirm-count");
   if (countName) {
     const count = Array.from(document.querySelectorAll("input[type=checkbox]:checked"))
       .filter(function (box) { return box.name === countName && box.form === form; }).length;
     if (count === 0) return;
+    const max = parseInt(form.getAttribute("data-confirm-max") || "0", 10);
+    if (max && count > max) return;
     if (count === 1 && form.hasAttribute("data-confirm-one")) message = form.getAttribute("data-confirm-one");
     message = message && message.replace("{count}", String(count));
   }

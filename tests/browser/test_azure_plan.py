@@ -130,11 +130,10 @@ def test_buy_the_azure_plan_add_and_cancel_azure_subscriptions(new_page, make_us
     expect(agent_page.get_by_test_id("azure-subscriptions").locator("tbody tr")).to_have_count(3)
     expect(agent_page.get_by_role("button", name="Cancel selected")).to_have_count(0)  # needs Global admin too
     screenshot(agent_page, "azure-plan-08-admin-agent-added")
-    # Suspending the plan while Azure subscriptions are active: refused inside the plan, nothing changed.
-    agent_page.once("dialog", lambda dialog: dialog.accept())
-    agent_page.get_by_test_id("plan-actions").get_by_role("button", name="Suspend").click()
-    expect(agent_page.get_by_test_id("refusal")).to_contain_text(
-        "The Azure plan has 3 active Azure subscription(s): cancel them first, then suspend the plan.")
+    # Suspending the plan while Azure subscriptions are active cannot happen: not offered (nor confirmed), the
+    # plan says what comes first.
+    expect(agent_page.get_by_test_id("plan-actions").get_by_role("button", name="Suspend")).to_have_count(0)
+    expect(agent_page.get_by_test_id("suspend-blocked")).to_contain_text("cancel its active Azure subscriptions first")
     expect(agent_page.get_by_test_id("plan-status")).to_have_text("Active")
     screenshot(agent_page, "azure-plan-08b-suspend-refused")
     assert not_400(agent_page.console_errors) == []

@@ -23,6 +23,7 @@ from azureplan.models import (
     RoleAssignment,
 )
 from azureplan.ordering import services as ordering_services
+from azureplan.plans.services import admin_agents_principal
 from azureplan.tests.factories import buyable_customer, legacy_csv, legacy_estate, plan_line
 from core.errors import PartnerCenterError
 from core.models import AuditEvent, Job
@@ -61,7 +62,7 @@ def test_import_creates_legacy_subscriptions_with_ids_names_and_default_aobo(act
     assert legacy.entitlement_id == sub_id and legacy.friendly_name == "Production" and legacy.status == "active"
     assert legacy.created_date.date().isoformat() == "2018-03-04"
     assert legacy.role_assignments == [{"principal_type": "partner_admin_agents",
-                                        "principal_id": f"adminagents-{admin.organisation.tenant_id}",
+                                        "principal_id": admin_agents_principal(admin.organisation)[0],
                                         "principal_name": f"Foreign Principal for '{admin.organisation.name}'",
                                         "role": "Owner", "partner_id": admin.organisation.pk}]
     assert AuditEvent.objects.filter(action="legacy_subscriptions.imported", request_id="req-1").count() == 1
@@ -158,7 +159,7 @@ def test_an_indirect_provider_names_a_reseller_of_each_row(provider_setup):
                                                           (customer, uuid.uuid4(), "B", "0000000")]))
     assert _errors(exc) == {(2, "resellerPartnerId"), (3, "resellerPartnerId")}
     content = legacy_csv([(customer, uuid.uuid4(), "A", r1.partner_id, "2019-01-01",
-                           f"indirect_reseller:{r1.partner_id}:Contributor;customer_user:it@c.example.com:Reader")])
+                           f"indirect_reseller:{r1.partner_id}:Contributor;customer_user:11111111-1111-4111-8111-111111111111:Reader")])
     legacy_importer.legacy_import(actor=actor, content=content)
     legacy = LegacySubscription.objects.get()
     assert legacy.reseller == r1
@@ -213,7 +214,7 @@ def test_a_transition_buys_the_plan_and_moves_every_subscription_keeping_id_name
         actor, customer, admin, django_capture_on_commit_callbacks):
     ids = [uuid.uuid4(), uuid.uuid4()]
     legacy_importer.legacy_import(actor=actor, content=legacy_csv([
-        (customer, ids[0], "Production", "", "2017-01-02", "customer_user:ops@c.example.com:Contributor"),
+        (customer, ids[0], "Production", "", "2017-01-02", "customer_user:11111111-1111-4111-8111-111111111111:Contributor"),
         (customer, ids[1], "Test")]))
     before = timezone.now()
     upgrade = _start(actor, customer, django_capture_on_commit_callbacks)
@@ -225,7 +226,7 @@ def test_a_transition_buys_the_plan_and_moves_every_subscription_keeping_id_name
         (ids[0], "Production"), (ids[1], "Test")}
     moved = AzureSubscription.objects.get(subscription_id=ids[0])
     assert [(r.principal_id, r.role_id) for r in RoleAssignment.objects.filter(azure_subscription=moved)] == [
-        ("ops@c.example.com", "Contributor")]
+        ("11111111-1111-4111-8111-111111111111", "Contributor")]
     for legacy in LegacySubscription.objects.filter(customer=customer):
         assert legacy.status == "suspended" and legacy.azure_subscription.subscription_id == legacy.entitlement_id
         assert before <= legacy.transitioned_at <= timezone.now() and legacy.suspended_at == legacy.transitioned_at

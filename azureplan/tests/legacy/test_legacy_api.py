@@ -21,7 +21,7 @@ from core.models import Job
 from core.testing import assert_error
 from customers.tests.factories import CustomerFactory
 
-from .factories import buyable_customer, legacy_csv, legacy_estate
+from ..factories import buyable_customer, legacy_csv, legacy_estate
 
 pytestmark = pytest.mark.django_db
 

@@ -23,10 +23,14 @@ from azureplan.ordering import services as ordering_services
 from azureplan.plans import services as plan_services
 from core.testing import assert_error, assert_has_fields
 
-from .factories import AZURE_PLAN_US, buyable_customer, plan_line
-from .test_orders_api import state
+from ..factories import AZURE_PLAN_US, buyable_customer, plan_line
+from ..ordering.test_orders_api import state
 
 pytestmark = pytest.mark.django_db
+
+# Principals are Entra object ids (GUIDs).
+P1, P2, P3 = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
+              "33333333-3333-4333-8333-333333333333")
 
 
 @pytest.fixture
@@ -286,7 +290,7 @@ class TestAzureEntitlements:
         assert deleted["status"] == "deleted" and deleted["pecEligible"] is False
         assert_error(admin.patch(entitlement_url(sub), {"friendlyName": "Back"}, format="json"), 404, 800111)
         assert admin.get(f"{entitlement_url(sub)}/roleAssignments").json()["items"] == []  # removed at deletion
-        role = {"principalType": "customer_user", "principalId": "u", "principalName": "U", "roleName": "Owner"}
+        role = {"principalType": "customer_user", "principalId": P1, "principalName": "U", "roleName": "Owner"}
         assert_error(admin.post(f"{entitlement_url(sub)}/roleAssignments", role, format="json"), 400, 800096)
 
     def test_eleven_in_one_bulk_cancel_is_990030(self, agent, make_user, bought):
@@ -311,7 +315,7 @@ class TestRoleAssignments:
             "Owner", "partner_admin_agents", True, None)
         assert owner["scope"] == f"/subscriptions/{sub.subscription_id}" and owner["partnerId"] == \
             sub.plan.customer.organisation.partner_id
-        body = {"PrincipalType": "customer_user", "principalId": "u-1", "principalName": "Customer user",
+        body = {"PrincipalType": "customer_user", "principalId": P2, "principalName": "Customer user",
                 "roleName": "Reader", "resourceGroup": "rg-web"}
         before = state()
         assert_error(sales.post(url, body, format="json"), 403, 2032)  # Admin agent

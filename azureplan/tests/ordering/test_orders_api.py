@@ -23,7 +23,7 @@ from core.models import IdempotencyRecord
 from core.testing import assert_error, assert_has_fields
 from customers.tests.factories import CustomerFactory
 
-from .factories import AZURE_PLAN_US, buyable_customer
+from ..factories import AZURE_PLAN_US, buyable_customer
 
 pytestmark = pytest.mark.django_db
 AZURE_PLAN_LINE = {"id": 0, "catalogItemId": AZURE_PLAN_US, "quantity": 1, "billingCycle": "one_time"}

@@ -7,18 +7,22 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.choices import Role, Tier
-from agreements.services import McaMissing
+from agreements.errors import McaMissing
 from azureplan import errors
 from azureplan.models import AzurePlan, AzureSubscription, Cart, Order, RoleAssignment
 from azureplan.ordering import services as ordering_services
 from azureplan.plans import services as plan_services
 from core.errors import InvalidInput, PermissionDenied
-from customers.services import NoCommerceRelationship
+from customers.errors import NoCommerceRelationship
 from customers.tests.factories import CustomerFactory
 
-from .factories import buyable_customer, plan_line
+from ..factories import buyable_customer, plan_line
 
 pytestmark = pytest.mark.django_db
+
+# Principals are Entra object ids (GUIDs).
+P1, P2, P3 = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
+              "33333333-3333-4333-8333-333333333333")
 
 
 @pytest.fixture
@@ -175,7 +179,7 @@ def test_role_assignments_and_pec(agent, actor_of, django_capture_on_commit_call
     sub = AzureSubscription.objects.get(plan__customer=customer)
     owner = sub.role_assignments.get()
     reader = plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="partner_admin_agents",
-                                          principal_id="helpdesk", principal_name="Helpdesk", role="Reader")
+                                          principal_id=P1, principal_name="Helpdesk", role="Reader")
     plan_services.role_assignment_remove(actor=actor_of(agent), assignment=owner)
     eligible, reason = plan_services.pec_status(sub)
     assert not eligible and "read-only" in str(reason)
@@ -183,12 +187,12 @@ def test_role_assignments_and_pec(agent, actor_of, django_capture_on_commit_call
     assert owner.removed_at is not None  # history kept
     plan_services.role_assignment_remove(actor=actor_of(agent), assignment=reader)
     plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
-                                 principal_id="u1", principal_name="Customer user", role="Owner")
+                                 principal_id=P2, principal_name="Customer user", role="Owner")
     eligible, reason = plan_services.pec_status(sub)
     assert not eligible and "Only other principals" in str(reason)
     with pytest.raises(InvalidInput) as exc:
         plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="customer_user",
-                                     principal_id="u1", principal_name="Customer user", role="Owner")
+                                     principal_id=P2, principal_name="Customer user", role="Owner")
     assert exc.value.code == 800002
 
 
@@ -206,7 +210,8 @@ def test_legacy_azure_blocks_the_plan(agent, actor_of):
 
 
 def test_relationship_removal_counts_azure(agent, actor_of, global_admin, django_capture_on_commit_callbacks):
-    from customers.services import ActiveSubscriptions, relationship_remove
+    from customers.errors import ActiveSubscriptions
+    from customers.services import relationship_remove
 
     customer = buyable_customer(agent.organisation)
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
@@ -298,8 +303,9 @@ def test_other_partner_principal_cannot_be_our_own_partner_id(agent, actor_of, d
     buy(actor_of(agent), customer, django_capture_on_commit_callbacks)
     sub = AzureSubscription.objects.get(plan__customer=customer)
     with pytest.raises(InvalidInput) as exc:
-        plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner", principal_id="x",
-                                     principal_name="X", role="Owner", partner=agent.organisation.partner_id)
+        plan_services.role_assignment_add(actor=actor_of(agent), sub=sub, principal_type="other_partner",
+                                          principal_id=P3, principal_name="X", role="Owner",
+                                          partner=agent.organisation.partner_id)
     assert exc.value.code == 800002
 
 

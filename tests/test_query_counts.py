@@ -1,0 +1,106 @@
+"""No N+1: the order, subscription and Azure entitlement lists of the API and the customer page cost the same number
+of queries for 1 row as for 10. Each test warms up on the small customer, counts its queries, then asserts that
+the large one takes exactly as many."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.choices import Role, Tier
+from accounts.tests.factories import OrganisationFactory
+from azureplan.models import OrderLineItem
+from azureplan.tests.factories import (
+    AzurePlanFactory,
+    OrderFactory,
+    azure_plan_with_subscriptions,
+    legacy_estate,
+)
+from customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+SMALL, LARGE = 1, 10
+
+
+def queries_of(client, url):
+    client.get(url)  # warm-up: caches filled by the first request of a client (session, content types, ...)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return len(context.captured_queries)
+
+
+def assert_same_cost(client, small_url, large_url, django_assert_num_queries):
+    expected = queries_of(client, small_url)
+    with django_assert_num_queries(expected):
+        response = client.get(large_url)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def ga_aa(make_user):
+    return make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="ga-aa@a.example.com")
+
+
+def customer_with_orders(org, n):
+    plan = azure_plan_with_subscriptions(CustomerFactory(organisation=org), n=1)
+    for _n in range(n - 1):
+        order = OrderFactory(customer=plan.customer)
+        OrderLineItem.objects.create(order=order, line_number=0, availability_id=plan.offer_id, offer_id=plan.offer_id,
+                                     quantity=1, plan=plan, fulfilled=True)
+    return plan.customer
+
+
+def test_order_list(org, ga_aa, api_client_for, django_assert_num_queries):
+    small, large = customer_with_orders(org, SMALL), customer_with_orders(org, LARGE)
+    response = assert_same_cost(api_client_for(ga_aa), f"/v1/customers/{small.tenant_id}/orders",
+                                f"/v1/customers/{large.tenant_id}/orders", django_assert_num_queries)
+    assert response.json()["totalCount"] == LARGE
+
+
+def test_subscription_list_of_plans_and_legacy_subscriptions(make_user, actor_of, api_client_for,
+                                                             django_assert_num_queries):
+    """An indirect provider's customer has one Azure plan per reseller of record, and legacy subscriptions."""
+    provider = OrganisationFactory(tier=Tier.INDIRECT_PROVIDER)
+    admin = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, organisation=provider, email="ga@provider.example.com")
+
+    def customer(n):
+        customer = CustomerFactory(organisation=provider)
+        resellers = [OrganisationFactory(tier=Tier.INDIRECT_RESELLER, provider=provider) for _r in range(n)]
+        for reseller in resellers:
+            AzurePlanFactory(customer=customer, reseller=reseller)
+        legacy_estate(actor_of(admin), customer, names=[f"Legacy {i}" for i in range(n)],
+                      reseller=resellers[0].partner_id)
+        return customer
+
+    small, large = customer(SMALL), customer(LARGE)
+    response = assert_same_cost(api_client_for(admin), f"/v1/customers/{small.tenant_id}/subscriptions",
+                                f"/v1/customers/{large.tenant_id}/subscriptions", django_assert_num_queries)
+    assert response.json()["totalCount"] == 2 * LARGE
+
+
+def test_azure_entitlement_list(org, ga_aa, api_client_for, django_assert_num_queries):
+    small = azure_plan_with_subscriptions(CustomerFactory(organisation=org), n=SMALL)
+    large = azure_plan_with_subscriptions(CustomerFactory(organisation=org), n=LARGE)
+
+    def url(plan):
+        return f"/v1/customers/{plan.customer.tenant_id}/subscriptions/{plan.public_id}/azureEntitlements"
+
+    response = assert_same_cost(api_client_for(ga_aa), url(small), url(large), django_assert_num_queries)
+    assert response.json()["totalCount"] == LARGE
+
+
+def test_customer_page(org, ga_aa, actor_of, portal_client, django_assert_num_queries):
+    def customer(n):
+        plan = azure_plan_with_subscriptions(CustomerFactory(organisation=org), n=n)
+        legacy_estate(actor_of(ga_aa), plan.customer, names=[f"Legacy {uuid.uuid4().hex[:6]}" for _i in range(n)])
+        return plan.customer
+
+    small, large = customer(SMALL), customer(LARGE)
+    response = assert_same_cost(portal_client(ga_aa), reverse("customer_detail", args=[small.tenant_id]),
+                                reverse("customer_detail", args=[large.tenant_id]), django_assert_num_queries)
+    assert response.content.decode().count("Legacy ") >= LARGE
