@@ -117,7 +117,8 @@ def test_enum_values_of_plans_in_any_case(api, agent, customer):
     plan = azure_plan_with_subscriptions(customer=customer, n=1)
     sub = plan.azure_subscriptions.first()
     base = f"/v1/customers/{customer.tenant_id}/subscriptions/{plan.public_id}/azureEntitlements/{sub.subscription_id}"
-    response = api.post(f"{base}/roleAssignments", {"principalType": "CustomerUser", "principalId": "u-42",
+    response = api.post(f"{base}/roleAssignments", {"principalType": "CustomerUser",
+                                                    "principalId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
                                                     "principalName": "Jo", "roleName": "Reader"}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["principalType"] == "customer_user"
