@@ -256,4 +256,24 @@ def _eager_celery(settings):
     app.conf.task_always_eager = False
 
 
+def _openapi_checked(node):
+    """API test modules (file name with "api", and tests/test_pc_*.py) or a test marked `openapi`."""
+    if node.get_closest_marker("openapi"):
+        return True
+    name = node.path.name if hasattr(node, "path") else ""
+    return "api" in name or name.startswith("test_pc_") or name == "test_address_validation.py"
+
+
+@pytest.fixture(autouse=True)
+def _openapi_answers(request):
+    """Check every /v1/ answer of the test against the served schema (tests/openapi_check.py)."""
+    if not _openapi_checked(request.node):
+        yield
+        return
+    from tests.openapi_check import validating
+
+    with validating():
+        yield
+
+
 __all__ = ["PASSWORD", "enrol"]

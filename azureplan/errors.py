@@ -90,8 +90,12 @@ class AzurePlanExists(PartnerCenterError):
 
 
 class LegacyAzurePresent(PartnerCenterError):
+    """An Azure plan is refused while the partner's legacy Azure subscriptions of the customer are active. Partner
+    Center documents no code for this (its 900128 means "a SaaS metered plan needs an Azure plan"), so the code is one
+    of ours (docs/api.md)."""
+
     status = 403
-    code = 900128
+    code = 990050
     error_name = "LegacyAzureSubscriptionsPresent"
 
 

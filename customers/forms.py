@@ -30,8 +30,10 @@ class AddressFields(forms.Form):
     address_line1 = forms.CharField(label=_("Address line 1"), max_length=200)
     address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100)
-    state = forms.CharField(label=_("State or province"), max_length=2, required=False,
-                            help_text=_("2-letter code, e.g. WA. Leave empty where there is none."))
+    state = forms.CharField(label=_("State or province"), max_length=3, required=False,
+                            help_text=_("Its code, e.g. WA, ON or NSW. Required in the United States, Canada, "
+                                        "Australia, Brazil, India, Mexico and Japan; leave it empty where there is "
+                                        "none."))
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
 
     def __init__(self, *args, countries=(), **kwargs):

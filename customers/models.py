@@ -41,7 +41,7 @@ class Customer(models.Model):
     address_line1 = models.CharField(_("address line 1"), max_length=200)
     address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state"), max_length=2, blank=True)
+    state = models.CharField(_("state"), max_length=3, blank=True)  # AU NSW, MX CMX: customers.addresses
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     country = models.ForeignKey("accounts.Country", on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("country"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import Perm, require
 from core.api.pagination import filter_first_order
+from core.casing import fold
 from core.errors import InvalidInput
 from core.models import AuditEvent
 from core.tenancy import get_for_actor_or_404
@@ -26,7 +27,7 @@ CUSTOMER_SORTS = {
     "relationship": ("relationship", "company_name"),
     "added": ("created_at",),
 }
-SEARCH_FIELDS = {"companyname": "company_name", "domain": "domain"}
+SEARCH_FIELDS = {"companyname": "company_name", "domain": "domain"}  # by core.casing.fold of the Field
 
 
 def _sorted(qs, sort):
@@ -80,16 +81,16 @@ def parse_pc_filter(raw):
     """Partner Center's `filter` query value: {"Field": "CompanyName"|"Domain", "Value": "...",
     "Operator": "starts_with"} -> (search, field)."""
     try:
-        data = json.loads(raw)
-        field = str(data.get("Field", "")).lower()
-        operator = str(data.get("Operator", "starts_with")).lower()
-        value = str(data.get("Value", ""))
+        data = {fold(key): value for key, value in json.loads(raw).items()}  # Json.NET: names in any case
+        field = fold(data.get("field", ""))
+        operator = fold(data.get("operator", "starts_with"))
+        value = str(data.get("value", ""))
     except (ValueError, AttributeError, RecursionError):
         raise InvalidInput(_('filter must be JSON like {"Field":"CompanyName","Value":"con","Operator":"starts_with"}.'),
                            field="filter") from None
     if field not in SEARCH_FIELDS:
         raise InvalidInput(_("filter Field must be CompanyName or Domain."), field="filter")
-    if operator != "starts_with":
+    if operator != "startswith":
         raise InvalidInput(_("filter Operator must be starts_with."), field="filter")
     return value, SEARCH_FIELDS[field]
 

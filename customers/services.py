@@ -27,7 +27,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
-from . import registry
+from . import addresses, registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
 from .errors import ActiveSubscriptions, CustomerError, InvitationInvalid, NoCommerceRelationship, OutsideMarket
 from .models import Customer, RelationshipRequest
@@ -36,7 +36,6 @@ ADDR = "billingProfile.defaultAddress."
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
 _CULTURE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$", re.ASCII)
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$", re.ASCII)
-_STATE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$", re.ASCII)
 _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", re.ASCII)
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
 MAX_EMAIL = 254
@@ -139,22 +138,22 @@ def validate_customer_data(data, *, organisation, existing=None):
         with problems:
             clean[key] = _text(data, key, ADDR + field, required=required, max_length=max_length)
     with problems:
-        state = _text(data, "state", ADDR + "state", required=False, max_length=2)
-        if not _STATE_RE.match(state):
-            raise InvalidInput(_("billingProfile.defaultAddress.state is a code of at most 2 letters or digits "
-                                 "(e.g. WA)."), field=ADDR + "state")
-        clean["state"] = state.upper()
-    with problems:
-        clean["postal_code"] = _text(data, "postal_code", ADDR + "postalCode", required=False, max_length=20)
-    with problems:
         clean["region"] = _text(data, "region", ADDR + "region", required=False, max_length=50)
     code = (data.get("country") or "").strip().upper()
     country = None
+    known = None
+    if len(code) == 2 and code.isascii() and code.isalpha():
+        known = Country.objects.select_related("region").filter(code=code).first()
+    # The state and postal code by the country's rules: the same function as POST /v1/validations/address.
+    address, address_problems = addresses.address_errors(country=code if known else "", state=data.get("state"),
+                                                         postal_code=data.get("postal_code"))
+    problems.found.extend(InvalidInput(message, field=field) for field, message in address_problems)
+    clean.update(address)
     with problems:
         if len(code) != 2 or not code.isascii() or not code.isalpha():
             raise InvalidInput(_("billingProfile.defaultAddress.country must be a 2-letter ISO 3166 code."),
                                field=ADDR + "country")
-        country = Country.objects.select_related("region").filter(code=code).first()
+        country = known
         if country is None:
             raise InvalidInput(_("%(code)s is not a known country code.") % {"code": code}, field=ADDR + "country")
         if country.region_id != organisation.country.region_id:
@@ -204,6 +203,10 @@ def validate_customer_data(data, *, organisation, existing=None):
         clean["organization_registration_number"] = registration
     clean["phone_number"] = phone
     return clean
+
+
+def country_known(code) -> bool:
+    return Country.objects.filter(code=(code or "").strip().upper()).exists()
 
 
 def domain_taken(domain) -> bool:
@@ -291,6 +294,24 @@ def customer_assign_reseller(*, actor, customer, reseller, field="reseller"):
         customer.save(update_fields=["reseller"])
         audit_record(actor=actor, action="customer.reseller_assigned", obj=customer, subject=customer,
                      data={"from": before, "to": reseller_org.partner_id if reseller_org else None})
+    return customer
+
+
+def customer_remove_delegated_access(*, actor, customer):
+    """Partner Center's remove-DAP (`PATCH /v1/customers/{id}` with `{"AllowDelegatedAccess": false}`): the partner
+    gives up its delegated admin privileges in the customer's tenant and keeps the reseller relationship. Recorded
+    on the customer (`allow_delegated_access`, shown on its page) and audited; removing it again changes nothing.
+    Only the customer can grant it again, by accepting an invitation that asks for it."""
+    require(actor, Perm.EDIT_CUSTOMER)
+    with transaction.atomic():
+        customer = get_for_actor_or_404(Customer.objects.select_for_update(of=("self",)), actor, pk=customer.pk)
+        if customer.organisation_id != actor.organisation_id:
+            raise NotFound()
+        if not customer.allow_delegated_access:
+            return customer
+        customer.allow_delegated_access = False
+        customer.save(update_fields=["allow_delegated_access"])
+        audit_record(actor=actor, action="customer.delegated_access_removed", obj=customer, subject=customer)
     return customer
 
 

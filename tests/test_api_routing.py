@@ -45,7 +45,7 @@ def customer(global_admin):
 def _unrouted(customer_id):
     cart = uuid.uuid4()
     return [
-        ("post", "/v1/validations/address"),
+        ("post", "/v1/validations/unknownthing"),
         ("put", f"/v1/customers/{customer_id}/carts/{cart}/unknown/"),
         ("patch", f"/v1/customers/{customer_id}/usagebudget"),
         ("delete", "/v1/nothing/here"),
@@ -56,7 +56,7 @@ def _unrouted(customer_id):
 # --- item 1: no CSRF page on /v1, 401 before 404, 405 for a known route ---------------------------------------
 
 @pytest.mark.parametrize("method,path", [
-    ("post", "/v1/validations/address"),
+    ("post", "/v1/validations/unknownthing"),
     ("put", "/v1/customers/{c}/carts/{x}/"),
     ("patch", "/v1/customers/{c}/usagebudget"),
     ("post", "/v1/Customers"),
@@ -134,7 +134,7 @@ def test_session_cookie_writes_keep_csrf_and_answer_json(portal_client, global_a
     assert "CSRF" in body["description"]
     customer.refresh_from_db()
     assert customer.has_relationship
-    _envelope(browser.post("/v1/validations/address", {}, content_type="application/json"), 403, 2032)
+    _envelope(browser.post("/v1/validations/unknownthing", {}, content_type="application/json"), 403, 2032)
 
 
 def test_the_csrf_failure_view_answers_the_envelope_on_v1(rf):

@@ -134,6 +134,7 @@ FOREIGN_OBJECTS = {
     "api-customer-subscriptions": {"customer_id": _customer},
     "api-customer-subscription": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-subscription-cancel": {"customer_id": _customer, "subscription_id": _plan},
+    "api-customer-subscription-provisioning-status": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-azure-entitlements": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-azure-entitlement": _ENTITLEMENT,
     "api-customer-azure-entitlement-cancel": _ENTITLEMENT,
@@ -198,6 +199,7 @@ NOT_TENANT_IDS = {
     # (billing.pricing): markets, views, months, product and SKU ids and import ids are not ids of a tenant's rows.
     "api-pricelist-diff", "api-meter-history", "api-meters", "api-meter-tiers", "api-pricing-import", "pc-pricesheet",
     "pc-fxrates",
+    "api-agreement-template-document",  # Microsoft's agreement templates: the same for every partner
 }
 # The Pricing pages: price lists, exchange rates and their imports are reference data shared by every partner of the
 # install (one global list per market, as Microsoft publishes): a meter, a month or an import is nobody's tenant row.
@@ -335,10 +337,11 @@ def test_foreign_ids_answer_404_everywhere(foreign, make_user, api_client_for, p
     assert _snapshot() == before
 
 
-def test_foreign_commerce_ids_under_an_own_customer_are_not_found(foreign, global_admin, api_client_for):
+def test_foreign_commerce_ids_under_an_own_customer_are_not_found(foreign, global_admin, make_user, api_client_for):
     """The customer is looked up first; an own customer with a foreign cart, order, plan, Azure subscription or role
-    assignment id answers that resource's own not-found code, and nothing changes."""
-    api = api_client_for(global_admin)
+    assignment id answers that resource's own not-found code, and nothing changes. (The caller holds the roles every
+    route needs: a role is checked before any id.)"""
+    api = api_client_for(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="ga-aa@a.example.com"))
     base = f"/v1/customers/{CustomerFactory(organisation=global_admin.organisation).tenant_id}"
     plan = f"{base}/subscriptions/{_plan(foreign)}"
     before = _snapshot()
@@ -349,6 +352,7 @@ def test_foreign_commerce_ids_under_an_own_customer_are_not_found(foreign, globa
         ("get", f"{base}/orders/{_order(foreign)}/provisioningstatus", 20000),
         ("get", plan, 20003), ("patch", plan, 20003), ("post", f"{plan}/cancel", 20003),
         ("get", f"{plan}/azureEntitlements", 20003), ("post", f"{plan}/azureEntitlements", 20003),
+        ("get", f"{plan}/provisioningstatus", 20003),
         # A legacy Azure subscription of partner B's customer.
         ("get", f"{base}/subscriptions/{foreign['legacy'].public_id}", 20003),
         ("patch", f"{base}/subscriptions/{foreign['legacy'].public_id}", 20003),

@@ -187,7 +187,7 @@ def test_create_shows_the_admin_credentials_once(portal_client, agent):
     ({"email": "nope"}, "email", "Enter a valid email address."),
     ({"address_line1": "x" * 201}, "address_line1", "at most 200 characters"),
     ({"city": ""}, "city", "This field is required."),
-    ({"state": "WAS"}, "state", "at most 2 characters"),
+    ({"state": "WAS"}, "state", "WAS is not a state or province of this country"),
     ({"country": "FR", "state": ""}, "country", "a customer in France is outside it"),
     ({"country": "ZZ"}, "country", "ZZ is not a known country code."),
     ({"country": ""}, "country", "This field is required."),
@@ -215,7 +215,8 @@ def test_registration_number_and_phone_are_required_in_the_listed_countries(port
     assert "mandatory for customers in Poland" in field_errors(response)["organization_registration_number"]
     response = client.post(reverse("customer_create"), {**base, "organization_registration_number": "PL1234567"})
     assert "mandatory for customers in Poland" in field_errors(response)["phone_number"]
-    response = client.post(reverse("customer_create"), {**base, "country": "FR", "organization_registration_number": "X1"})
+    response = client.post(reverse("customer_create"), {**base, "country": "FR", "postal_code": "75008",
+                                                        "organization_registration_number": "X1"})
     assert "isn't supported for customers in France" in field_errors(response)["organization_registration_number"]
     assert not Customer.objects.exists()
     response = client.post(reverse("customer_create"), {**base, "organization_registration_number": "PL1234567",
@@ -291,7 +292,7 @@ def test_billing_profile_is_saved(portal_client, agent, customer):
     ({"email": "nope"}, "email", "Enter a valid email address."),
     ({"first_name": ""}, "first_name", "This field is required."),
     ({"country": "DE"}, "country", "a customer in Germany is outside it"),
-    ({"state": "Washington"}, "state", "at most 2 characters"),
+    ({"state": "Washington"}, "state", "at most 3 characters"),
 ])
 def test_billing_profile_bad_input(portal_client, agent, customer, overrides, field, message):
     before = snapshot()

@@ -44,8 +44,8 @@ class UserSerializer(PCModelSerializer):
     language = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)
     mfaEnrolled = serializers.BooleanField(source="mfa_enrolled", read_only=True)
-    lastLogin = serializers.DateTimeField(source="last_login", read_only=True)
-    invitedAt = serializers.DateTimeField(source="invited_at", read_only=True)
+    lastLogin = serializers.DateTimeField(source="last_login", read_only=True, allow_null=True)
+    invitedAt = serializers.DateTimeField(source="invited_at", read_only=True, allow_null=True)
     links = serializers.SerializerMethodField()
     attributes = AttributesField("PartnerUser", etag=True)
 
@@ -85,8 +85,8 @@ class CredentialSerializer(PCModelSerializer):
     status = serializers.CharField(read_only=True)
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
     expiresAt = serializers.DateTimeField(source="expires_at", read_only=True)
-    revokedAt = serializers.DateTimeField(source="revoked_at", read_only=True)
-    lastUsedAt = serializers.DateTimeField(source="last_used_at", read_only=True)
+    revokedAt = serializers.DateTimeField(source="revoked_at", read_only=True, allow_null=True)
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", read_only=True, allow_null=True)
     attributes = AttributesField("ApiCredential")
 
     class Meta:

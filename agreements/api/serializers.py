@@ -13,6 +13,13 @@ class AgreementMetaDataSerializer(serializers.Serializer):
     attributes = AttributesField("AgreementMetaData")
 
 
+class AgreementDocumentSerializer(serializers.Serializer):
+    displayUri = serializers.URLField()
+    downloadUri = serializers.URLField()
+    language = serializers.CharField()
+    country = serializers.CharField()
+
+
 class AgreementContactSerializer(serializers.Serializer):
     firstName = serializers.CharField(source="first_name")
     lastName = serializers.CharField(source="last_name")

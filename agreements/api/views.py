@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..choices import AgreementType
 from .serializers import (
     AgreementCreateSerializer,
+    AgreementDocumentSerializer,
     AgreementMetaDataSerializer,
     AgreementSerializer,
     DirectSignedStatusSerializer,
@@ -52,6 +53,23 @@ class AgreementTemplateListView(PCAPIView):
     def get(self, request):
         templates = selectors.template_list(agreement_type=_agreement_type(request))
         return Response(collection(AgreementMetaDataSerializer(templates, many=True).data, request))
+
+
+class AgreementTemplateDocumentView(PCAPIView):
+    @pc_schema(ok=AgreementDocumentSerializer, errors=(400, 401, 404, 429),
+               parameters=[OpenApiParameter("template_id", str, OpenApiParameter.PATH,
+                                            description="The templateId of GET /v1/agreements"),
+                           OpenApiParameter("language", str, description="Default en-US"),
+                           OpenApiParameter("country", str, description="ISO 3166 alpha-2, default US")],
+               summary="Where to read and download an agreement template's document",
+               description="displayUri and downloadUri are the template's agreementLink (Microsoft's page for the "
+                           "agreement). Query names and values in any case. 404: unknown template; 400: malformed "
+                           "language, unknown country.",
+               tags=TAGS, operation_id="agreementtemplates_document_retrieve")
+    def get(self, request, template_id):
+        params = {key.lower(): value for key, value in request.query_params.items()}
+        return Response(selectors.template_document(template_id=template_id, language=params.get("language"),
+                                                    country=params.get("country")))
 
 
 class CustomerAgreementListView(PCAPIView):

@@ -43,6 +43,8 @@ urlpatterns = [
     # The Azure plan (a Partner Center subscription) and its Azure subscriptions (Azure entitlements).
     path(f"{CUSTOMER}subscriptions", subscriptions.SubscriptionListView.as_view(), name="api-customer-subscriptions"),
     path(PLAN, subscriptions.SubscriptionDetailView.as_view(), name="api-customer-subscription"),
+    path(f"{PLAN}/provisioningstatus", subscriptions.SubscriptionProvisioningStatusView.as_view(),
+         name="api-customer-subscription-provisioning-status"),
     path(f"{PLAN}/cancel", plans.SubscriptionCancelView.as_view(), name="api-customer-subscription-cancel"),
     path(f"{PLAN}/azureEntitlements", plans.AzureEntitlementListView.as_view(), name="api-customer-azure-entitlements"),
     path(ENTITLEMENT, plans.AzureEntitlementDetailView.as_view(), name="api-customer-azure-entitlement"),

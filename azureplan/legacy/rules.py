@@ -1,5 +1,5 @@
 """What the legacy sub-domain's modules share: limits and names, and the counts other rooms ask for (registered
-in azureplan.apps: a plan cannot be bought while legacy subscriptions are active (900128), and they count as
+in azureplan.apps: a plan cannot be bought while legacy subscriptions are active (990050), and they count as
 active subscriptions when the reseller relationship is removed)."""
 
 from ..choices import (
@@ -22,7 +22,7 @@ SOURCE_PRODUCT_NAME = "AzureSubscription"
 
 
 def active_legacy_of_partner(customer, organisation) -> int:
-    """The partner's active legacy subscriptions of the customer: a plan is refused while any is (900128)."""
+    """The partner's active legacy subscriptions of the customer: a plan is refused while any is (990050)."""
     return LegacySubscription.objects.filter(customer=customer, customer__organisation=organisation,
                                              status=LegacyStatus.ACTIVE).count()
 

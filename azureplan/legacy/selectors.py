@@ -32,6 +32,28 @@ def legacy_list(*, actor, customer, include_transitioned=True) -> list[LegacySub
     return list(rows.order_by("created_date", "id"))
 
 
+LEGACY_ORDERING = ("created_date", "id")
+
+
+def legacy_rows(*, actor, customer, order_id="", partner_id=""):
+    """The customer's legacy subscriptions as a queryset sorted by LEGACY_ORDERING, with Partner Center's `order_id`
+    and `mpn_id` filters of the subscriptions list, for seek paging."""
+    import uuid
+
+    require(actor, Perm.VIEW_CUSTOMERS)
+    rows = LegacySubscription.objects.for_actor(actor).filter(customer=customer).select_related(
+        "customer__country", "reseller", "azure_subscription__plan")
+    order_id, partner_id = (order_id or "").strip(), (partner_id or "").strip()
+    if order_id:
+        try:
+            rows = rows.filter(order_id=uuid.UUID(order_id))
+        except ValueError:
+            return rows.none()
+    if partner_id:
+        rows = rows.filter(reseller__partner_id=partner_id)
+    return rows.order_by(*LEGACY_ORDERING)
+
+
 def legacy_get(*, actor, customer, subscription_id) -> LegacySubscription:
     """By its commerce subscription id (404 1000 when unknown or foreign)."""
     require(actor, Perm.VIEW_CUSTOMERS)

@@ -47,6 +47,9 @@ def _orders():
         "line_items__availability__sku__product", "line_items__plan")
 
 
+ORDER_ORDERING = ("-created_at", "-id")
+
+
 def order_list(*, actor, customer, billing_cycle=""):
     """The customer's orders, newest first (a queryset: the pages page it, the API lists it); `billing_cycle`
     (Partner Center's billingType filter) in any case."""
@@ -58,7 +61,7 @@ def order_list(*, actor, customer, billing_cycle=""):
             raise InvalidInput(_("billingType must be one of: %(values)s.") % {"values": ", ".join(BillingCycle.values)},
                                field="billingType")
         orders = orders.filter(billing_cycle=cycle)
-    return orders.order_by("-created_at", "-id")
+    return orders.order_by(*ORDER_ORDERING)
 
 
 def order_get(*, actor, customer, order_id) -> Order:

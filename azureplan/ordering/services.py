@@ -2,10 +2,11 @@
 creates its first Azure subscription through azureplan.plans.services).
 
 Rules (domain.md §2.6-§2.8, §3.2) are enforced here, for the pages and the API alike: relationship (20002) and
-MCA (13605) through agreements.services.purchase_gate; quantity exactly 1 and no friendly name for the Azure plan
-line (the plan's own friendly name comes from `friendlyName`); one plan per customer per reseller of record (a
-partial unique index decides between concurrent checkouts); no plan while legacy Azure is active (the counters
-legacy registers); the reseller of record named by an indirect provider is one of its resellers."""
+MCA (13605) through agreements.services.purchase_gate; quantity exactly 1; the Azure plan line's `friendlyName`
+(optional, at most 128 characters, as the PowerShell module's purchase body sends it) names the plan; one plan per
+customer per reseller of record (a partial unique index decides between concurrent checkouts); no plan while legacy
+Azure is active (the counters legacy registers); the reseller of record named by an indirect provider is one of
+its resellers."""
 
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from accounts.permissions import Perm, require
 from agreements.services import purchase_gate
 from core.api.etag import check_etag
 from core.audit import audit_record
+from core.casing import match_choice
 from core.errors import InvalidInput, PartnerCenterError
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
@@ -58,12 +60,15 @@ def _check_line(customer, organisation, item, line):
             _("Line %(n)s: the quantity of %(title)s must be %(min)s.") % {
                 "n": line, "title": availability.sku.title, "min": availability.sku.minimum_quantity},
             field="quantity", parameters={"lineItem": line, "cartErrorCode": 10010})
-    if (item.get("friendly_name") or "").strip() and availability.sku.product_id == AZURE_PLAN_PRODUCT:
+    name = (item.get("friendly_name") or "").strip()
+    if len(name) > 128:
         raise errors.CartItemError(
-            _("Line %(n)s: the Azure plan takes no friendly name at purchase; rename the plan once it is "
-              "active.") % {"n": line}, field="friendlyName", parameters={"lineItem": line, "cartErrorCode": 10010})
-    cycle = (item.get("billing_cycle") or "one_time").strip().lower()
-    if cycle not in availability.sku.supported_billing_cycles:
+            _("Line %(n)s: the friendly name is at most 128 characters.") % {"n": line}, field="friendlyName",
+            parameters={"lineItem": line, "cartErrorCode": 10010})
+    raw_cycle = item.get("billing_cycle") or "one_time"
+    # Json.NET reads the enum in any case and spelling (OneTime, ONE_TIME); we answer Partner Center's one_time.
+    cycle = match_choice(raw_cycle, availability.sku.supported_billing_cycles) if isinstance(raw_cycle, str) else None
+    if cycle is None:
         raise errors.CartItemError(
             _("Line %(n)s: the billing cycle must be one of %(cycles)s.") % {
                 "n": line, "cycles": ", ".join(availability.sku.supported_billing_cycles)},
@@ -165,7 +170,9 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names,
                 try:
                     with transaction.atomic():
                         plan = AzurePlan.objects.create(customer=customer, reseller=reseller, order=order,
-                                                        offer_id=availability.catalog_item_id)
+                                                        offer_id=availability.catalog_item_id,
+                                                        **({"friendly_name": friendly_names[index]}
+                                                           if friendly_names[index] else {}))
                 except IntegrityError:
                     raise errors.AzurePlanExists(_existing_plan_message(customer, reseller)) from None
                 audit_record(actor=actor, action="azure_plan.ordered", obj=plan, subject=customer,

@@ -48,9 +48,17 @@ def _plans():
     return AzurePlan.objects.select_related("customer", "reseller", "order")
 
 
+PLAN_ORDERING = ("created_at", "id")
+
+
 def plan_list(*, actor, customer, order_id="", partner_id="") -> list[AzurePlan]:
     """The customer's Azure plans, oldest first; Partner Center's `order_id` and `mpn_id` filters (an unknown
     order or PartnerID gives an empty list)."""
+    return list(plan_rows(actor=actor, customer=customer, order_id=order_id, partner_id=partner_id))
+
+
+def plan_rows(*, actor, customer, order_id="", partner_id=""):
+    """plan_list as a queryset (sorted by PLAN_ORDERING), for seek paging."""
     _check(actor)
     plans = _plans().for_actor(actor).filter(customer=customer)
     order_id, partner_id = (order_id or "").strip(), (partner_id or "").strip()
@@ -61,10 +69,10 @@ def plan_list(*, actor, customer, order_id="", partner_id="") -> list[AzurePlan]
             try:
                 plans = plans.filter(order__public_id=uuid.UUID(order_id))
             except ValueError:
-                return []  # a malformed order id matches nothing, as an unknown one
+                return plans.none()  # a malformed order id matches nothing, as an unknown one
     if partner_id:
         plans = plans.filter(reseller__partner_id=partner_id)
-    return list(plans.order_by("created_at", "id"))
+    return plans.order_by(*PLAN_ORDERING)
 
 
 def customer_plans(*, actor, customer) -> list[AzurePlan]:
@@ -84,10 +92,18 @@ def plan_get(*, actor, subscription_id, customer=None) -> AzurePlan:
                public_id=str(subscription_id).strip(), **lookup)
 
 
+AZURE_SUBSCRIPTION_ORDERING = ("created_at", "id")
+
+
 def azure_subscription_list(*, actor, plan) -> list[AzureSubscription]:
     """Every Azure subscription of the plan, deleted ones included (status `deleted`)."""
+    return list(azure_subscription_rows(actor=actor, plan=plan))
+
+
+def azure_subscription_rows(*, actor, plan):
+    """azure_subscription_list as a queryset (sorted by AZURE_SUBSCRIPTION_ORDERING), for seek paging."""
     _check(actor)
-    return list(_subscriptions().for_actor(actor).filter(plan=plan))
+    return _subscriptions().for_actor(actor).filter(plan=plan).order_by(*AZURE_SUBSCRIPTION_ORDERING)
 
 
 def azure_subscription_get(*, actor, entitlement_id, plan=None) -> AzureSubscription:

@@ -15,6 +15,7 @@ from accounts.models import Organisation
 from accounts.permissions import Perm, require
 from core.api.etag import check_etag
 from core.audit import audit_record
+from core.casing import match_choice
 from core.errors import InvalidInput
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
@@ -267,6 +268,7 @@ def azure_subscription_rename(*, actor, sub, name, expected_etag=None) -> AzureS
 def azure_subscription_cancel(*, actor, sub, reason) -> AzureSubscription:
     """Needs Global admin AND Admin agent; one subscription per call; deleted 90 days later."""
     require(actor, Perm.CANCEL_AZURE_SUBSCRIPTION)
+    reason = match_choice(reason, CancellationReason.values) or reason  # CustomerRequest = customer_request
     if reason not in CancellationReason.values:
         raise errors.InvalidCancellationReason(
             _("cancellationReason must be one of: %(reasons)s.") % {"reasons": ", ".join(CancellationReason.values)},
@@ -354,6 +356,7 @@ def delete_expired_azure_subscriptions(now=None) -> int:
 def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_name, role, resource_group="",
                         partner=None) -> RoleAssignment:
     require(actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    principal_type = match_choice(principal_type, PrincipalType.values) or principal_type
     if principal_type not in PrincipalType.values:
         raise InvalidInput(_("principalType must be one of: %(types)s.") % {"types": ", ".join(PrincipalType.values)},
                            field="principalType")

@@ -93,30 +93,76 @@ def seek_page(request, queryset, *, ordering, scope, filter_first=False):
     instead of 0.3 ms at 100,000 customers).
     """
     size = page_size(request)
-    token = request.headers.get("MS-ContinuationToken") or _query_value(request, "continuationToken")
-    seek = (_query_value(request, "seekOperation") or "").lower()
+    payload = _read_token(request, scope)
     queryset = queryset.order_by(*(filter_first_order(ordering) if filter_first else ordering))
-    if token:
-        if seek and seek != "next":
-            raise InvalidInput(_("Only seekOperation=Next is supported."), field="seekOperation")
-        try:
-            payload = signing.loads(token, salt=_SALT)
-        except signing.BadSignature:
-            raise InvalidInput(_("The continuation token is not valid."), field="MS-ContinuationToken") from None
-        if payload.get("s") != scope or len(payload.get("v", [])) != len(ordering):
+    if payload is not None:
+        if len(payload.get("v", [])) != len(ordering):
             raise InvalidInput(_("The continuation token belongs to another query."), field="MS-ContinuationToken")
         queryset = queryset.filter(_after(ordering, payload["v"]))
     rows = list(queryset[: size + 1])
     next_token = None
     if len(rows) > size:
         rows = rows[:size]
-        last = rows[-1]
-        if isinstance(last, dict):  # a .values() queryset: the sort keys must be among its fields
-            values = [_plain(last[f.lstrip("-")]) for f in ordering]
-        else:
-            values = [_plain(getattr(last, f.lstrip("-").replace("__", "."))) for f in ordering]
-        next_token = signing.dumps({"s": scope, "v": values}, salt=_SALT, compress=True)
+        next_token = signing.dumps({"s": scope, "v": _sort_values(rows[-1], ordering)}, salt=_SALT, compress=True)
     return rows, next_token
+
+
+def seek_chain(request, parts, *, scope):
+    """seek_page over several lists shown one after the other (e.g. a customer's Azure plans, then its legacy
+    subscriptions): `parts` is [(queryset, ordering), ...]; returns (rows, next_token) with the same continuation
+    contract. The token names the part and the sort values of the last row in it."""
+    size = page_size(request)
+    payload = _read_token(request, scope)
+    start, values = 0, None
+    if payload is not None:
+        start, values = payload.get("p"), payload.get("v", [])
+        if not isinstance(start, int) or not 0 <= start < len(parts) or len(values) != len(parts[start][1]):
+            raise InvalidInput(_("The continuation token belongs to another query."), field="MS-ContinuationToken")
+    rows = []
+    for index in range(start, len(parts)):
+        queryset, ordering = parts[index]
+        queryset = queryset.order_by(*ordering)
+        if index == start and values is not None:
+            queryset = queryset.filter(_after(ordering, values))
+        rows.extend((index, row) for row in queryset[: size + 1 - len(rows)])
+        if len(rows) > size:
+            break
+    next_token = None
+    if len(rows) > size:
+        rows = rows[:size]
+        index, last = rows[-1]
+        next_token = signing.dumps({"s": scope, "p": index, "v": _sort_values(last, parts[index][1])}, salt=_SALT,
+                                   compress=True)
+    return [row for _index, row in rows], next_token
+
+
+def _read_token(request, scope):
+    """The signed payload of the request's continuation token (None on a first page)."""
+    token = request.headers.get("MS-ContinuationToken") or _query_value(request, "continuationToken")
+    if not token:
+        return None
+    seek = (_query_value(request, "seekOperation") or "").lower()
+    if seek and seek != "next":
+        raise InvalidInput(_("Only seekOperation=Next is supported."), field="seekOperation")
+    try:
+        payload = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        raise InvalidInput(_("The continuation token is not valid."), field="MS-ContinuationToken") from None
+    if not isinstance(payload, dict) or payload.get("s") != scope or not isinstance(payload.get("v"), list):
+        raise InvalidInput(_("The continuation token belongs to another query."), field="MS-ContinuationToken")
+    return payload
+
+
+def _sort_values(last, ordering):
+    if isinstance(last, dict):  # a .values() queryset: the sort keys must be among its fields
+        return [_plain(last[f.lstrip("-")]) for f in ordering]
+    values = []
+    for field in ordering:
+        value = last
+        for part in field.lstrip("-").split("__"):
+            value = getattr(value, part)
+        values.append(_plain(value))
+    return values
 
 
 def _plain(value):

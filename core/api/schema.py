@@ -45,6 +45,10 @@ def pc_schema(*, ok=None, ok_status=200, errors=(400, 401, 403, 404, 429), param
     responses.update(also or {})
     for status in errors:
         responses[status] = OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[status])
+    created = [status for status in responses if status in (201, 202)]
+    if created:  # a created or accepted resource's address, where the route has one
+        parameters = [*parameters, OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=created,
+                                                    description="The created resource (or the status to poll)")]
     return extend_schema(responses=responses, parameters=list(parameters), request=request, **kwargs)
 
 

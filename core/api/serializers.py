@@ -23,6 +23,21 @@ class PCModelSerializer(PCSerializer, serializers.ModelSerializer):
     pass
 
 
+class OptionalMethodField(serializers.SerializerMethodField):
+    """A method field that Partner Center prints only when it has a value (`associatedPartnerId`,
+    `partnerIdOnRecord`): the serializer drops it when the method returns None, and the schema does not list it as
+    required (drf-spectacular marks every read-only field required, so this one is not flagged read-only; it is
+    never read from input)."""
+
+    def __init__(self, method_name=None, **kwargs):
+        super().__init__(method_name, **kwargs)
+        self.read_only = False
+        self.required = False
+
+    def to_internal_value(self, data):  # never an input
+        raise serializers.SkipField()
+
+
 class AttributesField(serializers.Field):
     """`attributes: {objectType, etag?}` on every resource; `etag=True` adds core.api.etag's etag of the row."""
 

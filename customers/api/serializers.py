@@ -8,7 +8,7 @@ number, phone) live in customers.services, whose errors name the same wire paths
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, PCSerializer, SelfLinkSerializer, link
+from core.api.serializers import AttributesField, OptionalMethodField, PCSerializer, SelfLinkSerializer, link
 
 # ---------------------------------------------------------------- output
 
@@ -82,7 +82,7 @@ class CustomerListItemSerializer(_CustomerBase):
     commerceId = serializers.UUIDField(source="commerce_id")
     companyProfile = CustomerCompanyProfileSerializer(source="*")
     relationshipToPartner = serializers.CharField(source="relationship")
-    associatedPartnerId = serializers.SerializerMethodField(help_text="The indirect reseller's tenant id, when set")
+    associatedPartnerId = OptionalMethodField(help_text="The indirect reseller's tenant id, only when set")
     links = serializers.SerializerMethodField()
     attributes = AttributesField("Customer")
 
@@ -123,7 +123,7 @@ class CustomerSerializer(_CustomerBase):
     relationshipToPartner = serializers.CharField(source="relationship")
     allowDelegatedAccess = serializers.BooleanField(source="allow_delegated_access")
     customDomains = serializers.SerializerMethodField()
-    associatedPartnerId = serializers.SerializerMethodField(help_text="The indirect reseller's tenant id, when set")
+    associatedPartnerId = OptionalMethodField(help_text="The indirect reseller's tenant id, only when set")
     links = serializers.SerializerMethodField()
     attributes = AttributesField("Customer")
 
@@ -142,7 +142,11 @@ class CustomerCreatedSerializer(CustomerSerializer):
     userCredentials = serializers.SerializerMethodField()
     enableGDAPByDefault = serializers.SerializerMethodField()
 
-    @extend_schema_field(UserCredentialsSerializer)
+    # Inline, not a $ref: a null replay (idempotency redacts the password) must validate, and `nullable` beside
+    # an allOf reference is not honoured by every OpenAPI 3.0 validator.
+    @extend_schema_field({"type": "object", "nullable": True, "description": "Null in an idempotent replay",
+                          "properties": {"userName": {"type": "string"}, "password": {"type": "string"}},
+                          "required": ["userName", "password"]})
     def get_userCredentials(self, obj):
         return self.context["user_credentials"]
 
@@ -175,6 +179,34 @@ class CustomerAddressInputSerializer(PCSerializer):
     phoneNumber = _text()
 
 
+class AddressSerializer(serializers.Serializer):
+    """Partner Center's Address as the address validation route prints it (only the properties given)."""
+
+    country = serializers.CharField()
+    region = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    state = serializers.CharField(required=False)
+    addressLine1 = serializers.CharField(required=False)
+    addressLine2 = serializers.CharField(required=False)
+    postalCode = serializers.CharField(required=False)
+
+
+class AddressFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class AddressValidationResponseSerializer(serializers.Serializer):
+    originalAddress = AddressSerializer()
+    suggestedAddresses = AddressSerializer(many=True)
+    status = serializers.ChoiceField(choices=["Verified", "InteractionRequired"],
+                                     help_text="Verified: the address follows its country's rules (formats only: the "
+                                               "street is not looked up); InteractionRequired: see validationMessage")
+    validationMessage = serializers.CharField(required=False)
+    errors = AddressFieldErrorSerializer(many=True, required=False,
+                                         help_text="Extension: each wrong field and what is wrong with it")
+
+
 class CustomerCompanyProfileInputSerializer(PCSerializer):
     domain = _text()
     companyName = _text()
@@ -205,21 +237,38 @@ class CustomerCreateSerializer(PCSerializer):
 
 class CustomerPatchSerializer(PCSerializer):
     relationshipToPartner = serializers.CharField(required=False, help_text="Only `none`: remove the relationship")
+    allowDelegatedAccess = serializers.BooleanField(
+        required=False, help_text="Only false: remove the partner's delegated admin privileges (Partner Center's "
+                                  "remove-DAP)")
     associatedPartnerId = serializers.CharField(
         required=False, allow_blank=True, allow_null=True,
         help_text="Indirect providers: the indirect reseller of record (PartnerID or tenant id), null to clear")
 
 
-def billing_service_data(billing) -> dict:
-    """A validated billing profile -> the field names of customers.services.validate_customer_data."""
+def _contact_name(billing, address, key, current):
+    """The billing contact's first or last name. Partner Center's billing profile carries it twice (`firstName` and
+    `defaultAddress.firstName`); we keep one. On a PUT of the profile as read, the copy the client changed wins
+    (the top-level one when both changed); at creation the address's, else the top-level one."""
+    top, nested = billing.get(key), address.get(key)
+    if current is not None:
+        for value in (top, nested):
+            if value is not None and value.strip() and value.strip() != current:
+                return value
+        return top if top is not None and top.strip() else (nested or top)
+    return nested or top
+
+
+def billing_service_data(billing, current=None) -> dict:
+    """A validated billing profile -> the field names of customers.services.validate_customer_data. `current` is
+    the customer whose profile a PUT replaces."""
     address = billing.get("defaultAddress") or {}
     return {
         "email": billing.get("email"),
         "culture": billing.get("culture"),
         "language": billing.get("language"),
         "billing_company_name": billing.get("companyName"),
-        "first_name": address.get("firstName") or billing.get("firstName"),
-        "last_name": address.get("lastName") or billing.get("lastName"),
+        "first_name": _contact_name(billing, address, "firstName", current and current.first_name),
+        "last_name": _contact_name(billing, address, "lastName", current and current.last_name),
         "address_line1": address.get("addressLine1"),
         "address_line2": address.get("addressLine2"),
         "city": address.get("city"),

@@ -13,4 +13,5 @@ urlpatterns = [
     path("customers/<str:customer_id>/profiles/billing", views.CustomerBillingProfileView.as_view(),
          name="api-customer-billing-profile"),
     path("domains/<str:domain>", views.DomainView.as_view(), name="api-domain"),
+    path("validations/address", views.AddressValidationView.as_view(), name="api-validations-address"),
 ]

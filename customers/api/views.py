@@ -16,9 +16,11 @@ from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID,
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 
-from .. import selectors, services
+from .. import addresses, selectors, services
 from ..choices import RelationshipToPartner
 from .serializers import (
+    AddressValidationResponseSerializer,
+    CustomerAddressInputSerializer,
     CustomerBillingProfileInputSerializer,
     CustomerBillingProfileSerializer,
     CustomerCompanyProfileSerializer,
@@ -116,25 +118,35 @@ class CustomerDetailView(PCAPIView):
 
     @pc_schema(ok=CustomerSerializer, request=CustomerPatchSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID],
-               summary="Remove the reseller relationship, or assign the indirect reseller",
+               summary="Remove the reseller relationship or delegated admin privileges, or assign the indirect reseller",
                description='`{"relationshipToPartner": "none"}` ends the reseller relationship (Global admin; 409 '
-                           '990020 while subscriptions are active). `{"associatedPartnerId": "<PartnerID>"|null}` '
+                           '990020 while subscriptions are active). `{"allowDelegatedAccess": false}` removes the '
+                           "partner's delegated admin privileges (Partner Center's remove-DAP; audited; again is a "
+                           "no-op). "
+                           '`{"associatedPartnerId": "<PartnerID>"|null}` '
                            "names or clears the indirect reseller of record (indirect providers).",
                tags=TAGS, operation_id="customers_partial_update")
     def patch(self, request, customer_id):
         actor = self.actor(request)
         customer = selectors.customer_get(actor=actor, tenant_id=customer_id)
         data = self.validated(CustomerPatchSerializer, request)
-        relationship = "relationshipToPartner" in data
-        reseller = "associatedPartnerId" in data
-        if not relationship and not reseller:
-            raise InvalidInput('Send {"relationshipToPartner": "none"} to remove the reseller relationship, or '
+        given = [name for name in ("relationshipToPartner", "associatedPartnerId", "allowDelegatedAccess")
+                 if name in data]
+        if not given:
+            raise InvalidInput('Send {"relationshipToPartner": "none"} to remove the reseller relationship, '
+                               '{"allowDelegatedAccess": false} to remove delegated admin privileges, or '
                                '{"associatedPartnerId": ...} to assign the indirect reseller.',
                                field="relationshipToPartner")
-        if relationship and reseller:
-            raise InvalidInput("Change relationshipToPartner and associatedPartnerId in separate requests.",
-                               field="associatedPartnerId")
-        if relationship:
+        if len(given) > 1:
+            raise InvalidInput(f"Change {' and '.join(given)} in separate requests.", field=given[-1])
+        if "allowDelegatedAccess" in data:
+            if data["allowDelegatedAccess"]:
+                raise InvalidInput("allowDelegatedAccess can only be set to false. Delegated admin privileges are "
+                                   "granted by the customer, accepting an invitation from GET "
+                                   "/v1/customers/relationshiprequests?delegatedAdmin=true.",
+                                   field="allowDelegatedAccess")
+            customer = services.customer_remove_delegated_access(actor=actor, customer=customer)
+        elif "relationshipToPartner" in data:
             if data["relationshipToPartner"].strip().lower() != RelationshipToPartner.NONE:
                 raise InvalidInput("relationshipToPartner can only be set to none. To start a reseller relationship, "
                                    "send the customer a link from GET /v1/customers/relationshiprequests.",
@@ -176,9 +188,45 @@ class CustomerBillingProfileView(PCAPIView):
         customer = selectors.customer_get(actor=actor, tenant_id=customer_id)
         data = self.validated(CustomerBillingProfileInputSerializer, request)
         customer = services.customer_update_billing_profile(actor=actor, customer=customer,
-                                                            data=billing_service_data(data),
+                                                            data=billing_service_data(data, customer),
                                                             expected_etag=self.if_match(request))
         return Response(CustomerBillingProfileSerializer(customer).data)
+
+
+class AddressValidationView(PCAPIView):
+    """POST /v1/validations/address: the customer form's address rules (customers.addresses) on one address."""
+
+    idempotent_methods = ()  # a read-only POST
+
+    @pc_schema(ok=AddressValidationResponseSerializer, request=CustomerAddressInputSerializer,
+               errors=(400, 401, 429),
+               summary="Validate an address against its country's rules (state or province, postal code)",
+               description="Partner Center's AddressValidationResponse. `status` Verified with the address in its "
+                           "usual spelling in `suggestedAddresses` (e.g. the state upper-cased, K1A0B1 as K1A 0B1), or "
+                           "InteractionRequired with `validationMessage` and (extension) `errors` naming each wrong "
+                           "field. Formats only: the street is not looked up. 400 800002: country missing or not a "
+                           "known ISO code.",
+               tags=TAGS, operation_id="validations_address_create")
+    def post(self, request):
+        data = self.validated(CustomerAddressInputSerializer, request)
+        code = (data.get("country") or "").strip().upper()
+        if not code:
+            raise InvalidInput("country is required (an ISO 3166 alpha-2 code such as US).", field="country")
+        if not services.country_known(code):
+            raise InvalidInput(f"{code} is not a known country code.", field="country")
+        original = {wire: data[wire] for wire, _key in addresses.ADDRESS_FIELDS if data.get(wire) is not None}
+        suggested, errors = addresses.address_validate({key: data.get(wire) for wire, key in addresses.ADDRESS_FIELDS})
+        body = {"originalAddress": original}
+        if errors:
+            names = ", ".join(f"'{field[0].upper()}{field[1:]}'" for field, _message in errors)
+            body.update(suggestedAddresses=[], status="InteractionRequired",
+                        validationMessage=f"Address field invalid for property: {names}. "
+                                          + " ".join(message for _field, message in errors),
+                        errors=[{"field": field, "message": message} for field, message in errors])
+        else:
+            suggestion = {wire: suggested[key] for wire, key in addresses.ADDRESS_FIELDS if suggested[key]}
+            body.update(suggestedAddresses=[suggestion], status="Verified")
+        return Response(body)
 
 
 class DomainView(PCAPIView):

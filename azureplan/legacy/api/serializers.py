@@ -332,3 +332,9 @@ class BatchSerializer(_Ordered):
                  "subscriptionId": str(line.legacy.public_id), "code": line.error_code,
                  "description": line.error_message}
                 for line in self.context.get("failures", {}).get(obj.pk, [])]
+
+
+class BatchListItemSerializer(BatchSerializer):
+    """A batch in the list: without its failures (read one batch for them)."""
+
+    failures = None

@@ -7,9 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.etag import check_etag
-from core.api.pagination import collection
-from core.api.schema import IF_MATCH, pc_schema
+from core.api.pagination import collection, seek_chain
+from core.api.schema import CONTINUATION, IF_MATCH, SEEK, SIZE, pc_schema
 from core.errors import InvalidInput, NotFound
 
 from ...errors import SubscriptionNotFound
@@ -31,27 +32,19 @@ CUSTOMER_SUBSCRIPTIONS = inline_serializer("CustomerSubscriptionCollection", fie
                                         resource_type_field_name=None,
                                         serializers=[SubscriptionSerializer, LegacySubscriptionSerializer], many=True),
     "links": serializers.DictField(),
+    "continuationToken": serializers.CharField(required=False),
     "attributes": serializers.DictField(),
 })
 
 
-def _legacy_filtered(rows, *, order_id="", partner_id=""):
-    """Partner Center's order_id and mpn_id filters applied to the legacy subscriptions too."""
-    order_id, partner_id = (order_id or "").strip().lower(), (partner_id or "").strip()
-    if order_id:
-        rows = [row for row in rows if str(row.order_id) == order_id]
-    if partner_id:
-        rows = [row for row in rows if row.reseller_id and row.reseller.partner_id == partner_id]
-    return rows
-
-
 class SubscriptionListView(PlanView):
-    @pc_schema(ok=CUSTOMER_SUBSCRIPTIONS, errors=(401, 403, 404, 429),
-               parameters=[CUSTOMER_ID, OpenApiParameter("order_id", str, description="Only the order's subscriptions"),
+    @pc_schema(ok=CUSTOMER_SUBSCRIPTIONS, errors=(400, 401, 403, 404, 429),
+               parameters=[CUSTOMER_ID, SIZE, SEEK, CONTINUATION,
+                           OpenApiParameter("order_id", str, description="Only the order's subscriptions"),
                            OpenApiParameter("mpn_id", str, description="Only those of this reseller of record "
                                                                        "(PartnerID)")],
                summary="The customer's Azure plans and legacy Azure (MS-AZR-0145P) subscriptions as Partner Center "
-                       "subscriptions (unpaged)",
+                       "subscriptions (seek paging, as customers)",
                description="The Azure plans first, then the legacy subscriptions oldest first (suspended once moved "
                            "to the Azure plan; extensions transitionedAt, azurePlanId, azureSubscriptionId).",
                tags=PLAN_TAGS, operation_id="customers_subscriptions_list")
@@ -59,15 +52,20 @@ class SubscriptionListView(PlanView):
         customer = self.customer(request, customer_id)
         params = query_params(request)
         order_id, partner_id = params.get("order_id", ""), params.get("mpn_id", "")
-        plans = selectors.plan_list(actor=self.actor(request), customer=customer, order_id=order_id,
-                                    partner_id=partner_id)
-        legacy = _legacy_filtered(legacy_selectors.legacy_list(actor=self.actor(request), customer=customer),
-                                  order_id=order_id, partner_id=partner_id)
-        items = SubscriptionSerializer(plans, many=True).data + LegacySubscriptionSerializer(legacy, many=True).data
-        return Response(collection(items, request))
+        actor = self.actor(request)
+        parts = [(selectors.plan_rows(actor=actor, customer=customer, order_id=order_id, partner_id=partner_id),
+                  selectors.PLAN_ORDERING),
+                 (legacy_selectors.legacy_rows(actor=actor, customer=customer, order_id=order_id,
+                                               partner_id=partner_id), legacy_selectors.LEGACY_ORDERING)]
+        rows, token = seek_chain(request, parts, scope=f"subscriptions:{customer.pk}:{order_id}:{partner_id}")
+        items = [LegacySubscriptionSerializer(row).data if isinstance(row, LegacySubscription)
+                 else SubscriptionSerializer(row).data for row in rows]
+        return Response(collection(items, request, next_token=token))
 
 
 class SubscriptionDetailView(PlanView):
+    required_permissions = {"PATCH": (Perm.PURCHASE, Perm.SUSPEND_AZURE_PLAN)}
+
     def plan_or_legacy(self, request, customer_id, subscription_id):
         """The Azure plan, else the legacy subscription with this id (neither: 404 20003)."""
         customer = self.customer(request, customer_id)
@@ -127,3 +125,40 @@ class SubscriptionDetailView(PlanView):
         return Response(LegacySubscriptionSerializer(legacy).data)
 
 
+
+
+class SubscriptionProvisioningStatusSerializer(serializers.Serializer):
+    skuId = serializers.CharField(help_text="The catalog SKU id (0001 for the Azure plan; MS-AZR-0145P for legacy)")
+    status = serializers.ChoiceField(choices=["success", "pending", "failed"])
+    quantity = serializers.IntegerField()
+    endDate = serializers.DateTimeField(allow_null=True, help_text="null: a usage-based subscription has no term end")
+    attributes = serializers.DictField()
+
+
+def provisioning_status(found) -> dict:
+    """Partner Center's SubscriptionProvisioningStatus of an Azure plan or a legacy subscription."""
+    if isinstance(found, LegacySubscription):
+        sku, status = "MS-AZR-0145P", "success"
+    else:
+        parts = found.offer_id.split(":")
+        sku = parts[1] if len(parts) > 1 else found.offer_id
+        if found.status == "pending":
+            status = "failed" if found.order.status == "failed" else "pending"
+        else:
+            status = "success"
+    return {"skuId": sku, "status": status, "quantity": 1, "endDate": None,
+            "attributes": {"objectType": "SubscriptionProvisioningStatus"}}
+
+
+class SubscriptionProvisioningStatusView(PlanView):
+    plan_or_legacy = SubscriptionDetailView.plan_or_legacy
+
+    @pc_schema(ok=SubscriptionProvisioningStatusSerializer, errors=(401, 403, 404, 429),
+               parameters=[CUSTOMER_ID, SUBSCRIPTION_ID],
+               summary="Provisioning status of an Azure plan or legacy Azure subscription",
+               description="status pending while the plan's order is provisioned, success once active (also "
+                           "suspended or cancelled: it was provisioned), failed when its order failed. quantity is 1; "
+                           "endDate is null (usage-based, no term). 404: 1000 (customer), 20003 (subscription).",
+               tags=PLAN_TAGS, operation_id="customers_subscriptions_provisioningstatus_retrieve")
+    def get(self, request, customer_id, subscription_id):
+        return Response(provisioning_status(self.plan_or_legacy(request, customer_id, subscription_id)))

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
 from core.api.pagination import collection
 from core.api.parsers import PartnerCenterJSONParser
@@ -26,6 +27,7 @@ from .. import importer, services
 from .. import selectors as legacy_selectors
 from .serializers import (
     BatchInputSerializer,
+    BatchListItemSerializer,
     BatchSerializer,
     LegacyImportInputSerializer,
     LegacyImportResultSerializer,
@@ -107,6 +109,8 @@ class LegacyView(CommerceView):
 
 
 class ProductUpgradeEligibilityView(LegacyView):
+    idempotent_methods = ()  # a read-only POST
+
     @pc_schema(ok=ProductUpgradesEligibilitySerializer, request=ProductUpgradeRequestSerializer,
                errors=(400, 401, 403, 404, 429),
                summary="Whether a customer can transition from the legacy Azure offer (MS-AZR-0145P) to the Azure plan",
@@ -137,6 +141,8 @@ class ProductUpgradeCreateView(LegacyView):
 
 
 class ProductUpgradeStatusView(LegacyView):
+    idempotent_methods = ()  # a read-only POST
+
     @pc_schema(ok=ProductUpgradesStatusSerializer, request=ProductUpgradeRequestSerializer,
                errors=(400, 401, 403, 404, 429), parameters=[UPGRADE_ID],
                summary="A transition's status with one line item per legacy subscription",
@@ -227,6 +233,7 @@ IMPORT_UPLOAD = inline_serializer("LegacySubscriptionImportUpload", fields={
 
 
 class LegacyImportView(LegacyView):
+    required_permissions = {"POST": Perm.IMPORT_LEGACY_AZURE}
     parser_classes = [PartnerCenterJSONParser, CSVParser, MultiPartParser]
 
     @pc_schema(ok=IMPORTS, errors=(401, 403, 429), summary="Extension: the latest legacy subscription imports",
@@ -281,7 +288,7 @@ class LegacyImportView(LegacyView):
 
 BATCHES = inline_serializer("LegacyTransitionBatchCollection", fields={
     "totalCount": serializers.IntegerField(),
-    "items": BatchSerializer(many=True),
+    "items": BatchListItemSerializer(many=True),
     "links": serializers.DictField(),
     "attributes": serializers.DictField(),
 })
@@ -293,9 +300,7 @@ class BatchListView(LegacyView):
     def get(self, request):
         actor = self.actor(request)
         jobs = legacy_selectors.batch_list(actor=actor)
-        data = [BatchSerializer(job, context={"failures": {}}).data for job in jobs]
-        for item in data:
-            item.pop("failures")  # read one batch for its failures
+        data = BatchListItemSerializer(jobs, many=True).data  # read one batch for its failures
         return Response(collection(data, request))
 
     @pc_schema(ok=BatchSerializer, ok_status=202, request=BatchInputSerializer, errors=(400, 401, 403, 404, 409, 429),

@@ -4,7 +4,7 @@ Microsoft's samples print them, and their input (any casing; the rules are in az
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import AttributesField, LinkSerializer, PCSerializer, SelfLinkSerializer, link
+from core.api.serializers import AttributesField, LinkSerializer, OptionalMethodField, PCSerializer, SelfLinkSerializer, link
 
 from ...catalog.api.serializers import KeyValueSerializer, _Ordered
 from ...plans.api.serializers import _catalog_links, _customer_path, _number, _text
@@ -56,11 +56,12 @@ class OrderLineItemLinksSerializer(serializers.Serializer):
 class OrderLineItemSerializer(serializers.Serializer):
     lineItemNumber = serializers.IntegerField(source="line_number")
     offerId = serializers.CharField(source="offer_id", help_text="The catalog item id")
-    subscriptionId = serializers.SerializerMethodField(help_text="The Azure plan's subscription id, once provisioned")
+    subscriptionId = OptionalMethodField(help_text="The Azure plan's subscription id, once provisioned")
     friendlyName = serializers.SerializerMethodField()
     quantity = serializers.IntegerField()
     transactionType = serializers.SerializerMethodField()
-    partnerIdOnRecord = serializers.SerializerMethodField(help_text="The indirect reseller of record's PartnerID")
+    partnerIdOnRecord = OptionalMethodField(help_text="The indirect reseller of record's PartnerID, only when there is "
+                                                      "one")
     links = serializers.SerializerMethodField()
 
     def to_representation(self, instance):
@@ -173,8 +174,8 @@ class CartLineItemInputSerializer(PCSerializer):
     id = _number(help_text="Ignored: the server numbers the lines")
     catalogItemId = _text(help_text="{productId}:{skuId}:{availabilityId}, e.g. DZH318Z0BPS6:0001:DZH318Z0BML6")
     quantity = _number(help_text="1 for the Azure plan")
-    friendlyName = _text(help_text="None for the Azure plan (rename it once active)")
-    billingCycle = _text(help_text="one_time (the default)")
+    friendlyName = _text(help_text="The Azure plan's friendly name (optional, at most 128 characters)")
+    billingCycle = _text(help_text="one_time (the default); any case, e.g. OneTime")
     participants = ParticipantInputSerializer(many=True, required=False, allow_null=True,
                                               help_text="Indirect providers: [{key: transaction_reseller, value: "
                                                         "<PartnerID>}]")

@@ -5,9 +5,19 @@ azureplan.ordering.services, where every rule and its error code lives."""
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
-from core.api.pagination import collection
-from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, collection_schema, pc_schema
+from core.api.pagination import collection, seek_page
+from core.api.schema import (
+    CONTINUATION,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    REQUEST_ID,
+    SEEK,
+    SIZE,
+    collection_schema,
+    pc_schema,
+)
 from core.errors import InvalidInput
 
 from ...plans.api.views import CUSTOMER_ID, PlanView, query_params
@@ -25,17 +35,17 @@ ORDERING_TAGS = ["Carts and orders"]
 CART_ID = OpenApiParameter("cart_id", str, OpenApiParameter.PATH, description="The cart id")
 ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="The order id (or its alternateId)")
 LINE_ERRORS = ("400: 800002 (malformed body or catalogItemId / offerId, named in parameters.field), 800009 (a line "
-               "breaks a rule: quantity other than 1, a friendly name for the Azure plan, the legacy Azure offer, a "
+               "breaks a rule: quantity other than 1, a friendly name over 128 characters, the legacy Azure offer, a "
                "billing cycle the SKU does not support, an indirect provider without or with a foreign "
                "transaction_reseller; parameters.lineItem names it), 800070 (the catalog item is not sold in the "
                "customer's country); 403: 2032 (role); 404: 1000 (customer), 400013 / 400018 / 400019 (product / "
                "SKU / availability of catalogItemId unknown).")
 PURCHASE_ERRORS = ("403: 20002 (no reseller relationship), 13605 (Microsoft Customer Agreement not confirmed), "
-                   "800066 (the customer already has an Azure plan with this reseller of record), 900128 (active "
+                   "800066 (the customer already has an Azure plan with this reseller of record), 990050 (active "
                    "legacy Azure subscriptions: transition them instead).")
 
 
-ORDERS = collection_schema("OrderCollection", OrderSerializer)
+ORDERS = collection_schema("OrderCollection", OrderSerializer, paged=True)
 PROVISIONING = collection_schema("OrderLineItemProvisioningStatusCollection", OrderLineItemProvisioningStatusSerializer)
 
 
@@ -112,10 +122,12 @@ class OrderingView(PlanView):
 
 
 class CartCreateView(OrderingView):
+    required_permissions = {"POST": Perm.PURCHASE}
+
     @pc_schema(ok=CartSerializer, ok_status=201, request=CartInputSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Create a cart (the Azure plan: catalogItemId DZH318Z0BPS6:0001:{availabilityId}, quantity 1, "
-                       "billingCycle one_time, no friendlyName)",
+                       "billingCycle one_time in any case, optional friendlyName: the plan's name)",
                description=LINE_ERRORS + " The purchase rules (relationship, agreement, one plan) are checked at "
                                          "checkout.",
                tags=ORDERING_TAGS, operation_id="customers_carts_create")
@@ -128,6 +140,8 @@ class CartCreateView(OrderingView):
 
 
 class CartDetailView(OrderingView):
+    required_permissions = {"PUT": Perm.PURCHASE}
+
     @pc_schema(ok=CartSerializer, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID, CART_ID],
                summary="One cart", description="404: 1000 (customer), 800008 (cart).", tags=ORDERING_TAGS,
                operation_id="customers_carts_retrieve")
@@ -149,6 +163,8 @@ class CartDetailView(OrderingView):
 
 
 class CartCheckoutView(OrderingView):
+    required_permissions = {"POST": Perm.PURCHASE}
+
     @pc_schema(ok=CartCheckoutResultSerializer, ok_status=201, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, CART_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Check out a cart: one order per order group (reseller of record), provisioned in the "
@@ -170,16 +186,21 @@ class CartCheckoutView(OrderingView):
 
 
 class OrderListView(OrderingView):
+    required_permissions = {"POST": Perm.PURCHASE}
+
     @pc_schema(ok=ORDERS, errors=(400, 401, 403, 404, 429),
-               parameters=[CUSTOMER_ID, OpenApiParameter("billingType", str, description="Only orders of this billing "
-                                                                                         "cycle, e.g. one_time")],
-               summary="The customer's orders, newest first (unpaged)", tags=ORDERING_TAGS,
+               parameters=[CUSTOMER_ID, SIZE, SEEK, CONTINUATION,
+                           OpenApiParameter("billingType", str, description="Only orders of this billing cycle, e.g. "
+                                                                            "one_time")],
+               summary="The customer's orders, newest first (seek paging, as customers)", tags=ORDERING_TAGS,
                operation_id="customers_orders_list")
     def get(self, request, customer_id):
         customer = self.customer(request, customer_id)
-        orders = selectors.order_list(actor=self.actor(request), customer=customer,
-                                      billing_cycle=query_params(request).get("billingtype", ""))
-        return Response(collection(OrderSerializer(orders, many=True).data, request))
+        cycle = query_params(request).get("billingtype", "")
+        orders = selectors.order_list(actor=self.actor(request), customer=customer, billing_cycle=cycle)
+        rows, token = seek_page(request, orders, ordering=selectors.ORDER_ORDERING,
+                                scope=f"orders:{customer.pk}:{cycle.strip().lower()}")
+        return Response(collection(OrderSerializer(rows, many=True).data, request, next_token=token))
 
     @pc_schema(ok=OrderSerializer, ok_status=201, request=OrderInputSerializer, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, REQUEST_ID, IDEMPOTENCY_KEY],

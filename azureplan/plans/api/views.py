@@ -7,9 +7,19 @@ The subscriptions collection itself (Azure plans and legacy subscriptions togeth
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from accounts.permissions import Perm
 from core.api.idempotency import idempotent
-from core.api.pagination import collection
-from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, collection_schema, pc_schema
+from core.api.pagination import collection, seek_page
+from core.api.schema import (
+    CONTINUATION,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    REQUEST_ID,
+    SEEK,
+    SIZE,
+    collection_schema,
+    pc_schema,
+)
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 from customers.selectors import customer_get
@@ -34,7 +44,7 @@ ENTITLEMENT_ID = OpenApiParameter("entitlement_id", str, OpenApiParameter.PATH,
                                   description="The Azure subscription id (Azure entitlement id)")
 ASSIGNMENT_ID = OpenApiParameter("assignment_id", str, OpenApiParameter.PATH, description="The role assignment id")
 
-ENTITLEMENTS = collection_schema("AzureEntitlementCollection", AzureEntitlementSerializer)
+ENTITLEMENTS = collection_schema("AzureEntitlementCollection", AzureEntitlementSerializer, paged=True)
 ROLE_ASSIGNMENTS = collection_schema("RoleAssignmentCollection", RoleAssignmentSerializer)
 
 
@@ -78,6 +88,8 @@ class PlanView(PCAPIView):
 
 
 class SubscriptionCancelView(PlanView):
+    required_permissions = {"POST": Perm.CANCEL_AZURE_PLAN}
+
     @pc_schema(ok=SubscriptionSerializer, errors=(401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Extension: cancel the Azure plan (Global admin; no active Azure subscription left)",
@@ -95,14 +107,20 @@ class SubscriptionCancelView(PlanView):
 
 
 class AzureEntitlementListView(PlanView):
-    @pc_schema(ok=ENTITLEMENTS, errors=(401, 403, 404, 429), parameters=[CUSTOMER_ID, SUBSCRIPTION_ID],
-               summary="The Azure subscriptions of an Azure plan (unpaged; deleted ones included)",
+    required_permissions = {"POST": Perm.CREATE_AZURE_SUBSCRIPTION}
+
+    @pc_schema(ok=ENTITLEMENTS, errors=(400, 401, 403, 404, 429),
+               parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, SIZE, SEEK, CONTINUATION],
+               summary="The Azure subscriptions of an Azure plan, oldest first (seek paging, as customers; deleted "
+                       "ones included)",
                description="404: 1000 (customer), 20003 (subscription).", tags=ENTITLEMENT_TAGS,
                operation_id="customers_subscriptions_azureentitlements_list")
     def get(self, request, customer_id, subscription_id):
         plan = self.plan(request, customer_id, subscription_id)
-        subs = selectors.azure_subscription_list(actor=self.actor(request), plan=plan)
-        return Response(collection(AzureEntitlementSerializer(subs, many=True).data, request))
+        subs = selectors.azure_subscription_rows(actor=self.actor(request), plan=plan)
+        rows, token = seek_page(request, subs, ordering=selectors.AZURE_SUBSCRIPTION_ORDERING,
+                                scope=f"azureEntitlements:{plan.pk}")
+        return Response(collection(AzureEntitlementSerializer(rows, many=True).data, request, next_token=token))
 
     @pc_schema(ok=AzureEntitlementSerializer, ok_status=201, request=AzureEntitlementCreateSerializer,
                errors=(400, 401, 403, 404, 409, 429), parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, REQUEST_ID,
@@ -122,6 +140,8 @@ class AzureEntitlementListView(PlanView):
 
 
 class AzureEntitlementDetailView(PlanView):
+    required_permissions = {"PATCH": Perm.CREATE_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=AzureEntitlementSerializer, errors=(401, 403, 404, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID], summary="One Azure subscription of a plan",
                description="404: 1000 (customer), 20003 (subscription), 800111 (Azure entitlement).",
@@ -144,6 +164,8 @@ class AzureEntitlementDetailView(PlanView):
 
 
 class AzureEntitlementCancelView(PlanView):
+    required_permissions = {"POST": Perm.CANCEL_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=AzureEntitlementSerializer, ok_status=202, request=AzureEntitlementCancelSerializer,
                errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID, REQUEST_ID, IDEMPOTENCY_KEY],
@@ -161,6 +183,8 @@ class AzureEntitlementCancelView(PlanView):
 
 
 class AzureEntitlementReactivateView(PlanView):
+    required_permissions = {"POST": Perm.REACTIVATE_AZURE_SUBSCRIPTION}
+
     @pc_schema(ok=AzureEntitlementSerializer, ok_status=202, errors=(400, 401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Reactivate a cancelled Azure subscription within its 90 days",
@@ -175,6 +199,8 @@ class AzureEntitlementReactivateView(PlanView):
 
 
 class RoleAssignmentListView(PlanView):
+    required_permissions = {"POST": Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS}
+
     @pc_schema(ok=ROLE_ASSIGNMENTS, errors=(400, 401, 403, 404, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID,
                            OpenApiParameter("includeRemoved", bool, description="Also the removed ones (removedAt)")],
@@ -208,6 +234,8 @@ class RoleAssignmentListView(PlanView):
 
 
 class RoleAssignmentRemoveView(PlanView):
+    required_permissions = {"POST": Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS}
+
     @pc_schema(ok=RoleAssignmentSerializer, errors=(401, 403, 404, 409, 429),
                parameters=[CUSTOMER_ID, SUBSCRIPTION_ID, ENTITLEMENT_ID, ASSIGNMENT_ID, REQUEST_ID, IDEMPOTENCY_KEY],
                summary="Extension: remove a role assignment (kept with removedAt; removing twice is a no-op)",

@@ -244,7 +244,7 @@ def test_a_plan_cannot_be_bought_while_legacy_subscriptions_are_active(actor, cu
     cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
     with pytest.raises(PartnerCenterError) as exc:
         ordering_services.cart_checkout(actor=actor, cart=cart)
-    assert exc.value.code == 900128
+    assert exc.value.code == 990050
     assert AzurePlan.objects.count() == 0
 
 

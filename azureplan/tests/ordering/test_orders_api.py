@@ -274,7 +274,7 @@ def test_no_mca_is_13605(api, org):
     ({"quantity": 2}, 400, 800009, "quantity"),
     ({"quantity": 0}, 400, 800009, "quantity"),
     ({"quantity": None}, 400, 800009, "quantity"),
-    ({"friendlyName": "My plan"}, 400, 800009, "friendlyName"),
+    ({"friendlyName": "x" * 129}, 400, 800009, "friendlyName"),
     ({"billingCycle": "monthly"}, 400, 800009, "billingCycle"),
     ({"catalogItemId": "NOPE00000000:0001:DZH318Z0BML6"}, 404, 400013, "catalogItemId"),
     ({"catalogItemId": "DZH318Z0BPS6:0009:DZH318Z0BML6"}, 404, 400018, "catalogItemId"),

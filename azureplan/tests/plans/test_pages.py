@@ -196,7 +196,7 @@ def test_second_plan_800066_refused_on_the_cart(portal_client, sales, customer, 
     assert snapshot() == before
 
 
-def test_legacy_azure_900128_refused_on_the_cart(portal_client, sales, customer, actor_of):
+def test_legacy_azure_990050_refused_on_the_cart(portal_client, sales, customer, actor_of):
     cart = ordering_services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
     ordering_services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 2 if c.pk == customer.pk else 0)
     try:
@@ -206,7 +206,7 @@ def test_legacy_azure_900128_refused_on_the_cart(portal_client, sales, customer,
         ordering_services.LEGACY_AZURE_COUNTERS.pop()
     assert response.status_code == 400
     code, message, link = refusal(response)
-    assert code == 900128 and "2 active legacy Azure (MS-AZR-0145P)" in message and "transition" in message
+    assert code == 990050 and "2 active legacy Azure (MS-AZR-0145P)" in message and "transition" in message
     assert link == reverse("catalog_compare")
     assert snapshot() == before
 
