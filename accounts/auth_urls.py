@@ -1,8 +1,9 @@
+"""Sign-in, MFA and the invitation to join a partner: included by accounts.urls under /accounts/ (namespace
+`accounts`)."""
+
 from django.urls import path
 
 from .views import auth
-
-app_name = "accounts"
 
 urlpatterns = [
     path("login/", auth.sign_in, name="login"),

@@ -14,5 +14,5 @@ def portal(request):
     perms = perms_for(actor)
     items = [{"key": entry.key, "label": entry.label, "url": entry.url()}
              for entry in navigation.entries() if entry.perm in perms]
-    items.append({"key": "settings", "label": _("Settings"), "url": reverse("settings_home")})
+    items.append({"key": "settings", "label": _("Settings"), "url": reverse("accounts:settings_home")})
     return {"perms_": {p.value: True for p in perms}, "workspaces": items}

@@ -19,7 +19,7 @@ class NavEntry:
     url_name: str = ""
 
     def url(self):
-        return reverse(self.url_name) if self.url_name else reverse("workspace", args=[self.key])
+        return reverse(self.url_name) if self.url_name else reverse("accounts:workspace", args=[self.key])
 
 
 _entries: dict[str, NavEntry] = {}

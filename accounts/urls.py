@@ -1,8 +1,15 @@
-from django.urls import path
+"""The accounts pages, in the `accounts` namespace: sign-in and MFA under /accounts/ (auth_urls), the dashboard and
+the settings pages at the top."""
 
+from django.urls import include, path
+
+from . import auth_urls
 from .views import portal
 
+app_name = "accounts"
+
 urlpatterns = [
+    path("accounts/", include(auth_urls.urlpatterns)),
     path("", portal.dashboard, name="dashboard"),
     path("workspaces/<str:key>/", portal.workspace, name="workspace"),
     path("settings/", portal.settings_home, name="settings_home"),

@@ -68,7 +68,7 @@ def record_invitation_mca(*, actor, customer, request_row, contact, accept_mca):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, tenant_id: reverse("customer_detail", args=[customer_selectors.customer_get(
+@form_post(lambda request, tenant_id: reverse("customers:customer_detail", args=[customer_selectors.customer_get(
     actor=request.actor, tenant_id=tenant_id).tenant_id]) + "#agreements")
 def customer_attest(request, tenant_id):
     # The customer first, so a foreign id answers 404 whatever the roles; then the permission.
@@ -91,5 +91,5 @@ def customer_attest(request, tenant_id):
             messages.success(request, _("The Microsoft Customer Agreement is attested for %(customer)s. The portal "
                                         "e-mails %(email)s about it.") % {"customer": customer.company_name,
                                                                          "email": form.cleaned_data["email"]})
-            return redirect(reverse("customer_detail", args=[customer.tenant_id]) + "#agreements")
+            return redirect(reverse("customers:customer_detail", args=[customer.tenant_id]) + "#agreements")
     return render_customer_page(request, customer, overrides={"mca": form}, status=400)

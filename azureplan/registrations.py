@@ -144,7 +144,7 @@ def register():
     registry.register_activity("legacy_subscription.", registry.labelled(LEGACY_SUBSCRIPTION, detail=_legacy_detail))
     registry.register_activity("product_upgrade.", registry.labelled(PRODUCT_UPGRADE, detail=_upgrade_detail))
 
-    navigation.register(navigation.NavEntry(key="azure_plan", label=_("Azure plan"), url_name="catalog",
+    navigation.register(navigation.NavEntry(key="azure_plan", label=_("Azure plan"), url_name="azureplan:catalog",
                                             perm=Perm.VIEW_AZURE_PLAN, order=200))
 
     # Counters of active subscriptions: the relationship removal (customers) counts the Azure plans and

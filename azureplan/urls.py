@@ -5,6 +5,8 @@ from .legacy import views as legacy_views
 from .ordering import views as ordering_views
 from .plans import views as plan_views
 
+app_name = "azureplan"
+
 urlpatterns = [
     path("azure-plan/", catalog_views.catalog, name="catalog"),
     path("azure-plan/availability/", catalog_views.catalog_availability, name="catalog_availability"),

@@ -9,4 +9,4 @@ from accounts.permissions import Perm
 
 def register():
     navigation.register(navigation.NavEntry(key="pricing", label=_("Pricing"), perm=Perm.VIEW_PRICING, order=300,
-                                            url_name="pricing"))
+                                            url_name="billing:pricing"))

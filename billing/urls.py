@@ -4,6 +4,8 @@ from django.urls import path, re_path
 
 from .pricing import views as pricing_views
 
+app_name = "billing"
+
 urlpatterns = [
     path("pricing/", pricing_views.price_list, name="pricing"),
     re_path(r"^pricing/meters/(?P<product_id>[^/]{1,64})/(?P<sku_id>[^/]{1,64})/$", pricing_views.meter_detail,

@@ -51,3 +51,16 @@ def assert_error(response, status, code=None, field=None, *, name=None):
     if name is not None:
         assert body["errorName"] == name, body
     return body
+
+
+def page_url(name, *args, **kwargs):
+    """`reverse()` for a URL name given without its app namespace (tests that sweep routes by `pattern.name`):
+    the name as given first, then under each namespace the URLconf declares."""
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    for prefix in ("", *(f"{namespace}:" for namespace in get_resolver().namespace_dict)):
+        try:
+            return reverse(prefix + name, *args, **kwargs)
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(f"No URL named {name!r} in any namespace.")

@@ -30,5 +30,5 @@ def register():
     registry.register_activity("customer.", registry.labelled(ACTIVITY, detail=_customer_detail))
     # The customer's own "accepted the invitation" line already says it.
     registry.register_activity("relationship_request.", registry.labelled({}, hidden={"relationship_request.accepted"}))
-    navigation.register(navigation.NavEntry(key="customers", label=_("Customers"), url_name="customer_list",
+    navigation.register(navigation.NavEntry(key="customers", label=_("Customers"), url_name="customers:customer_list",
                                             perm=Perm.VIEW_CUSTOMERS, order=100))

@@ -355,7 +355,7 @@ def _invitation_url(request_row) -> str:
     from django.urls import reverse
 
     token = signing.dumps(str(request_row.public_id), salt=INVITATION_SALT)
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("customer_invitation", args=[token])
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("customers:customer_invitation", args=[token])
 
 
 def relationship_request_create(*, actor, include_delegated_admin=False, reseller=None, customer=None):

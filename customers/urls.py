@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "customers"
+
 urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),

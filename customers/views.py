@@ -44,13 +44,14 @@ PAGE_SIZE = 50
 
 # Where a reload of a form's POST-only URL goes back to; a foreign id is still 404 (looked up for the actor).
 def _customer_home(request, tenant_id):
-    return reverse("customer_detail", args=[selectors.customer_get(actor=request.actor, tenant_id=tenant_id).tenant_id])
+    return reverse("customers:customer_detail", args=[selectors.customer_get(actor=request.actor,
+                                                                             tenant_id=tenant_id).tenant_id])
 
 
 def _invitation_home(request, public_id):
     if not RelationshipRequest.objects.for_actor(request.actor).filter(public_id=public_id).exists():
         raise Http404
-    return reverse("invitation_list")
+    return reverse("customers:invitation_list")
 
 
 # ---------------------------------------------------------------- list and create
@@ -112,7 +113,7 @@ def customer_create(request):
             # Shown once on the customer page (post/redirect/get, like a new API token).
             request.session[NEW_CREDENTIALS_KEY] = {"customer": str(customer.tenant_id), **credentials}
             messages.success(request, _("%(customer)s was added.") % {"customer": customer.company_name})
-            return redirect("customer_detail", tenant_id=customer.tenant_id)
+            return redirect("customers:customer_detail", tenant_id=customer.tenant_id)
     return render(request, "customers/customer_create.html", {"form": form, "organisation": organisation,
                                                               "tab": "customers"},
                   status=400 if request.method == "POST" else 200)
@@ -218,7 +219,7 @@ def customer_billing(request, tenant_id):
         else:
             messages.success(request, _("The billing profile of %(customer)s was saved.")
                              % {"customer": customer.company_name})
-            return redirect("customer_detail", tenant_id=customer.tenant_id)
+            return redirect("customers:customer_detail", tenant_id=customer.tenant_id)
     return render(request, "customers/customer_billing.html", {"customer": customer, "form": form, "stale": stale,
                                                                "tab": "customers"},
                   status=(409 if stale else 400) if request.method == "POST" else 200)
@@ -244,7 +245,7 @@ def customer_assign_reseller(request, tenant_id):
             else:
                 messages.success(request, _("%(customer)s has no indirect reseller of record any more.")
                                  % {"customer": customer.company_name})
-    return redirect("customer_detail", tenant_id=customer.tenant_id)
+    return redirect("customers:customer_detail", tenant_id=customer.tenant_id)
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
@@ -261,7 +262,7 @@ def customer_remove_relationship(request, tenant_id):
         messages.success(request, _("The reseller relationship with %(customer)s was removed. You can no longer buy "
                                     "for this customer, and your delegated admin privileges are gone.")
                          % {"customer": customer.company_name})
-    return redirect("customer_detail", tenant_id=customer.tenant_id)
+    return redirect("customers:customer_detail", tenant_id=customer.tenant_id)
 
 
 # ---------------------------------------------------------------- invitations (partner side)
@@ -295,7 +296,7 @@ def invitation_list(request):
 
 
 @portal_page(Perm.REQUEST_RESELLER_RELATIONSHIP)
-@form_post(lambda request: reverse("invitation_list"))
+@form_post(lambda request: reverse("customers:invitation_list"))
 def invitation_create(request):
     form = _invitation_form(request, request.POST)
     customer = None
@@ -314,7 +315,7 @@ def invitation_create(request):
     return run_form_action(
         request, form, create,
         success=_("The invitation link is ready. Copy it and send it to the customer's global admin."),
-        redirect_to="invitation_list", on_error=lambda form: _render_invitations(request, form, status=400))
+        redirect_to="customers:invitation_list", on_error=lambda form: _render_invitations(request, form, status=400))
 
 
 @portal_page()
@@ -332,7 +333,7 @@ def invitation_revoke(request, public_id):
         messages.error(request, str(exc.description))
     else:
         messages.success(request, _("The invitation was withdrawn: its link no longer works."))
-    return redirect("invitation_list")
+    return redirect("customers:invitation_list")
 
 
 # ---------------------------------------------------------------- the public invitation page

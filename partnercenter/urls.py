@@ -17,7 +17,6 @@ urlpatterns = [
     })(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("v1/", include("partnercenter.api_urls")),
     path("v1.0/", include("billing.pricing.api.partner_urls")),  # Partner Center's pricing host (price sheets, FX)
-    path("accounts/", include("accounts.auth_urls")),
     path("", include("customers.urls")),
     path("", include("agreements.urls")),
     path("", include("azureplan.urls")),

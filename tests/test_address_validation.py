@@ -169,7 +169,7 @@ def test_create_page_shows_all_address_errors_at_once(portal_client, agent):
     data = {"company_name": "Addr Co", "domain": "addr-co.onmicrosoft.com", "first_name": "Pat", "last_name": "Lee",
             "email": "ap@addr.example.com", "country": "US", "address_line1": "1 Main St", "city": "Redmond",
             "state": "ZZ", "postal_code": "ABCDE", "language": "en", "culture": "en-US"}
-    response = client.post(reverse("customer_create"), data)
+    response = client.post(reverse("customers:customer_create"), data)
     assert response.status_code == 400 or response.status_code == 200
     errors = _field_errors(response)
     assert "ZZ is not a state or province" in errors["state"]
@@ -180,10 +180,10 @@ def test_create_page_shows_all_address_errors_at_once(portal_client, agent):
 def test_billing_page_shows_all_address_errors_at_once(portal_client, agent, org):
     customer = CustomerFactory(organisation=org, country=Country.objects.get(code="US"))
     client = portal_client(agent)
-    page = client.get(reverse("customer_billing", args=[customer.tenant_id]))
+    page = client.get(reverse("customers:customer_billing", args=[customer.tenant_id]))
     data = {key: value for key, value in page.context["form"].initial.items() if value is not None}
     data.update(state="", postal_code="9805")
-    response = client.post(reverse("customer_billing", args=[customer.tenant_id]), data)
+    response = client.post(reverse("customers:customer_billing", args=[customer.tenant_id]), data)
     errors = _field_errors(response)
     assert "required" in errors["state"] and "9805 is not a valid postal code" in errors["postal_code"]
     customer.refresh_from_db()

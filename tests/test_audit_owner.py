@@ -55,7 +55,7 @@ def test_owning_partner_sees_it_on_the_page_and_the_api(setting, portal_client, 
     api = api_client_for(setting["admin"])
     items = api.get("/v1/auditrecords").json()["items"]
     assert "azure_subscription.renamed" in [item["operationType"] for item in items]
-    page = portal_client(setting["admin"]).get(reverse("settings_audit"))
+    page = portal_client(setting["admin"]).get(reverse("accounts:settings_audit"))
     assert "azure_subscription.renamed" in page.content.decode()
     assert "sam@reseller.example.com" in page.content.decode()
 

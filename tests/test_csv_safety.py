@@ -49,7 +49,7 @@ def test_csv_response_is_an_attachment():
 @pytest.mark.django_db
 def test_the_legacy_template_goes_through_the_safe_writer(portal_client, make_user):
     client = portal_client(make_user(Role.GLOBAL_ADMIN))
-    response = client.get(reverse("legacy_import_template"))
+    response = client.get(reverse("azureplan:legacy_import_template"))
     assert response.status_code == 200 and response["Content-Disposition"].endswith('"legacy-azure-template.csv"')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:5] == ["customerId", "subscriptionId", "friendlyName", "resellerPartnerId", "createdDate"]
@@ -93,7 +93,7 @@ def test_page_shows_the_first_1000_and_a_count_line(portal_client, make_user, cu
 
     client = portal_client(make_user(Role.GLOBAL_ADMIN))
     upload = SimpleUploadedFile("bad.csv", _many_bad(customer, 1200), content_type="text/csv")
-    response = client.post(reverse("legacy_import"), {"file": upload})
+    response = client.post(reverse("azureplan:legacy_import"), {"file": upload})
     assert response.status_code == 400
     html = response.content.decode()
     assert "1200 problems found: nothing was imported" in html

@@ -15,6 +15,7 @@ from accounts.models import Country
 from agreements.models import Agreement
 from core.api.etag import etag_for
 from core.models import AuditEvent
+from core.testing import page_url
 from customers import services
 from customers.models import Customer, RelationshipRequest
 from customers.tests.factories import CustomerFactory, customer_data
@@ -63,16 +64,16 @@ def test_list_search_filters_sorting_and_paging(portal_client, agent, org, other
     CustomerFactory(organisation=other_org, company_name="Alpha Foreign", domain="alpha-foreign.onmicrosoft.com")
     client = portal_client(agent)
 
-    response = client.get(reverse("customer_list"))
+    response = client.get(reverse("customers:customer_list"))
     assert response.status_code == 200
     names = [c.company_name for c in response.context["page"]]
     assert names[:3] == ["Alpha Corp", "Beta GmbH", "Zeta 00"] and len(names) == 50
     assert "55 customers" in html(response) and "Page 1 of 2" in html(response)
-    page2 = client.get(reverse("customer_list"), {"page": 2})
+    page2 = client.get(reverse("customers:customer_list"), {"page": 2})
     assert [c.company_name for c in page2.context["page"]] == ["Zeta 48", "Zeta 49", "Zeta 50", "Zeta 51", "Zeta 52"]
 
     def found(**params):
-        return [c.company_name for c in client.get(reverse("customer_list"), params).context["page"]]
+        return [c.company_name for c in client.get(reverse("customers:customer_list"), params).context["page"]]
 
     assert found(q="alp") == ["Alpha Corp"]  # not the other partner's
     assert found(q="contoso") == ["Beta GmbH"]  # by domain
@@ -90,18 +91,18 @@ def test_indirect_provider_filters_by_reseller_and_assigns(portal_client, make_o
     mine = CustomerFactory(organisation=provider, reseller=reseller, company_name="Via Reseller")
     direct = CustomerFactory(organisation=provider, company_name="Direct One")
     client = portal_client(user)
-    response = client.get(reverse("customer_list"), {"reseller": reseller.partner_id})
+    response = client.get(reverse("customers:customer_list"), {"reseller": reseller.partner_id})
     assert [c.company_name for c in response.context["page"]] == ["Via Reseller"]
     assert 'id="reseller"' in html(response)
 
-    page = html(client.get(reverse("customer_detail", args=[direct.tenant_id])))
-    assert reverse("customer_assign_reseller", args=[direct.tenant_id]) in page
-    response = client.post(reverse("customer_assign_reseller", args=[direct.tenant_id]),
+    page = html(client.get(reverse("customers:customer_detail", args=[direct.tenant_id])))
+    assert reverse("customers:customer_assign_reseller", args=[direct.tenant_id]) in page
+    response = client.post(reverse("customers:customer_assign_reseller", args=[direct.tenant_id]),
                            {"reseller": reseller.partner_id}, follow=True)
     assert "Reseller R is now the indirect reseller of record of Direct One." in html(response)
     direct.refresh_from_db()
     assert direct.reseller == reseller
-    response = client.post(reverse("customer_assign_reseller", args=[direct.tenant_id]), {"reseller": "9999999"},
+    response = client.post(reverse("customers:customer_assign_reseller", args=[direct.tenant_id]), {"reseller": "9999999"},
                            follow=True)
     assert "9999999 is not one of your indirect resellers." in html(response)
     direct.refresh_from_db()
@@ -109,41 +110,41 @@ def test_indirect_provider_filters_by_reseller_and_assigns(portal_client, make_o
 
     # The reseller sees its customers, and no assignment form.
     reseller_user = make_user(Role.ADMIN_AGENT, organisation=reseller)
-    response = portal_client(reseller_user).get(reverse("customer_list"))
+    response = portal_client(reseller_user).get(reverse("customers:customer_list"))
     assert {c.company_name for c in response.context["page"]} == {"Via Reseller", "Direct One"}
-    page = html(portal_client(reseller_user).get(reverse("customer_detail", args=[mine.tenant_id])))
-    assert reverse("customer_assign_reseller", args=[mine.tenant_id]) not in page
+    page = html(portal_client(reseller_user).get(reverse("customers:customer_detail", args=[mine.tenant_id])))
+    assert reverse("customers:customer_assign_reseller", args=[mine.tenant_id]) not in page
     assert "Indirect resellers cannot attest" in page and 'data-testid="attest-form"' not in page
 
 
 def test_buttons_follow_the_roles(portal_client, make_user, customer):
-    detail = reverse("customer_detail", args=[customer.tenant_id])
-    sales = html(portal_client(make_user(Role.SALES_AGENT)).get(reverse("customer_list")))
-    assert reverse("customer_create") in sales and reverse("invitation_list") in sales
+    detail = reverse("customers:customer_detail", args=[customer.tenant_id])
+    sales = html(portal_client(make_user(Role.SALES_AGENT)).get(reverse("customers:customer_list")))
+    assert reverse("customers:customer_create") in sales and reverse("customers:invitation_list") in sales
     sales_detail = html(portal_client(make_user(Role.SALES_AGENT)).get(detail))
     assert 'data-testid="attest-form"' in sales_detail
-    assert reverse("customer_billing", args=[customer.tenant_id]) in sales_detail
-    assert reverse("customer_remove_relationship", args=[customer.tenant_id]) not in sales_detail
+    assert reverse("customers:customer_billing", args=[customer.tenant_id]) in sales_detail
+    assert reverse("customers:customer_remove_relationship", args=[customer.tenant_id]) not in sales_detail
 
     helpdesk = portal_client(make_user(Role.HELPDESK_AGENT))
-    page = html(helpdesk.get(reverse("customer_list")))
-    assert reverse("customer_create") not in page and reverse("invitation_list") not in page
+    page = html(helpdesk.get(reverse("customers:customer_list")))
+    assert reverse("customers:customer_create") not in page and reverse("customers:invitation_list") not in page
     page = html(helpdesk.get(detail))
     assert 'data-testid="attest-form"' not in page and "needs the role Admin agent or Sales agent" in page
-    assert helpdesk.get(reverse("invitation_list")).status_code == 403
-    assert helpdesk.get(reverse("customer_create")).status_code == 403
+    assert helpdesk.get(reverse("customers:invitation_list")).status_code == 403
+    assert helpdesk.get(reverse("customers:customer_create")).status_code == 403
 
     billing = portal_client(make_user(Role.BILLING_ADMIN))
     page = html(billing.get(detail))
-    assert reverse("customer_billing", args=[customer.tenant_id]) not in page
-    assert billing.get(reverse("customer_billing", args=[customer.tenant_id])).status_code == 403
+    assert reverse("customers:customer_billing", args=[customer.tenant_id]) not in page
+    assert billing.get(reverse("customers:customer_billing", args=[customer.tenant_id])).status_code == 403
 
     admin = portal_client(make_user(Role.GLOBAL_ADMIN))
     page = html(admin.get(detail))
-    assert reverse("customer_remove_relationship", args=[customer.tenant_id]) in page
+    assert reverse("customers:customer_remove_relationship", args=[customer.tenant_id]) in page
     assert 'data-testid="attest-form"' not in page
     before = snapshot()
-    response = admin.post(reverse("customer_attest", args=[customer.tenant_id]), {
+    response = admin.post(reverse("agreements:customer_attest", args=[customer.tenant_id]), {
         "first_name": "A", "last_name": "B", "email": "a@b.example.com", "date_agreed": "2024-01-01"})
     assert response.status_code == 403 and "Admin agent, Sales agent" in html(response)
     assert snapshot() == before
@@ -151,7 +152,7 @@ def test_buttons_follow_the_roles(portal_client, make_user, customer):
 
 def test_navigation_points_at_the_customer_list(portal_client, agent):
     page = html(portal_client(agent).get("/"))
-    assert f'href="{reverse("customer_list")}" data-workspace="customers"' in page
+    assert f'href="{reverse("customers:customer_list")}" data-workspace="customers"' in page
     assert portal_client(agent).get("/workspaces/customers/").status_code == 404
 
 
@@ -165,11 +166,12 @@ def form_data(**overrides):
 
 def test_create_shows_the_admin_credentials_once(portal_client, agent):
     client = portal_client(agent)
-    page = html(client.get(reverse("customer_create")))
+    page = html(client.get(reverse("customers:customer_create")))
     assert 'name="organization_registration_number"' not in page  # nobody in the US market gives one
-    response = client.post(reverse("customer_create"), form_data())
+    response = client.post(reverse("customers:customer_create"), form_data())
     customer = Customer.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("customer_detail", args=[customer.tenant_id])
+    assert response.status_code == 302 and response["Location"] == reverse("customers:customer_detail",
+                                                                           args=[customer.tenant_id])
     assert customer.organisation == agent.organisation and customer.created_by == agent
     page = html(client.get(response["Location"]))
     assert "NewCo Inc was added." in page and "admin@newco.onmicrosoft.com" in page
@@ -198,7 +200,7 @@ def test_create_bad_input_shows_beside_the_field_and_changes_nothing(portal_clie
                                                                        message):
     CustomerFactory(organisation=org, domain="taken.onmicrosoft.com")
     before = snapshot()
-    response = portal_client(agent).post(reverse("customer_create"), form_data(**overrides))
+    response = portal_client(agent).post(reverse("customers:customer_create"), form_data(**overrides))
     assert response.status_code == 400
     errors = field_errors(response)
     assert list(errors) == [field] and message in errors[field], errors
@@ -208,18 +210,18 @@ def test_create_bad_input_shows_beside_the_field_and_changes_nothing(portal_clie
 def test_registration_number_and_phone_are_required_in_the_listed_countries(portal_client, make_org, make_user):
     poland = make_org(country=Country.objects.get(code="PL"))
     client = portal_client(make_user(Role.SALES_AGENT, organisation=poland))
-    page = html(client.get(reverse("customer_create")))
+    page = html(client.get(reverse("customers:customer_create")))
     assert 'name="organization_registration_number"' in page and "Hungary, Poland" in page
     base = form_data(country="PL", state="", city="Warszawa", postal_code="00-001")
-    response = client.post(reverse("customer_create"), base)
+    response = client.post(reverse("customers:customer_create"), base)
     assert "mandatory for customers in Poland" in field_errors(response)["organization_registration_number"]
-    response = client.post(reverse("customer_create"), {**base, "organization_registration_number": "PL1234567"})
+    response = client.post(reverse("customers:customer_create"), {**base, "organization_registration_number": "PL1234567"})
     assert "mandatory for customers in Poland" in field_errors(response)["phone_number"]
-    response = client.post(reverse("customer_create"), {**base, "country": "FR", "postal_code": "75008",
+    response = client.post(reverse("customers:customer_create"), {**base, "country": "FR", "postal_code": "75008",
                                                         "organization_registration_number": "X1"})
     assert "isn't supported for customers in France" in field_errors(response)["organization_registration_number"]
     assert not Customer.objects.exists()
-    response = client.post(reverse("customer_create"), {**base, "organization_registration_number": "PL1234567",
+    response = client.post(reverse("customers:customer_create"), {**base, "organization_registration_number": "PL1234567",
                                                         "phone_number": "+48 22 000 00 00"})
     assert response.status_code == 302 and Customer.objects.get().organization_registration_number == "PL1234567"
 
@@ -228,7 +230,7 @@ def test_registration_number_and_phone_are_required_in_the_listed_countries(port
 
 
 def test_customer_page_shows_every_part(portal_client, agent, customer):
-    page = html(portal_client(agent).get(reverse("customer_detail", args=[customer.tenant_id])))
+    page = html(portal_client(agent).get(reverse("customers:customer_detail", args=[customer.tenant_id])))
     for text in ("Contoso Ltd", "contoso.onmicrosoft.com", str(customer.tenant_id), "jo@contoso.example.com",
                  "1 Example Street", "Company profile", "Billing profile", "Relationship", "Delegated admin",
                  "Indirect reseller of record", "MCA missing", "No Azure plan yet.", "Buy the Azure plan",
@@ -244,11 +246,11 @@ def test_foreign_and_unknown_customers_are_404(portal_client, make_user, other_o
     foreign = CustomerFactory(organisation=other_org)
     before = snapshot()
     for tenant_id in (foreign.tenant_id, uuid.uuid4()):
-        assert client.get(reverse("customer_detail", args=[tenant_id])).status_code == 404
-        assert client.get(reverse("customer_billing", args=[tenant_id])).status_code == 404
+        assert client.get(reverse("customers:customer_detail", args=[tenant_id])).status_code == 404
+        assert client.get(reverse("customers:customer_billing", args=[tenant_id])).status_code == 404
         for name in ("customer_billing", "customer_assign_reseller", "customer_remove_relationship",
                      "customer_attest"):
-            assert client.post(reverse(name, args=[tenant_id]), {}).status_code == 404, name
+            assert client.post(page_url(name, args=[tenant_id]), {}).status_code == 404, name
     assert snapshot() == before
 
 
@@ -256,10 +258,10 @@ def test_get_never_changes_anything(portal_client, make_user, customer):
     client = portal_client(make_user(Role.GLOBAL_ADMIN, Role.SALES_AGENT))
     before = snapshot()
     for name in ("customer_assign_reseller", "customer_remove_relationship", "customer_attest"):
-        assert client.get(reverse(name, args=[customer.tenant_id])).status_code == 302  # back to the form's page
-    assert client.get(reverse("invitation_create"), {"include_delegated_admin": "on"}).status_code == 302
-    client.get(reverse("customer_billing", args=[customer.tenant_id]), {"city": "Elsewhere"})
-    client.get(reverse("customer_create"), form_data())
+        assert client.get(page_url(name, args=[customer.tenant_id])).status_code == 302  # back to the form's page
+    assert client.get(reverse("customers:invitation_create"), {"include_delegated_admin": "on"}).status_code == 302
+    client.get(reverse("customers:customer_billing", args=[customer.tenant_id]), {"city": "Elsewhere"})
+    client.get(reverse("customers:customer_create"), form_data())
     assert snapshot() == before
 
 
@@ -278,9 +280,9 @@ def billing_data(customer, **overrides):
 
 def test_billing_profile_is_saved(portal_client, agent, customer):
     client = portal_client(agent)
-    page = html(client.get(reverse("customer_billing", args=[customer.tenant_id])))
+    page = html(client.get(reverse("customers:customer_billing", args=[customer.tenant_id])))
     assert f'name="etag" value="{etag_for(customer)}"' in page
-    response = client.post(reverse("customer_billing", args=[customer.tenant_id]),
+    response = client.post(reverse("customers:customer_billing", args=[customer.tenant_id]),
                            billing_data(customer, city="Bellevue"), follow=True)
     assert "The billing profile of Contoso Ltd was saved." in html(response)
     customer.refresh_from_db()
@@ -296,7 +298,7 @@ def test_billing_profile_is_saved(portal_client, agent, customer):
 ])
 def test_billing_profile_bad_input(portal_client, agent, customer, overrides, field, message):
     before = snapshot()
-    response = portal_client(agent).post(reverse("customer_billing", args=[customer.tenant_id]),
+    response = portal_client(agent).post(reverse("customers:customer_billing", args=[customer.tenant_id]),
                                          billing_data(customer, **overrides))
     assert response.status_code == 400
     errors = field_errors(response)
@@ -309,7 +311,7 @@ def test_stale_etag_is_refused_with_a_clear_message(portal_client, agent, custom
     services.customer_update_billing_profile(actor=actor_of(agent), customer=customer,
                                              data=customer_data(city="Bellevue"))
     before = snapshot()
-    response = portal_client(agent).post(reverse("customer_billing", args=[customer.tenant_id]), stale)
+    response = portal_client(agent).post(reverse("customers:customer_billing", args=[customer.tenant_id]), stale)
     assert response.status_code == 409
     page = html(response)
     assert "someone else changed this billing profile after you opened the page" in page
@@ -329,7 +331,7 @@ def attestation(**overrides):
 
 def test_attest_then_duplicate_is_shown_on_the_page(portal_client, agent, customer):
     client = portal_client(agent)
-    url = reverse("customer_attest", args=[customer.tenant_id])
+    url = reverse("agreements:customer_attest", args=[customer.tenant_id])
     response = client.post(url, attestation())
     assert response.status_code == 302 and response["Location"].endswith("#agreements")
     agreement = Agreement.objects.get()
@@ -362,7 +364,8 @@ def test_attest_then_duplicate_is_shown_on_the_page(portal_client, agent, custom
 ])
 def test_bad_attestation_shows_beside_the_field(portal_client, agent, customer, overrides, field, message):
     before = snapshot()
-    response = portal_client(agent).post(reverse("customer_attest", args=[customer.tenant_id]), attestation(**overrides))
+    response = portal_client(agent).post(reverse("agreements:customer_attest", args=[customer.tenant_id]),
+                                         attestation(**overrides))
     assert response.status_code == 400
     errors = field_errors(response)
     assert list(errors) == [field] and message in errors[field], errors
@@ -374,14 +377,14 @@ def test_bad_attestation_shows_beside_the_field(portal_client, agent, customer, 
 
 def test_global_admin_removes_the_relationship(portal_client, global_admin, customer):
     client = portal_client(global_admin)
-    response = client.post(reverse("customer_remove_relationship", args=[customer.tenant_id]), follow=True)
+    response = client.post(reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
     assert "The reseller relationship with Contoso Ltd was removed." in html(response)
     customer.refresh_from_db()
     assert customer.relationship == "none"
     page = html(response)
     assert "Relationship removed" in page
-    assert reverse("customer_remove_relationship", args=[customer.tenant_id]) not in page
-    assert customer.company_name not in html(client.get(reverse("customer_list")))
+    assert reverse("customers:customer_remove_relationship", args=[customer.tenant_id]) not in page
+    assert customer.company_name not in html(client.get(reverse("customers:customer_list")))
 
 
 def test_removal_is_refused_while_subscriptions_are_active(portal_client, global_admin, customer):
@@ -389,7 +392,7 @@ def test_removal_is_refused_while_subscriptions_are_active(portal_client, global
     try:
         before = snapshot()
         response = portal_client(global_admin).post(
-            reverse("customer_remove_relationship", args=[customer.tenant_id]), follow=True)
+            reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
     finally:
         services.ACTIVE_SUBSCRIPTION_COUNTERS.pop()
     assert "Contoso Ltd still has 2 active subscription(s)." in html(response)
@@ -397,7 +400,7 @@ def test_removal_is_refused_while_subscriptions_are_active(portal_client, global
 
 
 def test_sales_agent_cannot_remove(portal_client, agent, customer):
-    response = portal_client(agent).post(reverse("customer_remove_relationship", args=[customer.tenant_id]))
+    response = portal_client(agent).post(reverse("customers:customer_remove_relationship", args=[customer.tenant_id]))
     assert response.status_code == 403
     customer.refresh_from_db()
     assert customer.has_relationship
@@ -408,16 +411,16 @@ def test_sales_agent_cannot_remove(portal_client, agent, customer):
 
 def test_agent_generates_an_invitation_and_sees_the_link_once(portal_client, agent):
     client = portal_client(agent)
-    response = client.post(reverse("invitation_create"), {"include_delegated_admin": "on"})
-    assert response.status_code == 302 and response["Location"] == reverse("invitation_list")
+    response = client.post(reverse("customers:invitation_create"), {"include_delegated_admin": "on"})
+    assert response.status_code == 302 and response["Location"] == reverse("customers:invitation_list")
     row = RelationshipRequest.objects.get()
     assert row.include_delegated_admin and row.created_by == agent and row.status == "pending"
-    page = html(client.get(reverse("invitation_list")))
+    page = html(client.get(reverse("customers:invitation_list")))
     match = re.search(r'data-testid="invitation-url">([^<]+)<', page)
     assert match and "/invitations/" in match.group(1)
     assert services.relationship_request_from_token(match.group(1).rstrip("/").rsplit("/", 1)[1]) == row
     assert "Waiting for the customer" in page and "delegated admin" in page
-    page = html(client.get(reverse("invitation_list")))
+    page = html(client.get(reverse("customers:invitation_list")))
     assert 'data-testid="invitation-url"' not in page and "Waiting for the customer" in page
 
 
@@ -425,12 +428,12 @@ def test_indirect_provider_picks_the_reseller(portal_client, make_org, make_user
     provider = make_org(tier=Tier.INDIRECT_PROVIDER)
     reseller = make_org(name="Reseller R", tier=Tier.INDIRECT_RESELLER, provider=provider)
     client = portal_client(make_user(Role.ADMIN_AGENT, organisation=provider))
-    assert "Reseller R" in html(client.get(reverse("invitation_list")))
-    response = client.post(reverse("invitation_create"), {"reseller": "123"})
+    assert "Reseller R" in html(client.get(reverse("customers:invitation_list")))
+    response = client.post(reverse("customers:invitation_create"), {"reseller": "123"})
     assert response.status_code == 400 and "123 is not one of your indirect resellers." in field_errors(response)[
         "reseller"]
     assert not RelationshipRequest.objects.exists()
-    client.post(reverse("invitation_create"), {"reseller": reseller.partner_id})
+    client.post(reverse("customers:invitation_create"), {"reseller": reseller.partner_id})
     assert RelationshipRequest.objects.get().reseller == reseller
 
 
@@ -438,9 +441,9 @@ def test_indirect_reseller_cannot_generate(portal_client, make_org, make_user):
     provider = make_org(tier=Tier.INDIRECT_PROVIDER)
     reseller = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider)
     client = portal_client(make_user(Role.SALES_AGENT, organisation=reseller))
-    page = html(client.get(reverse("invitation_list")))
-    assert "asks its indirect provider" in page and reverse("invitation_create") not in page
-    response = client.post(reverse("invitation_create"), {})
+    page = html(client.get(reverse("customers:invitation_list")))
+    assert "asks its indirect provider" in page and reverse("customers:invitation_create") not in page
+    response = client.post(reverse("customers:invitation_create"), {})
     assert response.status_code == 400 and "asks its indirect provider" in html(response)
     assert not RelationshipRequest.objects.exists()
 

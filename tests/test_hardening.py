@@ -48,7 +48,7 @@ def test_withdrawn_invitation_link_stops_working(make_user, actor_of, portal_cli
     agent = make_user(Role.SALES_AGENT)
     row, url = services.relationship_request_create(actor=actor_of(agent))
     page = portal_client(agent)
-    assert page.post(reverse("invitation_revoke", args=[row.public_id])).status_code == 302
+    assert page.post(reverse("customers:invitation_revoke", args=[row.public_id])).status_code == 302
     row.refresh_from_db()
     assert row.status == "revoked"
     response = client.get("/invitations/" + _token(url) + "/")

@@ -46,14 +46,15 @@ def customers(org):
 ])
 def test_customer_list_sorts_by_each_column(portal_client, global_admin, customers, sort, expected):
     client = portal_client(global_admin)
-    response = client.get(reverse("customer_list"), {"sort": sort} if sort else {})
+    response = client.get(reverse("customers:customer_list"), {"sort": sort} if sort else {})
     assert response.status_code == 200
     assert _names(response) == expected
 
 
 def test_headers_are_sort_links_that_keep_the_filters(portal_client, global_admin, customers):
     client = portal_client(global_admin)
-    html = client.get(reverse("customer_list"), {"sort": "domain", "q": "", "country": "US", "page": "1"}).content.decode()
+    html = client.get(reverse("customers:customer_list"), {"sort": "domain", "q": "", "country": "US",
+                                                           "page": "1"}).content.decode()
     for key in ("name", "domain", "country", "relationship", "added"):
         assert f'data-sort="{key}"' in html
     # The active column links to the descending order, keeps the country filter, and drops the page number.
@@ -65,7 +66,7 @@ def test_headers_are_sort_links_that_keep_the_filters(portal_client, global_admi
 def test_relationship_and_reseller_sorts_answer(portal_client, global_admin, customers):
     client = portal_client(global_admin)
     for sort in ("relationship", "-relationship", "reseller", "-reseller", "-country"):
-        assert client.get(reverse("customer_list"), {"sort": sort}).status_code == 200
+        assert client.get(reverse("customers:customer_list"), {"sort": sort}).status_code == 200
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def _actions(response):
     ({"actor": "ga@", "action": "user.", "start": "2025-03-01"}, ["user.invited"]),
 ])
 def test_audit_log_filters(portal_client, global_admin, events, params, expected):
-    response = portal_client(global_admin).get(reverse("settings_audit"), params)
+    response = portal_client(global_admin).get(reverse("accounts:settings_audit"), params)
     assert response.status_code == 200
     assert [a for a in _actions(response) if a in ("credential.created", "customer.created", "user.invited")] == expected
 
@@ -109,7 +110,7 @@ def test_audit_log_filters(portal_client, global_admin, events, params, expected
     ({"start": "2025-03-09", "end": "2025-03-01"}, "end"),
 ])
 def test_bad_audit_filters_are_shown_beside_the_field(portal_client, global_admin, events, params, field):
-    response = portal_client(global_admin).get(reverse("settings_audit"), params)
+    response = portal_client(global_admin).get(reverse("accounts:settings_audit"), params)
     assert response.status_code == 400
     assert f'data-field-error="{field}"' in response.content.decode()
     assert 'data-testid="audit-events"' not in response.content.decode()

@@ -68,7 +68,7 @@ def roles_state():
 def test_role_form_refuses_a_principal_id_that_is_not_a_guid(portal_client, admin_agent, sub):
     client = portal_client(admin_agent)
     before = roles_state()
-    response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+    response = client.post(reverse("azureplan:role_assignment_add", args=[sub.subscription_id]), {
         "principal_type": "customer_user", "principal_id": "not-a-guid", "principal_name": "Dana", "role_name": "Reader",
         "resource_group": "", "partner_id": ""})
     assert response.status_code == 400
@@ -96,7 +96,7 @@ def test_another_partners_principal_needs_its_partner_id(portal_client, admin_ag
         plan_services.role_assignment_add(actor=actor_of(admin_agent), sub=sub, principal_type="other_partner",
                                           principal_id=GUID, principal_name="MSP", role="Reader", partner="")
     assert exc.value.field == "partnerId"
-    response = portal_client(admin_agent).post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+    response = portal_client(admin_agent).post(reverse("azureplan:role_assignment_add", args=[sub.subscription_id]), {
         "principal_type": "other_partner", "principal_id": GUID, "principal_name": "MSP", "role_name": "Reader",
         "resource_group": "", "partner_id": ""})
     assert response.status_code == 400 and 'data-field-error="partner_id"' in response.content.decode()
@@ -139,25 +139,25 @@ def test_legacy_import_role_assignments_need_guids_and_the_template_uses_them(or
 def test_a_reload_of_a_form_error_page_goes_back_to_the_form(portal_client, make_user, customer, sub, org):
     client = portal_client(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="ga@a.example.com"))
     plan = sub.plan
-    customer_url = reverse("customer_detail", args=[customer.tenant_id])
+    customer_url = reverse("customers:customer_detail", args=[customer.tenant_id])
     expected = {
-        reverse("legacy_batch_start"): reverse("legacy_workspace"),
-        reverse("azure_subscriptions_cancel", args=[plan.public_id]): customer_url + "#azure-plan",
-        reverse("azure_plan_action", args=[plan.public_id]): customer_url + "#azure-plan",
-        reverse("azure_subscription_create", args=[plan.public_id]): customer_url + "#azure-plan",
-        reverse("customer_attest", args=[customer.tenant_id]): customer_url + "#agreements",
-        reverse("invitation_create"): reverse("invitation_list"),
-        reverse("role_assignment_add", args=[sub.subscription_id]):
-            reverse("azure_subscription_detail", args=[sub.subscription_id]),
-        reverse("customer_assign_reseller", args=[customer.tenant_id]): customer_url,
+        reverse("azureplan:legacy_batch_start"): reverse("azureplan:legacy_workspace"),
+        reverse("azureplan:azure_subscriptions_cancel", args=[plan.public_id]): customer_url + "#azure-plan",
+        reverse("azureplan:azure_plan_action", args=[plan.public_id]): customer_url + "#azure-plan",
+        reverse("azureplan:azure_subscription_create", args=[plan.public_id]): customer_url + "#azure-plan",
+        reverse("agreements:customer_attest", args=[customer.tenant_id]): customer_url + "#agreements",
+        reverse("customers:invitation_create"): reverse("customers:invitation_list"),
+        reverse("azureplan:role_assignment_add", args=[sub.subscription_id]):
+            reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id]),
+        reverse("customers:customer_assign_reseller", args=[customer.tenant_id]): customer_url,
     }
     for url, home in expected.items():
         response = client.get(url)
         assert (response.status_code, response.get("Location")) == (302, home), url
         assert client.get(home).status_code == 200, home
-    assert client.put(reverse("legacy_batch_start")).status_code == 405
+    assert client.put(reverse("azureplan:legacy_batch_start")).status_code == 405
     # A foreign plan's cancel URL is still 404, not a redirect naming its customer.
-    assert client.get(reverse("azure_subscriptions_cancel", args=[uuid.uuid4()])).status_code == 404
+    assert client.get(reverse("azureplan:azure_subscriptions_cancel", args=[uuid.uuid4()])).status_code == 404
 
 
 def test_the_customer_form_shows_every_bad_field_at_once(portal_client, make_user):
@@ -167,7 +167,7 @@ def test_the_customer_form_shows_every_bad_field_at_once(portal_client, make_use
     client = portal_client(make_user(Role.SALES_AGENT, email="s2@a.example.com"))
     data = {k: v for k, v in customer_data(domain="not a domain", culture="english", country="ZZ",
                                            email="nope").items() if v is not None}
-    response = client.post(reverse("customer_create"), data)
+    response = client.post(reverse("customers:customer_create"), data)
     assert response.status_code == 400
     errors = dict(re.findall(r'data-field-error="([^"]+)">([^<]*)<', response.content.decode()))
     assert set(errors) == {"domain", "culture", "country", "email"}, errors
@@ -183,7 +183,7 @@ def test_a_reseller_is_told_its_partner_type_cannot_add_customers_not_to_ask_for
     provider = make_org(tier=Tier.INDIRECT_PROVIDER)
     reseller = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider)
     client = portal_client(make_user(Role.ADMIN_AGENT, organisation=reseller, email="aa@r.example.com"))
-    response = client.get(reverse("customer_create"))
+    response = client.get(reverse("customers:customer_create"))
     assert response.status_code == 403
     body = text(response)
     assert "cannot do this, whatever the roles" in body and "Indirect reseller" in body
@@ -192,12 +192,12 @@ def test_a_reseller_is_told_its_partner_type_cannot_add_customers_not_to_ask_for
 
 def test_a_global_admin_is_not_told_to_ask_a_global_admin(portal_client, make_user):
     client = portal_client(make_user(Role.GLOBAL_ADMIN, email="ga@a.example.com"))
-    response = client.get(reverse("invitation_list"))
+    response = client.get(reverse("customers:invitation_list"))
     assert response.status_code == 403
     body = text(response)
     assert "Admin agent" in body and "give yourself the role" in body and "Ask a Global admin" not in body
     helpdesk = portal_client(make_user(Role.HELPDESK_AGENT, email="hd@a.example.com"))
-    assert "Ask a Global admin" in text(helpdesk.get(reverse("invitation_list")))
+    assert "Ask a Global admin" in text(helpdesk.get(reverse("customers:invitation_list")))
 
 
 def test_the_missing_agreement_notice_speaks_pages_not_api(org, sales, actor_of):
@@ -230,17 +230,18 @@ def test_audit_and_activity_texts_follow_the_readers_language(portal_client, mak
     ga = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="ga3@a.example.com", language="fr")
     client = portal_client(ga)
     order = Order.objects.get(customer=customer)
-    audit = text(client.get(reverse("settings_audit")))
+    audit = text(client.get(reverse("accounts:settings_audit")))
     assert f"{order.alternate_id} (completed)" not in audit and f"{order.alternate_id} (Terminée)" in audit
     assert "(Active)" not in audit and " provisioning " not in f" {audit} "
-    page = text(client.get(reverse("customer_detail", args=[customer.tenant_id])))
+    page = text(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
     assert " provisioning " not in f" {page} "
 
 
 def test_the_saved_message_is_in_the_language_just_chosen(portal_client, make_user):
     user = make_user(Role.SALES_AGENT, email="lang@a.example.com", language="en")
     client = portal_client(user)
-    response = client.post(reverse("settings_account"), {"first_name": "Lou", "last_name": "Lang", "language": "fr"},
+    response = client.post(reverse("accounts:settings_account"), {"first_name": "Lou", "last_name": "Lang",
+                                                                  "language": "fr"},
                            follow=True)
     assert "Votre compte a été enregistré." in text(response) and "Your account was saved." not in text(response)
 
@@ -251,16 +252,16 @@ def test_the_saved_message_is_in_the_language_just_chosen(portal_client, make_us
 def test_only_what_can_happen_is_offered_for_confirmation(portal_client, make_user, customer, sub):
     ga = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="solo@a.example.com")
     client = portal_client(ga)
-    page = client.get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+    page = client.get(reverse("customers:customer_detail", args=[customer.tenant_id])).content.decode()
     assert 'data-testid="suspend-blocked"' in page and 'value="suspend"' not in page
     assert 'data-confirm-requires="cancellation_reason"' in page and 'data-confirm-max="10"' in page
     # The only active Global admin cannot be deactivated: the page says so instead of asking to confirm it.
-    own = client.get(reverse("user_detail", args=[ga.public_id])).content.decode()
+    own = client.get(reverse("accounts:user_detail", args=[ga.public_id])).content.decode()
     assert 'data-testid="deactivate-refused"' in own and 'name="active" value="0"' not in own
     other = make_user(Role.GLOBAL_ADMIN, email="second@a.example.com")
-    own = client.get(reverse("user_detail", args=[ga.public_id])).content.decode()
+    own = client.get(reverse("accounts:user_detail", args=[ga.public_id])).content.decode()
     assert 'data-testid="deactivate-refused"' not in own and "Deactivate your own account?" in unescape(own)
-    assert "Deactivate this user?" in client.get(reverse("user_detail", args=[other.public_id])).content.decode()
+    assert "Deactivate this user?" in client.get(reverse("accounts:user_detail", args=[other.public_id])).content.decode()
 
 
 # ---------------------------------------------------------------- 21: the reseller's customer page
@@ -282,7 +283,7 @@ def test_the_resellers_customer_page_shows_the_orders_and_the_real_owner(portal_
         ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
     seller = make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, organisation=reseller, email="sam@reseller.example.com")
     client = portal_client(seller)
-    page = client.get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+    page = client.get(reverse("customers:customer_detail", args=[customer.tenant_id])).content.decode()
     activity = re.search(r'data-testid="activity".*?</table>', page, re.S).group(0)
     assert "Nothing yet." not in activity and "Order placed" in activity
     assert "Provider Co" in activity and "aa@provider.example.com" not in activity and "Staff Member" not in activity
@@ -290,7 +291,7 @@ def test_the_resellers_customer_page_shows_the_orders_and_the_real_owner(portal_
     assert "Microsoft Customer Agreement" not in unescape(activity)
 
     plan = AzurePlan.objects.get(customer=customer)
-    response = client.post(reverse("azure_subscription_create", args=[plan.public_id]), {"friendly_name": "Shop"},
+    response = client.post(reverse("azureplan:azure_subscription_create", args=[plan.public_id]), {"friendly_name": "Shop"},
                            follow=True)
     body = text(response)
     assert "Your Admin agents are its Owner" not in body
@@ -312,16 +313,16 @@ def test_a_failed_line_is_retried_only_once_something_changed(portal_client, mak
     legacy_estate(actor_of(ga_aa), customer, 2, names=["Short", LONG_NAME])
     client = portal_client(ga_aa)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("customer_legacy_start", args=[customer.tenant_id]))
+        client.post(reverse("azureplan:customer_legacy_start", args=[customer.tenant_id]))
     upgrade = ProductUpgrade.objects.get()
     assert upgrade.status == "failed"
-    page = client.get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+    page = client.get(reverse("customers:customer_detail", args=[customer.tenant_id])).content.decode()
     assert "Retry the failed subscriptions" not in page and 'data-testid="retry-waits"' in page
     before = (AuditEvent.objects.count(), list(upgrade.lines.values_list("status", flat=True)))
     with pytest.raises(errors.UpgradeError) as exc:
         legacy_services.upgrade_retry(actor=actor_of(ga_aa), upgrade=upgrade)
     assert "Nothing changed" in str(exc.value.description)
-    response = client.post(reverse("customer_legacy_retry", args=[customer.tenant_id, upgrade.public_id]))
+    response = client.post(reverse("azureplan:customer_legacy_retry", args=[customer.tenant_id, upgrade.public_id]))
     assert response.status_code == 400 and "Nothing changed" in text(response)
     assert (AuditEvent.objects.count(), list(upgrade.lines.values_list("status", flat=True))) == before
     upgrade.refresh_from_db()
@@ -329,5 +330,5 @@ def test_a_failed_line_is_retried_only_once_something_changed(portal_client, mak
 
     # A Sales agent sees who can rename (it has no control to do it).
     sales_page = text(portal_client(make_user(Role.SALES_AGENT, email="s9@a.example.com")).get(
-        reverse("customer_detail", args=[customer.tenant_id])))
+        reverse("customers:customer_detail", args=[customer.tenant_id])))
     assert "Only a user with one of these roles can rename it: Global admin, Admin agent." in sales_page

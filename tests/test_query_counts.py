@@ -101,6 +101,6 @@ def test_customer_page(org, ga_aa, actor_of, portal_client, django_assert_num_qu
         return plan.customer
 
     small, large = customer(SMALL), customer(LARGE)
-    response = assert_same_cost(portal_client(ga_aa), reverse("customer_detail", args=[small.tenant_id]),
-                                reverse("customer_detail", args=[large.tenant_id]), django_assert_num_queries)
+    response = assert_same_cost(portal_client(ga_aa), reverse("customers:customer_detail", args=[small.tenant_id]),
+                                reverse("customers:customer_detail", args=[large.tenant_id]), django_assert_num_queries)
     assert response.content.decode().count("Legacy ") >= LARGE

@@ -45,7 +45,7 @@ def test_navigation_follows_the_roles(portal_client, make_user, actor_of, roles,
     from accounts.permissions import Perm, perms_for
 
     user = make_user(*roles)
-    response = portal_client(user).get(reverse("settings_account"))
+    response = portal_client(user).get(reverse("accounts:settings_account"))
     shown = [item["key"] for item in response.context["workspaces"]]
     if keys is None:  # the roles' permissions decide, the same table as before the registry
         perms = perms_for(actor_of(user))

@@ -8,7 +8,6 @@ keyed by one of these ids, with every method, and nothing changes.
 """
 
 import pytest
-from django.urls import reverse
 
 from accounts.actors import actor_for_user, system_actor
 from accounts.choices import Role, Tier
@@ -17,6 +16,7 @@ from azureplan.legacy import services as legacy_services
 from azureplan.models import AzurePlan
 from azureplan.ordering import services as ordering_services
 from azureplan.tests.factories import buyable_customer, legacy_estate, plan_line
+from core.testing import page_url
 from customers.services import customer_assign_reseller
 from tests.test_cross_tenant import FOREIGN_OBJECTS, _methods, _snapshot, id_routes
 
@@ -84,7 +84,7 @@ def _routes():
 def _sweep(client, estate):
     checked = []
     for pattern in _routes():
-        url = reverse(pattern.name, kwargs=_kwargs(pattern.name, estate))
+        url = page_url(pattern.name, kwargs=_kwargs(pattern.name, estate))
         for method in _methods(pattern):
             response = getattr(client, method.lower())(url)
             if response.status_code == 405:
@@ -99,7 +99,7 @@ def test_the_reseller_of_record_sees_its_rows_while_assigned(estate, make_user, 
     seller = make_user(*Role, organisation=estate["reseller"], email="every-role@former.example.com")
     client = portal_client(seller)
     for name in ("customer_detail", "azure_subscription_detail", "order_detail", "cart_detail", "order_list"):
-        response = client.get(reverse(name, kwargs=_kwargs(name, estate)))
+        response = client.get(page_url(name, kwargs=_kwargs(name, estate)))
         assert response.status_code == 200, name
 
 

@@ -66,7 +66,7 @@ def test_sales_agent_navigation_hides_what_the_role_may_not_use(portal_client, m
     html = client.get("/").content.decode()
     assert 'data-workspace="customers"' in html and 'data-workspace="azure_plan"' in html
     assert 'data-workspace="billing"' not in html
-    assert reverse("settings_users") not in html and reverse("settings_audit") not in html
+    assert reverse("accounts:settings_users") not in html and reverse("accounts:settings_audit") not in html
     response = client.get("/settings/users/")
     assert response.status_code == 403
     assert "Global admin, User management admin" in response.content.decode()
@@ -84,8 +84,8 @@ def test_sign_out_needs_post(portal_client, make_user):
 def test_no_state_change_on_get(portal_client, global_admin, make_user):
     client = portal_client(global_admin)
     agent = make_user(Role.SALES_AGENT)
-    client.get(reverse("user_set_active", args=[agent.public_id]) + "?active=0")
-    client.get(reverse("settings_tokens") + "?name=x&days=3&kind=user")
+    client.get(reverse("accounts:user_set_active", args=[agent.public_id]) + "?active=0")
+    client.get(reverse("accounts:settings_tokens") + "?name=x&days=3&kind=user")
     agent.refresh_from_db()
     assert agent.is_active and not ApiCredential.objects.exists()
 

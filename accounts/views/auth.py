@@ -40,7 +40,7 @@ def _ip(request):
     return client_ip(request)
 
 
-def _next_url(request, default="dashboard"):
+def _next_url(request, default="accounts:dashboard"):
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
@@ -202,7 +202,7 @@ def mfa_enrol(request):
         return redirect("accounts:login")
     user = request.user
     if request.session.get(MFA_SESSION_KEY) and user.mfa_enrolled:
-        return redirect("settings_security")
+        return redirect("accounts:settings_security")
     if user.mfa_enrolled and not request.session.get(MFA_SESSION_KEY):
         # Enrolled elsewhere meanwhile: verify instead.
         logout(request)
@@ -235,8 +235,8 @@ def recovery_codes(request):
     """Shown once, right after enrolment or regeneration."""
     codes = request.session.pop(RECOVERY_CODES_KEY, None)
     if not codes:
-        return redirect("settings_security")
-    next_url = request.session.pop("after_recovery_codes", None) or _reverse("dashboard")
+        return redirect("accounts:settings_security")
+    next_url = request.session.pop("after_recovery_codes", None) or _reverse("accounts:dashboard")
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
 
 

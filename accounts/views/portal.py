@@ -127,7 +127,7 @@ def workspace(request, key):
 @require_GET
 @portal_page()
 def settings_home(request):
-    return redirect("settings_account")
+    return redirect("accounts:settings_account")
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,7 +146,7 @@ def settings_account(request):
             # In the language just chosen: the next page is shown in it.
             with translation.override(form.cleaned_data["language"] or translation.get_language_from_request(request)):
                 messages.success(request, _("Your account was saved."))
-            return redirect("settings_account")
+            return redirect("accounts:settings_account")
     organisation = selectors.organisation_get(actor=request.actor)
     return render(request, "accounts/settings_account.html", {"form": form, "organisation": organisation,
                                                               "section": "account"})
@@ -173,7 +173,7 @@ def settings_security(request):
     if request.method != "POST":
         return page(form)
     return run_form_action(request, form, change, success=_("Your password was changed."),
-                           redirect_to="settings_security", on_error=page)
+                           redirect_to="accounts:settings_security", on_error=page)
 
 
 @portal_page()
@@ -181,7 +181,7 @@ def settings_security(request):
 def regenerate_recovery_codes(request):
     codes = mfa.mfa_regenerate_recovery_codes(user=request.user)
     request.session[RECOVERY_CODES_KEY] = codes
-    request.session["after_recovery_codes"] = reverse("settings_security")
+    request.session["after_recovery_codes"] = reverse("accounts:settings_security")
     return redirect("accounts:recovery_codes")
 
 
@@ -210,7 +210,7 @@ def settings_tokens(request):
             request.session[NEW_TOKEN_KEY] = new_token
             messages.success(request, _("Token “%(name)s” created. Copy it now: it is not shown again.")
                              % {"name": credential.name})
-            return redirect("settings_tokens")
+            return redirect("accounts:settings_tokens")
     new_token = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
     credentials = selectors.credential_list(actor=request.actor)
     return render(request, "accounts/settings_tokens.html", {
@@ -221,7 +221,7 @@ def settings_tokens(request):
 
 @portal_page()
 @form_post(lambda request, public_id: selectors.credential_get(actor=request.actor, public_id=public_id)
-           and reverse("settings_tokens"))
+           and reverse("accounts:settings_tokens"))
 def revoke_token(request, public_id):
     try:
         credential = selectors.credential_get(actor=request.actor, public_id=public_id)
@@ -229,7 +229,7 @@ def revoke_token(request, public_id):
         raise Http404 from None
     services.credential_revoke(actor=request.actor, credential=credential)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": credential.name})
-    return redirect("settings_tokens")
+    return redirect("accounts:settings_tokens")
 
 
 @require_GET
@@ -261,7 +261,7 @@ def user_invite(request):
         request, form, lambda data: services.user_invite(actor=request.actor, **data),
         success=lambda user: _("%(email)s was invited. They will receive an e-mail with a sign-up link.")
         % {"email": user.email},
-        redirect_to=lambda user: reverse("user_detail", args=[user.public_id]),
+        redirect_to=lambda user: reverse("accounts:user_detail", args=[user.public_id]),
         on_error=lambda form: render(request, "accounts/user_invite.html", {"form": form, "section": "users"},
                                      status=400))
 
@@ -291,7 +291,7 @@ def user_detail(request, public_id):
                 apply_error(form, exc)
             else:
                 messages.success(request, _("%(email)s was saved.") % {"email": target.email})
-                return redirect("user_detail", public_id=target.public_id)
+                return redirect("accounts:user_detail", public_id=target.public_id)
     events = []
     if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
         events = selectors.audit_list(actor=request.actor, subject_id=str(target.public_id))[:20]
@@ -305,7 +305,7 @@ def user_detail(request, public_id):
 
 
 @portal_page(Perm.MANAGE_USERS)
-@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+@form_post(lambda request, public_id: reverse("accounts:user_detail", args=[selectors.user_get(
     actor=request.actor, public_id=public_id).public_id]))
 def user_set_active(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
@@ -317,11 +317,11 @@ def user_set_active(request, public_id):
     else:
         messages.success(request, (_("%(email)s was reactivated.") if active else _("%(email)s was deactivated."))
                          % {"email": target.email})
-    return redirect("user_detail", public_id=target.public_id)
+    return redirect("accounts:user_detail", public_id=target.public_id)
 
 
 @portal_page(Perm.MANAGE_USERS)
-@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+@form_post(lambda request, public_id: reverse("accounts:user_detail", args=[selectors.user_get(
     actor=request.actor, public_id=public_id).public_id]))
 def user_reset_mfa(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
@@ -332,11 +332,11 @@ def user_reset_mfa(request, public_id):
     else:
         messages.success(request, _("%(email)s will enrol a new second factor at next sign-in.")
                          % {"email": target.email})
-    return redirect("user_detail", public_id=target.public_id)
+    return redirect("accounts:user_detail", public_id=target.public_id)
 
 
 @portal_page(Perm.MANAGE_USERS)
-@form_post(lambda request, public_id: reverse("user_detail", args=[selectors.user_get(
+@form_post(lambda request, public_id: reverse("accounts:user_detail", args=[selectors.user_get(
     actor=request.actor, public_id=public_id).public_id]))
 def user_resend_invitation(request, public_id):
     target = selectors.user_get(actor=request.actor, public_id=public_id)
@@ -345,7 +345,7 @@ def user_resend_invitation(request, public_id):
 
         send_invitation_email.delay_on_commit(target.pk)
         messages.success(request, _("The invitation was sent again to %(email)s.") % {"email": target.email})
-    return redirect("user_detail", public_id=target.public_id)
+    return redirect("accounts:user_detail", public_id=target.public_id)
 
 
 @require_GET

@@ -112,11 +112,11 @@ class TestReadsNeverBreak:
         response = api_client_for(agent).get(url(customer))
         assert response.status_code == 200
         assert response.json()["totalCount"] == 1 and response.json()["items"][0]["dateAgreed"]
-        page = portal_client(agent).get(reverse("customer_detail", args=[customer.tenant_id]))
+        page = portal_client(agent).get(reverse("customers:customer_detail", args=[customer.tenant_id]))
         assert page.status_code == 200
         assert "Old Row" in page.content.decode()
         # the customer's list page and the purchase gate read the row too
-        assert portal_client(agent).get(reverse("customer_list")).status_code == 200
+        assert portal_client(agent).get(reverse("customers:customer_list")).status_code == 200
 
 
 def field_errors(response):
@@ -137,7 +137,8 @@ class TestPage:
     ])
     def test_bad_date_is_said_in_words_beside_the_field(self, portal_client, agent, customer, value, message):
         before = state()
-        response = portal_client(agent).post(reverse("customer_attest", args=[customer.tenant_id]), self.form(value))
+        response = portal_client(agent).post(reverse("agreements:customer_attest", args=[customer.tenant_id]),
+                                             self.form(value))
         assert response.status_code == 400
         errors = field_errors(response)
         assert list(errors) == ["date_agreed"], errors
@@ -189,7 +190,7 @@ class TestRepair:
         items = client.get(url(customer)).json()["items"]
         assert sorted(i["dateAgreed"][:10] for i in items) == ["2024-05-02", "2024-05-02", "2024-06-14",
                                                                "2024-07-01"]
-        page = portal_client(agent).get(reverse("customer_detail", args=[customer.tenant_id])).content.decode()
+        page = portal_client(agent).get(reverse("customers:customer_detail", args=[customer.tenant_id])).content.decode()
         assert "Agreement date corrected" in page and "repair_agreement_dates" in page
         after = state()
         assert "0 agreement(s) corrected." in self.run()  # a second run finds nothing

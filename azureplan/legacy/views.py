@@ -45,7 +45,7 @@ EXAMPLE_ROWS = tuple(core_csv.to_text([row]).rstrip("\n") for row in EXAMPLE_CEL
 
 
 def _customer_url(customer):
-    return reverse("customer_detail", args=[customer.tenant_id]) + f"#{ANCHOR}"
+    return reverse("customers:customer_detail", args=[customer.tenant_id]) + f"#{ANCHOR}"
 
 
 def _not_found_if_404(exc):
@@ -111,7 +111,7 @@ def _uuids(values):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request: reverse("legacy_workspace"))
+@form_post(lambda request: reverse("azureplan:legacy_workspace"))
 def legacy_batch_start(request):
     """Start one batch: the chosen customers (`customers`, tenant ids) or every eligible one (`scope=all`)."""
     actor = request.actor
@@ -138,7 +138,7 @@ def legacy_batch_start(request):
         text += " " + ngettext("%(n)s customer was skipped: see why below.", "%(n)s customers were skipped: see why "
                                "below.", len(started.skipped)) % {"n": len(started.skipped)}
     messages.success(request, text)
-    return redirect("legacy_batch_detail", public_id=started.job.public_id)
+    return redirect("azureplan:legacy_batch_detail", public_id=started.job.public_id)
 
 
 # ---------------------------------------------------------------- the import
@@ -178,7 +178,7 @@ def legacy_import_page(request):
                 messages.success(request, _("“%(file)s” is imported: %(added)s legacy subscriptions added, %(present)s "
                                             "already present.") % {"file": upload.name, "added": result.added,
                                                                    "present": result.already_present})
-            return redirect("legacy_workspace")
+            return redirect("azureplan:legacy_workspace")
     return render(request, "azureplan/legacy_import.html",
                   _import_context(request, form, bad_rows=bad_rows, bad_total=bad_total), status=400)
 
@@ -225,7 +225,7 @@ def legacy_batch_detail(request, public_id):
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, public_id: reverse("legacy_batch_detail", args=[lsel.batch_get(
+@form_post(lambda request, public_id: reverse("azureplan:legacy_batch_detail", args=[lsel.batch_get(
     actor=request.actor, public_id=public_id).public_id]))
 def legacy_batch_cancel(request, public_id):
     job = lsel.batch_get(actor=request.actor, public_id=public_id)
@@ -242,7 +242,7 @@ def legacy_batch_cancel(request, public_id):
         "The batch is cancelled: %(n)s customer not yet started will not transition; those already running finish.",
         "The batch is cancelled: %(n)s customers not yet started will not transition; those already running finish.",
         cancelled) % {"n": cancelled})
-    return redirect("legacy_batch_detail", public_id=job.public_id)
+    return redirect("azureplan:legacy_batch_detail", public_id=job.public_id)
 
 
 # ---------------------------------------------------------------- the customer page's section

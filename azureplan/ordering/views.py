@@ -93,7 +93,7 @@ def azure_plan_cart(request, tenant_id):
                 else:
                     error = refusal(exc, customer)
             else:
-                return redirect("cart_detail", tenant_id=customer.tenant_id, public_id=cart.public_id)
+                return redirect("azureplan:cart_detail", tenant_id=customer.tenant_id, public_id=cart.public_id)
         return _render_cart_page(request, customer, form, error=error, status=400)
     return _render_cart_page(request, customer, form)
 
@@ -123,7 +123,7 @@ def _cart_home(request, tenant_id, public_id):
     """Where a reload of the checkout URL goes back to: the cart (a foreign id is still 404)."""
     customer = customer_selectors.customer_get(actor=request.actor, tenant_id=tenant_id)
     cart = selectors.cart_get(actor=request.actor, customer=customer, cart_id=public_id)
-    return reverse("cart_detail", args=[customer.tenant_id, cart.public_id])
+    return reverse("azureplan:cart_detail", args=[customer.tenant_id, cart.public_id])
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
@@ -139,8 +139,8 @@ def cart_checkout(request, tenant_id, public_id):
         return _render_cart(request, customer, cart, error=refusal(exc, customer), status=400)
     messages.success(request, _("The order was placed."))
     if len(orders) == 1:
-        return redirect("order_detail", tenant_id=customer.tenant_id, public_id=orders[0].public_id)
-    return redirect("order_list", tenant_id=customer.tenant_id)
+        return redirect("azureplan:order_detail", tenant_id=customer.tenant_id, public_id=orders[0].public_id)
+    return redirect("azureplan:order_list", tenant_id=customer.tenant_id)
 
 
 # ---------------------------------------------------------------- orders

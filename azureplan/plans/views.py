@@ -42,7 +42,7 @@ INLINE = "inline"  # messages shown inside the Azure plan section of the custome
 
 
 def _customer_url(customer, anchor="azure-plan"):
-    return reverse("customer_detail", args=[customer.tenant_id]) + f"#{anchor}"
+    return reverse("customers:customer_detail", args=[customer.tenant_id]) + f"#{anchor}"
 
 
 def resellers_for(organisation, customer):
@@ -64,15 +64,15 @@ def refusal(exc, customer, actor=None):
     if isinstance(exc, McaMissing):
         link = (_customer_url(customer, "agreements"), _("Attest the Microsoft Customer Agreement"))
     elif isinstance(exc, NoCommerceRelationship):
-        link = (reverse("customer_detail", args=[customer.tenant_id]),
+        link = (reverse("customers:customer_detail", args=[customer.tenant_id]),
                 _("Open the customer to send a new reseller relationship invitation"))
     elif isinstance(exc, errors.AzurePlanExists):
         link = (_customer_url(customer), _("Open the customer's Azure plan"))
     elif isinstance(exc, errors.LegacyAzurePresent):
-        link = (reverse("catalog_compare"), _("Compare the legacy Azure offer with the Azure plan"))
+        link = (reverse("azureplan:catalog_compare"), _("Compare the legacy Azure offer with the Azure plan"))
     elif isinstance(exc, errors.CartNotFound | errors.CartAlreadySubmitted | errors.OfferNotAvailableInCountry
                     | errors.AvailabilityNotFound):
-        link = (reverse("azure_plan_cart", args=[customer.tenant_id]), _("Start a new cart"))
+        link = (reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]), _("Start a new cart"))
     note = ""
     if isinstance(exc, errors.PlanHasActiveSubscriptions):
         link = (_customer_url(customer), _("See the Azure subscriptions"))
@@ -175,7 +175,7 @@ def _plan_home(request, public_id):
 
 def _subscription_home(request, subscription_id):
     sub = selectors.azure_subscription_get(actor=request.actor, entitlement_id=subscription_id)
-    return reverse("azure_subscription_detail", args=[sub.subscription_id])
+    return reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id])
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
@@ -292,7 +292,7 @@ def azure_subscription_reactivate(request, subscription_id):
     done = _("Azure subscription “%(name)s” is active again.") % {"name": sub.friendly_name}
     if from_detail:
         messages.success(request, done)
-        return redirect("azure_subscription_detail", subscription_id=sub.subscription_id)
+        return redirect("azureplan:azure_subscription_detail", subscription_id=sub.subscription_id)
     messages.success(request, done, extra_tags=INLINE)
     return redirect(_customer_url(sub.plan.customer))
 
@@ -348,7 +348,7 @@ def azure_subscription_rename(request, subscription_id):
         request, AzureSubscriptionRenameForm(request.POST),
         lambda data: services.azure_subscription_rename(actor=request.actor, sub=sub, name=data["friendly_name"]),
         success=lambda sub: _("The Azure subscription is now called “%(name)s”.") % {"name": sub.friendly_name},
-        redirect_to=lambda sub: reverse("azure_subscription_detail", args=[sub.subscription_id]),
+        redirect_to=lambda sub: reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id]),
         on_error=lambda form: _render_subscription(request, sub, rename_form=form, status=400))
 
 
@@ -366,12 +366,12 @@ def role_assignment_add(request, subscription_id):
             partner=data["partner_id"] or None),
         success=lambda assignment: _("%(principal)s now holds %(role)s on %(scope)s.") % {
             "principal": assignment.principal_name, "role": assignment.role_id, "scope": assignment.scope},
-        redirect_to=reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles",
+        redirect_to=reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id]) + "#roles",
         on_error=lambda form: _render_subscription(request, sub, role_form=form, status=400))
 
 
 @portal_page(Perm.VIEW_CUSTOMERS)
-@form_post(lambda request, public_id: reverse("azure_subscription_detail", args=[selectors.role_assignment_get(
+@form_post(lambda request, public_id: reverse("azureplan:azure_subscription_detail", args=[selectors.role_assignment_get(
     actor=request.actor, assignment_id=public_id).azure_subscription.subscription_id]) + "#roles")
 def role_assignment_remove(request, public_id):
     assignment = selectors.role_assignment_get(actor=request.actor, assignment_id=public_id)
@@ -384,4 +384,4 @@ def role_assignment_remove(request, public_id):
         return _render_subscription(request, sub, error=refusal(exc, sub.plan.customer), status=400)
     messages.success(request, _("%(principal)s no longer holds %(role)s. The assignment stays in the history below.")
                      % {"principal": assignment.principal_name, "role": assignment.role_id})
-    return redirect(reverse("azure_subscription_detail", args=[sub.subscription_id]) + "#roles")
+    return redirect(reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id]) + "#roles")

@@ -117,7 +117,7 @@ def meter_detail(request, product_id, sku_id):
         request, "list", market=market, view=view, meter=first, region=page_selectors.region_of(first.sku_title),
         tiers=tiers, earlier=earlier, price_list=current, chart=page_selectors.meter_chart(history),
         months=list(reversed(page_selectors.meter_months(history))),
-        back=f"{reverse('pricing')}?{urlencode({'market': market, 'view': view})}"))
+        back=f"{reverse('billing:pricing')}?{urlencode({'market': market, 'view': view})}"))
 
 
 # ---------------------------------------------------------------- comparing two months
@@ -258,7 +258,7 @@ def import_price_sheet(request):
         except PartnerCenterError as exc:
             bad_rows = _failed(form, exc)
         else:
-            return redirect("pricing_import_detail", public_id=result.pricing_import.public_id)
+            return redirect("billing:pricing_import_detail", public_id=result.pricing_import.public_id)
     return _import_page(request, form, template=template, bad_rows=bad_rows, status=400, kind=ImportKind.PRICE_SHEET)
 
 
@@ -278,7 +278,7 @@ def import_fx_rates(request):
         except PartnerCenterError as exc:
             bad_rows = _failed(form, exc)
         else:
-            return redirect("pricing_import_detail", public_id=result.pricing_import.public_id)
+            return redirect("billing:pricing_import_detail", public_id=result.pricing_import.public_id)
     return _import_page(request, form, template=template, bad_rows=bad_rows, status=400, kind=ImportKind.FX_RATES)
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from accounts.choices import Role, Tier
 from billing.models import ExchangeRate, PriceList, PricingImport
 from billing.pricing import demo_data
+from core.testing import page_url
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
@@ -60,18 +61,18 @@ def ga(make_user, portal_client):
 def test_every_role_reads_the_pricing_pages(loaded, make_user, portal_client, role):
     client = portal_client(make_user(role))
     for name in ("pricing", "pricing_compare", "pricing_fx", "pricing_downloads", "pricing_imports"):
-        response = client.get(reverse(name))
+        response = client.get(page_url(name))
         assert response.status_code == 200, name
-    page = client.get(reverse("pricing"))
+    page = client.get(reverse("billing:pricing"))
     assert 'data-workspace="pricing"' in page.content.decode()
-    assert f'href="{reverse("pricing")}"' in page.content.decode()
+    assert f'href="{reverse("billing:pricing")}"' in page.content.decode()
     can_import = role == Role.GLOBAL_ADMIN
     assert ('data-testid="import-button"' in page.content.decode()) is can_import
-    assert ('data-testid="fx-import-button"' in client.get(reverse("pricing_fx")).content.decode()) is can_import
+    assert ('data-testid="fx-import-button"' in client.get(reverse("billing:pricing_fx")).content.decode()) is can_import
     for name in ("pricing_import", "pricing_fx_import"):
-        assert client.get(reverse(name)).status_code == (200 if can_import else 403)
+        assert client.get(page_url(name)).status_code == (200 if can_import else 403)
     if not can_import:
-        refused = client.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption",
+        refused = client.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption",
                                                           "month": "2026-12", "file": SimpleUploadedFile("s.csv", sheet())})
         assert refused.status_code == 403
         assert "Global admin" in text(refused)
@@ -79,47 +80,47 @@ def test_every_role_reads_the_pricing_pages(loaded, make_user, portal_client, ro
 
 def test_the_navigation_opens_the_pricing_workspace(make_user, portal_client):
     client = portal_client(make_user(Role.HELPDESK_AGENT))
-    home = client.get(reverse("dashboard")).content.decode()
+    home = client.get(reverse("accounts:dashboard")).content.decode()
     assert re.search(r'href="/pricing/"[^>]*data-workspace="pricing"', home)
 
 
 def test_the_price_list_shows_meters_with_their_tiers_and_searches(loaded, ga):
-    response = ga.get(reverse("pricing"), {"market": "US"})
+    response = ga.get(reverse("billing:pricing"), {"market": "US"})
     body = text(response)
     assert "meters in the US list of December 2026" in body
     # A page of 50 meters, then the next page.
     assert response.content.decode().count('data-meter="') == 50
     assert 'rel="next"' in response.content.decode()
-    found = ga.get(reverse("pricing"), {"market": "US", "q": "Hot LRS", "region": "EU West"})
+    found = ga.get(reverse("billing:pricing"), {"market": "US", "q": "Hot LRS", "region": "EU West"})
     body = text(found)
     assert "1 meter of the US list of December 2026 matches the search" in body
     assert 'data-testid="tiers"' in found.content.decode()
     assert "51200" in body and "∞" in body and "1 GB/Month" in body and "EU West" in body
-    nothing = ga.get(reverse("pricing"), {"market": "US", "q": "no such meter anywhere"})
+    nothing = ga.get(reverse("billing:pricing"), {"market": "US", "q": "no such meter anywhere"})
     assert "No meter matches the search." in text(nothing)
-    tagged = ga.get(reverse("pricing"), {"market": "US", "tag": "ThirdParty"})
+    tagged = ga.get(reverse("billing:pricing"), {"market": "US", "tag": "ThirdParty"})
     assert "6 meters" in text(tagged)
 
 
 def test_the_price_list_query_count_does_not_grow_with_the_page(loaded, ga):
-    ga.get(reverse("pricing"), {"market": "US"})
+    ga.get(reverse("billing:pricing"), {"market": "US"})
     with CaptureQueriesContext(connection) as few:
-        ga.get(reverse("pricing"), {"market": "US", "q": "Hot LRS"})
+        ga.get(reverse("billing:pricing"), {"market": "US", "q": "Hot LRS"})
     with CaptureQueriesContext(connection) as many:
-        ga.get(reverse("pricing"), {"market": "US"})
+        ga.get(reverse("billing:pricing"), {"market": "US"})
     assert len(many) == len(few)
 
 
 def test_odd_query_values_fall_back_without_a_500(loaded, ga):
     for params in ({"market": "ZZ"}, {"view": "nonsense"}, {"month": "209913"}, {"month": "abc"}, {"page": "x"},
                    {"page": "999"}):
-        assert ga.get(reverse("pricing"), params).status_code == 200
-        assert ga.get(reverse("pricing_compare"), {**params, "order": "bogus", "change": "bogus"}).status_code == 200
-    assert ga.get(reverse("pricing_fx"), {"month": "x", "currency": "XXX"}).status_code == 200
+        assert ga.get(reverse("billing:pricing"), params).status_code == 200
+        assert ga.get(reverse("billing:pricing_compare"), {**params, "order": "bogus", "change": "bogus"}).status_code == 200
+    assert ga.get(reverse("billing:pricing_fx"), {"month": "x", "currency": "XXX"}).status_code == 200
 
 
 def test_a_meters_history_has_its_chart_and_its_months(loaded, ga):
-    page = ga.get(reverse("pricing"), {"market": "US", "q": "Hot LRS", "region": "US East"}).content.decode()
+    page = ga.get(reverse("billing:pricing"), {"market": "US", "q": "Hot LRS", "region": "US East"}).content.decode()
     link = re.search(r'href="(/pricing/meters/[^"]+)"', page).group(1)
     response = ga.get(unescape(link))
     assert response.status_code == 200
@@ -128,44 +129,44 @@ def test_a_meters_history_has_its_chart_and_its_months(loaded, ga):
     assert "chart.umd.min.js" in html
     assert '"labels": ["2026-11", "2026-12"]' in html
     assert "December 2026" in text(response) and "November 2026" in text(response)
-    missing = ga.get(reverse("pricing_meter", args=["NOPE", "0001"]), {"market": "US"})
+    missing = ga.get(reverse("billing:pricing_meter", args=["NOPE", "0001"]), {"market": "US"})
     assert missing.status_code == 404
 
 
 def test_the_comparison_lists_new_removed_and_changed_sorted_by_change(loaded, ga):
-    response = ga.get(reverse("pricing_compare"), {"market": "US"})
+    response = ga.get(reverse("billing:pricing_compare"), {"market": "US"})
     body = text(response)
     assert "What changed from November 2026 to December 2026" in body
     percents = re.findall(r'data-testid="change-percent">([^<]*)<', response.content.decode())
     changed = [p for p in percents if p != "—"]
     assert changed and changed[0].startswith("+")  # largest increase first by default
-    ascending = ga.get(reverse("pricing_compare"), {"market": "US", "order": "change", "change": "changed"})
+    ascending = ga.get(reverse("billing:pricing_compare"), {"market": "US", "order": "change", "change": "changed"})
     first = re.search(r'data-testid="change-percent">([^<]*)<', ascending.content.decode()).group(1)
     assert first.startswith("−")
-    added = ga.get(reverse("pricing_compare"), {"market": "US", "change": "added"})
+    added = ga.get(reverse("billing:pricing_compare"), {"market": "US", "change": "added"})
     assert 'data-change="added"' in added.content.decode() and 'data-change="changed"' not in added.content.decode()
 
 
 def test_downloads_stream_microsofts_csv_for_every_role(loaded, make_user, portal_client):
     client = portal_client(make_user(Role.HELPDESK_AGENT))
-    page = client.get(reverse("pricing_downloads")).content.decode()
-    assert reverse("pricing_download", args=["US", "azure_consumption", "202611"]) in page
+    page = client.get(reverse("billing:pricing_downloads")).content.decode()
+    assert reverse("billing:pricing_download", args=["US", "azure_consumption", "202611"]) in page
     assert "v1.0/sales/pricesheets" not in page  # the API is for GA, AA and SA
-    response = client.get(reverse("pricing_download", args=["US", "azure_consumption", "202612"]))
+    response = client.get(reverse("billing:pricing_download", args=["US", "azure_consumption", "202612"]))
     assert response.status_code == 200
     assert 'filename="pricesheet-US-azure_consumption-202612.csv"' in response["Content-Disposition"]
     content = b"".join(response.streaming_content).decode()
     assert content.startswith('"ProductTitle","ProductId","SkuId"')
     assert len(content.splitlines()) == PriceList.objects.get(market="US", view="azure_consumption",
                                                           month="2026-12-01").row_count + 1
-    fx = client.get(reverse("pricing_fx_download", args=["202612"]))
+    fx = client.get(reverse("billing:pricing_fx_download", args=["202612"]))
     assert b"".join(fx.streaming_content).decode().startswith('"CurrencyCode","USDPerUnit","Month"')
-    assert client.get(reverse("pricing_download", args=["US", "azure_consumption", "201901"])).status_code == 404
-    assert client.get(reverse("pricing_fx_download", args=["201901"])).status_code == 404
+    assert client.get(reverse("billing:pricing_download", args=["US", "azure_consumption", "201901"])).status_code == 404
+    assert client.get(reverse("billing:pricing_fx_download", args=["201901"])).status_code == 404
 
 
 def test_exchange_rates_by_month_and_one_currencys_history(loaded, ga):
-    response = ga.get(reverse("pricing_fx"), {"currency": "GBP"})
+    response = ga.get(reverse("billing:pricing_fx"), {"currency": "GBP"})
     html = response.content.decode()
     assert 'data-currency="EUR"' in html and 'data-currency="CAD"' in html
     assert 'id="fx-chart-data"' in html and '"USD / GBP"' in html
@@ -173,10 +174,10 @@ def test_exchange_rates_by_month_and_one_currencys_history(loaded, ga):
 
 
 def test_a_good_upload_redirects_to_its_report_and_a_second_changes_nothing(ga):
-    before = ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-11",
+    before = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-11",
                                                 "file": SimpleUploadedFile("nov.csv", sheet(month="202611"))})
     assert before.status_code == 302
-    response = ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+    response = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
                                                   "file": SimpleUploadedFile("dec.csv", sheet())}, follow=True)
     body = text(response)
     assert "Price sheet US · Azure plan consumption · December 2026" in body
@@ -184,7 +185,7 @@ def test_a_good_upload_redirects_to_its_report_and_a_second_changes_nothing(ga):
     record = PricingImport.objects.get(month="2026-12-01")
     assert f"{record.report['changed']} prices changed" in body.replace(" prices changed", " prices changed")
     assert 'data-testid="report-changed"' in response.content.decode()
-    again = ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+    again = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
                                                "file": SimpleUploadedFile("dec.csv", sheet())}, follow=True)
     assert "already has exactly this content" in text(again)
 
@@ -192,21 +193,21 @@ def test_a_good_upload_redirects_to_its_report_and_a_second_changes_nothing(ga):
 def test_a_bad_upload_shows_the_error_beside_the_field_and_every_bad_line(ga):
     good = sheet().decode("utf-8-sig").split("\r\n")
     good[3] = good[3].replace('"USD","', '"USD","-', 1)  # a negative price on line 4
-    response = ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+    response = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
                                                   "file": SimpleUploadedFile("bad.csv", "\r\n".join(good).encode())})
     assert response.status_code == 400
     html = response.content.decode()
     assert re.search(r'data-field-error="file">[^<]*Nothing was imported', html)
     assert 'data-testid="bad-rows"' in html and "<td>4</td>" in html and "<code>UnitPrice</code>" in html
     assert not PriceList.objects.exists()
-    empty = ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+    empty = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
                                                "file": SimpleUploadedFile("empty.csv", b"")})
     assert empty.status_code == 400 and 'data-field-error="file"' in empty.content.decode()
-    future = ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2027-06",
+    future = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2027-06",
                                                 "file": SimpleUploadedFile("dec.csv", sheet())})
     assert future.status_code == 400
     assert re.search(r'data-field-error="month">[^<]*beyond next month', future.content.decode())
-    unsold = ga.post(reverse("pricing_import"), {"market": "ZZ", "view": "azure_consumption", "month": "2026-12",
+    unsold = ga.post(reverse("billing:pricing_import"), {"market": "ZZ", "view": "azure_consumption", "month": "2026-12",
                                                 "file": SimpleUploadedFile("dec.csv", sheet())})
     assert unsold.status_code == 400 and 'data-field-error="market"' in unsold.content.decode()
     assert not PriceList.objects.exists()
@@ -214,10 +215,10 @@ def test_a_bad_upload_shows_the_error_beside_the_field_and_every_bad_line(ga):
 
 def test_exchange_rate_upload_and_a_refused_change(ga):
     content = (demo_data.MEDIA / "fxrates-202612.csv").read_bytes()
-    ok = ga.post(reverse("pricing_fx_import"), {"file": SimpleUploadedFile("fx.csv", content)}, follow=True)
+    ok = ga.post(reverse("billing:pricing_fx_import"), {"file": SimpleUploadedFile("fx.csv", content)}, follow=True)
     assert "4 exchange rates added" in text(ok)
     changed = content.replace(b"1.0795316", b"1.0900000")
-    refused = ga.post(reverse("pricing_fx_import"), {"file": SimpleUploadedFile("fx.csv", changed)})
+    refused = ga.post(reverse("billing:pricing_fx_import"), {"file": SimpleUploadedFile("fx.csv", changed)})
     assert refused.status_code == 400
     assert re.search(r'data-field-error="file">[^<]*never changed', unescape(refused.content.decode()))
     assert ExchangeRate.objects.get(currency="EUR").usd_per_unit == pytest.approx(__import__("decimal").Decimal(
@@ -228,21 +229,21 @@ def test_an_indirect_reseller_global_admin_does_not_import(make_org, make_user, 
     provider = make_org(name="Provider", tier=Tier.INDIRECT_PROVIDER)
     reseller = make_org(name="Reseller", tier=Tier.INDIRECT_RESELLER, provider=provider)
     client = portal_client(make_user(Role.GLOBAL_ADMIN, organisation=reseller))
-    assert client.get(reverse("pricing_import")).status_code == 403
-    assert 'data-testid="import-button"' not in client.get(reverse("pricing")).content.decode()
+    assert client.get(reverse("billing:pricing_import")).status_code == 403
+    assert 'data-testid="import-button"' not in client.get(reverse("billing:pricing")).content.decode()
 
 
 def test_another_partners_importer_is_not_named(ga, make_org, make_user, portal_client, client):
-    ga.post(reverse("pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+    ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
                                         "file": SimpleUploadedFile("dec.csv", sheet())})
     record = PricingImport.objects.get()
-    own = ga.get(reverse("pricing_import_detail", args=[record.public_id]))
+    own = ga.get(reverse("billing:pricing_import_detail", args=[record.public_id]))
     assert "ga@a.example.com" in text(own)
     other = make_user(Role.GLOBAL_ADMIN, organisation=make_org(name="Partner B"), email="gb@b.example.com")
     client.logout()
     theirs = portal_client(other)
-    for url in (reverse("pricing_import_detail", args=[record.public_id]), reverse("pricing_imports"),
-                reverse("pricing_downloads")):
+    for url in (reverse("billing:pricing_import_detail", args=[record.public_id]), reverse("billing:pricing_imports"),
+                reverse("billing:pricing_downloads")):
         body = text(theirs.get(url))
         assert "ga@a.example.com" not in body, url
-    assert "another partner" in text(theirs.get(reverse("pricing_imports")))
+    assert "another partner" in text(theirs.get(reverse("billing:pricing_imports")))

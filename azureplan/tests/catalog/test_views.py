@@ -11,6 +11,7 @@ from accounts.choices import Role
 from accounts.models import Country
 from accounts.tests.factories import OrganisationFactory
 from azureplan.models import Availability
+from core.testing import page_url
 
 pytestmark = pytest.mark.django_db
 PAGES = ("catalog", "catalog_availability", "catalog_compare")
@@ -35,13 +36,13 @@ def page(portal_client, agent):
 
 
 def test_nav_points_at_the_catalog_and_the_placeholder_is_gone(page):
-    response = page.get(reverse("dashboard"))
-    assert f'href="{reverse("catalog")}" data-workspace="azure_plan"' in html(response)
+    response = page.get(reverse("accounts:dashboard"))
+    assert f'href="{reverse("azureplan:catalog")}" data-workspace="azure_plan"' in html(response)
     assert page.get("/workspaces/azure_plan/").status_code == 404
 
 
 def test_catalog_of_the_partners_country(page):
-    response = page.get(reverse("catalog"))
+    response = page.get(reverse("azureplan:catalog"))
     assert response.status_code == 200
     assert response.context["country"].code == "US"
     body = text(response)
@@ -60,9 +61,9 @@ def test_catalog_of_the_partners_country(page):
 
 
 def test_country_picker_and_outside_the_market(page):
-    guam = page.get(reverse("catalog"), {"country": "gu"})
+    guam = page.get(reverse("azureplan:catalog"), {"country": "gu"})
     assert guam.context["country"].code == "GU" and "customers in Guam" in text(guam)
-    outside = page.get(reverse("catalog"), {"country": "FR"})
+    outside = page.get(reverse("azureplan:catalog"), {"country": "FR"})
     assert outside.context["country"].code == "US" and outside.context["outside"]
     assert "“FR” is not a country of your market" in text(outside)
 
@@ -70,13 +71,13 @@ def test_country_picker_and_outside_the_market(page):
 def test_a_market_where_nothing_is_sold(portal_client, make_user):
     chinese = OrganisationFactory(country=Country.objects.get(code="CN"))
     user = make_user(Role.SALES_AGENT, organisation=chinese, email="cn@c.example.com")
-    response = portal_client(user).get(reverse("catalog"))
+    response = portal_client(user).get(reverse("azureplan:catalog"))
     assert response.status_code == 200 and response.context["products"] == []
     assert "Nothing from this catalog is sold to customers in China." in text(response)
 
 
 def test_where_the_azure_plan_is_available(page):
-    response = page.get(reverse("catalog_availability"))
+    response = page.get(reverse("azureplan:catalog_availability"))
     assert response.status_code == 200
     body = text(response)
     total = Availability.objects.filter(sku__product_id="DZH318Z0BPS6").count()
@@ -92,16 +93,16 @@ def test_where_the_azure_plan_is_available(page):
 
 
 def test_availability_search(page):
-    response = page.get(reverse("catalog_availability"), {"q": "norw"})
+    response = page.get(reverse("azureplan:catalog_availability"), {"q": "norw"})
     assert [a.country_id for _region, rows in response.context["groups"] for a in rows] == ["NO"]
     assert "1 country or region matches “norw”." in text(response) and "NOK" in html(response)
-    none = page.get(reverse("catalog_availability"), {"q": "china"})
+    none = page.get(reverse("azureplan:catalog_availability"), {"q": "china"})
     assert none.context["groups"] == []
     assert "not sold in any country or region matching “china”" in text(none)
 
 
 def test_compare_azure_offers(page):
-    response = page.get(reverse("catalog_compare"))
+    response = page.get(reverse("azureplan:catalog_compare"))
     assert response.status_code == 200
     body = text(response)
     assert "Legacy Azure offer (MS-AZR-0145P)" in body and "Azure plan (MS-AZR-0017G)" in body
@@ -116,32 +117,32 @@ def test_compare_azure_offers(page):
 def test_pages_in_french(portal_client, make_user):
     user = make_user(Role.SALES_AGENT, email="fr@a.example.com", language="fr")
     client = portal_client(user)
-    compare = client.get(reverse("catalog_compare"))
+    compare = client.get(reverse("azureplan:catalog_compare"))
     assert "Mois civil" in html(compare)
-    availability = client.get(reverse("catalog_availability"), {"q": "allem"})
+    availability = client.get(reverse("azureplan:catalog_availability"), {"q": "allem"})
     assert "Allemagne" in html(availability)
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_roles(portal_client, make_user, name):
     for role in (Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT):
-        assert portal_client(make_user(role)).get(reverse(name)).status_code == 200, role
+        assert portal_client(make_user(role)).get(page_url(name)).status_code == 200, role
     for role in (Role.BILLING_ADMIN, Role.HELPDESK_AGENT, Role.USER_MANAGEMENT_ADMIN):
-        response = portal_client(make_user(role)).get(reverse(name))
+        response = portal_client(make_user(role)).get(page_url(name))
         assert response.status_code == 403, role
         assert "Global admin, Admin agent, Sales agent" in html(response)
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_pages_need_a_sign_in_and_refuse_post(client, page, name):
-    assert page.post(reverse(name)).status_code == 405
+    assert page.post(page_url(name)).status_code == 405
     client.logout()
-    assert client.get(reverse(name)).status_code == 302
+    assert client.get(page_url(name)).status_code == 302
 
 
 def test_pages_take_a_fixed_number_of_queries(page):
     for name in PAGES:
-        page.get(reverse(name))
+        page.get(page_url(name))
         with CaptureQueriesContext(connection) as queries:
-            assert page.get(reverse(name)).status_code == 200
+            assert page.get(page_url(name)).status_code == 200
         assert len(queries) <= 14, (name, len(queries))

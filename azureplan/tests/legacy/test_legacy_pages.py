@@ -65,15 +65,15 @@ def estate(ga_aa, actor_of, contoso):
 
 
 def workspace(client):
-    return client.get(reverse("legacy_workspace"))
+    return client.get(reverse("azureplan:legacy_workspace"))
 
 
 def customer_page(client, customer):
-    return client.get(reverse("customer_detail", args=[customer.tenant_id]))
+    return client.get(reverse("customers:customer_detail", args=[customer.tenant_id]))
 
 
 def upload(client, content, name="estate.csv"):
-    return client.post(reverse("legacy_import"), {"file": SimpleUploadedFile(name, content, "text/csv")})
+    return client.post(reverse("azureplan:legacy_import"), {"file": SimpleUploadedFile(name, content, "text/csv")})
 
 
 # ---------------------------------------------------------------- the workspace
@@ -104,11 +104,11 @@ def test_workspace_for_a_billing_admin_starts_but_does_not_import(portal_client,
     page = text(workspace(portal_client(billing)))
     assert "Transition all eligible customers" in page
     assert "Import legacy subscriptions" not in page
-    assert portal_client(billing).get(reverse("legacy_import")).status_code == 403
+    assert portal_client(billing).get(reverse("azureplan:legacy_import")).status_code == 403
     # A Billing admin has no Azure plan workspace: the page sits under Customers, where its tab is.
     assert "Catalog" not in page and "Customers" in page
-    tabs = html(portal_client(billing).get(reverse("customer_list")))
-    assert f'href="{reverse("legacy_workspace")}"' in tabs
+    tabs = html(portal_client(billing).get(reverse("customers:customer_list")))
+    assert f'href="{reverse("azureplan:legacy_workspace")}"' in tabs
 
 
 def test_workspace_of_an_indirect_reseller_shows_no_start_buttons(portal_client, make_org, make_user, actor_of):
@@ -130,7 +130,7 @@ def test_workspace_of_an_indirect_reseller_shows_no_start_buttons(portal_client,
     assert "Transition billing to Azure plan Transition" not in section
     assert "your indirect provider starts the transition" in section
     # A POST is refused (403), nothing started.
-    response = portal_client(reseller_user).post(reverse("legacy_batch_start"), {"scope": "all"})
+    response = portal_client(reseller_user).post(reverse("azureplan:legacy_batch_start"), {"scope": "all"})
     assert response.status_code == 403 and not ProductUpgrade.objects.exists()
 
 
@@ -161,17 +161,17 @@ def test_workspace_queries_do_not_grow_with_rows(portal_client, ga_aa, org, acto
 
 def test_import_page_shows_the_columns_and_a_template(portal_client, ga_aa):
     client = portal_client(ga_aa)
-    page = text(client.get(reverse("legacy_import")))
+    page = text(client.get(reverse("azureplan:legacy_import")))
     assert "customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,roleAssignments" in page
     assert "Empty: your Admin agents as Owner." in page and "Download a CSV template" in page
-    template = client.get(reverse("legacy_import_template"))
+    template = client.get(reverse("azureplan:legacy_import_template"))
     assert template.status_code == 200 and template["Content-Type"].startswith("text/csv")
     assert template.content.decode().startswith(legacy_importer.TEMPLATE_HEADER)
 
 
 def test_the_downloaded_template_imports_once_its_customer_id_is_yours(portal_client, ga_aa, contoso):
     client = portal_client(ga_aa)
-    content = client.get(reverse("legacy_import_template")).content.decode()
+    content = client.get(reverse("azureplan:legacy_import_template")).content.decode()
     content = content.replace("4c721420-72ad-4708-a0a7-371a2f7b0969", str(contoso.tenant_id))
     response = upload(client, content.encode(), "legacy-azure-template.csv")
     assert response.status_code == 302, text(response)[:1500]
@@ -199,7 +199,7 @@ def test_import_success_then_the_same_file_again(portal_client, ga_aa, contoso):
     client = portal_client(ga_aa)
     content = legacy_csv([(contoso, uuid.uuid4(), "One"), (contoso, uuid.uuid4(), "Two")])
     response = upload(client, content)
-    assert response.status_code == 302 and response["Location"] == reverse("legacy_workspace")
+    assert response.status_code == 302 and response["Location"] == reverse("azureplan:legacy_workspace")
     page = text(client.get(response["Location"]))
     assert "“estate.csv” is imported: 2 legacy subscriptions added, 0 already present." in page
     assert "Contoso Ltd" in page
@@ -211,7 +211,7 @@ def test_import_success_then_the_same_file_again(portal_client, ga_aa, contoso):
 
 def test_import_without_a_file_or_with_binary(portal_client, ga_aa):
     client = portal_client(ga_aa)
-    response = client.post(reverse("legacy_import"), {})
+    response = client.post(reverse("azureplan:legacy_import"), {})
     assert response.status_code == 400 and 'data-field-error="file"' in html(response)
     response = upload(client, b"\xff\xfe\x00garbage")
     assert response.status_code == 400 and "not UTF-8 text" in text(response)
@@ -219,7 +219,7 @@ def test_import_without_a_file_or_with_binary(portal_client, ga_aa):
 
 def test_import_hidden_from_sales_agents(portal_client, sales):
     client = portal_client(sales)
-    assert client.get(reverse("legacy_import")).status_code == 403
+    assert client.get(reverse("azureplan:legacy_import")).status_code == 403
     assert "Import legacy subscriptions" not in text(workspace(client))
 
 
@@ -234,9 +234,9 @@ def test_batch_for_all_eligible_with_a_failure_and_a_skip(portal_client, ga_aa, 
     legacy_estate(actor_of(ga_aa), no_mca, 1, names=["Tailspin one"])
     client = portal_client(ga_aa)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("legacy_batch_start"), {"scope": "all"})
+        response = client.post(reverse("azureplan:legacy_batch_start"), {"scope": "all"})
     job = Job.objects.get(kind=legacy_rules.BATCH_KIND)
-    assert response.status_code == 302 and response["Location"] == reverse("legacy_batch_detail",
+    assert response.status_code == 302 and response["Location"] == reverse("azureplan:legacy_batch_detail",
                                                                             args=[job.public_id])
     response = client.get(response["Location"])
     page = text(response)
@@ -244,11 +244,11 @@ def test_batch_for_all_eligible_with_a_failure_and_a_skip(portal_client, ga_aa, 
     assert "100%" in page and "2 of 2" in page and "hx-get" not in html(response)
     assert "Subscriptions moved 2" in page and "Subscriptions failed 1" in page
     assert "Failed subscriptions" in page and LONG_NAME in page and "an Azure subscription name is at most 64" in page
-    assert f'href="{reverse("customer_detail", args=[fabrikam.tenant_id])}#legacy-azure"' in html(response)
+    assert f'href="{reverse("customers:customer_detail", args=[fabrikam.tenant_id])}#legacy-azure"' in html(response)
     assert "Tailspin" in page and "The Microsoft Customer Agreement is not confirmed." in page
     assert "Cancel the batch" not in page
     # Cancelling the finished batch: a clear message, no 500.
-    response = client.post(reverse("legacy_batch_cancel", args=[job.public_id]))
+    response = client.post(reverse("azureplan:legacy_batch_cancel", args=[job.public_id]))
     assert response.status_code == 409 and "only a running batch can be cancelled" in text(response)
 
 
@@ -257,15 +257,16 @@ def test_batch_of_chosen_customers_and_the_progress_partial(portal_client, ga_aa
     legacy_estate(actor_of(ga_aa), other, 1)
     client = portal_client(ga_aa)
     # Not run at commit (no capture): the batch stays running, the partial polls and offers Cancel.
-    response = client.post(reverse("legacy_batch_start"), {"scope": "chosen", "customers": [str(estate.tenant_id)]})
+    response = client.post(reverse("azureplan:legacy_batch_start"), {"scope": "chosen",
+                                                                     "customers": [str(estate.tenant_id)]})
     job = Job.objects.get(kind=legacy_rules.BATCH_KIND)
     assert response.status_code == 302 and job.total == 1
     assert ProductUpgrade.objects.get().customer == estate
-    partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
+    partial = client.get(reverse("azureplan:legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
     assert partial.status_code == 200 and "<html" not in html(partial)
     assert 'hx-trigger="every 2s"' in html(partial) and "0 of 1" in text(partial)
     assert "Cancel the batch" in text(partial)
-    response = client.post(reverse("legacy_batch_cancel", args=[job.public_id]))
+    response = client.post(reverse("azureplan:legacy_batch_cancel", args=[job.public_id]))
     assert response.status_code == 302
     page = text(client.get(response["Location"]))
     assert "The batch is cancelled: 1 customer not yet started" in page and "Cancel the batch" not in page
@@ -277,12 +278,12 @@ def test_a_cancelled_batch_keeps_showing_customers_still_finishing(portal_client
     other = buyable_customer(org, company_name="Other Co")
     legacy_estate(actor_of(ga_aa), other, 1)
     client = portal_client(ga_aa)
-    client.post(reverse("legacy_batch_start"), {"scope": "all"})  # not run: no commit in this test
+    client.post(reverse("azureplan:legacy_batch_start"), {"scope": "all"})  # not run: no commit in this test
     job = Job.objects.get(kind=legacy_rules.BATCH_KIND)
     running = ProductUpgrade.objects.get(customer=estate)
     ProductUpgrade.objects.filter(pk=running.pk).update(status="inProgress")  # a worker has it right now
-    client.post(reverse("legacy_batch_cancel", args=[job.public_id]))
-    partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
+    client.post(reverse("azureplan:legacy_batch_cancel", args=[job.public_id]))
+    partial = client.get(reverse("azureplan:legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 2s"' in html(partial)
     assert "Cancelled: 1 customer already under way is finishing" in text(partial)
     assert "Cancel the batch" not in text(partial)
@@ -290,7 +291,7 @@ def test_a_cancelled_batch_keeps_showing_customers_still_finishing(portal_client
     legacy_transition.upgrade_run(running.pk)  # it was already claimed: it still runs to its end
     ProductUpgrade.objects.filter(pk=running.pk).update(status="inProgress")
     legacy_transition.upgrade_run(running.pk)
-    partial = client.get(reverse("legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
+    partial = client.get(reverse("azureplan:legacy_batch_detail", args=[job.public_id]), HTTP_HX_REQUEST="true")
     assert 'hx-trigger' not in html(partial) and "finishing" not in text(partial)
     assert ProductUpgrade.objects.get(pk=running.pk).status == "completed"
 
@@ -299,8 +300,8 @@ def test_the_section_reloads_the_page_once_the_transition_finished(portal_client
                                                                    django_capture_on_commit_callbacks):
     client = portal_client(ga_aa)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        client.post(reverse("customer_legacy_start", args=[estate.tenant_id]))
-    section_url = reverse("customer_legacy_section", args=[estate.tenant_id])
+        client.post(reverse("azureplan:customer_legacy_start", args=[estate.tenant_id]))
+    section_url = reverse("azureplan:customer_legacy_section", args=[estate.tenant_id])
     assert "HX-Refresh" not in client.get(section_url, HTTP_HX_REQUEST="true")
     for callback in queued:
         callback()
@@ -312,7 +313,8 @@ def test_a_rename_refused_where_no_form_is_shown_says_why_at_the_top(portal_clie
     client = portal_client(ga_aa)
     legacy = LegacySubscription.objects.filter(customer=estate).first()
     for value, message in (("", "This field is required"), ("y" * 200, "at most 64 characters")):
-        response = client.post(reverse("legacy_subscription_rename", args=[legacy.public_id]), {"friendly_name": value})
+        response = client.post(reverse("azureplan:legacy_subscription_rename", args=[legacy.public_id]),
+                               {"friendly_name": value})
         assert response.status_code == 400
         assert message in text(response), text(response)[:2000]
     legacy.refresh_from_db()
@@ -321,12 +323,13 @@ def test_a_rename_refused_where_no_form_is_shown_says_why_at_the_top(portal_clie
 
 def test_batch_start_bad_input(portal_client, ga_aa, estate, other_org, actor_of):
     client = portal_client(ga_aa)
-    response = client.post(reverse("legacy_batch_start"), {"scope": "chosen"})
+    response = client.post(reverse("azureplan:legacy_batch_start"), {"scope": "chosen"})
     assert response.status_code == 400 and "Choose at least one customer" in text(response)
     foreign = buyable_customer(other_org, company_name="Foreign")
-    response = client.post(reverse("legacy_batch_start"), {"scope": "chosen", "customers": [str(foreign.tenant_id)]})
+    response = client.post(reverse("azureplan:legacy_batch_start"), {"scope": "chosen",
+                                                                     "customers": [str(foreign.tenant_id)]})
     assert response.status_code == 404
-    response = client.post(reverse("legacy_batch_start"), {"scope": "chosen", "customers": ["nope"]})
+    response = client.post(reverse("azureplan:legacy_batch_start"), {"scope": "chosen", "customers": ["nope"]})
     assert response.status_code == 404
     assert not Job.objects.filter(kind=legacy_rules.BATCH_KIND).exists()
 
@@ -334,7 +337,7 @@ def test_batch_start_bad_input(portal_client, ga_aa, estate, other_org, actor_of
 def test_batch_with_no_eligible_customer_is_refused_on_the_page(portal_client, ga_aa, org, actor_of):
     no_mca = CustomerFactory(organisation=org, company_name="Tailspin")
     legacy_estate(actor_of(ga_aa), no_mca, 1)
-    response = portal_client(ga_aa).post(reverse("legacy_batch_start"), {"scope": "all"})
+    response = portal_client(ga_aa).post(reverse("azureplan:legacy_batch_start"), {"scope": "all"})
     assert response.status_code == 400
     assert "None of the chosen customers can transition now" in text(response) and "Tailspin" in text(response)
     assert not Job.objects.filter(kind=legacy_rules.BATCH_KIND).exists()
@@ -348,9 +351,9 @@ def test_foreign_batch_is_404(portal_client, ga_aa, make_user, other_org, actor_
     with django_capture_on_commit_callbacks(execute=True):
         job = legacy_services.batch_start(actor=actor_of(other_admin), all_eligible=True).job
     client = portal_client(ga_aa)
-    assert client.get(reverse("legacy_batch_detail", args=[job.public_id])).status_code == 404
-    assert client.post(reverse("legacy_batch_cancel", args=[job.public_id])).status_code == 404
-    assert client.get(reverse("legacy_batch_detail", args=[uuid.uuid4()])).status_code == 404
+    assert client.get(reverse("azureplan:legacy_batch_detail", args=[job.public_id])).status_code == 404
+    assert client.post(reverse("azureplan:legacy_batch_cancel", args=[job.public_id])).status_code == 404
+    assert client.get(reverse("azureplan:legacy_batch_detail", args=[uuid.uuid4()])).status_code == 404
 
 
 # ---------------------------------------------------------------- the customer page's section
@@ -368,7 +371,7 @@ def test_section_start_and_complete(portal_client, ga_aa, estate, django_capture
     assert "2 legacy subscriptions move to the Azure plan." in page
     assert "keeps its id, its name and its access rights" in page and "billed on the legacy invoice" in page
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("customer_legacy_start", args=[estate.tenant_id]))
+        response = client.post(reverse("azureplan:customer_legacy_start", args=[estate.tenant_id]))
     assert response.status_code == 302 and response["Location"].endswith("#legacy-azure")
     response = customer_page(client, estate)
     page = text(response)
@@ -378,24 +381,24 @@ def test_section_start_and_complete(portal_client, ga_aa, estate, django_capture
     assert "Set a new spending budget for Contoso Ltd: the budget of its legacy subscriptions is not carried over" in page
     assert f"#plan-{plan.public_id}" in html(response) and "Suspended" in page
     assert "Transition billing to Azure plan" not in page and 'hx-get="' + reverse(
-        "customer_legacy_section", args=[estate.tenant_id]) not in html(response)
+        "azureplan:customer_legacy_section", args=[estate.tenant_id]) not in html(response)
     # Starting again: refused on the page, nothing new.
-    response = client.post(reverse("customer_legacy_start", args=[estate.tenant_id]))
+    response = client.post(reverse("azureplan:customer_legacy_start", args=[estate.tenant_id]))
     assert response.status_code == 400 and "no active legacy Azure" in text(response)
     assert ProductUpgrade.objects.count() == 1
 
 
 def test_section_polls_while_the_transition_runs(portal_client, ga_aa, estate):
     client = portal_client(ga_aa)
-    client.post(reverse("customer_legacy_start", args=[estate.tenant_id]))  # not run: no commit in this test
-    section_url = reverse("customer_legacy_section", args=[estate.tenant_id])
+    client.post(reverse("azureplan:customer_legacy_start", args=[estate.tenant_id]))  # not run: no commit in this test
+    section_url = reverse("azureplan:customer_legacy_section", args=[estate.tenant_id])
     page = customer_page(client, estate)
     assert f'hx-get="{section_url}"' in html(page) and "Pending" in text(page)
     partial = client.get(section_url, HTTP_HX_REQUEST="true")
     assert partial.status_code == 200 and "<html" not in html(partial) and "This section updates by itself." in \
         text(partial)
     # A second start while it runs: a visible refusal, no 500.
-    response = client.post(reverse("customer_legacy_start", args=[estate.tenant_id]))
+    response = client.post(reverse("azureplan:customer_legacy_start", args=[estate.tenant_id]))
     assert response.status_code == 409 and "already in progress" in text(response)
 
 
@@ -403,14 +406,14 @@ def test_rename_and_retry_a_failed_line(portal_client, ga_aa, contoso, actor_of,
     legacy_estate(actor_of(ga_aa), contoso, 2, names=["Short", LONG_NAME])
     client = portal_client(ga_aa)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("customer_legacy_start", args=[contoso.tenant_id]))
+        client.post(reverse("azureplan:customer_legacy_start", args=[contoso.tenant_id]))
     upgrade = ProductUpgrade.objects.get()
     assert upgrade.status == "failed"
     page = text(customer_page(client, contoso))
     assert "Latest transition Failed" in page and "Rename" in page
     assert "Retry the failed subscriptions" not in page  # offered once something changed (the name)
     legacy = LegacySubscription.objects.get(friendly_name=LONG_NAME)
-    rename_url = reverse("legacy_subscription_rename", args=[legacy.public_id])
+    rename_url = reverse("azureplan:legacy_subscription_rename", args=[legacy.public_id])
     # Too long again: the message beside the field, nothing changed.
     response = client.post(rename_url, {"friendly_name": "x" * 65})
     assert response.status_code == 400 and 'data-field-error="friendly_name"' in html(response)
@@ -422,13 +425,13 @@ def test_rename_and_retry_a_failed_line(portal_client, ga_aa, contoso, actor_of,
     assert response.status_code == 302
     assert "Retry the failed subscriptions" in text(customer_page(client, contoso))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("customer_legacy_retry", args=[contoso.tenant_id, upgrade.public_id]))
+        response = client.post(reverse("azureplan:customer_legacy_retry", args=[contoso.tenant_id, upgrade.public_id]))
     assert response.status_code == 302
     page = text(customer_page(client, contoso))
     assert "Latest transition Completed" in page and "Set a new spending budget" in page
     assert AzureSubscription.objects.filter(friendly_name="Contoso analytics").exists()
     # Retrying the completed upgrade: a visible refusal.
-    response = client.post(reverse("customer_legacy_retry", args=[contoso.tenant_id, upgrade.public_id]))
+    response = client.post(reverse("azureplan:customer_legacy_retry", args=[contoso.tenant_id, upgrade.public_id]))
     assert response.status_code == 400 and "Only a failed upgrade can be retried" in text(response)
     # Renaming the moved subscription: refused beside the field.
     response = client.post(rename_url, {"friendly_name": "Again"})
@@ -440,7 +443,7 @@ def test_customer_section_posts_by_role_and_tenancy(portal_client, sales, estate
     legacy = LegacySubscription.objects.filter(customer=estate).first()
     helpdesk_client = portal_client(sales)
     # A Sales agent may transition but not rename (import role).
-    response = helpdesk_client.post(reverse("legacy_subscription_rename", args=[legacy.public_id]),
+    response = helpdesk_client.post(reverse("azureplan:legacy_subscription_rename", args=[legacy.public_id]),
                                     {"friendly_name": "x"})
     assert response.status_code == 403
     # Foreign ids: 404.
@@ -450,13 +453,13 @@ def test_customer_section_posts_by_role_and_tenancy(portal_client, sales, estate
     with django_capture_on_commit_callbacks(execute=True):
         upgrade = legacy_services.upgrade_start(actor=actor_of(other_admin), customer=foreign)
     foreign_legacy = LegacySubscription.objects.get(customer=foreign)
-    assert helpdesk_client.post(reverse("customer_legacy_start", args=[foreign.tenant_id])).status_code == 404
-    assert helpdesk_client.get(reverse("customer_legacy_section", args=[foreign.tenant_id])).status_code == 404
-    assert helpdesk_client.post(reverse("customer_legacy_retry", args=[foreign.tenant_id, upgrade.public_id])) \
+    assert helpdesk_client.post(reverse("azureplan:customer_legacy_start", args=[foreign.tenant_id])).status_code == 404
+    assert helpdesk_client.get(reverse("azureplan:customer_legacy_section", args=[foreign.tenant_id])).status_code == 404
+    assert helpdesk_client.post(reverse("azureplan:customer_legacy_retry", args=[foreign.tenant_id, upgrade.public_id])) \
         .status_code == 404
-    assert helpdesk_client.post(reverse("customer_legacy_retry", args=[estate.tenant_id, upgrade.public_id])) \
+    assert helpdesk_client.post(reverse("azureplan:customer_legacy_retry", args=[estate.tenant_id, upgrade.public_id])) \
         .status_code == 404
-    assert helpdesk_client.post(reverse("legacy_subscription_rename", args=[foreign_legacy.public_id]),
+    assert helpdesk_client.post(reverse("azureplan:legacy_subscription_rename", args=[foreign_legacy.public_id]),
                                 {"friendly_name": "x"}).status_code == 404
 
 
@@ -468,7 +471,8 @@ def test_a_name_too_long_is_flagged_before_the_transition_and_renamed_in_its_row
     assert "1 subscription has a name longer than an Azure subscription's 64 characters" in text(page)
     assert html(page).count('data-testid="row-rename-form"') == 2 and 'data-testid="name-too-long"' in html(page)
     legacy = LegacySubscription.objects.get(friendly_name=LONG_NAME)
-    response = client.post(reverse("legacy_subscription_rename", args=[legacy.public_id]), {"friendly_name": "Short"})
+    response = client.post(reverse("azureplan:legacy_subscription_rename", args=[legacy.public_id]),
+                           {"friendly_name": "Short"})
     assert response.status_code == 302
     page = customer_page(client, contoso)
     assert "longer than an Azure subscription's 64 characters" not in text(page)

@@ -10,7 +10,7 @@ from core.api.etag import check_etag, etag_for
 from core.errors import EtagMismatch
 from core.testing import assert_error
 
-from .factories import AZURE_PLAN_US, buyable_customer
+from ..factories import AZURE_PLAN_US, buyable_customer
 
 pytestmark = pytest.mark.django_db
 LINE = {"catalogItemId": AZURE_PLAN_US, "quantity": 1, "billingCycle": "one_time"}

@@ -80,7 +80,7 @@ def plan(customer, sales, actor_of, django_capture_on_commit_callbacks):
 
 
 def customer_page(client, customer):
-    return client.get(reverse("customer_detail", args=[customer.tenant_id]))
+    return client.get(reverse("customers:customer_detail", args=[customer.tenant_id]))
 
 
 def refusal(response):
@@ -97,7 +97,7 @@ def refusal(response):
 def test_no_plan_yet_the_sales_agent_is_offered_to_buy(portal_client, sales, customer):
     response = customer_page(portal_client(sales), customer)
     assert "No Azure plan yet." in text(response)
-    assert f'href="{reverse("azure_plan_cart", args=[customer.tenant_id])}"' in html(response)
+    assert f'href="{reverse("azureplan:azure_plan_cart", args=[customer.tenant_id])}"' in html(response)
     assert "Buy the Azure plan" in text(response)
 
 
@@ -111,7 +111,7 @@ def test_a_role_without_the_azure_plan_sees_why(portal_client, make_user, custom
 
 def test_cart_checkout_and_order_completed(portal_client, sales, customer, django_capture_on_commit_callbacks):
     client = portal_client(sales)
-    cart_url = reverse("azure_plan_cart", args=[customer.tenant_id])
+    cart_url = reverse("azureplan:azure_plan_cart", args=[customer.tenant_id])
     page = client.get(cart_url)
     assert page.status_code == 200
     assert "DZH318Z0BPS6:0001:DZH318Z0BML6" in text(page) and "Add to cart" in text(page)
@@ -121,16 +121,16 @@ def test_cart_checkout_and_order_completed(portal_client, sales, customer, djang
     response = client.post(cart_url)
     cart = Cart.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("cart_detail", args=[customer.tenant_id, cart.public_id])
+    assert response["Location"] == reverse("azureplan:cart_detail", args=[customer.tenant_id, cart.public_id])
     page = client.get(response["Location"])
     assert "Microsoft Azure plan" in text(page) and "Place order" in text(page)
     assert not Order.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
+        response = client.post(reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]))
     order = Order.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("order_detail", args=[customer.tenant_id, order.public_id])
+    assert response["Location"] == reverse("azureplan:order_detail", args=[customer.tenant_id, order.public_id])
     page = client.get(response["Location"])
     plan = AzurePlan.objects.get()
     assert order.status == "pending" or "Completed" in text(page)
@@ -143,7 +143,7 @@ def test_cart_checkout_and_order_completed(portal_client, sales, customer, djang
     assert "1 role assignment" in section and "Eligible" in section
     assert "Foreign Principal for 'Partner A' holds Owner." in section
     assert "1 order" in section
-    orders = client.get(reverse("order_list", args=[customer.tenant_id]))
+    orders = client.get(reverse("azureplan:order_list", args=[customer.tenant_id]))
     assert order.alternate_id in text(orders) and "Completed" in text(orders) and "Microsoft Azure plan" in text(orders)
     # the plan exists: no "Buy" button any more for a direct partner
     assert 'data-testid="no-plan"' not in html(page)
@@ -156,43 +156,43 @@ def test_no_relationship_20002_shown_on_the_cart_nothing_changed(portal_client, 
     relationship_remove(actor=actor_of(ga), customer=customer)
     client = portal_client(sales)
     before = snapshot()
-    response = client.post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
+    response = client.post(reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]))
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 20002 and "no reseller relationship with Contoso Ltd" in message
-    assert link == reverse("customer_detail", args=[customer.tenant_id])
+    assert link == reverse("customers:customer_detail", args=[customer.tenant_id])
     assert snapshot() == before
 
 
 def test_mca_missing_13605_warned_then_refused_with_the_fix(portal_client, sales, org):
     customer = CustomerFactory(organisation=org, company_name="Fabrikam Inc")
     client = portal_client(sales)
-    page = client.get(reverse("azure_plan_cart", args=[customer.tenant_id]))
+    page = client.get(reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]))
     assert 'data-testid="gate"' in html(page) and "has not accepted the Microsoft Customer Agreement" in text(page)
-    client.post(reverse("azure_plan_cart", args=[customer.tenant_id]))
+    client.post(reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]))
     cart = Cart.objects.get()
     before = snapshot()
-    response = client.post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
+    response = client.post(reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]))
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 13605 and "Attest it on the customer's page" in message
-    assert link == reverse("customer_detail", args=[customer.tenant_id]) + "#agreements"
+    assert link == reverse("customers:customer_detail", args=[customer.tenant_id]) + "#agreements"
     assert "Attest the Microsoft Customer Agreement" in text(response)
     assert snapshot() == before
 
 
 def test_second_plan_800066_refused_on_the_cart(portal_client, sales, customer, plan, actor_of):
     client = portal_client(sales)
-    page = client.get(reverse("azure_plan_cart", args=[customer.tenant_id]))
+    page = client.get(reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]))
     assert 'data-testid="existing-plans"' in html(page)  # the cart page says there is one already
-    client.post(reverse("azure_plan_cart", args=[customer.tenant_id]))
+    client.post(reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]))
     cart = Cart.objects.get(status="Active")
     before = snapshot()
-    response = client.post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
+    response = client.post(reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]))
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 800066 and "Contoso Ltd already has an Azure plan" in message
-    assert link == reverse("customer_detail", args=[customer.tenant_id]) + "#azure-plan"
+    assert link == reverse("customers:customer_detail", args=[customer.tenant_id]) + "#azure-plan"
     assert snapshot() == before
 
 
@@ -201,13 +201,13 @@ def test_legacy_azure_990050_refused_on_the_cart(portal_client, sales, customer,
     ordering_services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 2 if c.pk == customer.pk else 0)
     try:
         before = snapshot()
-        response = portal_client(sales).post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
+        response = portal_client(sales).post(reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]))
     finally:
         ordering_services.LEGACY_AZURE_COUNTERS.pop()
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 990050 and "2 active legacy Azure (MS-AZR-0145P)" in message and "transition" in message
-    assert link == reverse("catalog_compare")
+    assert link == reverse("azureplan:catalog_compare")
     assert snapshot() == before
 
 
@@ -218,7 +218,7 @@ def test_indirect_provider_must_pick_the_reseller(portal_client, make_org, make_
     agent = make_user(Role.SALES_AGENT, organisation=provider, email="sales@provider.example.com")
     customer = buyable_customer(provider)
     client = portal_client(agent)
-    url = reverse("azure_plan_cart", args=[customer.tenant_id])
+    url = reverse("azureplan:azure_plan_cart", args=[customer.tenant_id])
     page = client.get(url)
     assert f'<option value="{reseller.partner_id}">Northwind Resale ({reseller.partner_id})</option>' in html(page)
     before = snapshot()
@@ -257,14 +257,14 @@ def test_indirect_provider_plan_per_reseller_and_the_resellers_view(portal_clien
     plan = AzurePlan.objects.get(customer=customer)
     stranger = make_org(tier=Tier.INDIRECT_RESELLER, provider=make_org(tier=Tier.INDIRECT_PROVIDER))
     before = snapshot()
-    response = portal_client(agent).post(reverse("azure_subscription_create", args=[plan.public_id]),
+    response = portal_client(agent).post(reverse("azureplan:azure_subscription_create", args=[plan.public_id]),
                                          {"friendly_name": "Shop", "participants": stranger.partner_id})
     assert response.status_code == 400
     # beside the reseller picker, in words about this form (not "Line 0:" of a cart)
     assert re.findall(r'data-field-error="participants">([^<]+)<', html(response)) == [
         f"{stranger.partner_id} is not one of your indirect resellers."]
     assert snapshot() == before
-    response = portal_client(agent).post(reverse("azure_subscription_create", args=[plan.public_id]),
+    response = portal_client(agent).post(reverse("azureplan:azure_subscription_create", args=[plan.public_id]),
                                          {"friendly_name": "Shop", "participants": reseller.partner_id})
     assert response.status_code == 302
     assert AzureSubscription.objects.get(friendly_name="Shop").reseller == reseller
@@ -273,17 +273,17 @@ def test_indirect_provider_plan_per_reseller_and_the_resellers_view(portal_clien
     page = customer_page(portal_client(seller), customer)
     body = text(page)
     assert "Azure subscription 1" in body and "Buy an Azure plan" not in body
-    response = portal_client(seller).get(reverse("order_list", args=[customer.tenant_id]))
+    response = portal_client(seller).get(reverse("azureplan:order_list", args=[customer.tenant_id]))
     assert response.status_code == 200
 
 
 def test_an_expired_or_ordered_cart_offers_a_new_one(portal_client, sales, customer, plan):
     cart = Cart.objects.get()
-    page = portal_client(sales).get(reverse("cart_detail", args=[customer.tenant_id, cart.public_id]))
+    page = portal_client(sales).get(reverse("azureplan:cart_detail", args=[customer.tenant_id, cart.public_id]))
     assert "This cart was ordered on" in text(page) and "Place order" not in text(page)
-    response = portal_client(sales).post(reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]))
+    response = portal_client(sales).post(reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]))
     code, message, link = refusal(response)
-    assert code == 800065 and link == reverse("azure_plan_cart", args=[customer.tenant_id])
+    assert code == 800065 and link == reverse("azureplan:azure_plan_cart", args=[customer.tenant_id])
 
 
 def test_new_azure_subscription_reseller_refusal_names_no_cart_line(make_org, make_user, actor_of,
@@ -320,7 +320,7 @@ def test_order_status_partial_polls_while_pending_then_shows_the_plan(portal_cli
     cart = ordering_services.cart_create(actor=actor_of(sales), customer=customer, items=[plan_line()])
     order = ordering_services.cart_checkout(actor=actor_of(sales), cart=cart)[0]  # on-commit task not run: pending
     client = portal_client(sales)
-    url = reverse("order_detail", args=[customer.tenant_id, order.public_id])
+    url = reverse("azureplan:order_detail", args=[customer.tenant_id, order.public_id])
     page = client.get(url)
     assert "<html" in html(page) and "Pending" in text(page)
     partial = client.get(url, HTTP_HX_REQUEST="true")
@@ -332,7 +332,7 @@ def test_order_status_partial_polls_while_pending_then_shows_the_plan(portal_cli
     partial = client.get(url, HTTP_HX_REQUEST="true")
     assert "hx-get" not in html(partial) and "Completed" in text(partial)
     plan = AzurePlan.objects.get()
-    assert f'{reverse("customer_detail", args=[customer.tenant_id])}#plan-{plan.public_id}' in html(partial)
+    assert f'{reverse("customers:customer_detail", args=[customer.tenant_id])}#plan-{plan.public_id}' in html(partial)
 
 
 def test_a_failed_order_shows_its_reason(portal_client, sales, customer, actor_of):
@@ -342,7 +342,7 @@ def test_a_failed_order_shows_its_reason(portal_client, sales, customer, actor_o
     ordering_services.order_provision(order.pk)
     order.refresh_from_db()
     assert order.status == "failed"
-    partial = portal_client(sales).get(reverse("order_detail", args=[customer.tenant_id, order.public_id]),
+    partial = portal_client(sales).get(reverse("azureplan:order_detail", args=[customer.tenant_id, order.public_id]),
                                        HTTP_HX_REQUEST="true")
     assert "hx-get" not in html(partial) and "The order failed:" in text(partial)
     assert order.error_reason in text(partial) and "Start a new cart" in text(partial)
@@ -375,16 +375,16 @@ def test_posting_without_the_role_is_403_naming_it(portal_client, sales, admin_a
     before = snapshot()
     client = portal_client(sales)
     for url, data, needed in [
-        (reverse("azure_plan_action", args=[plan.public_id]), {"action": "suspend"}, "Admin agent"),
-        (reverse("azure_plan_action", args=[plan.public_id]), {"action": "cancel"}, "Global admin"),
-        (reverse("azure_subscription_create", args=[plan.public_id]), {"friendly_name": "X"}, "Admin agent"),
-        (reverse("azure_subscriptions_cancel", args=[plan.public_id]),
+        (reverse("azureplan:azure_plan_action", args=[plan.public_id]), {"action": "suspend"}, "Admin agent"),
+        (reverse("azureplan:azure_plan_action", args=[plan.public_id]), {"action": "cancel"}, "Global admin"),
+        (reverse("azureplan:azure_subscription_create", args=[plan.public_id]), {"friendly_name": "X"}, "Admin agent"),
+        (reverse("azureplan:azure_subscriptions_cancel", args=[plan.public_id]),
          {"subscriptions": [str(sub.subscription_id)], "cancellation_reason": "unused"}, "Global admin, Admin agent"),
     ]:
         response = client.post(url, data)
         assert response.status_code == 403, url
         assert needed in text(response), url
-    response = portal_client(admin_agent).post(reverse("azure_subscriptions_cancel", args=[plan.public_id]),
+    response = portal_client(admin_agent).post(reverse("azureplan:azure_subscriptions_cancel", args=[plan.public_id]),
                                                {"subscriptions": [str(sub.subscription_id)],
                                                 "cancellation_reason": "unused"})
     assert response.status_code == 403 and "This needs both roles: Global admin, Admin agent." in text(response)
@@ -393,24 +393,24 @@ def test_posting_without_the_role_is_403_naming_it(portal_client, sales, admin_a
 
 def test_admin_agent_adds_renames_and_suspend_is_refused_on_the_page(portal_client, admin_agent, customer, plan):
     client = portal_client(admin_agent)
-    response = client.post(reverse("azure_subscription_create", args=[plan.public_id]), {"friendly_name": "Dev"})
+    response = client.post(reverse("azureplan:azure_subscription_create", args=[plan.public_id]), {"friendly_name": "Dev"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("customer_detail", args=[customer.tenant_id]) + "#azure-plan"
+    assert response["Location"] == reverse("customers:customer_detail", args=[customer.tenant_id]) + "#azure-plan"
     page = client.get(response["Location"])
     assert "Azure subscription “Dev” was created." in text(page)
     assert plan.azure_subscriptions.filter(friendly_name="Dev", status="active").exists()
 
     before = snapshot()
-    response = client.post(reverse("azure_subscription_create", args=[plan.public_id]), {"friendly_name": " "})
+    response = client.post(reverse("azureplan:azure_subscription_create", args=[plan.public_id]), {"friendly_name": " "})
     assert response.status_code == 400 and 'data-field-error="friendly_name"' in html(response)
-    response = client.post(reverse("azure_plan_action", args=[plan.public_id]), {"action": "suspend"})
+    response = client.post(reverse("azureplan:azure_plan_action", args=[plan.public_id]), {"action": "suspend"})
     assert response.status_code == 400
     code, message, _link = refusal(response)
     assert code == 900115 and "has 2 active Azure subscription(s): cancel them first" in message
     assert "Cancelling Azure subscriptions: This needs both roles: Global admin, Admin agent." in text(response)
     assert snapshot() == before
 
-    response = client.post(reverse("azure_plan_action", args=[plan.public_id]),
+    response = client.post(reverse("azureplan:azure_plan_action", args=[plan.public_id]),
                            {"action": "rename", "friendly_name": "Contoso production"})
     assert response.status_code == 302
     plan.refresh_from_db()
@@ -421,16 +421,16 @@ def test_cancelling_the_plan_from_the_page_then_a_new_one_can_be_bought(portal_c
     client = portal_client(ga_aa)
     sub = plan.azure_subscriptions.get()
     before = snapshot()
-    response = client.post(reverse("azure_plan_action", args=[plan.public_id]), {"action": "cancel"})
+    response = client.post(reverse("azureplan:azure_plan_action", args=[plan.public_id]), {"action": "cancel"})
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 900115 and "cancel them first" in message
-    assert link == reverse("customer_detail", args=[customer.tenant_id]) + "#azure-plan"
+    assert link == reverse("customers:customer_detail", args=[customer.tenant_id]) + "#azure-plan"
     assert "Cancelling Azure subscriptions:" not in text(response)  # this user may cancel them
     assert snapshot() == before
-    client.post(reverse("azure_subscriptions_cancel", args=[plan.public_id]),
+    client.post(reverse("azureplan:azure_subscriptions_cancel", args=[plan.public_id]),
                 {"subscriptions": [str(sub.subscription_id)], "cancellation_reason": "customer_request"})
-    response = client.post(reverse("azure_plan_action", args=[plan.public_id]), {"action": "cancel"})
+    response = client.post(reverse("azureplan:azure_plan_action", args=[plan.public_id]), {"action": "cancel"})
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.status == "deleted"
@@ -446,7 +446,7 @@ def test_bulk_cancel_refuses_eleven_and_cancels_ten(portal_client, ga_aa, custom
     ids = [str(s) for s in plan.azure_subscriptions.values_list("subscription_id", flat=True)]
     assert len(ids) == 11
     client = portal_client(ga_aa)
-    url = reverse("azure_subscriptions_cancel", args=[plan.public_id])
+    url = reverse("azureplan:azure_subscriptions_cancel", args=[plan.public_id])
     before = snapshot()
     response = client.post(url, {"subscriptions": ids, "cancellation_reason": "unused"})
     assert response.status_code == 400
@@ -472,7 +472,7 @@ def test_bulk_cancel_refuses_eleven_and_cancels_ten(portal_client, ga_aa, custom
     assert "Order placed" in activity and "cart." not in activity and "azure_subscription." not in activity
 
     cancelled = AzureSubscription.objects.filter(status="inactive").first()
-    response = client.post(reverse("azure_subscription_reactivate", args=[cancelled.subscription_id]))
+    response = client.post(reverse("azureplan:azure_subscription_reactivate", args=[cancelled.subscription_id]))
     assert response.status_code == 302
     cancelled.refresh_from_db()
     assert cancelled.status == "active"
@@ -484,33 +484,34 @@ def test_bulk_cancel_refuses_eleven_and_cancels_ten(portal_client, ga_aa, custom
 def test_azure_subscription_page_roles_history_and_pec(portal_client, admin_agent, customer, plan):
     sub = plan.azure_subscriptions.get()
     client = portal_client(admin_agent)
-    url = reverse("azure_subscription_detail", args=[sub.subscription_id])
+    url = reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id])
     page = client.get(url)
     assert page.status_code == 200
     body = text(page)
     assert "Azure subscription 1" in body and "Foreign Principal for 'Partner A'" in body
     assert f"/subscriptions/{sub.subscription_id}" in body and "Eligible" in body
 
-    response = client.post(reverse("azure_subscription_rename", args=[sub.subscription_id]), {"friendly_name": "Prod"})
+    response = client.post(reverse("azureplan:azure_subscription_rename", args=[sub.subscription_id]),
+                           {"friendly_name": "Prod"})
     assert response.status_code == 302
-    response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+    response = client.post(reverse("azureplan:role_assignment_add", args=[sub.subscription_id]), {
         "principal_type": "customer_user", "principal_id": P1, "principal_name": "Dana Admin", "role_name": "Reader",
         "resource_group": "rg-web", "partner_id": ""})
     assert response.status_code == 302
     before = snapshot()
-    response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+    response = client.post(reverse("azureplan:role_assignment_add", args=[sub.subscription_id]), {
         "principal_type": "customer_user", "principal_id": P1, "principal_name": "Dana Admin", "role_name": "Reader",
         "resource_group": "rg-web", "partner_id": ""})
     assert response.status_code == 400
     assert "This principal already holds this role at this scope." in text(response)
-    response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), {
+    response = client.post(reverse("azureplan:role_assignment_add", args=[sub.subscription_id]), {
         "principal_type": "customer_user", "principal_id": P2, "principal_name": "X", "role_name": "Emperor",
         "resource_group": "", "partner_id": ""})
     assert response.status_code == 400 and 'data-field-error="role_name"' in html(response)
     assert snapshot() == before
 
     owner = RoleAssignment.objects.get(azure_subscription=sub, role_id="Owner")
-    response = client.post(reverse("role_assignment_remove", args=[owner.public_id]))
+    response = client.post(reverse("azureplan:role_assignment_remove", args=[owner.public_id]))
     assert response.status_code == 302
     page = client.get(url)
     body = text(page)
@@ -526,7 +527,7 @@ def test_azure_subscription_page_roles_history_and_pec(portal_client, admin_agen
     data = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
     data = {k: unescape(v) for k, v in data.items()}
     assert data["principal_type"] == "partner_admin_agents" and data["role_name"] == "Owner"
-    response = client.post(reverse("role_assignment_add", args=[sub.subscription_id]), data)
+    response = client.post(reverse("azureplan:role_assignment_add", args=[sub.subscription_id]), data)
     assert response.status_code == 302
     page = client.get(url)
     assert "Eligible" in text(page) and 'data-testid="restore-aobo"' not in html(page)
@@ -535,7 +536,7 @@ def test_azure_subscription_page_roles_history_and_pec(portal_client, admin_agen
 
 def test_sales_agent_reads_the_subscription_page_without_the_forms(portal_client, sales, plan):
     sub = plan.azure_subscriptions.get()
-    page = portal_client(sales).get(reverse("azure_subscription_detail", args=[sub.subscription_id]))
+    page = portal_client(sales).get(reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id]))
     assert page.status_code == 200
     assert 'data-testid="add-role"' not in html(page) and 'data-testid="rename"' not in html(page)
     assert ">Remove</button>" not in html(page)
@@ -550,21 +551,21 @@ def test_foreign_ids_are_404_and_roles_403(portal_client, make_user, other_org, 
     cart = Cart.objects.get()
     assignment = sub.role_assignments.get()
     get_pages = [
-        reverse("azure_plan_cart", args=[customer.tenant_id]),
-        reverse("cart_detail", args=[customer.tenant_id, cart.public_id]),
-        reverse("order_list", args=[customer.tenant_id]),
-        reverse("order_detail", args=[customer.tenant_id, order.public_id]),
-        reverse("azure_subscription_detail", args=[sub.subscription_id]),
+        reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]),
+        reverse("azureplan:cart_detail", args=[customer.tenant_id, cart.public_id]),
+        reverse("azureplan:order_list", args=[customer.tenant_id]),
+        reverse("azureplan:order_detail", args=[customer.tenant_id, order.public_id]),
+        reverse("azureplan:azure_subscription_detail", args=[sub.subscription_id]),
     ]
     post_pages = [
-        reverse("azure_plan_action", args=[plan.public_id]),
-        reverse("azure_subscription_create", args=[plan.public_id]),
-        reverse("azure_subscriptions_cancel", args=[plan.public_id]),
-        reverse("azure_subscription_rename", args=[sub.subscription_id]),
-        reverse("azure_subscription_reactivate", args=[sub.subscription_id]),
-        reverse("role_assignment_add", args=[sub.subscription_id]),
-        reverse("role_assignment_remove", args=[assignment.public_id]),
-        reverse("cart_checkout", args=[customer.tenant_id, cart.public_id]),
+        reverse("azureplan:azure_plan_action", args=[plan.public_id]),
+        reverse("azureplan:azure_subscription_create", args=[plan.public_id]),
+        reverse("azureplan:azure_subscriptions_cancel", args=[plan.public_id]),
+        reverse("azureplan:azure_subscription_rename", args=[sub.subscription_id]),
+        reverse("azureplan:azure_subscription_reactivate", args=[sub.subscription_id]),
+        reverse("azureplan:role_assignment_add", args=[sub.subscription_id]),
+        reverse("azureplan:role_assignment_remove", args=[assignment.public_id]),
+        reverse("azureplan:cart_checkout", args=[customer.tenant_id, cart.public_id]),
     ]
     before = snapshot()
     stranger = portal_client(make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, organisation=other_org,
@@ -579,8 +580,8 @@ def test_foreign_ids_are_404_and_roles_403(portal_client, make_user, other_org, 
         assert response.status_code == 403 and "This needs one of the roles" in text(response), url
     # an unknown id in a known customer is 404 too
     owner = portal_client(sales)
-    assert owner.get(reverse("order_detail", args=[customer.tenant_id, uuid.uuid4()])).status_code == 404
-    assert owner.get(reverse("azure_subscription_detail", args=[uuid.uuid4()])).status_code == 404
+    assert owner.get(reverse("azureplan:order_detail", args=[customer.tenant_id, uuid.uuid4()])).status_code == 404
+    assert owner.get(reverse("azureplan:azure_subscription_detail", args=[uuid.uuid4()])).status_code == 404
     for url in post_pages:  # a reload of a form's error page goes back to the form's page (and changes nothing)
         assert owner.get(url).status_code in (302, 403), url
     assert snapshot() == before
