@@ -60,8 +60,9 @@ def _plan(alias):
     def fk(model, name):
         return quote(model._meta.get_field(name).column)
 
+    # Names from the models' metadata, quoted; the token hash is the only parameter.
     sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(ApiCredential._meta.db_table)} c "
+        f"SELECT {', '.join(columns)} FROM {quote(ApiCredential._meta.db_table)} c "  # noqa: S608
         f"INNER JOIN {quote(Organisation._meta.db_table)} o ON o.{quote(Organisation._meta.pk.column)} = "
         f"c.{fk(ApiCredential, 'organisation')} "
         f"LEFT OUTER JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = c.{fk(ApiCredential, 'user')} "

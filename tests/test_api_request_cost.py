@@ -70,3 +70,76 @@ def test_a_bearer_request_runs_the_lookup_as_one_query(api, django_assert_num_qu
         response = api.get("/v1/nothing-here")
     assert response.status_code == 404
     assert "accounts_apicredential" in captured.captured_queries[0]["sql"]
+
+
+# ------------------------------------------------------------------ throttle
+
+
+@pytest.fixture
+def three_a_minute():
+    from django.core.cache import cache
+
+    from core.api.throttling import TenantRateThrottle
+
+    cache.clear()
+    old = TenantRateThrottle.THROTTLE_RATES
+    TenantRateThrottle.THROTTLE_RATES = {"tenant": "3/min"}
+    yield
+    TenantRateThrottle.THROTTLE_RATES = old
+    cache.clear()
+
+
+def _redis_cache():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from conftest import skip_or_fail
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        skip_or_fail("the throttle's one-round-trip window needs the Redis cache (set REDIS_URL)")
+    return cache
+
+
+def test_the_throttle_keeps_a_sliding_window_in_one_redis_list(api, three_a_minute):
+    import time_machine
+
+    cache = _redis_cache()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        statuses = []
+        for _ in range(3):
+            statuses.append(api.get("/v1/profiles/organization").status_code)
+            clock.shift(10)
+        refused = api.get("/v1/profiles/organization")  # 30 s after the first of three: 30 s to wait
+        clock.shift(31)  # the first request has left the window: one more is let through, then refused again
+        statuses += [api.get("/v1/profiles/organization").status_code,
+                     api.get("/v1/profiles/organization").status_code]
+    assert statuses == [200, 200, 200, 200, 429]
+    assert refused.status_code == 429 and refused["Retry-After"] == "30"
+    body = refused.json()
+    assert body["statusCode"] == 429 and "Rate limit is exceeded" in body["message"]
+    assert refused["Cache-Control"] == "no-store" and refused["MS-CorrelationId"]
+    client = cache._cache.get_client()
+    [key] = client.keys("*throttle_tenant_org-*")
+    assert client.type(key) == b"list" and client.llen(key) == 3 and 0 < client.ttl(key) <= 60
+
+
+def test_the_throttle_counts_every_worker_against_one_window(api, three_a_minute):
+    """Concurrent requests cannot lose each other's count (DRF's read-then-write of a pickled list could)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rest_framework.test import APIRequestFactory
+
+    from core.api.throttling import TenantRateThrottle
+
+    _redis_cache()
+    request = APIRequestFactory().get("/v1/profiles/organization")
+    request.auth = actor_for_user(ApiCredential.objects.get(name="test token").user)
+
+    def allowed(_):
+        return TenantRateThrottle().allow_request(request, None)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(allowed, range(20)))
+    assert results.count(True) == 3
