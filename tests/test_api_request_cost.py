@@ -1,6 +1,7 @@
 """The fixed cost of a /v1/ bearer request, cut without changing what it does: the token lookup, the throttle and
 the JSON renderer (docs/architecture.md, "Cost of an API request")."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -143,3 +144,105 @@ def test_the_throttle_counts_every_worker_against_one_window(api, three_a_minute
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(allowed, range(20)))
     assert results.count(True) == 3
+
+
+# ------------------------------------------------------------------ renderer
+
+
+def _drf_bytes(data, accepted_media_type=None):
+    from rest_framework.renderers import JSONRenderer
+
+    class Reference(JSONRenderer):  # what PartnerCenterJSONRenderer rendered before orjson
+        ensure_ascii = False
+
+    return Reference().render(data, accepted_media_type, {})
+
+
+def _ours(data, accepted_media_type=None):
+    from core.api.renderers import PartnerCenterJSONRenderer
+
+    return PartnerCenterJSONRenderer().render(data, accepted_media_type, {})
+
+
+def _json_values():
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from hypothesis import strategies as st
+
+    from accounts.choices import Role
+
+    scalars = st.one_of(
+        st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**64 - 1),
+        st.text(), st.uuids(), st.decimals(allow_nan=False, allow_infinity=False, places=6),
+        st.datetimes(timezones=st.sampled_from([None, datetime.UTC, ZoneInfo("Europe/Paris")])),
+        st.dates(), st.times(), st.sampled_from(list(Role)),
+    )
+    return st.recursive(scalars, lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)), max_leaves=20)
+
+
+def test_the_renderer_writes_the_bytes_drf_wrote():
+    from hypothesis import given
+
+    @given(_json_values())
+    def check(value):
+        assert _ours(value) == _drf_bytes(value)
+
+    check()
+
+
+def test_a_float_keeps_its_value():
+    """The one spelling that changes: a Python float in exponent form (`1e-05` -> `1e-5`), the same number. No API
+    answer holds a float (money is Decimal, which renders exactly as before)."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.floats(allow_nan=False, allow_infinity=False))
+    def check(value):
+        assert json.loads(_ours([value])) == json.loads(_drf_bytes([value])) == [value]
+
+    check()
+
+
+def test_money_ids_and_times_render_as_before():
+    import datetime
+    import uuid
+    from decimal import Decimal
+
+    from django.utils.translation import gettext_lazy
+
+    value = {"price": Decimal("12.340"), "small": Decimal("0.00001"), "big": Decimal("12345678901234567890"),
+             "id": uuid.UUID("6f2a1c3e-0000-4000-8000-00000000abcd"),
+             "at": datetime.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC), "day": datetime.date(2026, 1, 2),
+             "text": "Société\u2028line", "lazy": gettext_lazy("Customer"), "huge": 2**70, 1: "int key"}
+    assert _ours(value) == _drf_bytes(value)
+    assert _ours(value).startswith(b'{"price":12.34,"small":1e-05,"big":1.2345678901234567e+19,'
+                                   b'"id":"6f2a1c3e-0000-4000-8000-00000000abcd","at":"2026-01-02T03:04:05.678901Z",')
+    assert b"Soci\xc3\xa9t\xc3\xa9\\u2028line" in _ours(value)
+    assert _ours(value, "application/json; indent=2") == _drf_bytes(value, "application/json; indent=2")
+    assert _ours(None) == b""
+
+
+def test_a_timezone_aware_time_still_cannot_be_rendered():
+    import datetime
+
+    value = {"t": datetime.time(1, 2, tzinfo=datetime.UTC)}
+    with pytest.raises(ValueError):
+        _drf_bytes(value)
+    with pytest.raises(ValueError):
+        _ours(value)
+
+
+def test_a_customer_page_and_an_error_envelope_render_as_drf_rendered_them(api, global_admin):
+    from customers.tests.factories import CustomerFactory
+
+    for number in range(3):
+        CustomerFactory(organisation=global_admin.organisation, company_name=f"Contoso {number} Société")
+    page = api.get("/v1/customers?size=2")
+    assert page.status_code == 200 and page["Content-Type"] == "application/json; charset=utf-8"
+    assert page.content == _drf_bytes(page.data)
+    assert len(page.json()["items"]) == 2 and "continuationToken" in page.json()
+    error = api.get("/v1/customers?size=abc", HTTP_X_LOCALE="fr-FR")
+    assert error.status_code == 400 and error.content == _drf_bytes(error.data)
+    assert error.json()["code"] and error.json()["description"]
