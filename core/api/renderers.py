@@ -39,5 +39,7 @@ class PartnerCenterJSONRenderer(JSONRenderer):
             except orjson.JSONEncodeError:
                 pass
             else:
+                if b"\xe2\x80" not in rendered:  # one scan: neither U+2028 nor U+2029 (nor other U+20xx) occurs
+                    return rendered
                 return rendered.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return super().render(data, accepted_media_type, renderer_context)
