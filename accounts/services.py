@@ -22,6 +22,7 @@ from core.errors import Conflict, InvalidInput
 from core.tenancy import get_for_actor_or_404
 
 from .choices import CredentialKind, Role
+from .credential_lookup import credential_by_token_hash
 from .errors import LastGlobalAdmin
 from .models import ApiCredential, SignInAttempt, User
 from .permissions import Perm, allowed, require
@@ -351,8 +352,7 @@ def credential_authenticate(raw):
     if not raw or not raw.startswith(TOKEN_PREFIX):
         raise NotAuthenticated(_("The bearer token is unknown: it is not a token of this portal."),
                                parameters={"reason": "unknown"})
-    credential = (ApiCredential.objects.select_related("organisation", "user", "user__organisation")
-                  .filter(token_hash=_hash_token(raw)).first())
+    credential = credential_by_token_hash(_hash_token(raw))  # select_related's answer, without compiling it
     if credential is None:
         raise NotAuthenticated(_("The bearer token is unknown."), parameters={"reason": "unknown"})
     if credential.revoked_at:

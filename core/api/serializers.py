@@ -87,8 +87,4 @@ class SelfLinkSerializer(serializers.Serializer):
 
 def link(uri, method="GET", headers=None):
     """A Partner Center Link: relative uri without /v1, method, headers as key/value pairs."""
-    return {
-        "uri": uri,
-        "method": method,
-        "headers": [{"key": k, "value": v} for k, v in (headers or {}).items()],
-    }
+    return {"uri": uri, "method": method, "headers": [{"key": k, "value": v} for k, v in headers.items()] if headers else []}
