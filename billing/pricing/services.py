@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.sql import quote
 
 from accounts.permissions import Perm, require
 from core.audit import audit_record
@@ -77,7 +78,7 @@ _KEY = ("product_id", "sku_id", "tier_min", "effective_start")
 
 def _typed_sheet():
     """sheet_stage typed once, into TEMP table sheet_typed (PriceSheetRow's columns, NULL where a text does not parse,
-    and raw_* texts for the messages), then ANALYZEd. A sheet has few distinct dates (hundreds for 200,000 lines):
+    and raw_* texts for the messages). A sheet has few distinct dates (hundreds for 200,000 lines):
     each is parsed once, in sheet_dates, and joined back."""
     values = ", ".join(f"{sql} AS {name}" for name, sql in _TYPED_VALUES.items())
     raw = ", ".join(f"s.{name} AS raw_{name}" for name in _RAW)
@@ -96,7 +97,6 @@ def _typed_sheet():
             FROM sheet_stage s
             LEFT JOIN sheet_dates ds ON ds.v = s.effective_start
             LEFT JOIN sheet_dates de ON de.v = s.effective_end""")
-        cursor.execute("ANALYZE sheet_typed")
 
 
 def _sheet_problems(market):
@@ -104,86 +104,81 @@ def _sheet_problems(market):
     duplicate key, tier overlaps and gaps: the rows of one product, SKU and start date by tier minimum), then each rule
     as a CASE beside the row; a line with several problems gives several rows."""
     currencies = sorted(CURRENCIES)
-    params = []
 
-    def text(value):
-        params.append(str(value))
-        return "%s"
+    def text(value):  # a literal in the SQL text: the query runs without parameters (each text appears twice)
+        return quote(value if isinstance(value, list) else str(value))
 
-    # (column, reason when bad else NULL), in the order a line's problems are listed.
+    # (column, condition, reason), in the order a line's problems are listed.
     rules = [
-        ("ProductId", f"CASE WHEN coalesce(product_id, '') = '' THEN {text(_('ProductId is empty.'))} END"),
-        ("SkuId", f"CASE WHEN coalesce(sku_id, '') = '' THEN {text(_('SkuId is empty.'))} END"),
-        ("ProductId", f"CASE WHEN length(product_id) > 64 OR length(sku_id) > 64 "
-                      f"THEN {text(_('ProductId and SkuId are at most 64 characters.'))} END"),
-        ("Market", f"CASE WHEN coalesce(market, '') <> {text(market)} THEN {text(_('Market “'))} "
-                   f"|| coalesce(btrim(raw_market), '') || "
-                   f"{text(_('” is not the market of this price list (%(market)s).') % {'market': market})} END"),
-        ("Currency", "CASE WHEN NOT (coalesce(currency, '') = ANY(%s)) THEN "
-                     + (params.append(currencies) or "")
-                     + f"{text(_('Currency “'))} || coalesce(btrim(raw_currency), '') || "
-                       f"{text(_('” is not an ISO 4217 currency code.'))} END"),
-        ("UnitPrice", f"CASE WHEN {blank('raw_unit_price')} THEN {text(_('UnitPrice is empty.'))} "
-                      f"WHEN unit_price IS NULL THEN {text(_('UnitPrice “'))} || left(raw_unit_price, 40) || "
-                      f"{text(_('” is not a number.'))} END"),
-        ("UnitPrice", f"CASE WHEN unit_price < 0 THEN {text(_('UnitPrice '))} || unit_price::text || "
-                      f"{text(_(' is negative: a price is zero or more.'))} END"),
-        ("UnitPrice", f"CASE WHEN abs(unit_price) >= 1e20 "
-                      f"THEN {text(_('UnitPrice is too large (at most 20 digits before the decimal point).'))} END"),
-        ("PricingTierRangeMin", f"CASE WHEN NOT {blank('raw_tier_min')} AND tier_min IS NULL "
-                                f"THEN {text(_('PricingTierRangeMin “'))} || left(raw_tier_min, 40) || "
-                                f"{text(_('” is not a number.'))} END"),
-        ("PricingTierRangeMax", f"CASE WHEN NOT {blank('raw_tier_max')} AND tier_max IS NULL "
-                                f"THEN {text(_('PricingTierRangeMax “'))} || left(raw_tier_max, 40) || "
-                                f"{text(_('” is not a number.'))} END"),
-        ("PricingTierRangeMin", "CASE WHEN tier_min < 0 OR tier_max < 0 OR abs(tier_min) >= 1e28 "
-                                f"OR abs(tier_max) >= 1e28 THEN {text(_('A tier bound is zero or more and below 10^28.'))} "
-                                "END"),
-        ("PricingTierRangeMax", f"CASE WHEN tier_max < tier_min "
-                                f"THEN {text(_('PricingTierRangeMax is below PricingTierRangeMin.'))} END"),
-        ("EffectiveStartDate", f"CASE WHEN effective_start IS NULL THEN {text(_('EffectiveStartDate “'))} "
-                               f"|| coalesce(raw_effective_start, '') || "
-                               f"{text(_('” is not a date such as 2/1/2019 12:00:00 AM.'))} END"),
-        ("EffectiveEndDate", f"CASE WHEN effective_end IS NULL THEN {text(_('EffectiveEndDate “'))} "
-                             f"|| coalesce(raw_effective_end, '') || "
-                             f"{text(_('” is not a date such as 11/30/9999 11:59:59 PM.'))} END"),
-        ("EffectiveEndDate", f"CASE WHEN effective_end < effective_start "
-                             f"THEN {text(_('EffectiveEndDate precedes EffectiveStartDate.'))} END"),
+        ("ProductId", "coalesce(product_id, '') = ''", text(_("ProductId is empty."))),
+        ("SkuId", "coalesce(sku_id, '') = ''", text(_("SkuId is empty."))),
+        ("ProductId", "length(product_id) > 64 OR length(sku_id) > 64",
+         text(_("ProductId and SkuId are at most 64 characters."))),
+        ("Market", f"coalesce(market, '') <> {text(market)}",
+         f"{text(_('Market “'))} || coalesce(btrim(raw_market), '') || "
+         f"{text(_('” is not the market of this price list (%(market)s).') % {'market': market})}"),
+        ("Currency", f"NOT (coalesce(currency, '') = ANY({text(currencies)}::text[]))",
+         f"{text(_('Currency “'))} || coalesce(btrim(raw_currency), '') || "
+         f"{text(_('” is not an ISO 4217 currency code.'))}"),
+        ("UnitPrice", blank("raw_unit_price"), text(_("UnitPrice is empty."))),
+        ("UnitPrice", f"NOT {blank('raw_unit_price')} AND unit_price IS NULL",
+         f"{text(_('UnitPrice “'))} || left(raw_unit_price, 40) || {text(_('” is not a number.'))}"),
+        ("UnitPrice", "unit_price < 0",
+         f"{text(_('UnitPrice '))} || unit_price::text || {text(_(' is negative: a price is zero or more.'))}"),
+        ("UnitPrice", "abs(unit_price) >= 1e20",
+         text(_("UnitPrice is too large (at most 20 digits before the decimal point)."))),
+        ("PricingTierRangeMin", f"NOT {blank('raw_tier_min')} AND tier_min IS NULL",
+         f"{text(_('PricingTierRangeMin “'))} || left(raw_tier_min, 40) || {text(_('” is not a number.'))}"),
+        ("PricingTierRangeMax", f"NOT {blank('raw_tier_max')} AND tier_max IS NULL",
+         f"{text(_('PricingTierRangeMax “'))} || left(raw_tier_max, 40) || {text(_('” is not a number.'))}"),
+        ("PricingTierRangeMin", "tier_min < 0 OR tier_max < 0 OR abs(tier_min) >= 1e28 OR abs(tier_max) >= 1e28",
+         text(_("A tier bound is zero or more and below 10^28."))),
+        ("PricingTierRangeMax", "tier_max < tier_min", text(_("PricingTierRangeMax is below PricingTierRangeMin."))),
+        ("EffectiveStartDate", "effective_start IS NULL",
+         f"{text(_('EffectiveStartDate “'))} || coalesce(raw_effective_start, '') || "
+         f"{text(_('” is not a date such as 2/1/2019 12:00:00 AM.'))}"),
+        ("EffectiveEndDate", "effective_end IS NULL",
+         f"{text(_('EffectiveEndDate “'))} || coalesce(raw_effective_end, '') || "
+         f"{text(_('” is not a date such as 11/30/9999 11:59:59 PM.'))}"),
+        ("EffectiveEndDate", "effective_end < effective_start", text(_("EffectiveEndDate precedes EffectiveStartDate."))),
         # Every line after the first with the same (ProductId, SkuId, tier min, start date).
-        ("PricingTierRangeMin", f"CASE WHEN effective_start IS NOT NULL AND first_line <> line "
-                                f"THEN {text(_('Duplicate of line '))} || first_line::text || "
-                                f"{text(_(': the same ProductId, SkuId, PricingTierRangeMin and EffectiveStartDate.'))} "
-                                "END"),
+        ("PricingTierRangeMin", "effective_start IS NOT NULL AND first_line <> line",
+         f"{text(_('Duplicate of line '))} || first_line::text || "
+         f"{text(_(': the same ProductId, SkuId, PricingTierRangeMin and EffectiveStartDate.'))}"),
         # Tiers: by tier min, each starts at the previous maximum or one above it (Microsoft writes 1-100, 101-100000
         # and 0-100, 100-...); below is an overlap, above is a gap.
-        ("PricingTierRangeMin", f"CASE WHEN effective_start IS NOT NULL AND tier_min IS NOT NULL "
-                                "AND prev_line IS NOT NULL AND prev_max IS NOT NULL "
-                                "AND (tier_min < prev_max OR tier_min > prev_max + 1) THEN CASE WHEN tier_min < prev_max "
-                                f"THEN {text(_('This tier overlaps the tier of line '))} "
-                                f"ELSE {text(_('There is a gap between this tier and the tier of line '))} END "
-                                f"|| prev_line::text || "
-                                f"{text(_(' (the next tier starts at the previous maximum or one above it).'))} END"),
-        ("PricingTierRangeMax", f"CASE WHEN effective_start IS NOT NULL AND tier_min IS NOT NULL "
-                                f"AND next_line IS NOT NULL AND tier_max IS NULL "
-                                f"THEN {text(_('Only the highest tier may leave PricingTierRangeMax empty.'))} END"),
+        ("PricingTierRangeMin", "effective_start IS NOT NULL AND tier_min IS NOT NULL AND prev_line IS NOT NULL "
+                                "AND prev_max IS NOT NULL AND (tier_min < prev_max OR tier_min > prev_max + 1)",
+         f"CASE WHEN tier_min < prev_max THEN {text(_('This tier overlaps the tier of line '))} "
+         f"ELSE {text(_('There is a gap between this tier and the tier of line '))} END || prev_line::text || "
+         f"{text(_(' (the next tier starts at the previous maximum or one above it).'))}"),
+        ("PricingTierRangeMax", "effective_start IS NOT NULL AND tier_min IS NOT NULL AND next_line IS NOT NULL "
+                                "AND tier_max IS NULL",
+         text(_("Only the highest tier may leave PricingTierRangeMax empty."))),
     ]
-    checks = ", ".join(f"({number}, '{column}', {reason})" for number, (column, reason) in enumerate(rules))
+    # Each condition is evaluated once per line (a NULL counts as good: a value that does not parse has its own rule);
+    # only the bad lines go on to have their reasons written.
+    any_bad = " OR ".join(f"coalesce(({condition}), false)" for _column, condition, _reason in rules)
+    checks = ", ".join(f"({number}, '{column}', CASE WHEN {condition} THEN {reason} END)"
+                       for number, (column, condition, reason) in enumerate(rules))
     # One sort serves both windows: (product, SKU, start, tier min present, tier min, line). Rows without a tier min
     # or a start date get window values too; the rules above ignore them, as they are not tiers.
     sql = f"""
         SELECT c.line, c.col, c.reason, count(*) OVER () FROM (
-            SELECT line, product_id, sku_id, market, currency, unit_price, tier_min, tier_max, effective_start,
-                   effective_end, {", ".join(f"raw_{name}" for name in _RAW)},
-                   first_value(line) OVER (PARTITION BY product_id, sku_id, effective_start, tier_min IS NULL,
-                                           tier_min ORDER BY line) AS first_line,
-                   lag(tier_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, lead(line) OVER w AS next_line
-            FROM sheet_typed
-            WINDOW w AS (PARTITION BY product_id, sku_id, effective_start, tier_min IS NULL ORDER BY tier_min, line)
+            SELECT * FROM (
+                SELECT line, product_id, sku_id, market, currency, unit_price, tier_min, tier_max, effective_start,
+                       effective_end, {", ".join(f"raw_{name}" for name in _RAW)},
+                       first_value(line) OVER (PARTITION BY product_id, sku_id, effective_start, tier_min IS NULL,
+                                               tier_min ORDER BY line) AS first_line,
+                       lag(tier_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, lead(line) OVER w AS next_line
+                FROM sheet_typed
+                WINDOW w AS (PARTITION BY product_id, sku_id, effective_start, tier_min IS NULL ORDER BY tier_min, line)
+            ) windowed WHERE {any_bad}
         ) t CROSS JOIN LATERAL (SELECT t.line, col, reason, n FROM (VALUES {checks}) v(n, col, reason)
                                 WHERE reason IS NOT NULL) c
         ORDER BY c.line, c.col, c.n LIMIT {loader.MAX_ERRORS}"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql)
         rows = cursor.fetchall()
     return [loader.problem(line, column, reason) for line, column, reason, _total in rows], (rows[0][3] if rows else 0)
 
@@ -202,6 +197,8 @@ def _write_rows(price_list_id, *, new):
         changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _ROW_FIELDS
                               if name not in _KEY)
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS if name not in _KEY)
+        # The join below is planned from the key columns' statistics (the checks and a new list's INSERT need none).
+        cursor.execute(f"ANALYZE sheet_typed ({', '.join(_KEY)})")
         cursor.execute(f"""
             DELETE FROM {table} r WHERE r.price_list_id = %s AND NOT EXISTS (
                 SELECT 1 FROM sheet_typed t WHERE t.product_id = r.product_id AND t.sku_id = r.sku_id
