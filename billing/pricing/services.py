@@ -67,8 +67,7 @@ _TYPED_VALUES = {
     "sku_description": "coalesce(s.sku_description, '')", "unit_of_measure": "coalesce(s.unit_of_measure, '')",
     "term_duration": "coalesce(btrim(s.term_duration), '')", "market": "upper(btrim(s.market))",
     "currency": "upper(btrim(s.currency))", "unit_price": "np.n", "tier_min": "nl.n", "tier_max": "nh.n",
-    "effective_start": "ds.t",
-    "effective_end": "de.t", "meter_ids": "coalesce(btrim(s.meter_ids), '')",
+    "effective_start": "ds.t", "effective_end": "de.t", "meter_ids": "coalesce(btrim(s.meter_ids), '')",
     "meter_type": "coalesce(s.meter_type, '')", "tags": "coalesce(s.tags, '')",
 }
 _ROW_FIELDS = tuple(_TYPED_VALUES)
