@@ -172,20 +172,28 @@ def _sheet_problems(market):
     any_bad = " OR ".join(f"coalesce(({condition}), false)" for _column, condition, _reason in rules)
     checks = ", ".join(f"({number}, '{column}', CASE WHEN {condition} THEN {reason} END)"
                        for number, (column, condition, reason) in enumerate(rules))
-    # One sort serves both windows: (product, SKU, start, tier min present, tier min, line), the IDs compared byte by
-    # byte (COLLATE "C": equal is equal in any collation, and it sorts faster than the database's language order).
-    # Rows without a tier min or a start date get window values too; the rules above ignore them, as they are not tiers.
+    # The checks across lines (the last three rules) need the rows sorted: only the columns they read go through the
+    # sort, and only the lines they find bad come out, joined back by line. One sort serves both windows: (product, SKU,
+    # start, tier min present, tier min, line), the IDs compared byte by byte (COLLATE "C": equal is equal in any
+    # collation, and it sorts faster than the database's language order). Rows without a tier min or a start date get
+    # window values too; the rules ignore them, as they are not tiers.
+    across = " OR ".join(f"coalesce(({condition}), false)" for _column, condition, _reason in rules[-3:])
     sql = f"""
-        SELECT c.line, c.col, c.reason, count(*) OVER () FROM (
-            SELECT * FROM (
-                SELECT line, product_id, sku_id, market, currency, unit_price, tier_min, tier_max, effective_start,
-                       effective_end, {", ".join(f"raw_{name}" for name in _RAW)},
+        WITH across_lines AS (
+            SELECT line, first_line, prev_max, prev_line, next_line FROM (
+                SELECT line, tier_min, tier_max, effective_start,
                        first_value(line) OVER (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL, tier_min
                                                ORDER BY line) AS first_line,
                        lag(tier_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, lead(line) OVER w AS next_line
                 FROM sheet_typed
                 WINDOW w AS (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL ORDER BY tier_min, line)
-            ) windowed WHERE {any_bad}
+            ) windowed WHERE {across}
+        )
+        SELECT c.line, c.col, c.reason, count(*) OVER () FROM (
+            SELECT line, product_id, sku_id, market, currency, unit_price, tier_min, tier_max, effective_start,
+                   effective_end, {", ".join(f"raw_{name}" for name in _RAW)}, first_line, prev_max, prev_line, next_line
+            FROM sheet_typed LEFT JOIN across_lines USING (line)
+            WHERE {any_bad}
         ) t CROSS JOIN LATERAL (SELECT t.line, col, reason, n FROM (VALUES {checks}) v(n, col, reason)
                                 WHERE reason IS NOT NULL) c
         ORDER BY c.line, c.col, c.n LIMIT {loader.MAX_ERRORS}"""
