@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 ROWS = int(os.environ.get("BENCH_PRICE_ROWS", "200000"))
-MAX_RATIO = 3.0
+MAX_RATIO = 3.0  # the import; the re-import's target (1x) is on its result
 HEADER = ("ProductTitle,ProductId,SkuId,SkuTitle,Publisher,SkuDescription,UnitOfMeasure,TermDuration,Market,Currency,"
           "UnitPrice,PricingTierRangeMin,PricingTierRangeMax,EffectiveStartDate,EffectiveEndDate,MeterIds,MeterType,"
           "Tags")
@@ -88,5 +88,6 @@ def run():
     results.append({"name": f"bench_price_sheet import {ROWS} rows", "seconds": import_seconds,
                     "floor_seconds": floor_seconds, "floor": "raw COPY of the same file into a plain table"})
     results.append({"name": f"bench_price_sheet re-import {ROWS} rows (0 written)", "seconds": reimport_seconds,
-                    "floor_seconds": floor_seconds, "floor": "raw COPY of the same file (target 1x)"})
+                    "floor_seconds": floor_seconds, "floor": "raw COPY of the same file (target 1x)",
+                    "max_ratio": 1.0})
     return results

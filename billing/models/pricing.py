@@ -60,7 +60,8 @@ class PriceSheetRow(models.Model):
     """One line of a price sheet, in Microsoft's columns (domain.md §4.1). A meter's tiers are the rows of one
     ProductId/SkuId with the same EffectiveStartDate, ordered by PricingTierRangeMin."""
 
-    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique key below starts with price_list and serves every lookup by list.
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="rows", db_index=False)
     product_title = models.TextField(blank=True)
     product_id = models.CharField(max_length=64)
     sku_id = models.CharField(max_length=64)
@@ -89,9 +90,8 @@ class PriceSheetRow(models.Model):
             models.CheckConstraint(condition=models.Q(effective_end__gte=models.F("effective_start")),
                                    name="pricesheetrow_dates_in_order"),
         ]
-        indexes = [
-            models.Index(fields=["product_id", "sku_id", "effective_start"], name="pricesheetrow_meter"),
-        ]
+        # No other index: every read names the list, or joins the few lists of a market and view (a meter's history)
+        # and probes this key once per list; each index more is paid on every row of every import.
 
     def __str__(self):
         return f"{self.product_id}/{self.sku_id} {self.unit_price} {self.currency}"

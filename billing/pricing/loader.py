@@ -9,6 +9,7 @@ as one line (the record number), which is what Microsoft's files have.
 import csv
 import hashlib
 import io
+import tempfile
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -53,19 +54,21 @@ def problem(line, column, reason):
 
 
 class _HashingReader:
-    """Reads a binary file-like object in chunks, hashing every byte (SHA-256) and counting them."""
+    """Reads a binary file-like object in chunks, hashing every byte (SHA-256, unless `hashing` is false because the
+    caller hashed the file already with `prehash`) and counting them."""
 
-    def __init__(self, stream, plain_quotes=False):
+    def __init__(self, stream, plain_quotes=False, hashing=True):
         self.stream = stream
         self.plain_quotes = plain_quotes
-        self.sha = hashlib.sha256()
+        self.sha = hashlib.sha256() if hashing else None
         self.size = 0
 
     def read(self, size=CHUNK):
         data = self.stream.read(size)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        self.sha.update(data)
+        if self.sha is not None:
+            self.sha.update(data)
         self.size += len(data)
         if self.plain_quotes:  # typographic double quotes as plain ones (FX files: one chunk, a few KB)
             data = data.replace("\u201c".encode(), b'"').replace("\u201d".encode(), b'"')
@@ -129,10 +132,35 @@ def _header(reader, columns, *, what):
     return [columns[name] for name in seen], rest if newline else b""
 
 
-def stage(stream, *, table, columns, what, plain_quotes=False):
+def prehash(stream):
+    """(SHA-256 hex, a stream that reads the same bytes again from the start): the file is read once, in chunks, before
+    anything is staged, so an import can answer "nothing changed" without a COPY. A seekable stream (a file, an
+    upload) is hashed and rewound; any other is copied while hashing into a temporary file (in memory up to 8 MiB)."""
+    sha = hashlib.sha256()
+    try:
+        seekable = stream.seekable()
+    except (AttributeError, ValueError):
+        seekable = False
+    if seekable:
+        start = stream.tell()
+        while chunk := stream.read(CHUNK):
+            sha.update(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        stream.seek(start)
+        return sha.hexdigest(), stream
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)
+    while chunk := stream.read(CHUNK):
+        chunk = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+        sha.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+    return sha.hexdigest(), spool
+
+
+def stage(stream, *, table, columns, what, plain_quotes=False, sha256=None):
     """COPY the CSV `stream` (binary file-like) into a new TEMP table `table` (text columns + `line`), dropped at the
-    end of the transaction. Returns (sha256 hex, byte size, data line count). Must run inside a transaction."""
-    reader = _HashingReader(stream, plain_quotes)
+    end of the transaction. Returns (sha256 hex, byte size, data line count); `sha256`, when given (from `prehash`),
+    is returned as it is instead of hashing again. Must run inside a transaction."""
+    reader = _HashingReader(stream, plain_quotes, hashing=sha256 is None)
     try:
         order, rest = _header(reader, columns, what=what)
     except FileProblem:
@@ -141,7 +169,7 @@ def stage(stream, *, table, columns, what, plain_quotes=False):
     column_sql = ", ".join(f"{name} text" for name in columns.values())
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMP TABLE {table} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), "
+        cursor.execute(f"CREATE TEMP TABLE {table} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2 CACHE 1000), "
                        f"{column_sql}) ON COMMIT DROP")
         # The identity numbers the records in file order: line 2 is the first after the header.
         raw = cursor.cursor  # psycopg's own cursor: COPY streams through it
@@ -156,9 +184,8 @@ def stage(stream, *, table, columns, what, plain_quotes=False):
         except Exception as exc:  # psycopg's DataError/BadCopyFileFormat: a line COPY cannot read
             reader.drain()
             raise FileProblem([_copy_problem(exc)]) from None
-        cursor.execute(f"SELECT count(*) FROM {table}")
-        count = cursor.fetchone()[0]
-    return reader.sha.hexdigest(), reader.size, count
+        count = raw.rowcount  # the rows COPY wrote
+    return sha256 or reader.sha.hexdigest(), reader.size, count
 
 
 def _copy_problem(exc):

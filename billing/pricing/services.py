@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.sql import quote
 
 from accounts.permissions import Perm, require
 from core.audit import audit_record
@@ -58,10 +59,30 @@ def _check_month_not_too_late(month, *, field="month"):
 # ---------------------------------------------------------------- price sheets
 
 
+# The typed staging table: each row's final values (as written into PriceSheetRow) beside the raw text the messages
+# quote. Its column names are PriceSheetRow's, so the checks and the write read one table.
+_TYPED_VALUES = {
+    "product_title": "coalesce(s.product_title, '')", "product_id": "btrim(s.product_id)",
+    "sku_id": "btrim(s.sku_id)", "sku_title": "coalesce(s.sku_title, '')", "publisher": "coalesce(s.publisher, '')",
+    "sku_description": "coalesce(s.sku_description, '')", "unit_of_measure": "coalesce(s.unit_of_measure, '')",
+    "term_duration": "coalesce(btrim(s.term_duration), '')", "market": "upper(btrim(s.market))",
+    "currency": "upper(btrim(s.currency))", "unit_price": "np.n", "tier_min": "nl.n", "tier_max": "nh.n",
+    "effective_start": "ds.t", "effective_end": "de.t", "meter_ids": "coalesce(btrim(s.meter_ids), '')",
+    "meter_type": "coalesce(s.meter_type, '')", "tags": "coalesce(s.tags, '')",
+}
+_ROW_FIELDS = tuple(_TYPED_VALUES)
+_RAW = ("market", "currency", "unit_price", "tier_min", "tier_max", "effective_start", "effective_end")
+_KEY = ("product_id", "sku_id", "tier_min", "effective_start")
+_C_KEY = 'product_id COLLATE "C", sku_id COLLATE "C"'
+
+
 def _typed_sheet():
-    """The staged sheet as typed values beside the raw text (for the messages), in TEMP table sheet_typed. A sheet has
-    few distinct dates (hundreds for 200,000 lines): each is parsed once, in sheet_dates, and joined back."""
-    columns = ", ".join(f"s.{name}" for name in SHEET_COLUMNS.values())
+    """sheet_stage typed once, into TEMP table sheet_typed (PriceSheetRow's columns, NULL where a text does not parse,
+    and raw_* texts for the messages). A sheet has few distinct dates (hundreds for 200,000 lines) and far fewer
+    distinct numbers than lines: each is parsed once, in sheet_dates and sheet_numbers, and joined back (hash joins are
+    cheaper than a regular expression per value)."""
+    values = ", ".join(f"{sql} AS {name}" for name, sql in _TYPED_VALUES.items())
+    raw = ", ".join(f"s.{name} AS raw_{name}" for name in _RAW)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sheet_dates")
         cursor.execute(f"""
@@ -70,115 +91,142 @@ def _typed_sheet():
             FROM (SELECT effective_start AS v FROM sheet_stage UNION SELECT effective_end FROM sheet_stage) d,
                  LATERAL (SELECT {datetime_parts_sql("d.v")} AS p OFFSET 0) dp""")
         cursor.execute("ANALYZE sheet_dates")
+        cursor.execute("DROP TABLE IF EXISTS sheet_numbers")
+        cursor.execute(f"""
+            CREATE TEMP TABLE sheet_numbers ON COMMIT DROP AS
+            SELECT d.v, {number_sql("d.v")} AS n
+            FROM (SELECT unit_price AS v FROM sheet_stage UNION SELECT tier_min FROM sheet_stage
+                  UNION SELECT tier_max FROM sheet_stage) d""")
+        cursor.execute("ANALYZE sheet_numbers")
         cursor.execute("DROP TABLE IF EXISTS sheet_typed")
         cursor.execute(f"""
             CREATE TEMP TABLE sheet_typed ON COMMIT DROP AS
-            SELECT s.line, {columns},
-                   {number_sql("s.unit_price")} AS n_price,
-                   {number_sql("s.tier_min")} AS n_min,
-                   {number_sql("s.tier_max")} AS n_max,
-                   ds.t AS t_start, de.t AS t_end
+            SELECT s.line, {values}, {raw}
             FROM sheet_stage s
             LEFT JOIN sheet_dates ds ON ds.v = s.effective_start
-            LEFT JOIN sheet_dates de ON de.v = s.effective_end""")
+            LEFT JOIN sheet_dates de ON de.v = s.effective_end
+            LEFT JOIN sheet_numbers np ON np.v = s.unit_price
+            LEFT JOIN sheet_numbers nl ON nl.v = s.tier_min
+            LEFT JOIN sheet_numbers nh ON nh.v = s.tier_max""")
 
 
 def _sheet_problems(market):
-    """Every bad line of sheet_typed as (line, column, reason), one SELECT per rule, UNION ALL."""
+    """Every bad line of sheet_typed as (line, column, reason), in one scan: one sort for the checks across lines (a
+    duplicate key, tier overlaps and gaps: the rows of one product, SKU and start date by tier minimum), then each rule
+    as a CASE beside the row; a line with several problems gives several rows."""
     currencies = sorted(CURRENCIES)
-    checks = [
-        (f"SELECT line, 'ProductId' AS col, %s AS reason FROM sheet_typed WHERE {blank('product_id')}",
-         [_("ProductId is empty.")]),
-        (f"SELECT line, 'SkuId', %s FROM sheet_typed WHERE {blank('sku_id')}", [_("SkuId is empty.")]),
-        ("SELECT line, 'ProductId', %s FROM sheet_typed WHERE length(btrim(product_id)) > 64 "
-         "OR length(btrim(sku_id)) > 64", [_("ProductId and SkuId are at most 64 characters.")]),
-        ("SELECT line, 'Market', %s || coalesce(btrim(market), '') || %s FROM sheet_typed "
-         "WHERE upper(coalesce(btrim(market), '')) <> %s",
-         [_("Market “"), _("” is not the market of this price list (%(market)s).") % {"market": market}, market]),
-        ("SELECT line, 'Currency', %s || coalesce(btrim(currency), '') || %s FROM sheet_typed "
-         "WHERE NOT (upper(coalesce(btrim(currency), '')) = ANY(%s))",
-         [_("Currency “"), _("” is not an ISO 4217 currency code."), currencies]),
-        (f"SELECT line, 'UnitPrice', %s FROM sheet_typed WHERE {blank('unit_price')}", [_("UnitPrice is empty.")]),
-        (f"SELECT line, 'UnitPrice', %s || left(unit_price, 40) || %s FROM sheet_typed "
-         f"WHERE NOT {blank('unit_price')} AND n_price IS NULL",
-         [_("UnitPrice “"), _("” is not a number.")]),
-        ("SELECT line, 'UnitPrice', %s || n_price::text || %s FROM sheet_typed WHERE n_price < 0",
-         [_("UnitPrice "), _(" is negative: a price is zero or more.")]),
-        ("SELECT line, 'UnitPrice', %s FROM sheet_typed WHERE abs(n_price) >= 1e20",
-         [_("UnitPrice is too large (at most 20 digits before the decimal point).")]),
-        (f"SELECT line, 'PricingTierRangeMin', %s || left(tier_min, 40) || %s FROM sheet_typed "
-         f"WHERE NOT {blank('tier_min')} AND n_min IS NULL", [_("PricingTierRangeMin “"), _("” is not a number.")]),
-        (f"SELECT line, 'PricingTierRangeMax', %s || left(tier_max, 40) || %s FROM sheet_typed "
-         f"WHERE NOT {blank('tier_max')} AND n_max IS NULL", [_("PricingTierRangeMax “"), _("” is not a number.")]),
-        ("SELECT line, 'PricingTierRangeMin', %s FROM sheet_typed WHERE n_min < 0 OR n_max < 0 "
-         "OR abs(n_min) >= 1e28 OR abs(n_max) >= 1e28",
-         [_("A tier bound is zero or more and below 10^28.")]),
-        ("SELECT line, 'PricingTierRangeMax', %s FROM sheet_typed WHERE n_max < n_min",
-         [_("PricingTierRangeMax is below PricingTierRangeMin.")]),
-        ("SELECT line, 'EffectiveStartDate', %s || coalesce(effective_start, '') || %s FROM sheet_typed "
-         "WHERE t_start IS NULL", [_("EffectiveStartDate “"), _("” is not a date such as 2/1/2019 12:00:00 AM.")]),
-        ("SELECT line, 'EffectiveEndDate', %s || coalesce(effective_end, '') || %s FROM sheet_typed "
-         "WHERE t_end IS NULL", [_("EffectiveEndDate “"), _("” is not a date such as 11/30/9999 11:59:59 PM.")]),
-        ("SELECT line, 'EffectiveEndDate', %s FROM sheet_typed WHERE t_end < t_start",
-         [_("EffectiveEndDate precedes EffectiveStartDate.")]),
-        # Duplicates: every line after the first with the same (ProductId, SkuId, tier min, start date).
-        ("SELECT line, 'PricingTierRangeMin', %s || first_line::text || %s FROM ("
-         "  SELECT line, first_value(line) OVER w AS first_line, row_number() OVER w AS n FROM sheet_typed "
-         "  WHERE t_start IS NOT NULL "
-         "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), n_min, t_start ORDER BY line)) d "
-         "WHERE n > 1",
-         [_("Duplicate of line "), _(": the same ProductId, SkuId, PricingTierRangeMin and EffectiveStartDate.")]),
-        # Tiers: the rows of one product/SKU and start date, by tier min: each starts at the previous maximum or one
-        # above it (Microsoft writes 1-100, 101-100000 and 0-100, 100-...); below is an overlap, above is a gap.
-        ("SELECT line, 'PricingTierRangeMin', CASE WHEN n_min < prev_max THEN %s ELSE %s END "
-         "  || prev_line::text || %s FROM ("
-         "  SELECT line, n_min, lag(n_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, "
-         "         count(*) OVER (PARTITION BY btrim(product_id), btrim(sku_id), t_start) AS tiers "
-         "  FROM sheet_typed WHERE t_start IS NOT NULL AND n_min IS NOT NULL "
-         "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), t_start ORDER BY n_min NULLS FIRST, line)) t "
-         "WHERE prev_line IS NOT NULL AND n_min IS NOT NULL AND prev_max IS NOT NULL "
-         "AND (n_min < prev_max OR n_min > prev_max + 1)",
-         [_("This tier overlaps the tier of line "), _("There is a gap between this tier and the tier of line "),
-          _(" (the next tier starts at the previous maximum or one above it).")]),
-        ("SELECT line, 'PricingTierRangeMax', %s FROM ("
-         "  SELECT line, n_max, lead(line) OVER w AS next_line FROM sheet_typed "
-         "  WHERE t_start IS NOT NULL AND n_min IS NOT NULL "
-         "  WINDOW w AS (PARTITION BY btrim(product_id), btrim(sku_id), t_start ORDER BY n_min NULLS FIRST, line)) t "
-         "WHERE next_line IS NOT NULL AND n_max IS NULL",
-         [_("Only the highest tier may leave PricingTierRangeMax empty.")]),
+
+    def text(value):  # a literal in the SQL text: the query runs without parameters (each text appears twice)
+        return quote(value if isinstance(value, list) else str(value))
+
+    # (column, condition, reason), in the order a line's problems are listed.
+    rules = [
+        ("ProductId", "coalesce(product_id, '') = ''", text(_("ProductId is empty."))),
+        ("SkuId", "coalesce(sku_id, '') = ''", text(_("SkuId is empty."))),
+        ("ProductId", "length(product_id) > 64 OR length(sku_id) > 64",
+         text(_("ProductId and SkuId are at most 64 characters."))),
+        ("Market", f"coalesce(market, '') <> {text(market)}",
+         f"{text(_('Market “'))} || coalesce(btrim(raw_market), '') || "
+         f"{text(_('” is not the market of this price list (%(market)s).') % {'market': market})}"),
+        ("Currency", f"NOT (coalesce(currency, '') = ANY({text(currencies)}::text[]))",
+         f"{text(_('Currency “'))} || coalesce(btrim(raw_currency), '') || "
+         f"{text(_('” is not an ISO 4217 currency code.'))}"),
+        ("UnitPrice", blank("raw_unit_price"), text(_("UnitPrice is empty."))),
+        ("UnitPrice", f"NOT {blank('raw_unit_price')} AND unit_price IS NULL",
+         f"{text(_('UnitPrice “'))} || left(raw_unit_price, 40) || {text(_('” is not a number.'))}"),
+        ("UnitPrice", "unit_price < 0",
+         f"{text(_('UnitPrice '))} || unit_price::text || {text(_(' is negative: a price is zero or more.'))}"),
+        ("UnitPrice", "abs(unit_price) >= 1e20",
+         text(_("UnitPrice is too large (at most 20 digits before the decimal point)."))),
+        ("PricingTierRangeMin", f"NOT {blank('raw_tier_min')} AND tier_min IS NULL",
+         f"{text(_('PricingTierRangeMin “'))} || left(raw_tier_min, 40) || {text(_('” is not a number.'))}"),
+        ("PricingTierRangeMax", f"NOT {blank('raw_tier_max')} AND tier_max IS NULL",
+         f"{text(_('PricingTierRangeMax “'))} || left(raw_tier_max, 40) || {text(_('” is not a number.'))}"),
+        ("PricingTierRangeMin", "tier_min < 0 OR tier_max < 0 OR abs(tier_min) >= 1e28 OR abs(tier_max) >= 1e28",
+         text(_("A tier bound is zero or more and below 10^28."))),
+        ("PricingTierRangeMax", "tier_max < tier_min", text(_("PricingTierRangeMax is below PricingTierRangeMin."))),
+        ("EffectiveStartDate", "effective_start IS NULL",
+         f"{text(_('EffectiveStartDate “'))} || coalesce(raw_effective_start, '') || "
+         f"{text(_('” is not a date such as 2/1/2019 12:00:00 AM.'))}"),
+        ("EffectiveEndDate", "effective_end IS NULL",
+         f"{text(_('EffectiveEndDate “'))} || coalesce(raw_effective_end, '') || "
+         f"{text(_('” is not a date such as 11/30/9999 11:59:59 PM.'))}"),
+        ("EffectiveEndDate", "effective_end < effective_start", text(_("EffectiveEndDate precedes EffectiveStartDate."))),
+        # Every line after the first with the same (ProductId, SkuId, tier min, start date).
+        ("PricingTierRangeMin", "effective_start IS NOT NULL AND first_line <> line",
+         f"{text(_('Duplicate of line '))} || first_line::text || "
+         f"{text(_(': the same ProductId, SkuId, PricingTierRangeMin and EffectiveStartDate.'))}"),
+        # Tiers: by tier min, each starts at the previous maximum or one above it (Microsoft writes 1-100, 101-100000
+        # and 0-100, 100-...); below is an overlap, above is a gap.
+        ("PricingTierRangeMin", "effective_start IS NOT NULL AND tier_min IS NOT NULL AND prev_line IS NOT NULL "
+                                "AND prev_max IS NOT NULL AND (tier_min < prev_max OR tier_min > prev_max + 1)",
+         f"CASE WHEN tier_min < prev_max THEN {text(_('This tier overlaps the tier of line '))} "
+         f"ELSE {text(_('There is a gap between this tier and the tier of line '))} END || prev_line::text || "
+         f"{text(_(' (the next tier starts at the previous maximum or one above it).'))}"),
+        ("PricingTierRangeMax", "effective_start IS NOT NULL AND tier_min IS NOT NULL AND next_line IS NOT NULL "
+                                "AND tier_max IS NULL",
+         text(_("Only the highest tier may leave PricingTierRangeMax empty."))),
     ]
-    sql = " UNION ALL ".join(f"({query})" for query, _params in checks)
-    params = [value for _query, values in checks for value in values]
-    return loader.fetch_problems(sql, params)
-
-
-_ROW_FIELDS = ("product_title", "product_id", "sku_id", "sku_title", "publisher", "sku_description", "unit_of_measure",
-               "term_duration", "market", "currency", "unit_price", "tier_min", "tier_max", "effective_start",
-               "effective_end", "meter_ids", "meter_type", "tags")
-_TYPED_VALUES = ("coalesce(product_title, '')", "btrim(product_id)", "btrim(sku_id)", "coalesce(sku_title, '')",
-                 "coalesce(publisher, '')", "coalesce(sku_description, '')", "coalesce(unit_of_measure, '')",
-                 "coalesce(btrim(term_duration), '')", "upper(btrim(market))", "upper(btrim(currency))", "n_price",
-                 "n_min", "n_max", "t_start", "t_end", "coalesce(btrim(meter_ids), '')", "coalesce(meter_type, '')",
-                 "coalesce(tags, '')")
-_KEY = ("product_id", "sku_id", "tier_min", "effective_start")
-
-
-def _upsert_rows(price_list_id):
-    """Write sheet_typed into the price list: insert new keys, update changed rows, delete keys no longer there.
-    Returns the number of rows written (inserted + updated + deleted); 0 when the content is the same."""
-    table = PriceSheetRow._meta.db_table
-    changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _ROW_FIELDS
-                          if name not in _KEY)
-    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS if name not in _KEY)
+    # Each condition is evaluated once per line (a NULL counts as good: a value that does not parse has its own rule);
+    # only the bad lines go on to have their reasons written.
+    any_bad = " OR ".join(f"coalesce(({condition}), false)" for _column, condition, _reason in rules)
+    checks = ", ".join(f"({number}, '{column}', CASE WHEN {condition} THEN {reason} END)"
+                       for number, (column, condition, reason) in enumerate(rules))
+    # The checks across lines (the last three rules) need the rows sorted: only the columns they read go through the
+    # sort, and only the lines they find bad come out, joined back by line. One sort serves both windows: (product, SKU,
+    # start, tier min present, tier min, line), the IDs compared byte by byte (COLLATE "C": equal is equal in any
+    # collation, and it sorts faster than the database's language order). Rows without a tier min or a start date get
+    # window values too; the rules ignore them, as they are not tiers.
+    across = " OR ".join(f"coalesce(({condition}), false)" for _column, condition, _reason in rules[-3:])
+    sql = f"""
+        WITH across_lines AS (
+            SELECT line, first_line, prev_max, prev_line, next_line FROM (
+                SELECT line, tier_min, tier_max, effective_start,
+                       first_value(line) OVER (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL, tier_min
+                                               ORDER BY line) AS first_line,
+                       lag(tier_max) OVER w AS prev_max, lag(line) OVER w AS prev_line, lead(line) OVER w AS next_line
+                FROM sheet_typed
+                WINDOW w AS (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL ORDER BY tier_min, line)
+            ) windowed WHERE {across}
+        )
+        SELECT c.line, c.col, c.reason, count(*) OVER () FROM (
+            SELECT line, product_id, sku_id, market, currency, unit_price, tier_min, tier_max, effective_start,
+                   effective_end, {", ".join(f"raw_{name}" for name in _RAW)}, first_line, prev_max, prev_line, next_line
+            FROM sheet_typed LEFT JOIN across_lines USING (line)
+            WHERE {any_bad}
+        ) t CROSS JOIN LATERAL (SELECT t.line, col, reason, n FROM (VALUES {checks}) v(n, col, reason)
+                                WHERE reason IS NOT NULL) c
+        ORDER BY c.line, c.col, c.n LIMIT {loader.MAX_ERRORS}"""
     with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    return [loader.problem(line, column, reason) for line, column, reason, _total in rows], (rows[0][3] if rows else 0)
+
+
+def _write_rows(price_list_id, *, new):
+    """Write sheet_typed into the price list; returns the rows written (inserted + updated + deleted), 0 when the
+    content is the same. A list without rows (`new`) gets a plain INSERT; an existing one deletes the keys no longer
+    in the file and upserts the rest (changed rows only). Rows go in key order: the unique index is filled in order."""
+    table = PriceSheetRow._meta.db_table
+    columns = ", ".join(_ROW_FIELDS)
+    select = f"SELECT %s, {columns} FROM sheet_typed ORDER BY {_C_KEY}, tier_min, effective_start"
+    with connection.cursor() as cursor:
+        if new:
+            cursor.execute(f"INSERT INTO {table} (price_list_id, {columns}) {select}", [price_list_id])
+            return cursor.rowcount
+        changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _ROW_FIELDS
+                              if name not in _KEY)
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS if name not in _KEY)
+        # The join below is planned from the key columns' statistics (the checks and a new list's INSERT need none).
+        cursor.execute(f"ANALYZE sheet_typed ({', '.join(_KEY)})")
         cursor.execute(f"""
             DELETE FROM {table} r WHERE r.price_list_id = %s AND NOT EXISTS (
-                SELECT 1 FROM sheet_typed t WHERE btrim(t.product_id) = r.product_id AND btrim(t.sku_id) = r.sku_id
-                AND t.n_min IS NOT DISTINCT FROM r.tier_min AND t.t_start = r.effective_start)""", [price_list_id])
+                SELECT 1 FROM sheet_typed t WHERE t.product_id = r.product_id AND t.sku_id = r.sku_id
+                AND coalesce(t.tier_min, -1) = coalesce(r.tier_min, -1) AND t.effective_start = r.effective_start)""",
+                       [price_list_id])
         deleted = cursor.rowcount
         cursor.execute(f"""
-            INSERT INTO {table} (price_list_id, {", ".join(_ROW_FIELDS)})
-            SELECT %s, {", ".join(_TYPED_VALUES)} FROM sheet_typed
+            INSERT INTO {table} (price_list_id, {columns}) {select}
             ON CONFLICT (price_list_id, product_id, sku_id, tier_min, effective_start)
             DO UPDATE SET {updates} WHERE {changed}""", [price_list_id])
         return deleted + cursor.rowcount
@@ -193,21 +241,49 @@ def _plain(rows):
     return [{key: (str(value) if isinstance(value, Decimal) else value) for key, value in r.items()} for r in rows]
 
 
+_REPORT_DIFF_KEYS = ("previousMonth", "added", "removed", "changed", "addedMeters", "removedMeters", "changedMeters")
+
+
 def _report_counts(price_list, previous):
-    """Meters added, removed and changed in `price_list` against `previous` (billing.pricing.selectors.diff_rows)."""
-    from .selectors import diff_counts, diff_rows
+    """Meters added, removed and changed in `price_list` against `previous`: the counts and the first REPORT_LIST
+    meters of each kind in product order (as billing.pricing.selectors.diff_rows lists them), in one query."""
+    from .selectors import _DIFF_FIELDS, _DIFF_ORDER, _DIFF_SQL, DIFF_CHANGES
 
     if previous is None:
         return {"previousMonth": None, "added": price_list.row_count, "removed": 0, "changed": 0,
                 "addedMeters": [], "removedMeters": [], "changedMeters": []}
-    counts = diff_counts(previous.pk, price_list.pk)
-    return {
-        "previousMonth": f"{previous.month:%Y-%m}",
-        **counts,
-        "addedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="added", limit=REPORT_LIST)),
-        "removedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="removed", limit=REPORT_LIST)),
-        "changedMeters": _plain(diff_rows(previous.pk, price_list.pk, change="changed", limit=REPORT_LIST)),
-    }
+    fields = ("product_id, sku_id, tier_min, product_title, sku_title, unit_of_measure, meter_ids, old_price, "
+              "new_price, change, change_percent")
+    with connection.cursor() as cursor:
+        cursor.execute(_DIFF_SQL.format(table=PriceSheetRow._meta.db_table) + f"""
+            SELECT {fields}, total FROM (
+                SELECT {fields}, count(*) OVER (PARTITION BY change) AS total,
+                       row_number() OVER (PARTITION BY change ORDER BY {_DIFF_ORDER["product"]}) AS n
+                FROM d) x
+            WHERE n <= %(limit)s ORDER BY change, n""", {"old": previous.pk, "new": price_list.pk, "limit": REPORT_LIST})
+        rows = cursor.fetchall()
+    counts = {change: 0 for change in DIFF_CHANGES}
+    meters = {change: [] for change in DIFF_CHANGES}
+    for row in rows:
+        meter = dict(zip(_DIFF_FIELDS, row[:-1], strict=True))
+        counts[meter["change"]] = row[-1]
+        meters[meter["change"]].append(meter)
+    return {"previousMonth": f"{previous.month:%Y-%m}", **counts,
+            **{f"{change}Meters": _plain(meters[change]) for change in DIFF_CHANGES}}
+
+
+def _unchanged_report_counts(price_list, previous, sha):
+    """The diff part of the report of a re-import of the same file: the last report of this file into this list when
+    the previous month's list is the same one and has not changed since (no diff query), else computed again."""
+    last = (PricingImport.objects.filter(price_list=price_list, source_sha256=sha).order_by("-created_at", "-id")
+            .only("report", "created_at").first())
+    if last is not None and all(key in last.report for key in _REPORT_DIFF_KEYS):
+        same_previous = (last.report["previousMonth"] is None if previous is None else
+                         last.report["previousMonth"] == f"{previous.month:%Y-%m}"
+                         and previous.imported_at <= last.created_at)
+        if same_previous:
+            return {key: last.report[key] for key in _REPORT_DIFF_KEYS}
+    return _report_counts(price_list, previous)
 
 
 def price_sheet_import(*, actor, file, market, view, month, file_name="") -> ImportResult:
@@ -221,29 +297,38 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
 
     Returns an ImportResult whose `report` says what changed against the previous month (added, removed, changed
     meters with the change in percent). Needs Perm.IMPORT_PRICING; audited as `price_list.imported` with the
-    file's SHA-256."""
+    file's SHA-256.
+
+    The file is hashed first (read once, streamed): when the month's version already came from a file with this
+    SHA-256 the import answers "unchanged" without staging anything. Otherwise it is COPied into a TEMP table, typed
+    once, checked in one query and written with one INSERT ... SELECT (docs/billing.md, "How an import runs")."""
     require(actor, Perm.IMPORT_PRICING)
     view = view_parse(view)
     market = market_parse(market)
     month = month_parse(month)
     _check_month_not_too_late(month)
     file_name = (file_name or "")[:255]
+    sha, stream = loader.prehash(loader.as_text(file))
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"pricelist:{market}:{view}:{month}"])
-        try:
-            sha, _size, count = loader.stage(loader.as_text(file), table="sheet_stage", columns=SHEET_COLUMNS,
-                                             what=_("Microsoft's price sheet"))
-        except FileProblem as exc:
-            raise PriceSheetInvalid(exc.problems[0]["reason"], data=exc.problems) from None
-        if count == 0:
-            raise PriceSheetInvalid(_("The file has a header but no price lines."),
-                                    data=[loader.problem(2, "", _("The file has a header but no price lines."))])
         existing = PriceList.objects.select_for_update().filter(market=market, view=view, month=month).first()
         now = timezone.now()
+        previous = _previous_list(market, view, month)
         if existing is not None and existing.source_sha256 == sha:
-            written, price_list = 0, existing
+            written, price_list, count = 0, existing, existing.row_count
+            diff = _unchanged_report_counts(price_list, previous, sha)
         else:
+            with connection.cursor() as cursor:  # room for the sorts of the checks and the ordered write
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+            try:
+                sha, _size, count = loader.stage(stream, table="sheet_stage", columns=SHEET_COLUMNS,
+                                                 what=_("Microsoft's price sheet"), sha256=sha)
+            except FileProblem as exc:
+                raise PriceSheetInvalid(exc.problems[0]["reason"], data=exc.problems) from None
+            if count == 0:
+                raise PriceSheetInvalid(_("The file has a header but no price lines."),
+                                        data=[loader.problem(2, "", _("The file has a header but no price lines."))])
             _typed_sheet()
             problems, total = _sheet_problems(market)
             if total:
@@ -252,7 +337,7 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
                       "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
             price_list = existing or PriceList.objects.create(market=market, view=view, month=month, source_sha256=sha,
                                                               imported_at=now, file_name=file_name)
-            written = _upsert_rows(price_list.pk)
+            written = _write_rows(price_list.pk, new=existing is None or existing.row_count == 0)
             price_list.source_sha256 = sha
             price_list.row_count = count
             if written:
@@ -261,6 +346,7 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
                 for key, value in _who(actor).items():
                     setattr(price_list, key, value)
             price_list.save()
+            diff = _report_counts(price_list, previous)
         unchanged = written == 0
         report = {
             "kind": ImportKind.PRICE_SHEET, "market": market, "view": view, "month": f"{month:%Y-%m}",
@@ -268,7 +354,7 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
             "message": (_("This price list already has exactly this content: nothing was changed.") if unchanged
                         else _("%(count)s price lines imported (%(written)s rows written).")
                         % {"count": count, "written": written}),
-            **_report_counts(price_list, _previous_list(market, view, month)),
+            **diff,
         }
         record = PricingImport.objects.create(
             kind=ImportKind.PRICE_SHEET, price_list=price_list, market=market, view=view, month=month,
@@ -278,6 +364,7 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
                      data={"sha256": sha, "fileName": file_name, "rows": count, "rowsWritten": written,
                            "unchanged": unchanged, "import": str(record.public_id)})
     return ImportResult(pricing_import=record, unchanged=unchanged, rows_written=written, report=report)
+
 
 
 # ---------------------------------------------------------------- exchange rates
