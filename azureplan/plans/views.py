@@ -111,12 +111,18 @@ def _plan_rows(request, plans, organisation, customer, overrides):
             "suspend": can["suspend"] and plan.status == PlanStatus.ACTIVE and plan.active_count == 0,
             "suspend_blocked": can["suspend"] and plan.status == PlanStatus.ACTIVE and plan.active_count > 0,
             "reactivate": can["suspend"] and plan.status == PlanStatus.SUSPENDED,
-            "cancel": can["cancel_plan"] and live,
+            # Likewise a plan is cancelled once none of its subscriptions is active (and it is no longer pending).
+            "cancel": (can["cancel_plan"] and plan.status in (PlanStatus.ACTIVE, PlanStatus.SUSPENDED)
+                       and plan.active_count == 0),
+            "cancel_blocked": can["cancel_plan"] and live and plan.active_count > 0,
             "add": can["add"] and plan.status == PlanStatus.ACTIVE,
             "cancel_subs": can["cancel_subs"] and plan.active_count > 0,
             "reactivate_subs": can["reactivate_subs"] and plan.status == PlanStatus.ACTIVE,
         }
         plan.can["any"] = any(plan.can[k] for k in ("suspend", "reactivate", "cancel"))
+        # Who can do the step the blocked action waits for, when this person cannot (cancelling needs two roles).
+        plan.cancel_subs_needs = ("" if can["cancel_subs"] or not (plan.can["suspend_blocked"] or plan.can["cancel_blocked"])
+                                  else requirement_text(Perm.CANCEL_AZURE_SUBSCRIPTION))
         plan.rename_form = extra.get("rename_form") or PlanRenameForm(
             initial={"friendly_name": plan.friendly_name}, auto_id=f"plan{plan.pk}_%s")
         plan.add_form = extra.get("add_form") or AzureSubscriptionCreateForm(resellers=resellers,

@@ -362,9 +362,11 @@ def test_buttons_follow_the_roles(portal_client, sales, admin_agent, ga, ga_aa, 
     # Suspend is offered once no Azure subscription is active (the plan has one): the page says so instead.
     assert actions(customer_page(portal_client(admin_agent), customer)) == {"Rename", "Add Azure subscription"}
     assert 'data-testid="suspend-blocked"' in html(customer_page(portal_client(admin_agent), customer))
-    assert actions(customer_page(portal_client(ga), customer)) == {"Rename", "Cancel the plan"}
-    assert actions(customer_page(portal_client(ga_aa), customer)) == {"Rename", "Cancel the plan",
-                                                                      "Add Azure subscription", "Cancel selected"}
+    # Cancelling the plan waits for its active Azure subscriptions: offered only once it can happen (item 19).
+    assert actions(customer_page(portal_client(ga), customer)) == {"Rename"}
+    assert 'data-testid="cancel-blocked"' in html(customer_page(portal_client(ga), customer))
+    assert actions(customer_page(portal_client(ga_aa), customer)) == {"Rename", "Add Azure subscription",
+                                                                      "Cancel selected"}
     # the checkboxes come with the bulk cancel only
     assert 'name="subscriptions"' not in html(customer_page(portal_client(admin_agent), customer))
     assert 'name="subscriptions"' in html(customer_page(portal_client(ga_aa), customer))
