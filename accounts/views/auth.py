@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -41,8 +42,11 @@ def _ip(request):
 
 
 def _next_url(request, default="accounts:dashboard"):
+    """Where to go after signing in: a path of this site (`/...`, never `//host`), else the dashboard. Always a
+    path, so `redirect()` never reads it as a URL name (`?next=x` used to raise NoReverseMatch: a 500)."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if (target and target.startswith("/") and not target.startswith("//")
+            and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())):
         return target
     from django.urls import reverse
 
@@ -81,7 +85,7 @@ def _complete_sign_in(request, user, method, next_url):
 
         messages.warning(request, _("You signed in with a recovery code; %(n)s remain. Generate new "
                                     "ones under Settings > Security.") % {"n": remaining})
-    return redirect(next_url)
+    return HttpResponseRedirect(next_url)
 
 
 def _past_the_lock(request, user, email, password, code):
@@ -107,7 +111,7 @@ def _past_the_lock(request, user, email, password, code):
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if request.user.is_authenticated and request.session.get(MFA_SESSION_KEY):
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = SignInForm(request.POST or None)
     ask_code = False
     if request.method == "POST" and form.is_valid():

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.audit import actor_display, object_display
-from core.errors import NotFound, PartnerCenterError, PermissionDenied
+from core.errors import InvalidInput, NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
 from core.portal import run_form_action
 
@@ -43,6 +43,8 @@ def portal_page(perm=None):
                 raise Http404 from None
             except PermissionDenied as exc:  # a selector's role check (the same one the API makes)
                 return render(request, "errors/403.html", {"message": exc.description}, status=403)
+            except InvalidInput:  # a value in the URL itself that no row can have (a month 13): not found
+                raise Http404 from None
         return wrapper
 
     return decorator

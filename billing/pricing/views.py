@@ -93,9 +93,12 @@ def price_list(request):
                                                                                          "view": view})))
 
 
+MAX_PAGE = 100_000  # far beyond any list; keeps the offset a number PostgreSQL takes (a huge ?page= was a 500)
+
+
 def _page_number(request):
     try:
-        return max(int(request.GET.get("page") or 1), 1)
+        return min(max(int(request.GET.get("page") or 1), 1), MAX_PAGE)
     except ValueError:
         return 1
 

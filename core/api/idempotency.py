@@ -83,7 +83,9 @@ def idempotent(view_method=None, *, redact=()):
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(body_hash=body_hash, **lookup)
         except IntegrityError:
-            existing = IdempotencyRecord.objects.get(**lookup)
+            existing = IdempotencyRecord.objects.filter(**lookup).first()
+            if existing is None:  # the first request failed and dropped its record meanwhile: retry
+                raise RequestInProgress(headers={"Retry-After": "1"}) from None
             if existing.body_hash != body_hash:
                 raise IdempotencyKeyReused(parameters={"key": key}) from None
             if existing.state != IdempotencyRecord.State.COMPLETED:
