@@ -32,7 +32,6 @@ from ..errors import (
 from ..models import Availability, OfferComparison, Product, Sku
 
 COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
-ALTERNATE_ID = re.compile(r"[0-9a-fA-F]{12}")  # an order's alternateId
 
 
 def _check(actor):

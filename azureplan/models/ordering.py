@@ -1,6 +1,7 @@
 """Carts and orders (Partner Center's ordering): a cart holds the Azure plan line, its checkout places the order
 that provisioning fulfils."""
 
+import re
 import secrets
 import uuid
 
@@ -13,6 +14,8 @@ from core.tenancy import TenantManager
 
 from ..choices import CART_TRANSITIONS, ORDER_TRANSITIONS, CartStatus, OrderStatus
 from .scoping import customer_q as _customer_q
+
+ALTERNATE_ID = re.compile(r"[0-9a-fA-F]{12}")  # the shape of an order's alternateId (what _alternate_id makes)
 
 
 def _alternate_id():

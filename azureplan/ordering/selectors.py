@@ -6,7 +6,6 @@ customer still assigned to it), so a foreign id answers 404 like an unknown one,
 the resource (cart 800008, order 20000).
 """
 
-import re
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -17,9 +16,8 @@ from core.errors import InvalidInput
 from ..choices import BillingCycle, CartStatus
 from ..errors import CartNotFound, OrderNotFound
 from ..models import Cart, Order
+from ..models.ordering import ALTERNATE_ID
 from ..plans.selectors import one
-
-ALTERNATE_ID = re.compile(r"[0-9a-fA-F]{12}")  # an order's alternateId
 
 
 def _carts(actor):

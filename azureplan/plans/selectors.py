@@ -19,8 +19,7 @@ from core.errors import NotFound
 
 from ..errors import EntitlementNotFound, SubscriptionNotFound
 from ..models import AzurePlan, AzureSubscription, Order, RoleAssignment
-
-ALTERNATE_ID_LENGTH = 12
+from ..models.ordering import ALTERNATE_ID
 
 
 def one(queryset, actor, error, **lookup):
@@ -63,7 +62,7 @@ def plan_rows(*, actor, customer, order_id="", partner_id=""):
     plans = _plans().for_actor(actor).filter(customer=customer)
     order_id, partner_id = (order_id or "").strip(), (partner_id or "").strip()
     if order_id:
-        if len(order_id) == ALTERNATE_ID_LENGTH and all(c in "0123456789abcdefABCDEF" for c in order_id):
+        if ALTERNATE_ID.fullmatch(order_id):
             plans = plans.filter(order__alternate_id=order_id.lower())
         else:
             try:
