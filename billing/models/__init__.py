@@ -1,5 +1,19 @@
-"""billing's models, one module per sub-domain (pricing now; usage, rating and invoicing to come)."""
+"""billing's models, one module per sub-domain (pricing, usage and rating; invoicing to come)."""
 
 from .pricing import ExchangeRate, ImportKind, PriceList, PriceSheetRow, PriceSheetView, PricingImport
+from .rating import BudgetAlert, PecDay, PecReason, SpendingBudget
+from .usage import (
+    ClosedUsageMonth,
+    NotRatedReason,
+    UnmatchedUsage,
+    UnmatchedUsageReason,
+    UsageImport,
+    UsageImportSource,
+    UsageRecord,
+)
 
-__all__ = ["ExchangeRate", "ImportKind", "PriceList", "PriceSheetRow", "PriceSheetView", "PricingImport"]
+__all__ = [
+    "BudgetAlert", "ClosedUsageMonth", "ExchangeRate", "ImportKind", "NotRatedReason", "PecDay", "PecReason",
+    "PriceList", "PriceSheetRow", "PriceSheetView", "PricingImport", "SpendingBudget", "UnmatchedUsage",
+    "UnmatchedUsageReason", "UsageImport", "UsageImportSource", "UsageRecord",
+]

@@ -1,0 +1,1 @@
+"""Partner earned credit decided per day, rating to the cent, unbilled views, spend and budgets."""

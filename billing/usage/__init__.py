@@ -1,0 +1,1 @@
+"""Daily Azure consumption: usage records (partitioned by month) and their ingestion."""

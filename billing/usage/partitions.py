@@ -1,0 +1,58 @@
+"""Monthly partitions of billing_usagerecord (billing/models/usage.py), created on demand before rows are written.
+
+One partition per calendar month, named billing_usagerecord_pYYYYMM. Creating one takes a transaction-scoped advisory
+lock so two imports touching the same new month do not race; an existing partition is left alone. A month is
+archived by detaching its partition (docs/operations.md "Scaling out")."""
+
+import datetime as dt
+
+from django.db import connection
+
+_LOCK_KEY = 0x75736167  # "usag": serialises partition creation
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def partition_name(month: dt.date) -> str:
+    return f"billing_usagerecord_p{month:%Y%m}"
+
+
+def existing_partitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'billing_usagerecord'::regclass"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def ensure_usage_partitions(first_day: dt.date, last_day: dt.date) -> list[str]:
+    """Create the monthly partitions covering first_day..last_day that do not exist yet; answer the names created.
+    Call inside the transaction that writes the rows."""
+    months = []
+    month = month_start(first_day)
+    while month <= last_day:
+        months.append(month)
+        month = next_month(month)
+    have = existing_partitions()
+    missing = [m for m in months if partition_name(m) not in have]
+    if not missing:
+        return []
+    created = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        for month in missing:
+            name = partition_name(month)
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF billing_usagerecord "
+                "FOR VALUES FROM (%s) TO (%s)",
+                [month, next_month(month)],
+            )
+            created.append(name)
+    return created
