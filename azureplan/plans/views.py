@@ -278,7 +278,7 @@ def azure_subscriptions_cancel(request, public_id):
 
     def done(cancelled):
         names = ", ".join(f"“{s.friendly_name}”" for s in cancelled)
-        deleted = date_format(cancelled[0].delete_after, "DATE_FORMAT")
+        deleted = date_format(cancelled[0].delete_after, "SHORT_DATE_FORMAT")
         return ngettext(
             "Cancelled: %(names)s. Its billing stops now; it is deleted on %(date)s unless reactivated before.",
             "Cancelled: %(names)s. Their billing stops now; they are deleted on %(date)s unless reactivated "
