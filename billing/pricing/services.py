@@ -247,21 +247,23 @@ def _fast_load(table, price_list_id, market):
     behind) as soon as anything is wrong, and the checks that list every bad line decide. Every rule of
     _sheet_problems has its counterpart here:
 
-    - a date or a number that does not parse, a negative one or a tier bound of 10^28 or more (any column): in the few
-      distinct values, before anything is loaded;
-    - an empty or too long ProductId or SkuId, another market, an unknown currency, an empty, negative or too large
-      price: the value is loaded as NULL and SET NOT NULL refuses it;
+    - a date or a number that does not parse, a negative one or a tier bound of 10^28 or more (any column), another
+      market, an unknown currency: in the few distinct values, before anything is loaded;
+    - an empty or too long ProductId or SkuId, an empty, negative or too large price, any text too long for its column:
+      the value is loaded as NULL and SET NOT NULL refuses it;
     - an end before the start: the table's CHECK constraints (billing_pricesheetrow's); a duplicate key: its unique
       index; tiers (overlap, gap, an empty maximum below the top, a maximum below the minimum): one query."""
     with connection.cursor() as cursor:
         cursor.execute(f"""
             SELECT EXISTS (SELECT 1 FROM sheet_numbers WHERE ({blank("v")} IS FALSE AND n IS NULL) OR n < 0
                                                            OR abs(n) >= 1e28)
-                OR EXISTS (SELECT 1 FROM sheet_dates WHERE t IS NULL)""")
+                OR EXISTS (SELECT 1 FROM sheet_dates WHERE t IS NULL)
+                OR EXISTS (SELECT 1 FROM (SELECT DISTINCT market, currency FROM sheet_stage) d
+                           WHERE upper(btrim(market)) IS DISTINCT FROM {quote(market)}
+                              OR NOT coalesce(upper(btrim(currency)), '') = ANY({quote(sorted(CURRENCIES))}::text[]))""")
         if cursor.fetchone()[0]:
             return False
     columns, checks = _parent_columns()
-    currencies = quote(sorted(CURRENCIES))
     values = {
         **{name: sql for name, sql in _TYPED_VALUES.items()},
         "id": _row_id_sql(price_list_id),
@@ -269,14 +271,12 @@ def _fast_load(table, price_list_id, market):
         "product_id": "CASE WHEN btrim(s.product_id) <> '' AND length(btrim(s.product_id)) <= 64 "
                       "THEN btrim(s.product_id) END",
         "sku_id": "CASE WHEN btrim(s.sku_id) <> '' AND length(btrim(s.sku_id)) <= 64 THEN btrim(s.sku_id) END",
-        "market": f"CASE WHEN upper(btrim(s.market)) = {quote(market)} THEN upper(btrim(s.market)) END",
-        "currency": f"CASE WHEN upper(btrim(s.currency)) = ANY({currencies}::text[]) THEN upper(btrim(s.currency)) END",
         "unit_price": "CASE WHEN np.n >= 0 AND np.n < 1e20 THEN np.n END",
     }
     # A value too long for its column is NULL (refused below), never cut.
     select = ", ".join(
         (f"(CASE WHEN length({values[name]}) <= {int(kind.split('(')[1].rstrip(')'))} THEN {values[name]} END)"
-         if kind.startswith("character varying(") and name not in ("product_id", "sku_id", "market", "currency")
+         if kind.startswith("character varying(") and name not in ("product_id", "sku_id")
          else f"({values[name]})") + f"::{kind} AS {name}"
         for name, kind, _not_null in columns)
     alter = [f"ALTER {name} SET NOT NULL" for name, _kind, not_null in columns if not_null]
@@ -290,7 +290,7 @@ def _fast_load(table, price_list_id, market):
                 SELECT EXISTS (SELECT 1 FROM (
                     SELECT tier_min, tier_max, lag(id) OVER w AS prev_id, lag(tier_max) OVER w AS prev_max,
                            lead(id) OVER w AS next_id
-                    FROM {table}
+                    FROM {table} WHERE tier_min IS NOT NULL  -- the rules read tiers only
                     WINDOW w AS (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL ORDER BY tier_min, id)) t
                   WHERE tier_max < tier_min
                      OR (tier_min IS NOT NULL AND prev_id IS NOT NULL AND prev_max IS NOT NULL
@@ -508,6 +508,17 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
 
 
 
+def price_list_delete(*, actor, price_list):
+    """Delete price list version `price_list` and its rows: the database drops the list's partition with it (a trigger
+    on billing_pricelist, whatever deletes the list). Its imports stay, no longer linked to a list. Needs
+    Perm.IMPORT_PRICING; audited as `price_list.deleted`."""
+    require(actor, Perm.IMPORT_PRICING)
+    with transaction.atomic():
+        audit_record(actor=actor, action="price_list.deleted", obj=price_list, object_type="billing.PriceList",
+                     data={"sha256": price_list.source_sha256, "rows": price_list.row_count})
+        price_list.delete()
+
+
 # ---------------------------------------------------------------- exchange rates
 
 _FX_MONTH_RE = r"^([0-9]{4})-?([0-9]{2})$"
@@ -640,4 +651,5 @@ def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
     return ImportResult(pricing_import=record, unchanged=unchanged, rows_written=written, report=report)
 
 
-__all__ = ["ImportResult", "PriceSheetView", "fx_rates_import", "market_parse", "price_sheet_import"]
+__all__ = ["ImportResult", "PriceSheetView", "fx_rates_import", "market_parse", "partition_name", "price_list_delete",
+           "price_sheet_import"]
