@@ -97,7 +97,7 @@ FROM billing_pricesheetrow;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("billing", "0002_pricesheetrow_indexes_by_list"),
+        ("billing", "0003_usage_and_rating"),
     ]
 
     operations = [
