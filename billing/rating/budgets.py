@@ -17,7 +17,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -199,7 +199,7 @@ def _alert_one(customer_id, *, now, month, end) -> int:
         if recipients:
             messages = [_alert_message(user=user, customer=customer, spend=total, budget=budget.amount,
                                        currency=currency, percent=percent, month=month) for user in recipients]
-            get_connection().send_messages(messages)
+            mailers.default.send_messages(messages)
         else:
             logger.info("Budget alert for customer %s: its partner has no Global admin or Billing admin to e-mail.",
                         customer.tenant_id)
