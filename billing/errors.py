@@ -54,3 +54,16 @@ class FxRatesNotFound(NotFound):
     code = 990304
     error_name = "FxRatesNotFound"
     default_description = _("No exchange rates were imported for this month.")
+
+
+# ---------------------------------------------------------------- rating (billing.rating)
+
+
+class ExchangeRateMissing(PartnerCenterError):
+    """409 / 990310: usage of a month cannot be rated because the exchange rate of the partner's billing currency for
+    that month is not imported; `parameters` name the currency and the month (YYYY-MM). Nothing was rated."""
+
+    status = 409
+    code = 990310
+    error_name = "ExchangeRateMissing"
+    default_description = _("No exchange rate for the billing currency in this month: nothing was rated.")
