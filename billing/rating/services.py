@@ -251,3 +251,18 @@ def rate_usage(*, organisation_id: int, months: list[date] | None = None) -> dic
     return {"organisation_id": organisation_id, "months": done, "rows_rated": sum(m["rows_rated"] for m in done),
             "rows_unpriced": sum(m["rows_unpriced"] for m in done)}
 
+
+
+def organisations_with_unrated_usage(*, months: list[date] | None = None) -> list[int]:
+    """The organisations that have unrated usage (in `months` when given): what `manage.py rate_usage` rates."""
+    query = f"SELECT DISTINCT u.organisation_id FROM {UsageRecord._meta.db_table} u WHERE {_UNRATED}"
+    params = []
+    if months:
+        ranges = []
+        for month in sorted({month_start(m) for m in months}):
+            ranges.append("(u.usage_date >= %s AND u.usage_date < %s)")
+            params += [month, next_month(month)]
+        query += " AND (" + " OR ".join(ranges) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(query + " ORDER BY 1", params)
+        return [row[0] for row in cursor.fetchall()]
