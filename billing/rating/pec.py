@@ -37,7 +37,8 @@ WITH subs AS (
 ), scopes AS (
     SELECT sub_id, '' AS rg FROM subs
     UNION
-    SELECT ra.azure_subscription_id, lower(ra.resource_group) FROM {ra} ra JOIN subs ON subs.sub_id = ra.azure_subscription_id
+    SELECT ra.azure_subscription_id, lower(ra.resource_group)
+    FROM {ra} ra JOIN subs ON subs.sub_id = ra.azure_subscription_id
     WHERE ra.resource_group <> ''
 ), assignments AS (  -- every assignment that bears on a scope, with its interval
     SELECT sc.sub_id, sc.rg, ra.partner_id, ra.role_id, r.pec_eligible, ra.granted_at AS s,

@@ -9,6 +9,14 @@ from django.db import connection
 from ..models import UsageRecord
 from ..usage.partitions import month_start, next_month
 
+_UNRATED_SQL = """
+SELECT product_id, sku_id, meter_id, min(meter_name), not_rated_reason, count(*), sum(quantity), min(usage_date),
+       max(usage_date)
+FROM {usage}
+WHERE organisation_id = %s AND usage_date >= %s AND usage_date < %s AND rated_at IS NULL AND not_rated_reason <> 'legacy'
+GROUP BY product_id, sku_id, meter_id, not_rated_reason ORDER BY product_id, sku_id, meter_id
+"""
+
 
 def unrated_usage(*, organisation_id: int, month: date) -> list[dict]:
     """The usage of `month` that rating left unrated, by meter: [{product_id, sku_id, meter_id, meter_name, reason,
@@ -17,13 +25,7 @@ def unrated_usage(*, organisation_id: int, month: date) -> list[dict]:
     run refuses a month while this is not empty."""
     m0 = month_start(month)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT product_id, sku_id, meter_id, min(meter_name), not_rated_reason, count(*), sum(quantity),
-                       min(usage_date), max(usage_date)
-                FROM {UsageRecord._meta.db_table}
-                WHERE organisation_id = %s AND usage_date >= %s AND usage_date < %s AND rated_at IS NULL
-                  AND not_rated_reason <> 'legacy'
-                GROUP BY product_id, sku_id, meter_id, not_rated_reason ORDER BY product_id, sku_id, meter_id""",
+        cursor.execute(_UNRATED_SQL.format(usage=UsageRecord._meta.db_table),
             [organisation_id, m0, next_month(m0)])
         names = ["product_id", "sku_id", "meter_id", "meter_name", "reason", "rows", "quantity", "first_day",
                  "last_day"]

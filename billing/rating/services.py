@@ -172,7 +172,7 @@ def _month_end(month: date) -> date:
 
 def _has_unrated(organisation_id: int, month: date) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {UsageRecord._meta.db_table} u WHERE u.organisation_id = %s "
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {UsageRecord._meta.db_table} u WHERE u.organisation_id = %s "  # noqa: S608
                        f"AND u.usage_date >= %s AND u.usage_date < %s AND {_UNRATED})",
                        [organisation_id, month, next_month(month)])
         return cursor.fetchone()[0]
@@ -180,7 +180,7 @@ def _has_unrated(organisation_id: int, month: date) -> bool:
 
 def _months_with_unrated(organisation_id: int) -> list[date]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT date_trunc('month', u.usage_date)::date FROM {UsageRecord._meta.db_table} u "
+        cursor.execute(f"SELECT DISTINCT date_trunc('month', u.usage_date)::date FROM {UsageRecord._meta.db_table} u "  # noqa: S608
                        f"WHERE u.organisation_id = %s AND {_UNRATED} ORDER BY 1", [organisation_id])
         return [row[0] for row in cursor.fetchall()]
 
@@ -255,7 +255,7 @@ def rate_usage(*, organisation_id: int, months: list[date] | None = None) -> dic
 
 def organisations_with_unrated_usage(*, months: list[date] | None = None) -> list[int]:
     """The organisations that have unrated usage (in `months` when given): what `manage.py rate_usage` rates."""
-    query = f"SELECT DISTINCT u.organisation_id FROM {UsageRecord._meta.db_table} u WHERE {_UNRATED}"
+    query = f"SELECT DISTINCT u.organisation_id FROM {UsageRecord._meta.db_table} u WHERE {_UNRATED}"  # noqa: S608 (constants)
     params = []
     if months:
         ranges = []

@@ -14,7 +14,7 @@ from billing.models import PecDay, UsageRecord
 from billing.rating import selectors
 from billing.rating.services import rate_usage
 
-from .factories_rating import VM, add_usage, fx_rate, meter, price_list, usage, usage_rows, world
+from .factories_rating import add_usage, fx_rate, meter, price_list, usage, usage_rows, world
 
 pytestmark = pytest.mark.django_db
 
