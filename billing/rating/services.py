@@ -39,91 +39,116 @@ _UNRATED = "u.rated_at IS NULL AND u.not_rated_reason IN ('', 'no_price')"
 
 # Which products never earn PEC whatever the access (domain.md §3.5.6). Marketplace: a publisher that is not Microsoft
 # (Microsoft's own rows carry "Microsoft" or "Microsoft Corporation", or nothing).
-_BENEFIT = ("(u.benefit_id <> '' OR u.benefit_order_id <> '' OR u.benefit_type ~* '(savings|reserv)' "
-            "OR u.charge_type ~* '(savings|reserv)')")
-_SPOT = r"(u.meter_name ~* '\mspot\M' OR u.sku_name ~* '\mspot\M' OR u.meter_subcategory ~* '\mspot\M')"
+# The cheap ILIKE first: the regular expression only runs on the few rows that mention the word. (%% and {{ }}: the
+# fragments go through str.format and then the driver's parameter substitution.)
+_BENEFIT = ("(u.benefit_id <> '' OR u.benefit_order_id <> '' "
+            "OR u.benefit_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}') OR u.charge_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}'))")
+_SPOT = ("(concat_ws(' ', u.meter_name, u.sku_name, u.meter_subcategory) ILIKE '%%spot%%' "
+         r"AND concat_ws(' ', u.meter_name, u.sku_name, u.meter_subcategory) ~* '\mspot\M')")
 _MARKETPLACE = "(u.publisher_name <> '' AND u.publisher_name !~* '^microsoft')"
 
-_RATE_SQL = """
-WITH dirty AS (
-    SELECT DISTINCT u.azure_plan_id, u.meter_id FROM {usage} u
-    WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s AND {unrated}
-), base AS (
-    SELECT u.id, u.usage_date, u.azure_plan_id, u.meter_id, u.azure_subscription_id, u.resource_uri, u.charge_type,
-           u.benefit_id, u.quantity, u.product_id, u.sku_id,
-           ({benefit} OR {spot} OR {marketplace}) AS excluded,
-           coalesce(pr.percentage, ps.percentage, 0) AS access_pec
-    FROM {usage} u JOIN dirty d ON d.azure_plan_id = u.azure_plan_id AND d.meter_id = u.meter_id
-    LEFT JOIN {pecday} pr ON u.resource_group <> '' AND pr.azure_subscription_id = u.azure_subscription_id
-                         AND pr.day = u.usage_date AND pr.resource_group = lower(u.resource_group)
-    LEFT JOIN {pecday} ps ON ps.azure_subscription_id = u.azure_subscription_id AND ps.day = u.usage_date
-                         AND ps.resource_group = ''
-    WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s
-      AND u.not_rated_reason <> 'legacy'
-), meters AS (  -- the price sheet's rows for the meters of the dirty groups
-    SELECT DISTINCT b.product_id, b.sku_id, b.meter_id FROM base b
-), sheet AS (
-    SELECT m.product_id, m.sku_id, m.meter_id, r.effective_start, r.effective_end, r.unit_price, r.tier_min,
-           r.tier_max, r.tags ~* '(^|[^a-z])thirdparty([^a-z]|$)' AS third_party
-    FROM meters m JOIN {sheetrow} r ON r.price_list_id = %(price_list)s AND r.product_id = m.product_id
-                                    AND r.sku_id = m.sku_id
-                                    AND (r.meter_ids = '' OR strpos(lower(r.meter_ids), lower(m.meter_id)) > 0)
-), days AS (SELECT d::date AS day FROM generate_series(%(m0)s::date, %(m1)s::date - 1, interval '1 day') d
-), period AS (  -- the price period that prices a meter on a day: covering 00:00 UTC, the latest start wins
-    SELECT s.product_id, s.sku_id, s.meter_id, d.day, max(s.effective_start) AS effective_start
-    FROM sheet s JOIN days d ON s.effective_start <= d.day::timestamp AT TIME ZONE 'UTC'
-                             AND s.effective_end >= d.day::timestamp AT TIME ZONE 'UTC'
-    GROUP BY 1, 2, 3, 4
-), tiers AS (  -- each tier covers the cumulative quantity (lo, hi]: from the previous tier's maximum to its own
-    SELECT s.product_id, s.sku_id, s.meter_id, s.effective_start, s.unit_price, s.third_party,
-           coalesce(lag(s.tier_max) OVER w, 0) AS lo, coalesce(s.tier_max, 'infinity'::numeric) AS hi
-    FROM sheet s
-    WINDOW w AS (PARTITION BY s.product_id, s.sku_id, s.meter_id, s.effective_start
-                 ORDER BY s.tier_min NULLS FIRST, s.unit_price DESC)
-), priced AS (
-    SELECT b.*, p.effective_start,
-           sum(b.quantity) OVER (PARTITION BY b.azure_plan_id, b.meter_id
-                                 ORDER BY b.usage_date, b.azure_subscription_id, b.resource_uri COLLATE "C",
-                                          b.charge_type COLLATE "C", b.benefit_id COLLATE "C", b.id
-                                 ROWS UNBOUNDED PRECEDING) AS cum_after,
-           row_number() OVER (PARTITION BY b.azure_plan_id, b.meter_id
-                              ORDER BY b.usage_date, b.azure_subscription_id, b.resource_uri COLLATE "C",
-                                       b.charge_type COLLATE "C", b.benefit_id COLLATE "C", b.id) AS seq
-    FROM base b JOIN period p ON p.product_id = b.product_id AND p.sku_id = b.sku_id AND p.meter_id = b.meter_id
-                             AND p.day = b.usage_date
-), costed AS (  -- the list cost of the row's slice (cum_after - quantity, cum_after] of the month's quantity
-    SELECT c.id, c.usage_date, c.azure_plan_id, c.meter_id, c.seq, c.quantity, c.cum_after,
-           CASE WHEN c.excluded OR bool_or(t.third_party) THEN 0 ELSE c.access_pec END AS pec,
-           sum(t.unit_price * (greatest(t.lo, least(c.cum_after, t.hi))
-                               - greatest(t.lo, least(c.cum_after - c.quantity, t.hi)))) AS list_cost,
-           min(t.unit_price) FILTER (WHERE c.cum_after - c.quantity >= t.lo AND c.cum_after - c.quantity < t.hi)
-               AS tier_price
-    FROM priced c JOIN tiers t ON t.product_id = c.product_id AND t.sku_id = c.sku_id AND t.meter_id = c.meter_id
-                              AND t.effective_start = c.effective_start
-    GROUP BY c.id, c.usage_date, c.azure_plan_id, c.meter_id, c.seq, c.quantity, c.cum_after, c.excluded,
-             c.access_pec
-), exact AS (
-    SELECT c.*, c.list_cost * ((100 - c.pec) * 0.01) AS cost FROM costed c
-), running AS (
-    SELECT e.*, sum(e.cost) OVER (PARTITION BY e.azure_plan_id, e.meter_id ORDER BY e.seq
-                                  ROWS UNBOUNDED PRECEDING) AS cum_cost
-    FROM exact e
-), booked AS (  -- Microsoft's BC = ROUNDDOWN(month-to-date cost, 2), then the billing currency from it
-    SELECT r.*, trunc(r.cum_cost, 2) AS bc_after, trunc(r.cum_cost - r.cost, 2) AS bc_before FROM running r
-), rated AS (
-    SELECT b.id, b.usage_date, true AS has_price,
-           round(CASE WHEN b.quantity <> 0 THEN b.list_cost / b.quantity ELSE b.tier_price END, 18) AS unit_price,
-           b.pec::numeric(7, 4) AS pec_percentage,
-           round(CASE WHEN b.cum_after <> 0 THEN b.bc_after / b.cum_after
-                      ELSE b.tier_price * ((100 - b.pec) * 0.01) END, 18) AS effective_unit_price,
-           b.bc_after - b.bc_before AS pricing_pre_tax_total,
-           trunc(b.bc_after::numeric(60, 40) / %(usd_per_unit)s, %(places)s)
-             - trunc(b.bc_before::numeric(60, 40) / %(usd_per_unit)s, %(places)s) AS billing_pre_tax_total
-    FROM booked b
-), result AS (  -- every row of the dirty groups: rated, or without a price
+# The statements of one month, in order. Each stage is a TEMP table (dropped at commit, and before it is made again in
+# the same transaction) that is ANALYZEd, so the planner sees the real sizes of the stages that follow.
+_STAGES = [
+    # 1. The (plan, meter) groups with an unrated row, and the PEC days of the month.
+    """DROP TABLE IF EXISTS _rating_dirty, _rating_pec, _rating_rows, _rating_tiers, _rating_result""",
+    """CREATE TEMP TABLE _rating_dirty ON COMMIT DROP AS
+       SELECT DISTINCT u.azure_plan_id, u.meter_id FROM {usage} u
+       WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s AND {unrated}""",
+    """CREATE TEMP TABLE _rating_pec ON COMMIT DROP AS
+       SELECT azure_subscription_id, resource_group, day, percentage FROM {pecday}
+       WHERE organisation_id = %(org)s AND day >= %(m0)s AND day < %(m1)s""",
+    "ANALYZE _rating_dirty, _rating_pec",
+    # 2. Every row of those groups (rated or not; legacy rows never), with its access PEC and product exclusion.
+    """CREATE TEMP TABLE _rating_rows ON COMMIT DROP AS
+       SELECT u.id, u.usage_date, u.azure_plan_id, u.meter_id, u.azure_subscription_id, u.resource_uri, u.charge_type,
+              u.benefit_id, u.quantity, u.product_id, u.sku_id,
+              ({benefit} OR {spot} OR {marketplace}) AS excluded,
+              coalesce(pr.percentage, ps.percentage, 0) AS access_pec
+       FROM {usage} u JOIN _rating_dirty d ON d.azure_plan_id = u.azure_plan_id AND d.meter_id = u.meter_id
+       LEFT JOIN _rating_pec pr ON u.resource_group <> '' AND pr.azure_subscription_id = u.azure_subscription_id
+                               AND pr.day = u.usage_date AND pr.resource_group = lower(u.resource_group)
+       LEFT JOIN _rating_pec ps ON ps.azure_subscription_id = u.azure_subscription_id AND ps.day = u.usage_date
+                               AND ps.resource_group = ''
+       WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s
+         AND u.not_rated_reason <> 'legacy'""",
+    # 3. The tiers that price each meter on each day of the month: the period covering 00:00 UTC, the latest start
+    #    winning; a tier covers the cumulative quantity (lo, hi], from the previous tier's maximum to its own.
+    """CREATE TEMP TABLE _rating_tiers ON COMMIT DROP AS
+       WITH meters AS (SELECT DISTINCT product_id, sku_id, meter_id FROM _rating_rows),
+       sheet AS (
+           SELECT m.product_id, m.sku_id, m.meter_id, r.effective_start, r.effective_end, r.unit_price, r.tier_min,
+                  r.tier_max, r.tags ~* '(^|[^a-z])thirdparty([^a-z]|$)' AS third_party
+           FROM meters m JOIN {sheetrow} r ON r.price_list_id = %(price_list)s AND r.product_id = m.product_id
+                                           AND r.sku_id = m.sku_id
+                                           AND (r.meter_ids = '' OR strpos(lower(r.meter_ids), lower(m.meter_id)) > 0)
+       ), tiers AS (
+           SELECT s.*, coalesce(lag(s.tier_max) OVER (PARTITION BY s.product_id, s.sku_id, s.meter_id, s.effective_start
+                                                      ORDER BY s.tier_min NULLS FIRST, s.unit_price DESC), 0) AS lo,
+                  coalesce(s.tier_max, 'infinity'::numeric) AS hi
+           FROM sheet s
+       ), days AS (
+           SELECT d::date AS day, d::date::timestamp AT TIME ZONE 'UTC' AS at
+           FROM generate_series(%(m0)s::date, %(m1)s::date - 1, interval '1 day') d
+       ), period AS (
+           SELECT s.product_id, s.sku_id, s.meter_id, d.day, max(s.effective_start) AS effective_start
+           FROM sheet s JOIN days d ON s.effective_start <= d.at AND s.effective_end >= d.at
+           GROUP BY 1, 2, 3, 4
+       )
+       SELECT p.product_id, p.sku_id, p.meter_id, p.day, t.unit_price, t.third_party, t.lo, t.hi
+       FROM period p JOIN tiers t ON t.product_id = p.product_id AND t.sku_id = p.sku_id AND t.meter_id = p.meter_id
+                                 AND t.effective_start = p.effective_start""",
+    "ANALYZE _rating_rows, _rating_tiers",
+    # 4. The figures of every row: the cumulative quantity of the month per plan and meter (priced rows only, in
+    #    usage date then natural-key order), the list cost of the row's slice, PEC, the floored month-to-date cost.
+    """CREATE TEMP TABLE _rating_result ON COMMIT DROP AS
+       WITH priced_days AS (SELECT DISTINCT product_id, sku_id, meter_id, day FROM _rating_tiers),
+       priced AS (
+           SELECT b.*,
+                  sum(b.quantity) OVER w AS cum_after, row_number() OVER w AS seq
+           FROM _rating_rows b JOIN priced_days p ON p.product_id = b.product_id AND p.sku_id = b.sku_id
+                                                 AND p.meter_id = b.meter_id AND p.day = b.usage_date
+           WINDOW w AS (PARTITION BY b.azure_plan_id, b.meter_id
+                        ORDER BY b.usage_date, b.azure_subscription_id, b.resource_uri COLLATE "C",
+                                 b.charge_type COLLATE "C", b.benefit_id COLLATE "C", b.id
+                        ROWS UNBOUNDED PRECEDING)
+       ), costed AS (
+           SELECT c.id, c.usage_date, c.azure_plan_id, c.meter_id, c.seq, c.quantity, c.cum_after,
+                  CASE WHEN c.excluded OR bool_or(t.third_party) THEN 0 ELSE c.access_pec END AS pec,
+                  sum(t.unit_price * (greatest(t.lo, least(c.cum_after, t.hi))
+                                      - greatest(t.lo, least(c.cum_after - c.quantity, t.hi)))) AS list_cost,
+                  min(t.unit_price) FILTER (WHERE c.cum_after - c.quantity >= t.lo
+                                            AND c.cum_after - c.quantity < t.hi) AS tier_price
+           FROM priced c JOIN _rating_tiers t ON t.product_id = c.product_id AND t.sku_id = c.sku_id
+                                             AND t.meter_id = c.meter_id AND t.day = c.usage_date
+           GROUP BY c.id, c.usage_date, c.azure_plan_id, c.meter_id, c.seq, c.quantity, c.cum_after, c.excluded,
+                    c.access_pec
+       ), running AS (
+           SELECT e.*, sum(e.cost) OVER (PARTITION BY e.azure_plan_id, e.meter_id ORDER BY e.seq
+                                         ROWS UNBOUNDED PRECEDING) AS cum_cost
+           FROM (SELECT c.*, c.list_cost * ((100 - c.pec) * 0.01) AS cost FROM costed c) e
+       ), booked AS (  -- Microsoft's BC = ROUNDDOWN(month-to-date cost, 2)
+           SELECT r.*, trunc(r.cum_cost, 2) AS bc_after, trunc(r.cum_cost - r.cost, 2) AS bc_before FROM running r
+       )
+       SELECT b.id, b.usage_date,
+              round(CASE WHEN b.quantity <> 0 THEN b.list_cost / b.quantity ELSE b.tier_price END, 18) AS unit_price,
+              b.pec::numeric(7, 4) AS pec_percentage,
+              round(CASE WHEN b.cum_after <> 0 THEN b.bc_after / b.cum_after
+                         ELSE b.tier_price * ((100 - b.pec) * 0.01) END, 18) AS effective_unit_price,
+              b.bc_after - b.bc_before AS pricing_pre_tax_total,
+              trunc(b.bc_after::numeric(60, 40) / %(usd_per_unit)s, %(places)s)
+                - trunc(b.bc_before::numeric(60, 40) / %(usd_per_unit)s, %(places)s) AS billing_pre_tax_total
+       FROM booked b""",
+    "ANALYZE _rating_result",
+]
+
+# 5. Write only the rows whose figures differ (or that were unrated); rows of the groups without a price are left
+#    unrated with their reason. Answers (groups, rows rated, rows without a price).
+_WRITE_SQL = """
+WITH result AS (
     SELECT b.id, b.usage_date, r.id IS NOT NULL AS has_price, r.unit_price, r.pec_percentage, r.effective_unit_price,
            r.pricing_pre_tax_total, r.billing_pre_tax_total
-    FROM base b LEFT JOIN rated r ON r.id = b.id
+    FROM _rating_rows b LEFT JOIN _rating_result r ON r.id = b.id
 ), written AS (
     UPDATE {usage} u SET
         rated_at = CASE WHEN x.has_price THEN now() END,
@@ -154,14 +179,15 @@ WITH dirty AS (
                CASE WHEN x.has_price THEN %(m0)s::date END, x.billing_pre_tax_total))
     RETURNING u.rated_at IS NOT NULL AS rated
 )
-SELECT (SELECT count(*) FROM dirty), count(*) FILTER (WHERE rated), count(*) FILTER (WHERE NOT rated) FROM written
+SELECT (SELECT count(*) FROM _rating_dirty), count(*) FILTER (WHERE rated), count(*) FILTER (WHERE NOT rated)
+FROM written
 """
 
 
-def _sql() -> str:
-    return _RATE_SQL.format(usage=UsageRecord._meta.db_table, pecday=PecDay._meta.db_table,
-                            sheetrow=PriceSheetRow._meta.db_table, unrated=_UNRATED, benefit=_BENEFIT, spot=_SPOT,
-                            marketplace=_MARKETPLACE)
+def _format(sql: str) -> str:
+    return sql.format(usage=UsageRecord._meta.db_table, pecday=PecDay._meta.db_table,
+                      sheetrow=PriceSheetRow._meta.db_table, unrated=_UNRATED, benefit=_BENEFIT, spot=_SPOT,
+                      marketplace=_MARKETPLACE)
 
 
 def _month_end(month: date) -> date:
@@ -226,7 +252,9 @@ def _rate_month(organisation: Organisation, month: date) -> dict:
         "exchange_rate": round_half_even(rate_from_usd_per_unit(Decimal(1), usd_per_unit), 30),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
+        for statement in _STAGES:
+            cursor.execute(_format(statement), params)
+        cursor.execute(_format(_WRITE_SQL), params)
         groups, rated, unpriced = cursor.fetchone()
     out.update(groups=groups, rows_rated=rated, rows_unpriced=unpriced)
     return out
