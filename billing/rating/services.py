@@ -41,8 +41,8 @@ _UNRATED = "u.rated_at IS NULL AND u.not_rated_reason IN ('', 'no_price')"
 # (Microsoft's own rows carry "Microsoft" or "Microsoft Corporation", or nothing).
 # The cheap ILIKE first: the regular expression only runs on the few rows that mention the word. (%% and {{ }}: the
 # fragments go through str.format and then the driver's parameter substitution.)
-_BENEFIT = ("(u.benefit_id <> '' OR u.benefit_order_id <> '' "
-            "OR u.benefit_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}') OR u.charge_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}'))")
+_BENEFIT = ("(u.benefit_id <> '' OR u.benefit_order_id <> '' OR u.benefit_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}') "
+            "OR u.charge_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}'))")
 _SPOT = ("(concat_ws(' ', u.meter_name, u.sku_name, u.meter_subcategory) ILIKE '%%spot%%' "
          r"AND concat_ws(' ', u.meter_name, u.sku_name, u.meter_subcategory) ~* '\mspot\M')")
 _MARKETPLACE = "(u.publisher_name <> '' AND u.publisher_name !~* '^microsoft')"

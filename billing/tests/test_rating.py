@@ -234,3 +234,16 @@ def test_role_removed_mid_day_gives_no_pec_that_day():
     assert [r.pec_percentage for r in _rows()] == [15, 0, 0]
     assert PecDay.objects.get(azure_subscription=w.sub, day=date(2026, 8, 10), resource_group="").reason == \
         "part_of_day"
+
+
+def test_usage_changed_rates_inside_the_callers_transaction_and_the_task_rates_too():
+    from billing.rating.tasks import rate_usage_task
+    from billing.usage.hooks import usage_changed
+
+    w = world()
+    meter(price_list(), price="1")
+    add_usage(w.sub, date(2026, 8, 3), "10")
+    usage_changed(organisation_id=w.organisation.pk, months=[date(2026, 8, 3)])  # what ingestion calls
+    assert _rows()[0].pricing_pre_tax_total == D("8.50")
+    add_usage(w.sub, date(2026, 8, 4), "10")
+    assert rate_usage_task.delay(w.organisation.pk, ["2026-08-01"]).get()["rows_rated"] == 1
