@@ -46,6 +46,22 @@ def price_list(*, month=date(2026, 8, 1), market="US", view=PriceSheetView.AZURE
     return found
 
 
+def _add_price_rows(plist, rows):
+    """Rows straight into the list's own partition (billing_pricesheetrow is partitioned by list, docs/billing.md),
+    created here when missing, with ids in the import's scheme (list id * 2^32 + line)."""
+    from django.db import connection
+
+    from ..pricing.services import partition_name
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {partition_name(plist.pk)} PARTITION OF "
+                       f"{PriceSheetRow._meta.db_table} FOR VALUES IN ({int(plist.pk)})")
+    first = PriceSheetRow.objects.filter(price_list=plist).count() + 1
+    for line, row in enumerate(rows, start=first):
+        row.id = (plist.pk << 32) | line
+    PriceSheetRow.objects.bulk_create(rows)
+
+
 def meter(plist, *, product_id=VM.product_id, sku_id=VM.sku_id, meter_id=VM.meter_id, price="0.868", tiers=None,
           tags="Azure,Consumption", start=LONG_AGO, end=OPEN_END, title="Virtual Machines"):
     """A meter of `plist`: one untiered row at `price`, or `tiers` = [(min, max or None, price), ...]."""
@@ -57,7 +73,7 @@ def meter(plist, *, product_id=VM.product_id, sku_id=VM.sku_id, meter_id=VM.mete
                           tier_max=None if hi is None else Decimal(str(hi)), effective_start=start,
                           effective_end=end, meter_ids=meter_id, meter_type="Compute Hours", tags=tags)
             for lo, hi, p in tiers]
-    PriceSheetRow.objects.bulk_create(rows)
+    _add_price_rows(plist, rows)
     return SimpleNamespace(product_id=product_id, sku_id=sku_id, meter_id=meter_id)
 
 
