@@ -48,6 +48,7 @@ class Perm(StrEnum):
     TRANSITION_LEGACY_AZURE = "transition_legacy_azure"
     IMPORT_LEGACY_AZURE = "import_legacy_azure"
     SET_SPENDING_BUDGET = "set_spending_budget"
+    VIEW_SPEND = "view_spend"
     TRANSFER_AZURE_PLAN = "transfer_azure_plan"
     # Pricing and billing: declared for the billing app to come; the navigation shows placeholders until then
     VIEW_PRICING = "view_pricing"
@@ -96,6 +97,8 @@ MATRIX: dict[Perm, Rule] = {
     # Extension: bringing the legacy estate in (a CSV import) is the estate managers' (Global admin, Admin agent).
     Perm.IMPORT_LEGACY_AZURE: _r(GA, AA, tiers=PROVIDING_TIERS),
     Perm.SET_SPENDING_BUDGET: _r(AA),
+    # Azure spend and budgets (the Billing workspace's Spend pages, the usage summaries): GA, AA, BA (domain.md §1.3).
+    Perm.VIEW_SPEND: _r(GA, AA, BA),
     Perm.TRANSFER_AZURE_PLAN: _r(AA, tiers={Tier.DIRECT_BILL}),
     Perm.VIEW_PRICING: _r(*ALL_ROLES),  # the pages
     Perm.VIEW_PRICE_SHEET_API: _r(GA, AA, SA, app_only_allowed=False),  # price sheet / FX API: App+User only

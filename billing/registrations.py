@@ -1,12 +1,40 @@
-"""What billing adds to the earlier apps (called from BillingConfig.ready()): the Pricing workspace of the navigation,
-replacing the placeholder accounts registers under the same key."""
+"""What billing adds to the earlier apps (called from BillingConfig.ready()): the Pricing and Billing workspaces of the
+navigation (replacing the placeholders accounts registers under the same keys), and the "Spend this month" section
+of the customer page with its activity line (a budget changed)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts import navigation
-from accounts.permissions import Perm
+from accounts.permissions import Perm, allowed
+from customers import registry
+
+SPENDING_BUDGET = {
+    "spending_budget.updated": _("Spending budget changed"),
+}
+
+
+def _budget_detail(event, data):
+    return f"{registry.change(data)} {data.get('currency', '')}".strip()
+
+
+def _spend_context(request, customer, overrides):
+    if not allowed(request.actor, Perm.VIEW_SPEND):
+        return {"show": False}
+    from django.utils import timezone
+
+    from .rating.page_selectors import customer_section
+
+    return {"show": True, **customer_section(actor=request.actor, customer=customer, today=timezone.now().date())}
 
 
 def register():
     navigation.register(navigation.NavEntry(key="pricing", label=_("Pricing"), perm=Perm.VIEW_PRICING, order=300,
                                             url_name="billing:pricing"))
+    # The Billing workspace: Spend (billing.rating) and, beside it, the usage import pages (billing.usage), whose
+    # tabs share templates/billing/spend/inc/tabs.html.
+    navigation.register(navigation.NavEntry(key="billing", label=_("Billing"), perm=Perm.VIEW_SPEND, order=400,
+                                            url_name="billing:spend"))
+    registry.register_section(registry.CustomerSection(
+        key="spend", template="billing/spend/inc/customer_section.html", context=_spend_context, order=250,
+        anchor="spend", visible=lambda request, data: bool(data.get("show"))))
+    registry.register_activity("spending_budget.", registry.labelled(SPENDING_BUDGET, detail=_budget_detail))
