@@ -13,7 +13,10 @@ of the last 7 complete days times the days left. A day is complete once the part
 last complete day is the latest usage date the partner has in the month, and never today or later (today's usage is
 still coming, Microsoft's data is about 24 h behind). The window is the 7 days ending on that day (fewer at the start
 of the month, days without usage counting as zero); the days left are those after it. A past month needs no forecast:
-it is its total."""
+it is its total.
+
+The SQL is assembled from constants (the reseller and search clauses, the ORDER BY of SORTS); every value is a bound
+parameter."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -374,7 +377,7 @@ def _customers_where(actor, search):
     else:
         where, params = "c.organisation_id = %s", [actor.organisation_id]
         plan, plan_params = "TRUE", []
-    where += (f" AND (EXISTS (SELECT 1 FROM azureplan_azureplan p WHERE p.customer_id = c.id AND {plan})"
+    where += (f" AND (EXISTS (SELECT 1 FROM azureplan_azureplan p WHERE p.customer_id = c.id AND {plan})"  # noqa: S608
               " OR EXISTS (SELECT 1 FROM billing_spendingbudget b0 WHERE b0.customer_id = c.id"
               " AND b0.amount IS NOT NULL))")
     params += plan_params
@@ -425,7 +428,7 @@ def partner_spend_count(*, actor, search="") -> int:
     require(actor, Perm.VIEW_SPEND)
     where, params = _customers_where(actor, search)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM customers_customer c WHERE {where}", params)
+        cursor.execute(f"SELECT COUNT(*) FROM customers_customer c WHERE {where}", params)  # noqa: S608
         return cursor.fetchone()[0]
 
 
@@ -448,9 +451,10 @@ def partner_spend(*, actor, month, today, search="", sort="attention", offset=0,
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     places = minor_units(currency)
-    result, spend_total, over, trending, unrated_total = [], ZERO, 0, 0, 0
-    for (pk, tenant_id, name, mtd, forecast, budget, budget_currency, percent, unrated, spend_total, over, trending,
-         unrated_total) in rows:
+    result = []
+    # The last four columns are window totals over every listed customer: the same on each row.
+    spend_total, over, trending, unrated_total = rows[0][-4:] if rows else (ZERO, 0, 0, 0)
+    for pk, tenant_id, name, mtd, forecast, budget, budget_currency, percent, unrated, *_totals in rows:
         result.append(CustomerSpendRow(
             customer_id=pk, tenant_id=str(tenant_id), company_name=name, spend=mtd,
             forecast=round_half_even(forecast, places) if forecast is not None else None, budget=budget,
@@ -473,7 +477,7 @@ def customer_section(*, actor, customer, today) -> dict:
     reseller_sql, reseller_params = _reseller_clause(actor)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT SUM(billing_pre_tax_total) FILTER (WHERE rated_at IS NOT NULL AND billing_currency = %s), "
+            "SELECT SUM(billing_pre_tax_total) FILTER (WHERE rated_at IS NOT NULL AND billing_currency = %s), "  # noqa: S608
             "COUNT(*) FILTER (WHERE rated_at IS NULL), COUNT(*) FROM billing_usagerecord "
             "WHERE organisation_id = %s AND customer_id = %s AND usage_date >= %s AND usage_date < %s "
             f"AND not_rated_reason = ''{reseller_sql}",

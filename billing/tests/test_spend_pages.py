@@ -211,14 +211,17 @@ def test_setting_changing_and_clearing_the_budget(contoso, client_as):
     assert "now 150.00 EUR" in text(page)
     data = page.context["data"]
     assert data.status == "over" and data.percent == Decimal("119.0")  # 178.44 / 150
-    client.post(url, {"amount": "200"})
+    client.post(url, {"amount": "1,000.5"})  # grouped thousands as the page writes them
+    assert SpendingBudget.objects.get(customer=contoso).amount == Decimal("1000.50")
+    client.post(url, {"amount": " 200 "})
     assert client.get(reverse("billing:spend_customer", args=[contoso.tenant_id])).context["data"].status == "trending"
     client.post(url, {"amount": ""})
     budget.refresh_from_db()
-    assert budget.amount is None and budget.version == 3
+    assert budget.amount is None and budget.version == 4
     events = list(AuditEvent.objects.filter(action="spending_budget.updated").order_by("id").values_list("data",
                                                                                                        flat=True))
-    assert [(e["from"], e["to"]) for e in events] == [(None, "150.00"), ("150.00", "200.00"), ("200.00", None)]
+    assert [(e["from"], e["to"]) for e in events] == [(None, "150.00"), ("150.00", "1000.50"), ("1000.50", "200.00"),
+                                                       ("200.00", None)]
     # The customer page's activity says it.
     detail = text(client.get(reverse("customers:customer_detail", args=[contoso.tenant_id])))
     assert "Spending budget changed" in detail and "200.00 → — EUR" in detail
