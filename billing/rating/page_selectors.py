@@ -463,7 +463,7 @@ def partner_spend(*, actor, month, today, search="", sort="attention", offset=0,
             status=budget_status(mtd, forecast, budget), unrated_rows=unrated))
     return PartnerSpendPage(currency=currency, month=month, window=window, rows=result,
                             spend_total=spend_total or ZERO, over=over, trending=trending,
-                            unrated_rows=unrated_total or 0)
+                            unrated_rows=int(unrated_total or 0))
 
 
 # ---------------------------------------------------------------- the customer page's section
