@@ -307,7 +307,8 @@ def daily_chart(month_data: CustomerMonth, labels: dict) -> dict:
     if data.budget is not None:
         series.append({"label": labels["budget"], "type": "line", "dashed": True, "flat": True,
                        "values": [str(data.budget)] * len(day_labels)})
-    return {"kind": "daily", "labels": day_labels, "series": series, "currency": data.currency}
+    return {"kind": "daily", "labels": day_labels, "series": series, "currency": data.currency,
+            "axes": {"total": labels["axis_total"], "daily": labels["axis_daily"]}}
 
 
 def category_chart(month_data: CustomerMonth, label: str, other_label: str, none_label: str, top=8) -> dict:

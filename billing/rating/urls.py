@@ -6,6 +6,6 @@ from . import views
 
 urlpatterns = [
     path("spend/", views.partner_spend, name="spend"),
-    path("spend/customers/<uuid:tenant_id>/", views.customer_spend, name="spend_customer"),
-    path("spend/customers/<uuid:tenant_id>/budget/", views.customer_budget, name="spend_budget"),
+    path("spend/<uuid:tenant_id>/", views.customer_spend, name="spend_customer"),
+    path("spend/<uuid:tenant_id>/budget/", views.customer_budget, name="spend_budget"),
 ]

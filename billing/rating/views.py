@@ -97,7 +97,8 @@ def partner_spend(request):
 
 def _chart_labels():
     return {"daily": _("Spend of the day"), "cumulative": _("Month to date"), "budget": _("Budget"),
-            "forecast": _("Forecast (estimate)")}
+            "forecast": _("Forecast (estimate)"), "axis_total": _("Month to date and budget"),
+            "axis_daily": _("Per day")}
 
 
 def render_customer_spend(request, customer, *, form=None, status=200):

@@ -35,13 +35,13 @@
     const datasets = spec.series.map(function (series, index) {
       if (series.type === "bar") {
         return { type: "bar", label: series.label, data: numbers(series.values), backgroundColor: "#9cc3e8",
-                 borderColor: "#0f6cbd", borderWidth: 1, order: 3 };
+                 borderColor: "#0f6cbd", borderWidth: 1, order: 3, yAxisID: "daily" };
       }
       const key = index === 1 ? "cumulative" : (series.flat ? "budget" : "forecast");
       const colour = LINE_COLOURS[key];
       return { type: "line", label: series.label, data: numbers(series.values), borderColor: colour,
                backgroundColor: colour, borderDash: series.dashed ? [6, 4] : [], pointRadius: series.flat ? 0 : 2,
-               borderWidth: 2, spanGaps: false, tension: 0, order: 1 };
+               borderWidth: 2, spanGaps: false, tension: 0, order: 1, yAxisID: "y" };
     });
     return {
       type: "bar",
@@ -56,8 +56,14 @@
             return context.dataset.label + ": " + money.format(context.parsed.y);
           } } },
         },
+        // Two value axes, both from zero: the month to date, forecast and budget on the left, each day's spend
+        // (an order of magnitude smaller by the month's end) on the right, so the bars stay readable.
         scales: {
-          y: { beginAtZero: true, ticks: { callback: function (value) { return money.format(value); } } },
+          y: { position: "left", beginAtZero: true, title: { display: true, text: spec.axes ? spec.axes.total : "" },
+               ticks: { callback: function (value) { return money.format(value); } } },
+          daily: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+                   title: { display: true, text: spec.axes ? spec.axes.daily : "" },
+                   ticks: { callback: function (value) { return money.format(value); } } },
           x: { ticks: { autoSkip: true, maxRotation: 0 } },
         },
       },

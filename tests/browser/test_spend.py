@@ -162,6 +162,11 @@ def test_admin_agent_finds_the_customer_over_budget_and_sets_a_budget(page, make
     expect(page.locator(f"tr[data-customer='{contoso.tenant_id}']")).to_have_attribute("data-status", "ok")
 
     # The customer page's Spend section links here; a customer without usage explains why its page is empty.
+    page.goto(f"/customers/{contoso.tenant_id}/")
+    expect(page.get_by_test_id("section-spend")).to_have_text("174.30 EUR")
+    expect(page.get_by_test_id("section-budget")).to_contain_text("400.00 EUR · 43.6 % spent")
+    page.get_by_test_id("spend-section").scroll_into_view_if_needed()
+    shot(page, "customer-section")
     page.goto(f"/customers/{northwind.tenant_id}/")
     section = page.get_by_test_id("spend-section")
     expect(section).to_contain_text("No usage recorded this month.")
