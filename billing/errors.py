@@ -54,3 +54,14 @@ class FxRatesNotFound(NotFound):
     code = 990304
     error_name = "FxRatesNotFound"
     default_description = _("No exchange rates were imported for this month.")
+
+
+class LineItemsNotSupported(PartnerCenterError):
+    """400 / 800042 (Partner Center's "Not supported"): a line-item query this portal does not serve (yet): the
+    unbilled reconciliation line items (`invoicelineitemtype=billinglineitems`, the invoicing issue) and the legacy
+    providers (`provider=office|azure`)."""
+
+    status = 400
+    code = 800042
+    error_name = "NotSupported"
+    default_description = _("Not supported.")

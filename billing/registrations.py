@@ -9,7 +9,7 @@ from accounts.permissions import Perm, allowed
 from customers import registry
 
 SPENDING_BUDGET = {
-    "spending_budget.updated": _("Spending budget changed"),
+    "customer.spending_budget_set": _("Spending budget changed"),
 }
 
 
@@ -37,4 +37,6 @@ def register():
     registry.register_section(registry.CustomerSection(
         key="spend", template="billing/spend/inc/customer_section.html", context=_spend_context, order=250,
         anchor="spend", visible=lambda request, data: bool(data.get("show"))))
-    registry.register_activity("spending_budget.", registry.labelled(SPENDING_BUDGET, detail=_budget_detail))
+    # billing.rating.budgets.budget_set audits "customer.spending_budget_set" (the longest prefix wins over customers').
+    registry.register_activity("customer.spending_budget_set", registry.labelled(SPENDING_BUDGET,
+                                                                                 detail=_budget_detail))

@@ -29,7 +29,7 @@ def test_every_app_describes_its_activity():
                    "azure_plan.ordered"):
         assert line(hidden) is None
     assert line("nobody.describes_this").label == "nobody.describes_this"
-    assert line("spending_budget.updated", {"from": None, "to": "1500.00", "currency": "EUR"}).detail == \
+    assert line("customer.spending_budget_set", {"from": None, "to": "1500.00", "currency": "EUR"}).detail == \
         "— → 1500.00 EUR"
 
 

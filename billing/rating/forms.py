@@ -1,4 +1,5 @@
-"""Forms of the Spend pages: the customer's monthly budget. The service (budget_set) checks the amount again."""
+"""Forms of the Spend pages: the customer's monthly budget. The service (billing.rating.budgets.budget_set) checks the
+amount again."""
 
 from django import forms
 from django.utils.formats import get_format

@@ -1,8 +1,9 @@
 """The Spend pages of the Billing workspace: the partner's customers by month-to-date spend (over budget and trending
 over budget first) and a customer's Spend page (month to date by day, by meter category, by Azure subscription and
 resource group, the forecast to the month's end, the budget, earlier months), with the budget form. Reading needs
-Perm.VIEW_SPEND (Global admin, Admin agent, Billing admin); setting a budget Perm.SET_SPENDING_BUDGET (Admin agent).
-The reads are in page_selectors; the budget goes through the budget service."""
+Perm.VIEW_SPEND (Global admin, Admin agent, Billing admin); setting a budget Perm.SET_SPENDING_BUDGET (Global admin,
+Admin agent).
+The reads are in page_selectors; the budget goes through billing.rating.budgets.budget_set, the API's service."""
 
 import datetime as dt
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from core.portal import run_form_action
 
 from ..pricing.rules import month_parse
 from . import page_selectors
-from .budget_form_service import budget_set
+from .budgets import budget_set
 from .forms import BudgetForm
 
 PER_PAGE = 50

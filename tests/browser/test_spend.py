@@ -196,7 +196,7 @@ def test_a_french_billing_admin_reads_the_spend_pages_in_french(page, make_user,
     daily = chart_data(page, "daily-chart")
     assert daily["labels"][0] == "1 déc."
     assert daily["datasets"][0]["label"] == "Dépenses du jour"
-    expect(page.get_by_test_id("budget-readonly")).to_contain_text("Un agent administrateur")
+    expect(page.get_by_test_id("budget-readonly")).to_contain_text("un agent administrateur")
     expect(page.get_by_test_id("budget-form")).to_have_count(0)
     shot(page, "customer-fr")
     assert page.console_errors == []
