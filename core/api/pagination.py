@@ -19,6 +19,7 @@ from django.db.models.query import ValuesIterable
 from django.utils.translation import gettext as _
 from psycopg.types.string import TextLoader
 
+from core.db import statement_cursor
 from core.errors import InvalidInput
 
 from .serializers import link
@@ -141,7 +142,7 @@ class _Statement:
 
     def rows(self, params):
         connection = connections[self.db]
-        with connection.cursor() as cursor:
+        with statement_cursor(self.db) as cursor:
             if connection.vendor == "postgresql":  # uuid columns as their text (str(UUID) is the same text)
                 cursor.cursor.adapters.register_loader("uuid", TextLoader)
             cursor.execute(self.sql, params)
