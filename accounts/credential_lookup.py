@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.db import connections, router
 
+from core.db import statement_cursor
+
 from .models import ApiCredential, Organisation, User
 
 
@@ -86,7 +88,7 @@ def credential_by_token_hash(token_hash):
     """The credential with that token hash (organisation and user loaded), or None."""
     db = router.db_for_read(ApiCredential)
     plan, connection = _plan(db), connections[db]
-    with connection.cursor() as cursor:
+    with statement_cursor(db) as cursor:  # prepared once it has run a few times (core.db)
         cursor.execute(plan.sql, [token_hash])
         row = cursor.fetchone()
     if row is None:

@@ -1,5 +1,10 @@
+import datetime
+import uuid
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from .choices import CredentialKind, Role
@@ -99,8 +104,45 @@ class TokenCreateForm(forms.Form):
     )
 
 
+class DayOrInstantField(forms.Field):
+    """An ISO 8601 date (a whole UTC day) or date-time (UTC when it has no offset): a `datetime.date` or an aware
+    `datetime.datetime`. The page's date inputs send dates; the API also takes date-times."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
+    default_error_messages = {
+        "invalid": _("Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."),
+        "impossible": _("This date does not exist."),
+    }
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:  # a date first: parse_datetime would read "2025-03-05" as its midnight
+            day = parse_date(value)
+            moment = parse_datetime(value) if day is None else None
+        except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+            raise forms.ValidationError(self.error_messages["impossible"], code="impossible") from None
+        if moment is None and day is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if moment is not None and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, datetime.UTC)
+        return moment or day
+
+
+def _instant(value, *, end=False):
+    """A DayOrInstantField value as an instant: a day starts at midnight UTC; as an end it includes the whole day."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.combine(value + datetime.timedelta(days=1 if end else 0), datetime.time.min,
+                                     tzinfo=datetime.UTC)
+
+
 class AuditFilterForm(forms.Form):
-    """The audit log's filters: who, what (action starts with), which object, and a range of days (UTC)."""
+    """The audit log's filters, for the page (Settings > Audit log) and the API (GET /v1/auditrecords, whose
+    parameters accounts.api.views maps onto these fields): who, what (action starts with), which object, which
+    customer, which kind of object, and a range of days or instants. `filters()` gives them to
+    accounts.selectors.audit_list."""
 
     actor = forms.CharField(label=_("By"), max_length=255, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("E-mail or token name contains…")}))
@@ -108,16 +150,45 @@ class AuditFilterForm(forms.Form):
                              widget=forms.TextInput(attrs={"placeholder": _("Action starts with, e.g. user.")}))
     object = forms.CharField(label=_("Object"), max_length=255, required=False,
                              widget=forms.TextInput(attrs={"placeholder": _("Name contains, or its id")}))
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    customer = forms.CharField(label=_("Customer"), max_length=255, required=False,
+                               widget=forms.TextInput(attrs={"placeholder": _("Company name contains, or its id")}))
+    # The API's only (Partner Center's ResourceType): the kind of object, as the API names it.
+    resource_type = forms.CharField(max_length=100, required=False)
+    start = DayOrInstantField(label=_("From"), required=False)
+    end = DayOrInstantField(label=_("To (inclusive)"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    PAGE_FIELDS = ("actor", "action", "object", "customer", "start", "end")
+
+    def __init__(self, *args, page=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if page:
+            for name in set(self.fields) - set(self.PAGE_FIELDS):
+                del self.fields[name]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
 
+    def clean_customer(self):
+        value = self.cleaned_data["customer"].strip()
+        try:  # an id in any case or spelling of a GUID finds what the audit log stores: str(uuid)
+            return str(uuid.UUID(value))
+        except ValueError:
+            return value
+
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", _("The last day is before the first."))
+        start, end = _instant(data.get("start")), _instant(data.get("end"), end=True)
+        if start and end and end <= start:
+            both_days = not any(isinstance(data[name], datetime.datetime) for name in ("start", "end"))
+            self.add_error("end", _("The last day is before the first.") if both_days
+                           else _("The end must be after the start."))
         return data
+
+    def filters(self):
+        """The cleaned filters as audit_list's arguments."""
+        data = self.cleaned_data
+        return {"by": data["actor"].strip(), "action": data["action"].strip(), "obj": data["object"].strip(),
+                "customer": data["customer"].strip(), "resource_type": data.get("resource_type", "").strip(),
+                "start": _instant(data["start"]), "end": _instant(data["end"], end=True)}
+
+    def is_filtered(self):
+        return any(self.cleaned_data.get(name) for name in self.fields)

@@ -4,6 +4,7 @@ import unicodedata
 
 from django.db.models import Q
 
+from core.audit import subject_q
 from core.models import AuditEvent, Job
 from core.tenancy import get_for_actor_or_404
 
@@ -83,9 +84,13 @@ def credential_get(*, actor, public_id) -> ApiCredential:
     return get_for_actor_or_404(credential_list(actor=actor), actor, public_id=public_id)
 
 
-def audit_list(*, actor, action="", start=None, end=None, subject_id="", by="", obj=""):
+def audit_list(*, actor, action="", start=None, end=None, subject_id="", by="", obj="", customer="",
+               resource_type=""):
     """The actor's audit log, newest first. `action` is a prefix; `by` matches the actor's label (e-mail or token
-    name) in part; `obj` an object's id exactly or its name in part; `start` and `end` are instants (end excluded)."""
+    name) in part; `obj` an object's id exactly or its name in part; `customer` the customer an event is about, by
+    its id exactly or its company name in part (core.audit.subject_q); `resource_type` the object's kind as the API
+    names it (`customers.Customer`) or its last part (`Customer`), any case; `start` and `end` are instants (end
+    excluded). accounts.forms.AuditFilterForm is the one definition of these filters, for the page and the API."""
     require(actor, Perm.VIEW_AUDIT_LOG)
     qs = AuditEvent.objects.for_actor(actor).select_related("actor_user")
     if action:
@@ -94,6 +99,10 @@ def audit_list(*, actor, action="", start=None, end=None, subject_id="", by="", 
         qs = qs.filter(actor_label__icontains=by)
     if obj:
         qs = qs.filter(Q(object_id=obj) | Q(object_repr__icontains=obj))
+    if customer:
+        qs = qs.filter(subject_q(actor, customer))
+    if resource_type:
+        qs = qs.filter(Q(object_type__iexact=resource_type) | Q(object_type__iendswith=f".{resource_type}"))
     if start:
         qs = qs.filter(created_at__gte=start)
     if end:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 200
 PAGE = 100
 SEARCH = "Customer 0777"
-MAX_RATIO = 6  # a regression guard over p50 and p95 (before the bearer fast path: up to 8.3x); the p95 target is 2x
+MAX_RATIO = 5  # a regression guard over p50 and p95 (before the bearer fast path: up to 8.3x); the p95 target is 2x
 
 _COLUMNS = "tenant_id, commerce_id, domain, company_name, relationship, country_id"
 

@@ -49,6 +49,26 @@ def object_display(event, *, with_status=True):
     return f"{head} ({label})"
 
 
+_SUBJECT_SEARCHES = {}
+
+
+def register_subject_search(model_label, ids_named):
+    """The audit log's filter by customer (Partner Center's CompanyName and CustomerId): `ids_named(actor, text)`
+    gives the ids (as audit_record stores them) of the `model_label` rows the actor sees whose name contains `text`.
+    Registered by the app that owns the model (customers/registrations.py)."""
+    _SUBJECT_SEARCHES[model_label] = ids_named
+
+
+def subject_q(actor, text):
+    """Events about a registered subject (a customer) whose id is `text` or whose name contains it."""
+    from django.db.models import Q
+
+    condition = Q(pk__in=[])
+    for label, ids_named in _SUBJECT_SEARCHES.items():
+        condition |= Q(subject_type=label) & (Q(subject_id=text) | Q(subject_id__in=ids_named(actor, text)))
+    return condition
+
+
 def public_id_of(obj) -> str:
     """The id a row is known by outside: its public_id, else its tenant_id (customers), else its pk."""
     return str(getattr(obj, "public_id", None) or getattr(obj, "tenant_id", None) or obj.pk)

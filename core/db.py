@@ -1,8 +1,10 @@
 """Database helpers shared by migrations, tests and benchmarks."""
 
+import functools
+from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
-from django.db import migrations
+from django.db import connections, migrations
 
 
 def append_only(table: str, what: str) -> migrations.RunSQL:
@@ -37,3 +39,55 @@ def database_url(settings_dict) -> str:
     if host.startswith("/"):
         return f"postgresql://{user}{password}@/{name}?" + urlencode({"host": host, **({"port": port} if port else {})})
     return f"postgresql://{user}{password}@{host or '127.0.0.1'}:{port or 5432}/{name}"
+
+
+@contextmanager
+def statement_cursor(alias="default"):
+    """A cursor for the few statements that every API request runs, each written once per process
+    (accounts.credential_lookup, core.api.pagination.seek_page_cached). On PostgreSQL it binds parameters on the
+    server, so psycopg prepares a statement once it has run it five times on a connection (its prepare_threshold)
+    and PostgreSQL stops planning it on every request (about 0.2 ms each for the token lookup and a customer
+    page). Django's own cursors bind on the client and are never prepared. Queries run through it are counted
+    and logged as any other, with their values in the SQL as a client-side cursor logs them. Without
+    OPTIONS["prepare_threshold"] (`DATABASE_PREPARED_STATEMENTS=false`, for a pooler that cannot keep prepared
+    statements) it is Django's cursor."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = psycopg.Cursor(connection.connection)
+        # As Django's create_cursor: the connection's time zone, only where the connection's loader disagrees.
+        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(connection.timezone, raw)
+        # Django's wrappers (as _prepare_cursor): error wrapping, and query logging/counting when it is on.
+        connection.validate_thread_sharing()
+        cursor = _logged_cursor_class()(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+@functools.cache
+def _logged_cursor_class():
+    from django.db.backends.postgresql.base import CursorDebugWrapper
+
+    class LoggedAsClientBound(CursorDebugWrapper):
+        """Logs the statement with its values written in (what Django logs for its own cursors), not `$1`."""
+
+        def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+            if use_last_executed_query and not many:
+                try:
+                    sql, use_last_executed_query = self.db.ops.compose_sql(sql, params), False
+                except Exception:  # noqa: S110 - unprintable values: Django's own text; the query will fail itself
+                    pass
+            return super().debug_sql(sql, params, use_last_executed_query, many)
+
+    return LoggedAsClientBound

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import navigation
 from accounts.permissions import Perm
+from core import audit
 
 from . import registry
 
@@ -26,7 +27,19 @@ def _customer_detail(event, data):
     return ""
 
 
+def _customer_ids_named(actor, text):
+    """The tenant ids (as the audit log stores them) of the actor's customers whose company name contains `text`."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from .models import Customer
+
+    return (Customer.objects.for_actor(actor).filter(company_name__icontains=text)
+            .annotate(id_text=Cast("tenant_id", TextField())).values("id_text"))
+
+
 def register():
+    audit.register_subject_search("customers.Customer", _customer_ids_named)
     registry.register_activity("customer.", registry.labelled(ACTIVITY, detail=_customer_detail))
     # The customer's own "accepted the invitation" line already says it.
     registry.register_activity("relationship_request.", registry.labelled({}, hidden={"relationship_request.accepted"}))

@@ -77,6 +77,28 @@ def customer_list_rows(**kwargs):
     return customer_list(**kwargs).select_related(None).values(*LIST_ITEM_FIELDS)
 
 
+def customer_list_statement(*, actor, search="", search_field="", country="", reseller=""):
+    """The shape and the parameters of customer_list_rows(...) with the same arguments, for
+    core.api.pagination.seek_page_cached: (key, params), the params in the order the ORM binds them. Keep it in
+    step with customer_list and Customer.tenant_q; a difference is caught on the first request of each shape
+    (that shape then goes through the ORM) and by customers/tests/test_list_statement.py."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    from django.db import connection
+
+    indirect = actor.tier == "indirect_reseller"  # Customer.tenant_q
+    params = [actor.organisation_id, RelationshipToPartner.RESELLER]
+    search = (search or "").strip()
+    if search:
+        like = connection.ops.prep_for_like_query(search) + "%"
+        params += [like] if search_field in ("domain", "company_name") else [like, like]
+    if country:
+        params.append(country.upper())
+    if reseller:
+        params.append(reseller)
+    key = ("customers", indirect, search_field if search else None, bool(country), bool(reseller))
+    return key, params
+
+
 def parse_pc_filter(raw):
     """Partner Center's `filter` query value: {"Field": "CompanyName"|"Domain", "Value": "...",
     "Operator": "starts_with"} -> (search, field)."""

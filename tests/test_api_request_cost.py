@@ -246,3 +246,43 @@ def test_a_customer_page_and_an_error_envelope_render_as_drf_rendered_them(api, 
     error = api.get("/v1/customers?size=abc", HTTP_X_LOCALE="fr-FR")
     assert error.status_code == 400 and error.content == _drf_bytes(error.data)
     assert error.json()["code"] and error.json()["description"]
+
+
+# ------------------------------------------------------------------ garbage
+
+
+def test_an_answer_is_freed_when_the_server_closes_it(global_admin):
+    """DRF's view <-> response <-> renderer context cycles are cut on close (core.api.views.PCAPIView), so a page's
+    data is freed by reference counting, not left for the cycle collector. Run as a WSGI server runs it (the test
+    client adds cycles of its own)."""
+    import gc
+    import weakref
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    from customers.tests.factories import CustomerFactory
+
+    for i in range(3):
+        CustomerFactory(organisation=global_admin.organisation, company_name=f"Freed {i}")
+    _credential, raw = credential_create(actor=actor_for_user(global_admin), name="script", days=7)
+    environ = RequestFactory().get("/v1/customers", HTTP_AUTHORIZATION=f"Bearer {raw}").environ
+    handler = WSGIHandler()
+    gc.collect()
+    gc.disable()
+    for signal in (request_started, request_finished):  # as the test client does: keep the test's transaction
+        signal.disconnect(close_old_connections)
+    try:
+        response = handler(environ, lambda status, headers: None)
+        body = b"".join(response)
+        assert json.loads(body).get("totalCount") == 3, body
+        answer = weakref.ref(response)
+        response.close()
+        del response
+        assert answer() is None  # freed at once, with its data
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+        gc.enable()

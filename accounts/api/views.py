@@ -1,7 +1,7 @@
-from datetime import datetime, time
+import json
+import uuid
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
@@ -9,10 +9,12 @@ from core.api.idempotency import idempotent
 from core.api.pagination import collection, seek_page
 from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, collection_schema, pc_schema
 from core.api.views import PCAPIView
+from core.casing import fold
 from core.errors import InvalidInput
 
 from .. import selectors, services
 from ..choices import Role, UserStatus
+from ..forms import AuditFilterForm
 from ..permissions import Perm
 from .serializers import (
     AuditRecordSerializer,
@@ -134,41 +136,78 @@ class CredentialRevokeView(PCAPIView):
         return Response(CredentialSerializer(credential).data)
 
 
-def _parse_when(value, field, *, end=False):
-    if not value:
-        return None
+# GET /v1/auditrecords's parameters onto accounts.forms.AuditFilterForm's fields (the page's filters): Partner
+# Center's startDate, endDate and filter, and the extensions named after the answer's fields.
+AUDIT_PARAMETERS = {"startdate": "start", "enddate": "end", "operationtype": "action", "userprincipalname": "actor",
+                    "resource": "object"}
+AUDIT_FIELD_NAMES = {"start": "startDate", "end": "endDate", "action": "operationType", "actor": "userPrincipalName",
+                     "object": "resource", "customer": "filter", "resource_type": "filter"}
+# Partner Center's filter fields (AuditRecordSearchField) by core.casing.fold: (form field, its one operator).
+AUDIT_FILTER_FIELDS = {"companyname": ("customer", "substring"), "customerid": ("customer", "equals"),
+                       "resourcetype": ("resource_type", "equals")}
+
+
+def audit_filter_data(params):
+    """The form data of /v1/auditrecords's query (names folded to lower case): the named parameters, and
+    Partner Center's `filter={"Field": "CompanyName"|"CustomerId"|"ResourceType", "Value": "..", "Operator":
+    "substring"|"equals"}` (names and values in any case, as Json.NET reads them)."""
+    data = {field: params[name] for name, field in AUDIT_PARAMETERS.items() if name in params}
+    raw = params.get("filter")
+    if not raw:
+        return data
+    shape = _('filter must be JSON like {"Field":"CompanyName","Value":"contoso","Operator":"substring"}.')
     try:
-        parsed = parse_datetime(value)
-        day = parse_date(value) if parsed is None else None
-    except ValueError:  # well-formed but impossible, e.g. 2024-02-30
-        raise InvalidInput(f"{field} is not a real date.", field=field) from None
-    if parsed is None:
-        if day is None:
-            raise InvalidInput(f"{field} must be an ISO-8601 date or date-time.", field=field)
-        parsed = datetime.combine(day, time.min)
-        if end:
-            parsed = parsed + timezone.timedelta(days=1)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
-    return parsed
+        parsed = json.loads(raw)
+        parsed = {fold(key): value for key, value in parsed.items()}
+    except (ValueError, AttributeError, RecursionError):
+        raise InvalidInput(shape, field="filter") from None
+    field, value = fold(str(parsed.get("field", ""))), parsed.get("value")
+    if field not in AUDIT_FILTER_FIELDS:
+        raise InvalidInput(_("filter Field must be CompanyName, CustomerId or ResourceType."), field="filter")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(_("filter Value must be a text that is not empty."), field="filter")
+    form_field, operator = AUDIT_FILTER_FIELDS[field]
+    if fold(str(parsed.get("operator", operator))) != operator:
+        raise InvalidInput(_("The filter Operator for %(field)s must be %(operator)s.") % {
+            "field": parsed["field"], "operator": operator}, field="filter")
+    if field == "customerid":
+        try:
+            value = str(uuid.UUID(value.strip()))
+        except ValueError:
+            raise InvalidInput(_("filter Value must be a customer id (a GUID) for CustomerId."), field="filter") from None
+    data[form_field] = value
+    return data
 
 
 class AuditRecordListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_AUDIT_LOG}
 
     @pc_schema(ok=collection_schema("AuditRecordCollection", AuditRecordSerializer, paged=True), errors=(400, 401, 403, 429),
-               parameters=[SIZE, SEEK, CONTINUATION, OpenApiParameter("startDate", str), OpenApiParameter("endDate", str),
-                           OpenApiParameter("operationType", str, description="Prefix, e.g. user.")],
+               parameters=[
+                   SIZE, SEEK, CONTINUATION,
+                   OpenApiParameter("startDate", str, description="ISO 8601 date (from its start) or date-time, UTC "
+                                                                  "when no offset"),
+                   OpenApiParameter("endDate", str, description="ISO 8601 date (that day included) or date-time "
+                                                                "(excluded)"),
+                   OpenApiParameter("filter", str, description='URL-encoded JSON {"Field":"CompanyName",'
+                                                               '"Value":"..","Operator":"substring"}, or Field '
+                                                               '"CustomerId" / "ResourceType" with Operator "equals"'),
+                   OpenApiParameter("operationType", str, description="Extension: starts with, e.g. user."),
+                   OpenApiParameter("userPrincipalName", str, description="Extension: who acted (e-mail or token "
+                                                                          "name) contains"),
+                   OpenApiParameter("resource", str, description="Extension: the object's id, or its name contains"),
+               ],
                summary="The organisation's audit log (Global admin)", tags=["Audit"])
     def get(self, request):
         params = {k.lower(): v for k, v in request.query_params.items()}
-        start = _parse_when(params.get("startdate"), "startDate")
-        end = _parse_when(params.get("enddate"), "endDate", end=True)
-        if start and end and start >= end:
-            raise InvalidInput("startDate must be before endDate.", field="startDate")
-        qs = selectors.audit_list(actor=self.actor(request), action=params.get("operationtype", ""), start=start,
-                                  end=end)
-        scope = f"audit:{request.auth.organisation_id}:{start}:{end}:{params.get('operationtype', '')}"
+        form = AuditFilterForm(audit_filter_data(params))
+        if not form.is_valid():
+            name, errors = next(iter(form.errors.items()))
+            field = AUDIT_FIELD_NAMES.get(name, "filter")
+            raise InvalidInput(f"{field}: {errors[0]}", field=field)
+        filters = form.filters()
+        qs = selectors.audit_list(actor=self.actor(request), **filters)
+        scope = f"audit:{request.auth.organisation_id}:{json.dumps(filters, default=str, sort_keys=True)}"
         rows, token = seek_page(request, qs, ordering=("-created_at", "-id"), scope=scope)
         return Response(collection(AuditRecordSerializer(rows, many=True).data, request, next_token=token))
 

@@ -1,6 +1,5 @@
 """Portal pages: dashboard, workspaces and settings. Same services and selectors as the API."""
 
-import datetime
 import functools
 from urllib.parse import urlencode
 
@@ -378,25 +377,16 @@ def settings_organisation(request):
 @require_GET
 @portal_page(Perm.VIEW_AUDIT_LOG)
 def settings_audit(request):
-    form = AuditFilterForm(request.GET)
+    form = AuditFilterForm(request.GET, page=True)
     if not form.is_valid():
         return render(request, "accounts/settings_audit.html", {"form": form, "page": None, "section": "audit"},
                       status=400)
-    data = form.cleaned_data
-    start = end = None
-    if data["start"]:
-        start = datetime.datetime.combine(data["start"], datetime.time.min, tzinfo=datetime.UTC)
-    if data["end"]:
-        end = datetime.datetime.combine(data["end"] + datetime.timedelta(days=1), datetime.time.min,
-                                        tzinfo=datetime.UTC)
-    events = selectors.audit_list(actor=request.actor, action=data["action"].strip(), by=data["actor"].strip(),
-                                  obj=data["object"].strip(), start=start, end=end)
+    events = selectors.audit_list(actor=request.actor, **form.filters())
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page:
         # In the reader's language, not the English recorded at the time.
         event.object_display, event.actor_display = object_display(event), actor_display(event)
-    filtered = any(data[name] for name in ("actor", "action", "object", "start", "end"))
-    return render(request, "accounts/settings_audit.html", {"form": form, "page": page, "filtered": filtered,
+    return render(request, "accounts/settings_audit.html", {"form": form, "page": page, "filtered": form.is_filtered(),
                                                             "section": "audit"})
 
 

@@ -90,8 +90,10 @@ class CustomerListItemSerializer(_CustomerBase):
 def customer_list_items(rows):
     """What CustomerListItemSerializer makes of each customer, built straight from
     customers.selectors.customer_list_rows (a page of 100 costs a fifth of the serializer's time);
-    test_api checks that both agree key for key."""
+    test_api checks that both agree key for key. The links are written out as core.api.serializers.link
+    writes them (a call per link was a third of this loop)."""
     items = []
+    append = items.append
     for row in rows:
         tenant_id = str(row["tenant_id"])
         item = {
@@ -102,16 +104,17 @@ def customer_list_items(rows):
                 "domain": row["domain"],
                 "companyName": row["company_name"],
                 "organizationRegistrationNumber": row["organization_registration_number"],
-                "links": {"self": link(f"/customers/{tenant_id}/profiles/company")},
+                "links": {"self": {"uri": f"/customers/{tenant_id}/profiles/company", "method": "GET", "headers": []}},
                 "attributes": {"objectType": "CustomerCompanyProfile"},
             },
             "relationshipToPartner": row["relationship"],
         }
-        if row["reseller__tenant_id"] is not None:
-            item["associatedPartnerId"] = str(row["reseller__tenant_id"])
-        item["links"] = {"self": link(f"/customers/{tenant_id}")}
+        reseller = row["reseller__tenant_id"]
+        if reseller is not None:
+            item["associatedPartnerId"] = str(reseller)
+        item["links"] = {"self": {"uri": f"/customers/{tenant_id}", "method": "GET", "headers": []}}
         item["attributes"] = {"objectType": "Customer"}
-        items.append(item)
+        append(item)
     return items
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.authentication import BearerTokenAuthentication
 from accounts.permissions import Perm
 from core.api.idempotency import idempotent
-from core.api.pagination import collection, seek_page
+from core.api.pagination import collection, seek_page_cached
 from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, collection_schema, pc_schema
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
@@ -80,10 +80,13 @@ class CustomerListView(PCAPIView):
                 raise InvalidInput("Use either filter or search, not both.", field="search")
             search, field = selectors.parse_pc_filter(params["filter"])
         country, reseller = params.get("country", ""), params.get("reseller", "")
-        qs = selectors.customer_list_rows(actor=self.actor(request), search=search, search_field=field,
-                                          country=country, reseller=reseller)
+        arguments = {"actor": self.actor(request), "search": search, "search_field": field, "country": country,
+                     "reseller": reseller}
+        key, statement_params = selectors.customer_list_statement(**arguments)
         scope = f"customers:{request.auth.organisation_id}:{field}:{search}:{country}:{reseller}"
-        rows, token = seek_page(request, qs, ordering=selectors.CUSTOMER_ORDERING, scope=scope, filter_first=bool(search))
+        rows, token = seek_page_cached(request, lambda: selectors.customer_list_rows(**arguments), key=key,
+                                       params=statement_params, ordering=selectors.CUSTOMER_ORDERING, scope=scope,
+                                       filter_first=bool(search))
         return Response(collection(customer_list_items(rows), request, next_token=token))
 
     @pc_schema(ok=CustomerCreatedSerializer, ok_status=201, request=CustomerCreateSerializer,
