@@ -57,6 +57,8 @@ class Perm(StrEnum):
     VIEW_USAGE_RECON = "view_usage_recon"
     VIEW_PEC = "view_pec"
     MANAGE_CREDIT_LIMIT = "manage_credit_limit"
+    IMPORT_USAGE = "import_usage"
+    VIEW_USAGE = "view_usage"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ MATRIX: dict[Perm, Rule] = {
     Perm.VIEW_USAGE_RECON: _r(AA, BA, SA, HA),
     Perm.VIEW_PEC: _r(GA, UMA, AA, BA, SA),
     Perm.MANAGE_CREDIT_LIMIT: _r(BA),
+    # Usage (domain.md §1.3): the selling partner's Global admins and Billing admins bring Microsoft's daily usage in;
+    # Global admins, Admin agents and Billing admins read spend and usage (an indirect reseller: its own customers').
+    Perm.IMPORT_USAGE: _r(GA, BA, tiers=PROVIDING_TIERS),
+    Perm.VIEW_USAGE: _r(GA, AA, BA),
 }
 
 
