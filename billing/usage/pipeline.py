@@ -51,8 +51,9 @@ def _typed():
     typed = {"organisation_id": "%(org)s", "customer_id": "k.customer_id", "azure_plan_id": "k.plan_id",
              "azure_subscription_id": "k.sub_id", "reseller_id": "k.reseller_id", "usage_date": "du.d"}
     typed.update({name: f"coalesce(btrim(s.{name}), '')" for name in _IDS})
-    typed["meter_id"] = ("coalesce(nullif(btrim(s.meter_id), ''), "
-                         "coalesce(btrim(s.product_id), '') || '/' || coalesce(btrim(s.sku_id), ''))")
+    typed["meter_id"] = ("CASE WHEN btrim(s.meter_id) <> '' THEN btrim(s.meter_id) "
+                         "WHEN btrim(s.product_id) <> '' AND btrim(s.sku_id) <> '' "
+                         "THEN btrim(s.product_id) || '/' || btrim(s.sku_id) END")
     typed.update({name: (f"coalesce(btrim(s.{name}), '')" if name in _KEY_TEXTS else f"coalesce(s.{name}, '')")
                   for name in _TEXTS})
     typed["quantity"] = "btrim(s.quantity)::numeric"
@@ -75,7 +76,7 @@ RECORD_COLUMNS = (*KEY_COLUMNS, *(c for c in INPUT_COLUMNS if c not in KEY_COLUM
 _JOINS = """
     FROM usage_stage s
     JOIN usage_keys k ON k.ct = coalesce(s.customer_id, '') AND k.et = coalesce(s.entitlement_id, '')
-    JOIN usage_dates du ON du.v = s.usage_date
+    LEFT JOIN usage_dates du ON du.v = s.usage_date
     LEFT JOIN usage_dates dx ON dx.v = s.ms_exchange_rate_date"""
 
 
@@ -90,7 +91,7 @@ def prepare(organisation_id):
             SELECT v, ({datetime_sql("p")} AT TIME ZONE 'UTC')::date AS d FROM (
                 SELECT v, {datetime_parts_sql("v")} AS p FROM (
                     SELECT usage_date AS v FROM usage_stage UNION SELECT ms_exchange_rate_date FROM usage_stage
-                ) u WHERE v IS NOT NULL OFFSET 0) parsed""")
+                ) u WHERE btrim(v) <> '' OFFSET 0) parsed""")
         cursor.execute("DROP TABLE IF EXISTS usage_keys")
         cursor.execute(f"""
             CREATE TEMP TABLE usage_keys ON COMMIT DROP AS
@@ -117,13 +118,16 @@ def prepare(organisation_id):
             ) a ON true""", [organisation_id])
         cursor.execute("ANALYZE usage_keys")
         cursor.execute("ANALYZE usage_dates")
+        cursor.execute("SELECT min(d), max(d) FROM usage_dates "
+                       "WHERE v IN (SELECT usage_date FROM usage_stage GROUP BY usage_date)")
+        connection.usage_date_range = cursor.fetchone()
 
 
 def _text(value):
     return quote(str(value))
 
 
-def problems(label):
+def problems(label, where="true"):
     """Every bad line as (line, column, reason), the first MAX_ERRORS, and the total; one scan of usage_stage.
     `label` maps a stage column to the name the file uses for it (CSV or API names)."""
 
@@ -175,7 +179,9 @@ def problems(label):
     rules.append(("ms_exchange_rate_date", f"NOT {blank('ms_exchange_rate_date')} AND t.dx_d IS NULL",
                   f"{name('ms_exchange_rate_date')} || ' “' || {q('ms_exchange_rate_date')} || "
                   f"{_text(_('” is not a date.'))}"))
-    any_bad = " OR ".join(f"coalesce(({condition}), false)" for _c, condition, _r in rules)
+    # A cheap test first, true for every good line (one regular expression over the numbers joined, the dates and
+    # GUIDs from their tables, lengths): the rules above run only on the lines it does not vouch for.
+    any_bad = f"NOT coalesce({_surely_good()}, false)"
     checks = ", ".join(f"({n}, {name(column)}, CASE WHEN {condition} THEN {reason} END)"
                        for n, (column, condition, reason) in enumerate(rules))
     sql = f"""
@@ -185,6 +191,7 @@ def problems(label):
             JOIN usage_keys k ON k.ct = coalesce(s.customer_id, '') AND k.et = coalesce(s.entitlement_id, '')
             LEFT JOIN usage_dates du ON du.v = s.usage_date
             LEFT JOIN usage_dates dx ON dx.v = s.ms_exchange_rate_date
+            WHERE {where}
         ) t WHERE {any_bad}) t CROSS JOIN LATERAL (
             SELECT t.line, col, reason, n FROM (VALUES {checks}) v(n, col, reason) WHERE reason IS NOT NULL) c
         ORDER BY c.line, c.n LIMIT {MAX_ERRORS}"""
@@ -195,20 +202,54 @@ def problems(label):
         (rows[0][3] if rows else 0)
 
 
-def date_range():
+def suspect():
+    """Cheap signs that some line may be bad, read from the small tables and one light scan: a pair that is not two
+    GUIDs, a date that does not parse, a number spelled NaN or Infinity (PostgreSQL reads those). Without them the
+    write itself checks the rest (numbers by their cast, lengths, NOT NULL), and the rules run only if it fails."""
+    numbers = ", ".join(("quantity", *_MS_NUMBERS))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT min(d), max(d) FROM usage_dates du WHERE EXISTS "
-                       "(SELECT 1 FROM usage_stage s WHERE s.usage_date = du.v)")
-        return cursor.fetchone()
+        cursor.execute(f"""
+            SELECT EXISTS (SELECT 1 FROM usage_keys WHERE cu IS NULL OR eu IS NULL)
+                OR EXISTS (SELECT 1 FROM usage_dates WHERE d IS NULL)
+                OR EXISTS (SELECT 1 FROM usage_stage WHERE lower(concat({numbers})) LIKE '%n%')""")
+        return cursor.fetchone()[0]
+
+
+def _number_re(digits, *, required=False):
+    number = rf"[+-]?[0-9]{{1,{digits}}}(\.[0-9]*)?"
+    return f"({number})" if required else f"({number})?"
+
+
+def _surely_good():
+    """A condition true only of lines no rule of `problems` finds bad (a line it rejects is checked rule by rule)."""
+    numbers = {"quantity": 20, **{c: {"1e20": 20, "1e10": 10, "1000": 3, "10": 1}[limit]
+                                    for c, limit in _MS_NUMBERS.items()}}
+    joined = " || '|' || ".join(f"coalesce(t.{c}, '')" for c in numbers)
+    pattern = "^" + r"\|".join(_number_re(d, required=c == "quantity") for c, d in numbers.items()) + "$"
+    lengths = " AND ".join([*(f"coalesce(length(t.{c}), 0) <= 64" for c in (*_IDS, "meter_id")),
+                            *(f"coalesce(length(t.{c}), 0) <= 3" for c in _MS_CURRENCIES)])
+    return (f"t.cu IS NOT NULL AND t.eu IS NOT NULL AND t.du_d IS NOT NULL "
+            f"AND (t.dx_d IS NOT NULL OR t.ms_exchange_rate_date IS NULL OR t.ms_exchange_rate_date = '') "
+            f"AND ({joined}) ~ '{pattern}' AND {lengths} "
+            f"AND (btrim(t.meter_id) <> '' OR (btrim(t.product_id) <> '' AND btrim(t.sku_id) <> ''))")
+
+
+def date_range():
+    """(first, last) usage date of the staged lines (read once per staging, by `prepare`)."""
+    return connection.usage_date_range
+
+
+def has_closed_months(organisation_id):
+    first, last = date_range()
+    return first is not None and ClosedUsageMonth.objects.filter(
+        organisation_id=organisation_id, month__gte=first.replace(day=1), month__lte=last).exists()
 
 
 def closed_month_changes(organisation_id, label):
     """Lines that would add or change a row of a closed (invoiced) month: (line, column, reason) and the total."""
     closed = ClosedUsageMonth._meta.db_table
     table = UsageRecord._meta.db_table
-    first, last = date_range()
-    if first is None or not ClosedUsageMonth.objects.filter(
-            organisation_id=organisation_id, month__gte=first.replace(day=1), month__lte=last).exists():
+    if not has_closed_months(organisation_id):
         return [], 0
     key = " AND ".join(f"r.{c} = {TYPED[c]}" for c in KEY_COLUMNS)
     changed = (f"({', '.join(f'r.{c}' for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
@@ -247,6 +288,21 @@ def write(organisation_id, import_id):
                   f"({', '.join(f'EXCLUDED.{c}' for c in MS_COLUMNS)})")
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*INPUT_COLUMNS, *MS_COLUMNS))
     replaced = "true" if import_id is None else "import_id IS NOT DISTINCT FROM %(import)s"
+    first, last = date_range()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE organisation_id = %s AND usage_date BETWEEN %s AND %s)",
+                       [organisation_id, first, last])
+        fresh = not cursor.fetchone()[0]
+    if fresh:  # nothing of the organisation in these days yet: a plain INSERT (no conflict to look for)
+        sql = f"""
+            WITH written AS (
+                INSERT INTO {table} ({", ".join(columns)}) SELECT {select} {_JOINS} WHERE k.sub_id IS NOT NULL
+                RETURNING usage_date)
+            SELECT count(*), 0, 0, array_agg(DISTINCT date_trunc('month', usage_date)::date) FROM written"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"org": organisation_id, "import": import_id})
+            added, replaced_count, refreshed, months = cursor.fetchone()
+        return added, replaced_count, refreshed, sorted(months or [])
     sql = f"""
         WITH written AS (
             INSERT INTO {table} ({", ".join(columns)})

@@ -112,6 +112,12 @@ def _invalid(problems, total, *, what):
     return what(description, field="file", data=problems, parameters={"totalCount": total})
 
 
+def _check_lines(label, where="true"):
+    found, total = pipeline.problems(label, where=where)
+    if total:
+        raise _invalid(found, total, what=UsageFileInvalid)
+
+
 def _shortcut(organisation_id, sha, state):
     """The organisation's last import when it was this very file and nothing it resolved against changed since."""
     last = (UsageImport.objects.filter(organisation_id=organisation_id, report__status="succeeded")
@@ -160,30 +166,39 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE usage_stage (customer_id, entitlement_id, usage_date)")
     pipeline.prepare(organisation_id)
-    found, total = pipeline.problems(label)
-    if total:
-        raise _invalid(found, total, what=UsageFileInvalid)
-    found, total = pipeline.closed_month_changes(organisation_id, label)
-    if total:
-        raise _invalid(found, total, what=UsageMonthClosed)
+    first, last_day = pipeline.date_range()
+    closed = pipeline.has_closed_months(organisation_id)
+    if closed or pipeline.suspect():
+        _check_lines(label)
+    if closed:
+        found, total = pipeline.closed_month_changes(organisation_id, label)
+        if total:
+            raise _invalid(found, total, what=UsageMonthClosed)
     if progress is not None:
         progress(lines, phase="writing")
-    first, last_day = pipeline.date_range()
-    ensure_usage_partitions(first, last_day)
+    if first is not None:
+        ensure_usage_partitions(first, last_day)
     record.save()
     with connection.cursor() as cursor:
         cursor.execute("SAVEPOINT usage_write")
     try:
         added, replaced, refreshed, months = pipeline.write(organisation_id, record.pk)
     except (ProgrammingError, DataError, IntegrityError) as exc:
-        if not isinstance(getattr(exc, "__cause__", None), pg_errors.CardinalityViolation):
-            raise
+        # The write is the last check of a file without suspect values (a number its cast refuses, a text too long,
+        # a value missing): list every bad line, or the repeated natural keys.
         with connection.cursor() as cursor:
             cursor.execute("ROLLBACK TO SAVEPOINT usage_write")
-        found, total = pipeline.duplicates(label)
-        raise _invalid(found, total, what=UsageFileInvalid) from None
+        _check_lines(label)
+        if isinstance(exc.__cause__, (pg_errors.CardinalityViolation, pg_errors.UniqueViolation)):
+            found, total = pipeline.duplicates(label)
+            if total:
+                raise _invalid(found, total, what=UsageFileInvalid) from None
+        raise
+    with connection.cursor() as cursor:
+        cursor.execute("RELEASE SAVEPOINT usage_write")
     resolved, unmatched, legacy = pipeline.resolved_counts()
     if unmatched:
+        _check_lines(label, where="k.reason IS NOT NULL")  # the write did not read them
         pipeline.keep_unmatched(organisation_id, record.pk, now)
     record.rows_added, record.rows_replaced = added, replaced
     record.rows_unchanged = resolved - added - replaced
