@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "azureplan.tasks.resume_stalled_upgrades",
         "schedule": 60.0,
     },
+    "match-waiting-usage": {
+        "task": "billing.tasks.match_waiting_usage",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # Two queues: "celery" for the work people start (transitions, orders, e-mails) and "periodic" for the beat tasks
