@@ -1,5 +1,5 @@
-"""What billing adds to the earlier apps (called from BillingConfig.ready()): the Pricing workspace of the navigation,
-replacing the placeholder accounts registers under the same key."""
+"""What billing adds to the earlier apps (called from BillingConfig.ready()): the Pricing and Billing workspaces of the
+navigation, replacing the placeholders accounts registers under the same keys."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +10,6 @@ from accounts.permissions import Perm
 def register():
     navigation.register(navigation.NavEntry(key="pricing", label=_("Pricing"), perm=Perm.VIEW_PRICING, order=300,
                                             url_name="billing:pricing"))
+    # The Billing workspace opens on usage (spend pages join it under the same key).
+    navigation.register(navigation.NavEntry(key="billing", label=_("Billing"), perm=Perm.VIEW_USAGE, order=400,
+                                            url_name="billing:usage-import"))

@@ -357,6 +357,7 @@ class _Progress:
         try:
             if self.conn is None:
                 self.conn = psycopg.connect(database_url(connection.settings_dict), autocommit=True)
+                self.conn.execute("SET lock_timeout = '2s'")
             done = min(lines, self.total) if self.total else 0
             self.conn.execute("UPDATE core_job SET done = %s, result = result || jsonb_build_object('phase', %s::text, "
                               "'linesStaged', %s::bigint) WHERE id = %s AND status = 'running'",
@@ -387,10 +388,11 @@ def usage_import_run(import_id: int) -> str:
     progress = _Progress(job.pk, job.total)
     try:
         with _upload_file(record) as handle, transaction.atomic():
-            job = Job.objects.select_for_update().get(pk=job.pk)
+            # The import's row is the run's lock (the job's row stays free for the progress connection).
+            record = UsageImport.objects.select_for_update().get(pk=import_id)
+            job = Job.objects.get(pk=job.pk)
             if job.status == JobStatus.SUCCEEDED:
                 return job.status
-            record = UsageImport.objects.select_for_update().get(pk=import_id)
             record.rows_added = record.rows_replaced = record.rows_unchanged = 0
             record.rows_unmatched = record.rows_not_rated = 0
             UnmatchedUsage.objects.filter(usage_import=record).delete()
