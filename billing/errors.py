@@ -56,6 +56,30 @@ class FxRatesNotFound(NotFound):
     default_description = _("No exchange rates were imported for this month.")
 
 
+class LineItemsNotSupported(PartnerCenterError):
+    """400 / 800042 (Partner Center's "Not supported"): a line-item query this portal does not serve (yet): the
+    unbilled reconciliation line items (`invoicelineitemtype=billinglineitems`, the invoicing issue) and the legacy
+    providers (`provider=office|azure`)."""
+
+    status = 400
+    code = 800042
+    error_name = "NotSupported"
+    default_description = _("Not supported.")
+
+
+# ---------------------------------------------------------------- rating (billing.rating)
+
+
+class ExchangeRateMissing(PartnerCenterError):
+    """409 / 990310: usage of a month cannot be rated because the exchange rate of the partner's billing currency for
+    that month is not imported; `parameters` name the currency and the month (YYYY-MM). Nothing was rated."""
+
+    status = 409
+    code = 990310
+    error_name = "ExchangeRateMissing"
+    default_description = _("No exchange rate for the billing currency in this month: nothing was rated.")
+
+
 class UsageFileInvalid(PartnerCenterError):
     """400 / 800002 with `data`: one {line, column, reason} per problem (the first 1,000; parameters.totalCount
     counts them all); nothing was imported."""

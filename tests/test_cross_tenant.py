@@ -133,6 +133,13 @@ FOREIGN_OBJECTS = {
     "api-customer-order": {"customer_id": _customer, "order_id": _order},
     "api-customer-order-provisioning-status": {"customer_id": _customer, "order_id": _order},
     "api-customer-subscriptions": {"customer_id": _customer},
+    # Azure spending (billing/rating/api/urls.py).
+    "api-customer-usagesummary": {"customer_id": _customer},
+    "api-customer-usagebudget": {"customer_id": _customer},
+    "api-customer-subscriptions-usagerecords": {"customer_id": _customer},
+    "api-customer-subscription-usagesummary": {"customer_id": _customer, "plan_id": _plan},
+    "api-customer-subscription-meterusagerecords": {"customer_id": _customer, "plan_id": _plan},
+    "api-customer-subscription-resourceusagerecords": {"customer_id": _customer, "plan_id": _plan},
     "api-customer-subscription": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-subscription-cancel": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-subscription-provisioning-status": {"customer_id": _customer, "subscription_id": _plan},
@@ -182,6 +189,9 @@ FOREIGN_OBJECTS = {
     "user_resend_invitation": {"public_id": _user},
     "revoke_token": {"public_id": _credential},
     "job_detail": {"public_id": _job},
+    # The Spend pages (billing/rating/urls.py): the customer is looked up through the tenant scope first.
+    "spend_customer": {"tenant_id": _customer},
+    "spend_budget": {"tenant_id": _customer},
 }
 # Routes whose not-found answer has Partner Center's own code rather than 1000 (an upgrade: 900106).
 NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106}

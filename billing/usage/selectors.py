@@ -1,5 +1,5 @@
 """Reads of billing.usage for the pages and the API: the organisation's usage imports and the rows kept aside. Usage
-imports belong to the selling organisation that ran them (an indirect reseller has none); Perm.VIEW_USAGE."""
+imports belong to the selling organisation that ran them (an indirect reseller has none); Perm.VIEW_SPEND."""
 
 from django.db.models import QuerySet
 
@@ -10,13 +10,13 @@ from ..models import UnmatchedUsage, UsageImport
 
 
 def import_list(*, actor) -> QuerySet:
-    require(actor, Perm.VIEW_USAGE)
+    require(actor, Perm.VIEW_SPEND)
     return UsageImport.objects.filter(organisation_id=actor.organisation_id).select_related("job")
 
 
 def import_get(*, actor, public_id) -> UsageImport:
     """One import of the actor's organisation; a foreign, unknown or malformed id is the same 404."""
-    require(actor, Perm.VIEW_USAGE)
+    require(actor, Perm.VIEW_SPEND)
     try:
         return import_list(actor=actor).get(public_id=public_id)
     except (UsageImport.DoesNotExist, ValueError, TypeError):
@@ -31,7 +31,7 @@ def import_get(*, actor, public_id) -> UsageImport:
 
 def unmatched_list(*, actor, waiting=True, usage_import=None) -> QuerySet:
     """The rows kept aside (`waiting`: not matched yet; False: matched; None: all), newest first."""
-    require(actor, Perm.VIEW_USAGE)
+    require(actor, Perm.VIEW_SPEND)
     rows = UnmatchedUsage.objects.filter(organisation_id=actor.organisation_id).select_related("usage_import")
     if waiting is not None:
         rows = rows.filter(matched_at__isnull=waiting)

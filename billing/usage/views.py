@@ -1,6 +1,6 @@
 """The usage pages of the Billing workspace: the upload (the import runs in the background), an import's page (a
 progress bar polled with htmx while it runs, then the report and the bad lines) and the rows kept aside. Reading needs
-Perm.VIEW_USAGE, uploading Perm.IMPORT_USAGE; the same services and selectors as the API."""
+Perm.VIEW_SPEND, uploading Perm.IMPORT_USAGE; the same services and selectors as the API."""
 
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -23,7 +23,7 @@ def _base(request, tab, **extra):
 
 
 @require_http_methods(["GET", "POST"])
-@portal_page(Perm.VIEW_USAGE)
+@portal_page(Perm.VIEW_SPEND)
 def usage_import(request):
     actor = request.actor
     form = UsageImportForm()
@@ -59,7 +59,7 @@ def _detail_context(request, record):
 
 
 @require_GET
-@portal_page(Perm.VIEW_USAGE)
+@portal_page(Perm.VIEW_SPEND)
 def usage_import_detail(request, public_id):
     record = selectors.import_get(actor=request.actor, public_id=public_id)
     context = _detail_context(request, record)
@@ -69,7 +69,7 @@ def usage_import_detail(request, public_id):
 
 
 @require_GET
-@portal_page(Perm.VIEW_USAGE)
+@portal_page(Perm.VIEW_SPEND)
 def usage_unmatched(request):
     state = request.GET.get("state") or "waiting"
     waiting = {"waiting": True, "matched": False, "all": None}.get(state, True)

@@ -34,6 +34,7 @@ def test_upload_usage_watch_the_job_and_read_the_report(page, make_user, org):
     sign_in_with_mfa(page, admin.email, PASSWORD, enrol(admin))
 
     page.get_by_role("navigation", name="Main navigation").locator("[data-workspace=billing]").click()
+    page.get_by_role("link", name="Usage import").click()
     expect(page).to_have_url(re.compile(r"/billing/usage/imports/$"))
 
     page.get_by_label("Usage file").set_input_files(upload("empty.csv", b""))

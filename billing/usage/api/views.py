@@ -64,7 +64,7 @@ BATCH = inline_serializer("UsageBatch", fields={
 
 
 class UsageImportListView(PCAPIView):
-    required_permissions = {"GET": Perm.VIEW_USAGE, "POST": Perm.IMPORT_USAGE}
+    required_permissions = {"GET": Perm.VIEW_SPEND, "POST": Perm.IMPORT_USAGE}
     parser_classes = [PartnerCenterJSONParser, MultiPartParser, RawParser]
 
     @pc_schema(ok=collection_schema("UsageImportCollection", UsageImportSerializer, paged=True),
@@ -146,7 +146,7 @@ class UsageImportListView(PCAPIView):
 
 
 class UsageImportDetailView(PCAPIView):
-    required_permissions = {"GET": Perm.VIEW_USAGE}
+    required_permissions = {"GET": Perm.VIEW_SPEND}
 
     @pc_schema(ok=UsageImportSerializer, parameters=[OpenApiParameter("import_id", str, OpenApiParameter.PATH)],
                summary="Extension: one usage import: status, progress and report", tags=EXT_TAGS,
@@ -157,7 +157,7 @@ class UsageImportDetailView(PCAPIView):
 
 
 class UnmatchedUsageListView(PCAPIView):
-    required_permissions = {"GET": Perm.VIEW_USAGE}
+    required_permissions = {"GET": Perm.VIEW_SPEND}
 
     @pc_schema(ok=collection_schema("UnmatchedUsageCollection", UnmatchedUsageSerializer, paged=True),
                errors=(400, 401, 403, 429),
