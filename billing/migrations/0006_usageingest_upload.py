@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0003_usage_and_rating'),
+        ('billing', '0005_rating_no_price_reason'),
     ]
 
     operations = [
