@@ -42,6 +42,17 @@ KEY_COLUMNS = ("organisation_id", "usage_date", "azure_subscription_id", "meter_
                "benefit_id")
 
 
+def _compared(prefix, column):
+    """A column as the change test reads it: rating owns not_rated_reason except 'legacy' (ingestion's)."""
+    if column == "not_rated_reason":
+        return f"({prefix}not_rated_reason = 'legacy')"
+    return f"{prefix}{column}"
+
+
+def _typed_compared(column):
+    return f"(({TYPED[column]}) = 'legacy')" if column == "not_rated_reason" else TYPED[column]
+
+
 def _num(column):
     return f"nullif(btrim(s.{column}), '')::numeric"
 
@@ -252,8 +263,8 @@ def closed_month_changes(organisation_id, label):
     if not has_closed_months(organisation_id):
         return [], 0
     key = " AND ".join(f"r.{c} = {TYPED[c]}" for c in KEY_COLUMNS)
-    changed = (f"({', '.join(f'r.{c}' for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
-               f"({', '.join(TYPED[c] for c in INPUT_COLUMNS)})")
+    changed = (f"({', '.join(_compared('r.', c) for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
+               f"({', '.join(_typed_compared(c) for c in INPUT_COLUMNS)})")
     sql = f"""
         SELECT s.line, %(col)s, CASE WHEN r.id IS NULL THEN %(added)s ELSE %(changed)s END
                || to_char(du.d, 'YYYY-MM') || %(tail)s, count(*) OVER ()
@@ -282,11 +293,11 @@ def write(organisation_id, import_id):
     typed["rated_at"] = "NULL::timestamptz"
     columns = (*RECORD_COLUMNS, "import_id", "rated_at")
     select = ", ".join(typed[c] for c in columns)
-    usage_changed = (f"({', '.join(f'{table}.{c}' for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
-                     f"({', '.join(f'EXCLUDED.{c}' for c in INPUT_COLUMNS)})")
+    usage_changed = (f"({', '.join(_compared(f'{table}.', c) for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
+                     f"({', '.join(_compared('EXCLUDED.', c) for c in INPUT_COLUMNS)})")
     ms_changed = (f"({', '.join(f'{table}.{c}' for c in MS_COLUMNS)}) IS DISTINCT FROM "
                   f"({', '.join(f'EXCLUDED.{c}' for c in MS_COLUMNS)})")
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*INPUT_COLUMNS, *MS_COLUMNS))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*INPUT_COLUMNS, *MS_COLUMNS) if c != "not_rated_reason")
     replaced = "true" if import_id is None else "import_id IS NOT DISTINCT FROM %(import)s"
     first, last = date_range()
     with connection.cursor() as cursor:
@@ -310,6 +321,8 @@ def write(organisation_id, import_id):
             WHERE k.sub_id IS NOT NULL
             ON CONFLICT ({", ".join(KEY_COLUMNS)}) DO UPDATE SET {updates},
                 rated_at = CASE WHEN {usage_changed} THEN NULL ELSE {table}.rated_at END,
+                not_rated_reason = CASE WHEN {usage_changed} THEN EXCLUDED.not_rated_reason
+                                        ELSE {table}.not_rated_reason END,
                 import_id = CASE WHEN {usage_changed} THEN EXCLUDED.import_id ELSE {table}.import_id END
             WHERE {usage_changed} OR {ms_changed}
             RETURNING id > %(before)s AS added, {replaced} AS replaced, usage_date
