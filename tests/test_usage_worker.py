@@ -9,10 +9,9 @@ import pytest
 from accounts.actors import actor_for_user
 from accounts.choices import Role
 from billing.models import UsageImport, UsageRecord
+from billing.tests.factories_usageingest import line, usage_csv, usage_estate
 from billing.usage.services import usage_import_start
 from conftest import point_celery_at
-
-from billing.tests.factories_usageingest import line, usage_csv, usage_estate
 
 TENANT = uuid.UUID("3f1c2a4e-6b7d-4e8f-9a0b-1c2d3e4f5a6b")
 SUB = uuid.UUID("a1b2c3d4-0001-4000-8000-000000000001")
