@@ -58,6 +58,7 @@ class Perm(StrEnum):
     VIEW_PEC = "view_pec"
     MANAGE_CREDIT_LIMIT = "manage_credit_limit"
     VIEW_SPEND = "view_spend"
+    IMPORT_USAGE = "import_usage"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ MATRIX: dict[Perm, Rule] = {
     # Azure spending (usage summaries and records, unbilled daily rated usage, budgets read): the roles that see
     # invoices and recon files (domain.md §1.3 "Invoices and recon files").
     Perm.VIEW_SPEND: _r(GA, AA, BA),
+    # Usage (domain.md §1.3): the selling partner's Global admins and Billing admins bring Microsoft's daily usage in
+    # (reading it is VIEW_SPEND).
+    Perm.IMPORT_USAGE: _r(GA, BA, tiers=PROVIDING_TIERS),
 }
 
 

@@ -78,3 +78,31 @@ class ExchangeRateMissing(PartnerCenterError):
     code = 990310
     error_name = "ExchangeRateMissing"
     default_description = _("No exchange rate for the billing currency in this month: nothing was rated.")
+
+
+class UsageFileInvalid(PartnerCenterError):
+    """400 / 800002 with `data`: one {line, column, reason} per problem (the first 1,000; parameters.totalCount
+    counts them all); nothing was imported."""
+
+    status = 400
+    code = 800002
+    error_name = "UsageFileInvalid"
+    default_description = _("The usage file has errors: nothing was imported.")
+
+
+class UsageMonthClosed(PartnerCenterError):
+    """409 / 990311 with `data`: the lines that would add or change usage of a month already invoiced; nothing was
+    imported."""
+
+    status = 409
+    code = 990311
+    error_name = "UsageMonthClosed"
+    default_description = _("The file would change usage of a month already invoiced: nothing was imported.")
+
+
+class UsageImportNotFound(NotFound):
+    """404 / 990312: no usage import with this id for the organisation."""
+
+    code = 990312
+    error_name = "UsageImportNotFound"
+    default_description = _("No usage import with this id.")

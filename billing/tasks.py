@@ -2,5 +2,6 @@
 `billing.tasks.<name>`, so queued messages and the beat schedule do not depend on where the code sits."""
 
 from .rating.tasks_budget import send_budget_alerts
+from .usage.tasks import match_waiting_usage, run_usage_import
 
-__all__ = ["send_budget_alerts"]
+__all__ = ["match_waiting_usage", "run_usage_import", "send_budget_alerts"]

@@ -4,6 +4,7 @@
 from django.urls import include, path, re_path
 
 from .pricing import views as pricing_views
+from .usage import views as usage_views
 
 app_name = "billing"
 
@@ -23,4 +24,8 @@ urlpatterns = [
     path("pricing/imports/exchange-rates/", pricing_views.import_fx_rates, name="pricing_fx_import"),
     path("pricing/imports/<uuid:public_id>/", pricing_views.import_detail, name="pricing_import_detail"),
     path("", include("billing.rating.urls")),
+    # The Billing workspace: usage
+    path("billing/usage/imports/", usage_views.usage_import, name="usage-import"),
+    path("billing/usage/imports/<uuid:public_id>/", usage_views.usage_import_detail, name="usage-import-detail"),
+    path("billing/usage/unmatched/", usage_views.usage_unmatched, name="usage-unmatched"),
 ]

@@ -102,6 +102,10 @@ def _legacy(foreign):
     return str(foreign["legacy"].public_id)
 
 
+def _usage_import(foreign):
+    return str(foreign["usage_import"].public_id)
+
+
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -162,6 +166,9 @@ FOREIGN_OBJECTS = {
     "customer_legacy_start": {"tenant_id": _legacy_customer},
     "customer_legacy_retry": {"tenant_id": _legacy_customer, "upgrade_id": _upgrade},
     "legacy_subscription_rename": {"public_id": _legacy},
+    # Usage imports (billing/usage/api/urls.py and the Billing workspace's pages).
+    "api-usage-import": {"import_id": _usage_import},
+    "usage-import-detail": {"public_id": _usage_import},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -193,8 +200,9 @@ FOREIGN_OBJECTS = {
     "spend_customer": {"tenant_id": _customer},
     "spend_budget": {"tenant_id": _customer},
 }
-# Routes whose not-found answer has Partner Center's own code rather than 1000 (an upgrade: 900106).
-NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106}
+# Routes whose not-found answer has its own code rather than 1000 (an upgrade: 900106; a usage import: 990312).
+NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106,
+                   "api-usage-import": 990312}
 # Routes whose parameters are not object ids of a tenant.
 NOT_TENANT_IDS = {
     "workspace", "invitation", "django.views.static.serve",
@@ -289,7 +297,13 @@ def foreign(other_org, make_user):
     legacy_estate(system, batch_customer, 1, names=["Batch"])
     upgrade = legacy_services.upgrade_start(actor=system, customer=legacy_customer)
     batch = legacy_services.batch_start(actor=system, customers=[batch_customer]).job
-    return {"user": admin, "credential": credential, "job": job, "customer": customer,
+    from django.utils import timezone
+
+    from billing.models import UsageImport
+
+    usage_import = UsageImport.objects.create(organisation_id=other_org.pk, source="csv", file_name="b.csv",
+                                              created_at=timezone.now(), report={"status": "succeeded"})
+    return {"usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
             "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}

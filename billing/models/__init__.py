@@ -11,9 +11,10 @@ from .usage import (
     UsageImportSource,
     UsageRecord,
 )
+from .usage_upload import UsageUpload
 
 __all__ = [
     "BudgetAlert", "ClosedUsageMonth", "ExchangeRate", "ImportKind", "NotRatedReason", "PecDay", "PecReason",
     "PriceList", "PriceSheetRow", "PriceSheetView", "PricingImport", "SpendingBudget", "UnmatchedUsage",
-    "UnmatchedUsageReason", "UsageImport", "UsageImportSource", "UsageRecord",
+    "UnmatchedUsageReason", "UsageImport", "UsageImportSource", "UsageRecord", "UsageUpload",
 ]

@@ -228,6 +228,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "azureplan.tasks.resume_stalled_upgrades",
         "schedule": 60.0,
     },
+    "match-waiting-usage": {
+        "task": "billing.tasks.match_waiting_usage",
+        "schedule": 15 * 60.0,
+    },
     # Daily, after the night's usage import and rating (docs/billing.md "Spend and budgets").
     "send-budget-alerts": {
         "task": "billing.tasks.send_budget_alerts",

@@ -1,0 +1,417 @@
+"""The set-based SQL of usage ingestion, on the TEMP table usage_stage (billing.usage.loader): parse the dates and
+the (CustomerId, EntitlementId) pairs once per distinct value, check every line in one scan, refuse changes to closed
+months, and write with one INSERT ... SELECT ... ON CONFLICT (the natural key) DO UPDATE of the changed rows only.
+
+The same functions run an import and the matching of waiting (unmatched) rows: both build usage_stage first.
+"""
+
+from django.db import connection
+from django.utils.translation import gettext as _
+from psycopg.sql import quote
+
+from azureplan.models import AzurePlan, AzureSubscription, LegacySubscription
+from customers.models import Customer
+
+from ..models import ClosedUsageMonth, UnmatchedUsage, UsageRecord
+from ..pricing.loader import datetime_parts_sql, datetime_sql
+from .loader import STAGE_COLUMNS
+
+MAX_ERRORS = 1000
+NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$"
+GUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+_IDS = ("product_id", "sku_id", "availability_id")  # trimmed; varchar(64)
+_TEXTS = ("product_name", "sku_name", "publisher_name", "publisher_id", "meter_type", "meter_category",
+          "meter_subcategory", "meter_name", "meter_region", "unit", "unit_type", "resource_location",
+          "consumed_service", "resource_group", "resource_uri", "charge_type", "service_info1", "service_info2",
+          "tags", "additional_info", "benefit_order_id", "benefit_id", "benefit_type")
+_KEY_TEXTS = ("resource_uri", "charge_type", "benefit_id")  # trimmed: they are part of the natural key
+# Microsoft's figures: numbers and the largest magnitude their columns hold.
+_MS_NUMBERS = {"ms_unit_price": "1e20", "ms_effective_unit_price": "1e20", "ms_billing_pre_tax_total": "1e20",
+               "ms_pricing_pre_tax_total": "1e20", "ms_exchange_rate": "1e10", "ms_pec_percentage": "1000",
+               "ms_pec_rate": "10", "ms_credit_percentage": "1000", "ms_credit_rate": "10"}
+_MS_CURRENCIES = ("ms_billing_currency", "ms_pricing_currency")
+
+# UsageRecord's columns written from a staged row (alias s), its resolved key (k) and its dates (du, dx).
+INPUT_COLUMNS = ("customer_id", "azure_plan_id", "reseller_id", *_IDS, "meter_id", *_TEXTS, "quantity",
+                 "not_rated_reason")
+MS_COLUMNS = ("ms_unit_price", "ms_effective_unit_price", "ms_billing_pre_tax_total", "ms_billing_currency",
+              "ms_pricing_pre_tax_total", "ms_pricing_currency", "ms_exchange_rate", "ms_exchange_rate_date",
+              "ms_pec_percentage", "ms_credit_percentage", "ms_credit_type")
+KEY_COLUMNS = ("organisation_id", "usage_date", "azure_subscription_id", "meter_id", "resource_uri", "charge_type",
+               "benefit_id")
+
+
+def _compared(prefix, column):
+    """A column as the change test reads it: rating owns not_rated_reason except 'legacy' (ingestion's)."""
+    if column == "not_rated_reason":
+        return f"({prefix}not_rated_reason = 'legacy')"
+    return f"{prefix}{column}"
+
+
+def _typed_compared(column):
+    return f"(({TYPED[column]}) = 'legacy')" if column == "not_rated_reason" else TYPED[column]
+
+
+def _num(column):
+    return f"nullif(btrim(s.{column}), '')::numeric"
+
+
+def _typed():
+    """{UsageRecord column: SQL expression} of a staged row, valid once the checks passed."""
+    typed = {"organisation_id": "%(org)s", "customer_id": "k.customer_id", "azure_plan_id": "k.plan_id",
+             "azure_subscription_id": "k.sub_id", "reseller_id": "k.reseller_id", "usage_date": "du.d"}
+    typed.update({name: f"coalesce(btrim(s.{name}), '')" for name in _IDS})
+    typed["meter_id"] = ("CASE WHEN btrim(s.meter_id) <> '' THEN btrim(s.meter_id) "
+                         "WHEN btrim(s.product_id) <> '' AND btrim(s.sku_id) <> '' "
+                         "THEN btrim(s.product_id) || '/' || btrim(s.sku_id) END")
+    typed.update({name: (f"coalesce(btrim(s.{name}), '')" if name in _KEY_TEXTS else f"coalesce(s.{name}, '')")
+                  for name in _TEXTS})
+    typed["quantity"] = "btrim(s.quantity)::numeric"
+    typed["not_rated_reason"] = ("CASE WHEN k.cutover IS NOT NULL AND (du.d::timestamp AT TIME ZONE 'UTC') < k.cutover "
+                                 "THEN 'legacy' ELSE '' END")
+    for name in ("ms_unit_price", "ms_effective_unit_price", "ms_billing_pre_tax_total", "ms_pricing_pre_tax_total",
+                 "ms_exchange_rate"):
+        typed[name] = _num(name)
+    typed.update({name: f"upper(coalesce(btrim(s.{name}), ''))" for name in _MS_CURRENCIES})
+    typed["ms_exchange_rate_date"] = "dx.d"
+    typed["ms_pec_percentage"] = f"coalesce({_num('ms_pec_percentage')}, {_num('ms_pec_rate')} * 100)"
+    typed["ms_credit_percentage"] = f"coalesce({_num('ms_credit_percentage')}, {_num('ms_credit_rate')} * 100)"
+    typed["ms_credit_type"] = "coalesce(s.ms_credit_type, '')"
+    return typed
+
+
+TYPED = _typed()
+RECORD_COLUMNS = (*KEY_COLUMNS, *(c for c in INPUT_COLUMNS if c not in KEY_COLUMNS), *MS_COLUMNS)
+
+_JOINS = """
+    FROM usage_stage s
+    JOIN usage_keys k ON k.ct = coalesce(s.customer_id, '') AND k.et = coalesce(s.entitlement_id, '')
+    LEFT JOIN usage_dates du ON du.v = s.usage_date
+    LEFT JOIN usage_dates dx ON dx.v = s.ms_exchange_rate_date"""
+
+
+def prepare(organisation_id):
+    """usage_dates (each distinct date text parsed once) and usage_keys (each distinct CustomerId, EntitlementId pair
+    checked and resolved once, in the organisation's scope: its customer, the Azure subscription under one of that
+    customer's plans, the plan's reseller of record, the legacy cut-over instant, or why it does not resolve)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS usage_dates")
+        cursor.execute(f"""
+            CREATE TEMP TABLE usage_dates ON COMMIT DROP AS
+            SELECT v, ({datetime_sql("p")} AT TIME ZONE 'UTC')::date AS d FROM (
+                SELECT v, {datetime_parts_sql("v")} AS p FROM (
+                    SELECT usage_date AS v FROM usage_stage UNION SELECT ms_exchange_rate_date FROM usage_stage
+                ) u WHERE btrim(v) <> '' OFFSET 0) parsed""")
+        cursor.execute("DROP TABLE IF EXISTS usage_keys")
+        cursor.execute(f"""
+            CREATE TEMP TABLE usage_keys ON COMMIT DROP AS
+            WITH pairs AS (
+                SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, count(*) AS n
+                FROM usage_stage GROUP BY 1, 2
+            ), parsed AS (
+                SELECT ct, et, n, CASE WHEN btrim(ct) ~ '{GUID_RE}' THEN btrim(ct)::uuid END AS cu,
+                       CASE WHEN btrim(et) ~ '{GUID_RE}' THEN btrim(et)::uuid END AS eu FROM pairs
+            )
+            SELECT v.*, c.id AS customer_id, a.id AS sub_id, a.plan_id, a.reseller_id, a.cutover,
+                   CASE WHEN v.cu IS NULL OR v.eu IS NULL OR a.id IS NOT NULL THEN NULL
+                        WHEN c.id IS NULL THEN 'unknown_customer'
+                        WHEN NOT EXISTS (SELECT 1 FROM {AzurePlan._meta.db_table} p WHERE p.customer_id = c.id)
+                        THEN 'unknown_plan' ELSE 'unknown_subscription' END AS reason
+            FROM parsed v
+            LEFT JOIN {Customer._meta.db_table} c ON c.tenant_id = v.cu AND c.organisation_id = %s
+            LEFT JOIN LATERAL (
+                SELECT s.id, s.plan_id, p.reseller_id, l.transitioned_at AS cutover
+                FROM {AzureSubscription._meta.db_table} s
+                JOIN {AzurePlan._meta.db_table} p ON p.id = s.plan_id
+                LEFT JOIN {LegacySubscription._meta.db_table} l ON l.azure_subscription_id = s.id
+                WHERE s.subscription_id = v.eu AND p.customer_id = c.id
+            ) a ON true""", [organisation_id])
+        cursor.execute("ANALYZE usage_keys")
+        cursor.execute("ANALYZE usage_dates")
+        cursor.execute("SELECT min(d), max(d) FROM usage_dates "
+                       "WHERE v IN (SELECT usage_date FROM usage_stage GROUP BY usage_date)")
+        connection.usage_date_range = cursor.fetchone()
+
+
+def _text(value):
+    return quote(str(value))
+
+
+def problems(label, where="true"):
+    """Every bad line as (line, column, reason), the first MAX_ERRORS, and the total; one scan of usage_stage.
+    `label` maps a stage column to the name the file uses for it (CSV or API names)."""
+
+    def name(column):
+        return _text(label.get(column, column))
+
+    def q(column):  # the raw value, quoted, for a message
+        return f"left(coalesce(t.{column}, ''), 60)"
+
+    def blank(column):
+        return f"coalesce(btrim(t.{column}), '') = ''"
+
+    rules = []
+    for column in ("customer_id", "entitlement_id"):
+        rules.append((column, f"t.{column} IS NULL", f"{name(column)} || {_text(_(' is missing.'))}"))
+        rules.append((column, f"t.{column} IS NOT NULL AND {blank(column)}",
+                      f"{name(column)} || {_text(_(' is empty.'))}"))
+        parsed = "cu" if column == "customer_id" else "eu"
+        rules.append((column, f"NOT {blank(column)} AND t.{parsed} IS NULL",
+                      f"{name(column)} || ' “' || {q(column)} || {_text(_('” is not a GUID.'))}"))
+    rules += [
+        ("usage_date", "t.usage_date IS NULL", f"{name('usage_date')} || {_text(_(' is missing.'))}"),
+        ("usage_date", f"t.usage_date IS NOT NULL AND {blank('usage_date')}",
+         f"{name('usage_date')} || {_text(_(' is empty.'))}"),
+        ("usage_date", f"NOT {blank('usage_date')} AND t.du_d IS NULL",
+         f"{name('usage_date')} || ' “' || {q('usage_date')} || "
+         f"{_text(_('” is not a date such as 2026-12-01 or 12/1/2026.'))}"),
+        ("quantity", "t.quantity IS NULL", f"{name('quantity')} || {_text(_(' is missing.'))}"),
+        ("quantity", f"t.quantity IS NOT NULL AND {blank('quantity')}", f"{name('quantity')} || {_text(_(' is empty.'))}"),
+        ("quantity", f"NOT {blank('quantity')} AND btrim(t.quantity) !~ '{NUMBER_RE}'",
+         f"{name('quantity')} || ' “' || {q('quantity')} || {_text(_('” is not a number.'))}"),
+        ("quantity", f"CASE WHEN btrim(t.quantity) ~ '{NUMBER_RE}' THEN abs(btrim(t.quantity)::numeric) >= 1e20 END",
+         f"{name('quantity')} || {_text(_(' is too large (at most 20 digits before the decimal point).'))}"),
+        ("meter_id", f"{blank('meter_id')} AND ({blank('product_id')} OR {blank('sku_id')})",
+         f"{name('meter_id')} || {_text(_(' is empty (and no ProductId and SkuId name the meter).'))}"),
+    ]
+    for column in (*_IDS, "meter_id"):
+        rules.append((column, f"length(btrim(t.{column})) > 64",
+                      f"{name(column)} || {_text(_(' is longer than 64 characters.'))}"))
+    for column, limit in _MS_NUMBERS.items():
+        rules.append((column, f"NOT {blank(column)} AND btrim(t.{column}) !~ '{NUMBER_RE}'",
+                      f"{name(column)} || ' “' || {q(column)} || {_text(_('” is not a number.'))}"))
+        rules.append((column, f"CASE WHEN btrim(t.{column}) ~ '{NUMBER_RE}' "
+                                f"THEN abs(btrim(t.{column})::numeric) >= {limit} END",
+                      f"{name(column)} || {_text(_(' is too large.'))}"))
+    for column in _MS_CURRENCIES:
+        rules.append((column, f"length(btrim(t.{column})) > 3",
+                      f"{name(column)} || ' “' || {q(column)} || {_text(_('” is not a currency code.'))}"))
+    rules.append(("ms_exchange_rate_date", f"NOT {blank('ms_exchange_rate_date')} AND t.dx_d IS NULL",
+                  f"{name('ms_exchange_rate_date')} || ' “' || {q('ms_exchange_rate_date')} || "
+                  f"{_text(_('” is not a date.'))}"))
+    # A cheap test first, true for every good line (one regular expression over the numbers joined, the dates and
+    # GUIDs from their tables, lengths): the rules above run only on the lines it does not vouch for.
+    any_bad = f"NOT coalesce({_surely_good()}, false)"
+    checks = ", ".join(f"({n}, {name(column)}, CASE WHEN {condition} THEN {reason} END)"
+                       for n, (column, condition, reason) in enumerate(rules))
+    sql = f"""
+        SELECT c.line, c.col, c.reason, count(*) OVER () FROM (SELECT t.* FROM (
+            SELECT s.*, k.cu, k.eu, du.d AS du_d, dx.d AS dx_d
+            FROM usage_stage s
+            JOIN usage_keys k ON k.ct = coalesce(s.customer_id, '') AND k.et = coalesce(s.entitlement_id, '')
+            LEFT JOIN usage_dates du ON du.v = s.usage_date
+            LEFT JOIN usage_dates dx ON dx.v = s.ms_exchange_rate_date
+            WHERE {where}
+        ) t WHERE {any_bad}) t CROSS JOIN LATERAL (
+            SELECT t.line, col, reason, n FROM (VALUES {checks}) v(n, col, reason) WHERE reason IS NOT NULL) c
+        ORDER BY c.line, c.n LIMIT {MAX_ERRORS}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    return [{"line": line, "column": column, "reason": reason} for line, column, reason, _t in rows], \
+        (rows[0][3] if rows else 0)
+
+
+def suspect():
+    """Cheap signs that some line may be bad, read from the small tables and one light scan: a pair that is not two
+    GUIDs, a date that does not parse, a number spelled NaN or Infinity (PostgreSQL reads those). Without them the
+    write itself checks the rest (numbers by their cast, lengths, NOT NULL), and the rules run only if it fails."""
+    numbers = ", ".join(("quantity", *_MS_NUMBERS))
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT EXISTS (SELECT 1 FROM usage_keys WHERE cu IS NULL OR eu IS NULL)
+                OR EXISTS (SELECT 1 FROM usage_dates WHERE d IS NULL)
+                OR EXISTS (SELECT 1 FROM usage_stage WHERE lower(concat({numbers})) LIKE '%n%')""")
+        return cursor.fetchone()[0]
+
+
+def _number_re(digits, *, required=False):
+    number = rf"[+-]?[0-9]{{1,{digits}}}(\.[0-9]*)?"
+    return f"({number})" if required else f"({number})?"
+
+
+def _surely_good():
+    """A condition true only of lines no rule of `problems` finds bad (a line it rejects is checked rule by rule)."""
+    numbers = {"quantity": 20, **{c: {"1e20": 20, "1e10": 10, "1000": 3, "10": 1}[limit]
+                                    for c, limit in _MS_NUMBERS.items()}}
+    joined = " || '|' || ".join(f"coalesce(t.{c}, '')" for c in numbers)
+    pattern = "^" + r"\|".join(_number_re(d, required=c == "quantity") for c, d in numbers.items()) + "$"
+    lengths = " AND ".join([*(f"coalesce(length(t.{c}), 0) <= 64" for c in (*_IDS, "meter_id")),
+                            *(f"coalesce(length(t.{c}), 0) <= 3" for c in _MS_CURRENCIES)])
+    return (f"t.cu IS NOT NULL AND t.eu IS NOT NULL AND t.du_d IS NOT NULL "
+            f"AND (t.dx_d IS NOT NULL OR t.ms_exchange_rate_date IS NULL OR t.ms_exchange_rate_date = '') "
+            f"AND ({joined}) ~ '{pattern}' AND {lengths} "
+            f"AND (btrim(t.meter_id) <> '' OR (btrim(t.product_id) <> '' AND btrim(t.sku_id) <> ''))")
+
+
+def date_range():
+    """(first, last) usage date of the staged lines (read once per staging, by `prepare`)."""
+    return connection.usage_date_range
+
+
+def has_closed_months(organisation_id):
+    first, last = date_range()
+    return first is not None and ClosedUsageMonth.objects.filter(
+        organisation_id=organisation_id, month__gte=first.replace(day=1), month__lte=last).exists()
+
+
+def closed_month_changes(organisation_id, label):
+    """Lines that would add or change a row of a closed (invoiced) month: (line, column, reason) and the total."""
+    closed = ClosedUsageMonth._meta.db_table
+    table = UsageRecord._meta.db_table
+    if not has_closed_months(organisation_id):
+        return [], 0
+    key = " AND ".join(f"r.{c} = {TYPED[c]}" for c in KEY_COLUMNS)
+    changed = (f"({', '.join(_compared('r.', c) for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
+               f"({', '.join(_typed_compared(c) for c in INPUT_COLUMNS)})")
+    sql = f"""
+        SELECT s.line, %(col)s, CASE WHEN r.id IS NULL THEN %(added)s ELSE %(changed)s END
+               || to_char(du.d, 'YYYY-MM') || %(tail)s, count(*) OVER ()
+        {_JOINS}
+        JOIN {closed} cm ON cm.organisation_id = %(org)s AND cm.month = date_trunc('month', du.d)::date
+        LEFT JOIN {table} r ON {key}
+        WHERE k.sub_id IS NOT NULL AND (r.id IS NULL OR {changed})
+        ORDER BY s.line LIMIT {MAX_ERRORS}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"org": organisation_id, "col": label.get("usage_date", "UsageDate"),
+                             "added": _("This line would add usage to "), "changed": _("This line would change usage of "),
+                             "tail": _(", a month already invoiced (closed): it can no longer change.")})
+        rows = cursor.fetchall()
+    return [{"line": line, "column": column, "reason": reason} for line, column, reason, _t in rows], \
+        (rows[0][3] if rows else 0)
+
+
+def write(organisation_id, import_id):
+    """Upsert the resolved rows: new keys inserted, changed ones updated (rated_at NULL and import_id this import when
+    the usage changed; only Microsoft's figures when only they did), the same left alone. Returns (added, replaced,
+    refreshed, months of the added or replaced rows). `import_id` None: each staged row's `import_ref` (matching
+    waiting rows), and every update counts as replaced."""
+    table = UsageRecord._meta.db_table
+    typed = dict(TYPED)
+    typed["import_id"] = "s.import_ref::bigint" if import_id is None else "%(import)s"
+    typed["rated_at"] = "NULL::timestamptz"
+    columns = (*RECORD_COLUMNS, "import_id", "rated_at")
+    select = ", ".join(typed[c] for c in columns)
+    usage_changed = (f"({', '.join(_compared(f'{table}.', c) for c in INPUT_COLUMNS)}) IS DISTINCT FROM "
+                     f"({', '.join(_compared('EXCLUDED.', c) for c in INPUT_COLUMNS)})")
+    ms_changed = (f"({', '.join(f'{table}.{c}' for c in MS_COLUMNS)}) IS DISTINCT FROM "
+                  f"({', '.join(f'EXCLUDED.{c}' for c in MS_COLUMNS)})")
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*INPUT_COLUMNS, *MS_COLUMNS) if c != "not_rated_reason")
+    replaced = "true" if import_id is None else "import_id IS NOT DISTINCT FROM %(import)s"
+    first, last = date_range()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE organisation_id = %s AND usage_date BETWEEN %s AND %s)",
+                       [organisation_id, first, last])
+        fresh = not cursor.fetchone()[0]
+    if fresh:  # nothing of the organisation in these days yet: a plain INSERT (no conflict to look for)
+        sql = f"""
+            WITH written AS (
+                INSERT INTO {table} ({", ".join(columns)}) SELECT {select} {_JOINS} WHERE k.sub_id IS NOT NULL
+                RETURNING usage_date)
+            SELECT count(*), 0, 0, array_agg(DISTINCT date_trunc('month', usage_date)::date) FROM written"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"org": organisation_id, "import": import_id})
+            added, replaced_count, refreshed, months = cursor.fetchone()
+        return added, replaced_count, refreshed, sorted(months or [])
+    sql = f"""
+        WITH written AS (
+            INSERT INTO {table} ({", ".join(columns)})
+            SELECT {select} {_JOINS}
+            WHERE k.sub_id IS NOT NULL
+            ON CONFLICT ({", ".join(KEY_COLUMNS)}) DO UPDATE SET {updates},
+                rated_at = CASE WHEN {usage_changed} THEN NULL ELSE {table}.rated_at END,
+                not_rated_reason = CASE WHEN {usage_changed} THEN EXCLUDED.not_rated_reason
+                                        ELSE {table}.not_rated_reason END,
+                import_id = CASE WHEN {usage_changed} THEN EXCLUDED.import_id ELSE {table}.import_id END
+            WHERE {usage_changed} OR {ms_changed}
+            RETURNING id > %(before)s AS added, {replaced} AS replaced, usage_date
+        )
+        SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added AND replaced),
+               count(*) FILTER (WHERE NOT added AND NOT replaced),
+               array_agg(DISTINCT date_trunc('month', usage_date)::date) FILTER (WHERE added OR replaced)
+        FROM written"""
+    with connection.cursor() as cursor:
+        # The rows inserted are those with an id drawn by this statement (xmax is not readable from a partitioned
+        # table's RETURNING): every existing row of the organisation has a smaller id, as imports of one
+        # organisation run one at a time (services._lock) and the identity has no cache.
+        cursor.execute(sql, {"org": organisation_id, "import": import_id, "before": _sequence_value(cursor, table)})
+        added, replaced_count, refreshed, months = cursor.fetchone()
+    return added, replaced_count, refreshed, sorted(months or [])
+
+
+def _sequence_value(cursor, table):
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence = cursor.fetchone()[0]
+    cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}")
+    return cursor.fetchone()[0]
+
+
+def resolved_counts():
+    """(lines resolved to an Azure subscription, lines unmatched, lines of a legacy subscription's usage before its
+    cut-over)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(n) FILTER (WHERE sub_id IS NOT NULL), 0), "
+                       "coalesce(sum(n) FILTER (WHERE reason IS NOT NULL), 0), bool_or(cutover IS NOT NULL) "
+                       "FROM usage_keys")
+        resolved, unmatched, any_cutover = cursor.fetchone()
+        legacy = 0
+        if any_cutover:
+            cursor.execute(f"SELECT count(*) {_JOINS} WHERE k.cutover IS NOT NULL "
+                           "AND (du.d::timestamp AT TIME ZONE 'UTC') < k.cutover")
+            legacy = cursor.fetchone()[0]
+    return int(resolved), int(unmatched), legacy
+
+
+def duplicates(label):
+    """Lines whose natural key (EntitlementId, UsageDate, MeterId, ResourceURI, ChargeType, BenefitId) repeats an
+    earlier line's: only looked for when the write found such a repeat."""
+    key = ", ".join(TYPED[c] for c in ("azure_subscription_id", "usage_date", "meter_id", "resource_uri",
+                                        "charge_type", "benefit_id"))
+    sql = f"""
+        SELECT line, first, count(*) OVER () FROM (
+            SELECT s.line, first_value(s.line) OVER (PARTITION BY {key} ORDER BY s.line) AS first
+            {_JOINS} WHERE k.sub_id IS NOT NULL) d
+        WHERE line <> first ORDER BY line LIMIT {MAX_ERRORS}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"org": 0})
+        rows = cursor.fetchall()
+    column = label.get("meter_id", "MeterId")
+    found = [{"line": line, "column": column,
+              "reason": _("Duplicate of line %(first)s: the same EntitlementId, UsageDate, MeterId, ResourceURI, "
+                          "ChargeType and BenefitId.") % {"first": first}} for line, first, _t in rows]
+    return found, (rows[0][2] if rows else 0)
+
+
+def _raw_row_sql():
+    """The staged row as JSON (UnmatchedUsage.row): the stage's columns, text as read."""
+    pairs = [f"'{c}', s.{c}" for c in STAGE_COLUMNS]
+    half = len(pairs) // 2
+    return (f"jsonb_strip_nulls(jsonb_build_object({', '.join(pairs[:half])}) "
+            f"|| jsonb_build_object({', '.join(pairs[half:])}))")
+
+
+def keep_unmatched(organisation_id, import_id, now):
+    """Keep the lines that do not resolve aside (UnmatchedUsage, with their reason). A waiting row of an earlier
+    import with the same natural key is replaced by the new one (the newer file wins, and is matched once)."""
+    table = UnmatchedUsage._meta.db_table
+    same_key = ("u.entitlement_id = lower(btrim(s.entitlement_id)) AND u.usage_date = du.d "
+                "AND coalesce(u.row->>'meter_id', '') = coalesce(s.meter_id, '') "
+                "AND coalesce(u.row->>'product_id', '') = coalesce(s.product_id, '') "
+                "AND coalesce(u.row->>'sku_id', '') = coalesce(s.sku_id, '') "
+                "AND coalesce(u.row->>'resource_uri', '') = coalesce(s.resource_uri, '') "
+                "AND coalesce(u.row->>'charge_type', '') = coalesce(s.charge_type, '') "
+                "AND coalesce(u.row->>'benefit_id', '') = coalesce(s.benefit_id, '')")
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            DELETE FROM {table} u USING usage_stage s
+            JOIN usage_keys k ON k.ct = coalesce(s.customer_id, '') AND k.et = coalesce(s.entitlement_id, '')
+            JOIN usage_dates du ON du.v = s.usage_date
+            WHERE k.reason IS NOT NULL AND u.organisation_id = %s AND u.matched_at IS NULL
+              AND u.usage_import_id <> %s AND {same_key}""", [organisation_id, import_id])
+        cursor.execute(f"""
+            INSERT INTO {table} (organisation_id, usage_import_id, line_number, reason, customer_tenant_id,
+                                 entitlement_id, usage_date, row, created_at)
+            SELECT %s, %s, s.line, k.reason, lower(btrim(k.ct)), lower(btrim(k.et)), du.d, {_raw_row_sql()}, %s
+            {_JOINS} WHERE k.reason IS NOT NULL""", [organisation_id, import_id, now])
+        return cursor.rowcount
