@@ -54,3 +54,13 @@ class FxRatesNotFound(NotFound):
     code = 990304
     error_name = "FxRatesNotFound"
     default_description = _("No exchange rates were imported for this month.")
+
+
+class UsageSimulationRefused(PartnerCenterError):
+    """400 / 800002: `simulate_usage` cannot generate the window asked (no price list for one of its months, no
+    organisation to simulate); nothing was written."""
+
+    status = 400
+    code = 800002
+    error_name = "UsageSimulationRefused"
+    default_description = _("Usage cannot be simulated: nothing was written.")
