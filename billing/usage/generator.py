@@ -26,6 +26,7 @@ built once, only the dates and the quantity change per line.
 import csv
 import hashlib
 import io
+import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -418,8 +419,8 @@ class UsageGenerator:
         region = meter.region
         location = LOCATIONS.get(region) or LOCATIONS.get(regions[0], "eastus")
         category, subcategory, name_of_meter = meter_names(meter)
-        tags = ('{"environment":"%s","costCenter":"%s","owner":"ops@%s"}'
-                % (env, f"CC-{sum(short.encode()) % 9000 + 1000}", customer.domain))
+        tags = json.dumps({"environment": env, "costCenter": f"CC-{sum(short.encode()) % 9000 + 1000}",
+                           "owner": f"ops@{customer.domain}"}, separators=(",", ":"))
         values = {
             "PartnerId": self.partner.tenant_id, "PartnerName": self.partner.name, "CustomerId": customer.tenant_id,
             "CustomerName": customer.name, "CustomerDomainName": customer.domain,

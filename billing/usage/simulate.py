@@ -133,7 +133,9 @@ def remove_owner_mid_month(today: dt.date) -> str:
     if owner is None:
         return ""
     yesterday = today - dt.timedelta(days=1)
-    month = month_start(yesterday) if yesterday.day >= PEC_LOSS_DAY else month_start(month_start(today) - dt.timedelta(days=1))
+    month = month_start(yesterday)
+    if yesterday.day < PEC_LOSS_DAY:
+        month = month_start(month - dt.timedelta(days=1))
     when = dt.datetime.combine(month.replace(day=PEC_LOSS_DAY), dt.time(12, 0), tzinfo=dt.UTC)
     if when < owner.granted_at:
         return f"{name} ({domain}): the Owner assignment was granted after {when:%Y-%m-%d}; it is kept."
