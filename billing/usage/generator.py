@@ -128,6 +128,7 @@ class MeterCatalog:
 
     def __init__(self, meters: Iterable[Meter]):
         self.meters = sorted(set(meters), key=lambda m: (m.product_name, m.sku_name, m.product_id, m.sku_id))
+        self._found = {}
 
     def __len__(self):
         return len(self.meters)
@@ -153,6 +154,12 @@ class MeterCatalog:
     def find(self, product: str, sku: str, regions: Iterable[str] = ()) -> Meter | None:
         """The meter whose ProductTitle contains `product` and whose SKU (SkuTitle without the region) starts with
         `sku`, in the first of `regions` that has it (then any region); None when the list has no such meter."""
+        key = (product, sku, tuple(regions))
+        if key not in self._found:
+            self._found[key] = self._find(product, sku, key[2])
+        return self._found[key]
+
+    def _find(self, product, sku, regions):
         product, sku = product.lower(), sku.lower()
         found = [m for m in self.meters if product in m.product_name.lower() and m.sku.lower().startswith(sku)]
         exact = [m for m in found if m.product_name.lower() == product and m.sku.lower() == sku]
@@ -474,7 +481,7 @@ class UsageGenerator:
             day += timedelta(days=1)
 
     def write(self, fileobj, first_day: date, last_day: date, *, max_lines: int | None = None, bom: bool = True,
-              chunk_lines: int = 20_000) -> int:
+              chunk_lines: int = 5_000) -> int:
         """Write the file (UTF-8, with a byte-order mark as Partner Center's downloads have, CRLF line ends) to the
         binary file object; answer the number of usage lines (the header not counted)."""
         header = io.StringIO()
