@@ -14,6 +14,7 @@ urlpatterns = [
     path("workspaces/<str:key>/", portal.workspace, name="workspace"),
     path("settings/", portal.settings_home, name="settings_home"),
     path("settings/account/", portal.settings_account, name="settings_account"),
+    path("settings/language/", portal.set_language, name="set_language"),
     path("settings/security/", portal.settings_security, name="settings_security"),
     path("settings/security/recovery-codes/", portal.regenerate_recovery_codes, name="regenerate_recovery_codes"),
     path("settings/tokens/", portal.settings_tokens, name="settings_tokens"),

@@ -157,6 +157,23 @@ def test_users_choice_of_language_wins_and_formats_numbers(portal_client, make_u
     assert "1,234,567.50 USD" in html
 
 
+def test_the_language_menu_switches_any_page_and_remembers_it(portal_client, make_user, org):
+    user = make_user(Role.GLOBAL_ADMIN, email="lang@a.example.com")
+    client = portal_client(user)
+    page = client.get("/settings/users/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert 'data-testid="language-fr"' in page and 'lang="en"' in page
+    response = client.post("/settings/language/", {"language": "fr", "next": "/settings/users/"})
+    assert response.status_code == 302 and response["Location"] == "/settings/users/"
+    user.refresh_from_db()
+    assert user.language == "fr"
+    assert 'lang="fr"' in client.get("/settings/users/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    # Somewhere else, an unknown language: nothing changes, back home.
+    response = client.post("/settings/language/", {"language": "xx", "next": "https://evil.example.com/"})
+    assert response["Location"] == "/"
+    user.refresh_from_db()
+    assert user.language == "fr"
+
+
 # ---------------------------------------------------------------- lockout by others, throttle per client address
 
 

@@ -232,6 +232,9 @@ def mfa_enrol(request):
 
     qr_svg = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     return render(request, "accounts/mfa_enrol.html", {"form": form, "secret": secret, "qr": qr_svg,
+                                                        # In groups of four, as authenticator apps accept it.
+                                                        "secret_grouped": " ".join(secret[i:i + 4] for i in
+                                                                                   range(0, len(secret), 4)),
                                                         "next": request.GET.get("next", "")})
 
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -152,6 +153,21 @@ def settings_account(request):
     organisation = selectors.organisation_get(actor=request.actor)
     return render(request, "accounts/settings_account.html", {"form": form, "organisation": organisation,
                                                               "section": "account"})
+
+
+@require_http_methods(["POST"])
+@portal_page()
+def set_language(request):
+    """The language menu of the navigation bar: saved on the user (it wins over the browser's), back to the page."""
+    from django.conf import settings
+
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        services.user_update(actor=request.actor, user=request.user, language=language)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("accounts:dashboard")
+    return redirect(target)
 
 
 @require_http_methods(["GET", "POST"])

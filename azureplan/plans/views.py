@@ -19,6 +19,7 @@ from accounts import selectors as account_selectors
 from accounts.choices import Tier
 from accounts.permissions import Perm, allowed, requirement_text
 from accounts.views.portal import forbidden, form_post, portal_page
+from agreements.services import purchase_gate
 from core.errors import PartnerCenterError
 from core.forms import apply_error
 from core.portal import run_form_action
@@ -145,7 +146,15 @@ def customer_azure_context(request, customer, overrides=None):
     live = [p for p in plans if p.status != PlanStatus.CANCELLED]
     is_owner = customer.organisation_id == actor.organisation_id
     can_buy = allowed(actor, Perm.PURCHASE) and is_owner
+    buy_blocked = ""
+    if can_buy and not live:
+        # The purchase gate (reseller relationship, MCA) said before the cart, not after a wasted checkout.
+        try:
+            purchase_gate(customer=customer)
+        except PartnerCenterError as exc:
+            buy_blocked = exc.description
     return {
+        "buy_blocked": buy_blocked,
         "can_view": True, "plans": plans, "has_live_plan": bool(live),
         "can_buy": can_buy and (not live or organisation.tier == Tier.INDIRECT_PROVIDER),
         "buy_elsewhere": "" if is_owner else _("Your indirect provider %(provider)s buys the Azure plan for this "
@@ -269,7 +278,7 @@ def azure_subscriptions_cancel(request, public_id):
 
     def done(cancelled):
         names = ", ".join(f"“{s.friendly_name}”" for s in cancelled)
-        deleted = date_format(cancelled[0].delete_after, "DATE_FORMAT")
+        deleted = date_format(cancelled[0].delete_after, "SHORT_DATE_FORMAT")
         return ngettext(
             "Cancelled: %(names)s. Its billing stops now; it is deleted on %(date)s unless reactivated before.",
             "Cancelled: %(names)s. Their billing stops now; they are deleted on %(date)s unless reactivated "

@@ -54,7 +54,8 @@
           },
         },
         scales: {
-          y: { beginAtZero: false, ticks: { callback: function (value) { return money.format(value); } },
+          // From zero: a price that moved 2 % must not look as if it doubled.
+          y: { beginAtZero: true, ticks: { callback: function (value) { return money.format(value); } },
                title: { display: Boolean(spec.unit), text: spec.unit || "" } },
         },
       },

@@ -64,7 +64,7 @@ def wrong_code(totp):
 def enrol_mfa(page):
     """On the enrolment page: read the key, type the code. Returns (secret, code used)."""
     expect(page).to_have_url(re.compile(r"/accounts/mfa/enrol/"))
-    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "").strip()
     code = pyotp.TOTP(secret).now()
     page.get_by_label("Code from your authenticator app").fill(code)
     page.get_by_role("button", name="Turn on multi-factor authentication").click()

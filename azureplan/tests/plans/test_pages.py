@@ -101,6 +101,15 @@ def test_no_plan_yet_the_sales_agent_is_offered_to_buy(portal_client, sales, cus
     assert "Buy the Azure plan" in text(response)
 
 
+def test_before_the_mca_is_attested_the_buy_button_is_disabled_and_says_why(portal_client, sales, org):
+    customer = CustomerFactory(organisation=org, company_name="Fabrikam Inc")  # no MCA attested
+    response = customer_page(portal_client(sales), customer)
+    assert f'href="{reverse("azureplan:azure_plan_cart", args=[customer.tenant_id])}"' not in html(response)
+    blocked = re.search(r'data-testid="buy-blocked">(.*?)</div>', html(response), re.S)
+    assert blocked and "disabled" in blocked.group(1)
+    assert "Fabrikam Inc has not accepted the Microsoft Customer Agreement" in text(response)
+
+
 def test_a_role_without_the_azure_plan_sees_why(portal_client, make_user, customer):
     helpdesk = make_user(Role.HELPDESK_AGENT, email="hd@a.example.com")
     response = customer_page(portal_client(helpdesk), customer)
