@@ -131,3 +131,21 @@ def test_a_removal_recorded_afterwards_is_neither_in_the_future_nor_before_the_g
         role_assignment_remove(actor=actor, assignment=owner, removed_at=datetime(2026, 10, 31, tzinfo=UTC))
     owner.refresh_from_db()
     assert owner.removed_at is None and not AuditEvent.objects.filter(action="role_assignment.removed").exists()
+
+
+def test_the_command_imports_the_usage_and_a_second_run_adds_nothing(estate):
+    out = io.StringIO()
+    call_command("simulate_usage", "--organisation", "4100991", stdout=out)
+    stored = UsageRecord.objects.filter(organisation_id=estate.pk)
+    count = stored.count()
+    assert count > 500 and f"{count} added" in out.getvalue()
+    assert set(stored.values_list("azure_subscription__friendly_name", flat=True)) == {"Production", "Development",
+                                                                                      "Old"}
+    assert stored.filter(meter_name__icontains="Spot").exists()
+    assert stored.filter(publisher_name="Microsoft", meter_category="Virtual Machine Licenses").exists()
+    assert "removed the Owner assignment on 2026-11-15 12:00 UTC" in out.getvalue()
+    again = io.StringIO()
+    call_command("simulate_usage", "--organisation", "4100991", stdout=again)
+    assert stored.count() == count and f"0 added, 0 replaced, {count} unchanged" in again.getvalue()
+    assert "already removed" in again.getvalue()
+    assert AuditEvent.objects.filter(action="role_assignment.removed").count() == 1
