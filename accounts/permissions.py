@@ -57,6 +57,7 @@ class Perm(StrEnum):
     VIEW_USAGE_RECON = "view_usage_recon"
     VIEW_PEC = "view_pec"
     MANAGE_CREDIT_LIMIT = "manage_credit_limit"
+    VIEW_SPEND = "view_spend"
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ MATRIX: dict[Perm, Rule] = {
     Perm.TRANSITION_LEGACY_AZURE: _r(*ALL_ROLES, tiers=PROVIDING_TIERS),
     # Extension: bringing the legacy estate in (a CSV import) is the estate managers' (Global admin, Admin agent).
     Perm.IMPORT_LEGACY_AZURE: _r(GA, AA, tiers=PROVIDING_TIERS),
-    Perm.SET_SPENDING_BUDGET: _r(AA),
+    # domain.md §1.3 names the Admin agent; the Global admin, who holds every other right over the customers' money
+    # (invoices, spend), sets it too (issue 12).
+    Perm.SET_SPENDING_BUDGET: _r(GA, AA),
     Perm.TRANSFER_AZURE_PLAN: _r(AA, tiers={Tier.DIRECT_BILL}),
     Perm.VIEW_PRICING: _r(*ALL_ROLES),  # the pages
     Perm.VIEW_PRICE_SHEET_API: _r(GA, AA, SA, app_only_allowed=False),  # price sheet / FX API: App+User only
@@ -106,6 +109,9 @@ MATRIX: dict[Perm, Rule] = {
     Perm.VIEW_USAGE_RECON: _r(AA, BA, SA, HA),
     Perm.VIEW_PEC: _r(GA, UMA, AA, BA, SA),
     Perm.MANAGE_CREDIT_LIMIT: _r(BA),
+    # Azure spending (usage summaries and records, unbilled daily rated usage, budgets read): the roles that see
+    # invoices and recon files (domain.md §1.3 "Invoices and recon files").
+    Perm.VIEW_SPEND: _r(GA, AA, BA),
 }
 
 

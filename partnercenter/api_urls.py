@@ -6,6 +6,9 @@ from core.api.views import ApiNotFoundView
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    # Before customers and azureplan: its literal segments (customers/usagerecords,
+    # customers/{id}/subscriptions/usagerecords) would otherwise be read as a customer id or an Azure plan id.
+    path("", include("billing.rating.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("agreements.api.urls")),
     path("", include("azureplan.api.urls")),

@@ -47,7 +47,7 @@ def _unrouted(customer_id):
     return [
         ("post", "/v1/validations/unknownthing"),
         ("put", f"/v1/customers/{customer_id}/carts/{cart}/unknown/"),
-        ("patch", f"/v1/customers/{customer_id}/usagebudget"),
+        ("patch", f"/v1/customers/{customer_id}/usagebudgets/other"),
         ("delete", "/v1/nothing/here"),
         ("post", "/v1/"),
     ]

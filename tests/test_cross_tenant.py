@@ -133,6 +133,13 @@ FOREIGN_OBJECTS = {
     "api-customer-order": {"customer_id": _customer, "order_id": _order},
     "api-customer-order-provisioning-status": {"customer_id": _customer, "order_id": _order},
     "api-customer-subscriptions": {"customer_id": _customer},
+    # Azure spending (billing/rating/api/urls.py).
+    "api-customer-usagesummary": {"customer_id": _customer},
+    "api-customer-usagebudget": {"customer_id": _customer},
+    "api-customer-subscriptions-usagerecords": {"customer_id": _customer},
+    "api-customer-subscription-usagesummary": {"customer_id": _customer, "plan_id": _plan},
+    "api-customer-subscription-meterusagerecords": {"customer_id": _customer, "plan_id": _plan},
+    "api-customer-subscription-resourceusagerecords": {"customer_id": _customer, "plan_id": _plan},
     "api-customer-subscription": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-subscription-cancel": {"customer_id": _customer, "subscription_id": _plan},
     "api-customer-subscription-provisioning-status": {"customer_id": _customer, "subscription_id": _plan},

@@ -129,6 +129,9 @@ def test_buttons_follow_the_roles(portal_client, make_user, customer):
     helpdesk = portal_client(make_user(Role.HELPDESK_AGENT))
     page = html(helpdesk.get(reverse("customers:customer_list")))
     assert reverse("customers:customer_create") not in page and reverse("customers:invitation_list") not in page
+    # The tab it does not see is named, with the roles it needs, rather than silently missing.
+    assert 'data-testid="hidden-tabs"' in page and "Reseller relationship invitations:" in page
+    assert 'data-testid="hidden-tabs"' not in sales
     page = html(helpdesk.get(detail))
     assert 'data-testid="attest-form"' not in page and "needs the role Admin agent or Sales agent" in page
     assert helpdesk.get(reverse("customers:invitation_list")).status_code == 403

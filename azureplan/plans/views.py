@@ -152,7 +152,7 @@ def customer_azure_context(request, customer, overrides=None):
         try:
             purchase_gate(customer=customer)
         except PartnerCenterError as exc:
-            buy_blocked = exc.description
+            buy_blocked = refusal(exc, customer, actor)
     return {
         "buy_blocked": buy_blocked,
         "can_view": True, "plans": plans, "has_live_plan": bool(live),

@@ -58,10 +58,19 @@ class PriceList(models.Model):
 
 class PriceSheetRow(models.Model):
     """One line of a price sheet, in Microsoft's columns (domain.md §4.1). A meter's tiers are the rows of one
-    ProductId/SkuId with the same EffectiveStartDate, ordered by PricingTierRangeMin."""
+    ProductId/SkuId with the same EffectiveStartDate, ordered by PricingTierRangeMin.
 
+    The table is LIST-partitioned by price list (migration 0003): each version's rows are one partition,
+    billing_pricesheetrow_p<price list id>, written whole by an import (billing.pricing.services) and dropped with the
+    list by a database trigger, whatever deletes it (so no foreign key constraint and DO_NOTHING here). Rows are
+    written by imports only, never one by one."""
+
+    # The import numbers its rows: price_list_id * 2^32 + the row's line in the file (rows older than the partitions
+    # keep their ids, all below 2^32).
+    id = models.BigIntegerField(primary_key=True)
     # No index of its own: the unique key below starts with price_list and serves every lookup by list.
-    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="rows", db_index=False)
+    price_list = models.ForeignKey(PriceList, on_delete=models.DO_NOTHING, related_name="rows", db_index=False,
+                                   db_constraint=False)
     product_title = models.TextField(blank=True)
     product_id = models.CharField(max_length=64)
     sku_id = models.CharField(max_length=64)

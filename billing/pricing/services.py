@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.sql import quote
@@ -76,13 +76,11 @@ _KEY = ("product_id", "sku_id", "tier_min", "effective_start")
 _C_KEY = 'product_id COLLATE "C", sku_id COLLATE "C"'
 
 
-def _typed_sheet():
-    """sheet_stage typed once, into TEMP table sheet_typed (PriceSheetRow's columns, NULL where a text does not parse,
-    and raw_* texts for the messages). A sheet has few distinct dates (hundreds for 200,000 lines) and far fewer
-    distinct numbers than lines: each is parsed once, in sheet_dates and sheet_numbers, and joined back (hash joins are
-    cheaper than a regular expression per value)."""
-    values = ", ".join(f"{sql} AS {name}" for name, sql in _TYPED_VALUES.items())
-    raw = ", ".join(f"s.{name} AS raw_{name}" for name in _RAW)
+def _parse_values():
+    """Each distinct date and number of sheet_stage parsed once, into TEMP tables sheet_dates (v, t) and sheet_numbers
+    (v, n), NULL where a text does not parse. A sheet has few distinct dates (hundreds for 200,000 lines) and far fewer
+    distinct numbers than lines: both the fast load and the typed table join them back (hash joins are cheaper than a
+    regular expression per value)."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sheet_dates")
         cursor.execute(f"""
@@ -98,16 +96,25 @@ def _typed_sheet():
             FROM (SELECT unit_price AS v FROM sheet_stage UNION SELECT tier_min FROM sheet_stage
                   UNION SELECT tier_max FROM sheet_stage) d""")
         cursor.execute("ANALYZE sheet_numbers")
+
+
+_VALUE_JOINS = """
+    FROM sheet_stage s
+    LEFT JOIN sheet_dates ds ON ds.v = s.effective_start
+    LEFT JOIN sheet_dates de ON de.v = s.effective_end
+    LEFT JOIN sheet_numbers np ON np.v = s.unit_price
+    LEFT JOIN sheet_numbers nl ON nl.v = s.tier_min
+    LEFT JOIN sheet_numbers nh ON nh.v = s.tier_max"""
+
+
+def _typed_sheet():
+    """sheet_stage typed once (after _parse_values), into TEMP table sheet_typed: PriceSheetRow's columns, NULL where
+    a text does not parse, and raw_* texts for the messages. What the checks that list every problem read."""
+    values = ", ".join(f"{sql} AS {name}" for name, sql in _TYPED_VALUES.items())
+    raw = ", ".join(f"s.{name} AS raw_{name}" for name in _RAW)
+    with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS sheet_typed")
-        cursor.execute(f"""
-            CREATE TEMP TABLE sheet_typed ON COMMIT DROP AS
-            SELECT s.line, {values}, {raw}
-            FROM sheet_stage s
-            LEFT JOIN sheet_dates ds ON ds.v = s.effective_start
-            LEFT JOIN sheet_dates de ON de.v = s.effective_end
-            LEFT JOIN sheet_numbers np ON np.v = s.unit_price
-            LEFT JOIN sheet_numbers nl ON nl.v = s.tier_min
-            LEFT JOIN sheet_numbers nh ON nh.v = s.tier_max""")
+        cursor.execute(f"CREATE TEMP TABLE sheet_typed ON COMMIT DROP AS SELECT s.line, {values}, {raw} {_VALUE_JOINS}")
 
 
 def _sheet_problems(market):
@@ -203,33 +210,168 @@ def _sheet_problems(market):
     return [loader.problem(line, column, reason) for line, column, reason, _total in rows], (rows[0][3] if rows else 0)
 
 
-def _write_rows(price_list_id, *, new):
-    """Write sheet_typed into the price list; returns the rows written (inserted + updated + deleted), 0 when the
-    content is the same. A list without rows (`new`) gets a plain INSERT; an existing one deletes the keys no longer
-    in the file and upserts the rest (changed rows only). Rows go in key order: the unique index is filled in order."""
+# ---------------------------------------------------------------- writing a version: one partition per price list
+
+class _NotClean(Exception):
+    """The fast load found a problem: the checks that list every bad line take over."""
+
+
+def partition_name(price_list_id) -> str:
+    """The table holding the rows of price list `price_list_id` (a partition of billing_pricesheetrow)."""
+    return f"{PriceSheetRow._meta.db_table}_p{int(price_list_id)}"
+
+
+def _parent_columns():
+    """(name, SQL type, NOT NULL) of billing_pricesheetrow's columns, and its CHECK constraints (name, definition): a
+    partition must have exactly these."""
     table = PriceSheetRow._meta.db_table
-    columns = ", ".join(_ROW_FIELDS)
-    select = f"SELECT %s, {columns} FROM sheet_typed ORDER BY {_C_KEY}, tier_min, effective_start"
     with connection.cursor() as cursor:
-        if new:
-            cursor.execute(f"INSERT INTO {table} (price_list_id, {columns}) {select}", [price_list_id])
-            return cursor.rowcount
-        changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _ROW_FIELDS
-                              if name not in _KEY)
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_FIELDS if name not in _KEY)
-        # The join below is planned from the key columns' statistics (the checks and a new list's INSERT need none).
-        cursor.execute(f"ANALYZE sheet_typed ({', '.join(_KEY)})")
+        cursor.execute("""
+            SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute
+            WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum""", [table])
+        columns = cursor.fetchall()
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname", [table])
+        checks = cursor.fetchall()
+    return columns, checks
+
+
+def _row_id_sql(price_list_id):
+    # price_list_id * 2^32 + line: unique across lists, in file order within one (a sheet has far fewer lines).
+    return f"(({int(price_list_id)}::bigint << 32) | s.line)"
+
+
+def _fast_load(table, price_list_id, market):
+    """Load sheet_stage into new table `table` (not yet a partition) in one CREATE TABLE ... AS, checked by the
+    constraints it gets and one query, without listing problems. True when the file is good; False (nothing left
+    behind) as soon as anything is wrong, and the checks that list every bad line decide. Every rule of
+    _sheet_problems has its counterpart here:
+
+    - a date or a number that does not parse, a negative one or a tier bound of 10^28 or more (any column), another
+      market, an unknown currency: in the few distinct values, before anything is loaded;
+    - an empty or too long ProductId or SkuId, an empty, negative or too large price, any text too long for its column:
+      the value is loaded as NULL and SET NOT NULL refuses it;
+    - an end before the start: the table's CHECK constraints (billing_pricesheetrow's); a duplicate key: its unique
+      index; tiers (overlap, gap, an empty maximum below the top, a maximum below the minimum): one query."""
+    with connection.cursor() as cursor:
         cursor.execute(f"""
-            DELETE FROM {table} r WHERE r.price_list_id = %s AND NOT EXISTS (
-                SELECT 1 FROM sheet_typed t WHERE t.product_id = r.product_id AND t.sku_id = r.sku_id
-                AND coalesce(t.tier_min, -1) = coalesce(r.tier_min, -1) AND t.effective_start = r.effective_start)""",
-                       [price_list_id])
-        deleted = cursor.rowcount
+            SELECT EXISTS (SELECT 1 FROM sheet_numbers WHERE ({blank("v")} IS FALSE AND n IS NULL) OR n < 0
+                                                           OR abs(n) >= 1e28)
+                OR EXISTS (SELECT 1 FROM sheet_dates WHERE t IS NULL)
+                OR EXISTS (SELECT 1 FROM (SELECT DISTINCT market, currency FROM sheet_stage) d
+                           WHERE upper(btrim(market)) IS DISTINCT FROM {quote(market)}
+                              OR NOT coalesce(upper(btrim(currency)), '') = ANY({quote(sorted(CURRENCIES))}::text[]))""")
+        if cursor.fetchone()[0]:
+            return False
+    columns, checks = _parent_columns()
+    values = {
+        **{name: sql for name, sql in _TYPED_VALUES.items()},
+        "id": _row_id_sql(price_list_id),
+        "price_list_id": f"{int(price_list_id)}::bigint",
+        "product_id": "CASE WHEN btrim(s.product_id) <> '' AND length(btrim(s.product_id)) <= 64 "
+                      "THEN btrim(s.product_id) END",
+        "sku_id": "CASE WHEN btrim(s.sku_id) <> '' AND length(btrim(s.sku_id)) <= 64 THEN btrim(s.sku_id) END",
+        "unit_price": "CASE WHEN np.n >= 0 AND np.n < 1e20 THEN np.n END",
+    }
+    # A value too long for its column is NULL (refused below), never cut.
+    select = ", ".join(
+        (f"(CASE WHEN length({values[name]}) <= {int(kind.split('(')[1].rstrip(')'))} THEN {values[name]} END)"
+         if kind.startswith("character varying(") and name not in ("product_id", "sku_id")
+         else f"({values[name]})") + f"::{kind} AS {name}"
+        for name, kind, _not_null in columns)
+    alter = [f"ALTER {name} SET NOT NULL" for name, _kind, not_null in columns if not_null]
+    alter += [f"ADD CONSTRAINT {name} {definition}" for name, definition in checks]
+    alter += _partition_constraints(table, price_list_id)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {table} AS SELECT {select} {_VALUE_JOINS}")
+            cursor.execute(f"ALTER TABLE {table} {', '.join(alter)}")  # one scan for every constraint
+            cursor.execute(f"""
+                SELECT EXISTS (SELECT 1 FROM (
+                    SELECT tier_min, tier_max, lag(id) OVER w AS prev_id, lag(tier_max) OVER w AS prev_max,
+                           lead(id) OVER w AS next_id
+                    FROM {table} WHERE tier_min IS NOT NULL  -- the rules read tiers only
+                    WINDOW w AS (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL ORDER BY tier_min, id)) t
+                  WHERE tier_max < tier_min
+                     OR (tier_min IS NOT NULL AND prev_id IS NOT NULL AND prev_max IS NOT NULL
+                         AND (tier_min < prev_max OR tier_min > prev_max + 1))
+                     OR (tier_min IS NOT NULL AND next_id IS NOT NULL AND tier_max IS NULL))""")
+            if cursor.fetchone()[0]:
+                raise _NotClean
+    except (IntegrityError, DataError, _NotClean):
+        return False
+    return True
+
+
+def _partition_constraints(table, price_list_id):
+    """The unique key (the parent's, so ATTACH adopts the index) and a CHECK that spares ATTACH its scan."""
+    from uuid import uuid4
+
+    return [f"ADD CONSTRAINT {table}_in_list CHECK (price_list_id = {int(price_list_id)})",
+            f"ADD CONSTRAINT {table}_{uuid4().hex[:8]}_key UNIQUE NULLS NOT DISTINCT "
+            f"(price_list_id, product_id, sku_id, tier_min, effective_start)"]
+
+
+def _load_from_typed(table, price_list_id):
+    """Load sheet_typed (checked: no problem) into new table `table`, the way the fast load does but with an INSERT:
+    for a file the fast load refused though the checks find nothing wrong."""
+    columns = ", ".join(_ROW_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (LIKE {PriceSheetRow._meta.db_table} INCLUDING CONSTRAINTS)")
+        cursor.execute(f"INSERT INTO {table} (id, price_list_id, {columns}) "
+                       f"SELECT {_row_id_sql(price_list_id)}, %s, {columns} FROM sheet_typed s", [price_list_id])
+        cursor.execute(f"ALTER TABLE {table} {', '.join(_partition_constraints(table, price_list_id))}")
+
+
+def _rows_changed(old, new):
+    """Rows inserted, updated and deleted going from table `old` to table `new` (by key, every column compared)."""
+    others = [name for name in _ROW_FIELDS if name not in _KEY]
+    with connection.cursor() as cursor:
         cursor.execute(f"""
-            INSERT INTO {table} (price_list_id, {columns}) {select}
-            ON CONFLICT (price_list_id, product_id, sku_id, tier_min, effective_start)
-            DO UPDATE SET {updates} WHERE {changed}""", [price_list_id])
-        return deleted + cursor.rowcount
+            SELECT count(*) FROM {old} o FULL JOIN {new} n
+                ON o.product_id = n.product_id AND o.sku_id = n.sku_id AND o.effective_start = n.effective_start
+               AND coalesce(o.tier_min, -1) = coalesce(n.tier_min, -1)
+            WHERE o.id IS NULL OR n.id IS NULL
+               OR ({", ".join(f"o.{name}" for name in others)})
+                  IS DISTINCT FROM ({", ".join(f"n.{name}" for name in others)})""")
+        return cursor.fetchone()[0]
+
+
+def _write_rows(price_list_id, *, market, count, new):
+    """Write the staged sheet as the rows of price list `price_list_id`; returns the rows written (inserted + updated +
+    deleted), 0 when the content is the same. Raises PriceSheetInvalid with every bad line.
+
+    The rows are loaded into a table of their own (`_fast_load`, or the checks then `_load_from_typed`), indexed, then
+    attached as the list's partition. A version that has rows already keeps them when nothing changed (the new table
+    is dropped), else its partition is dropped and the new one takes its place, in this transaction."""
+    name = partition_name(price_list_id)
+    parent = PriceSheetRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        has_rows = cursor.fetchone()[0]
+        if new and has_rows:  # left by a list of that id deleted without its trigger (a TRUNCATE): not this list's
+            cursor.execute(f"DROP TABLE {name}")
+            has_rows = False
+    table = f"{name}_load" if has_rows else name
+    if not _fast_load(table, price_list_id, market):
+        _typed_sheet()
+        problems, total = _sheet_problems(market)
+        if total:
+            raise PriceSheetInvalid(
+                _("%(count)s bad line(s) in the price sheet (the first: line %(line)s, %(column)s: %(reason)s). "
+                  "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
+        _load_from_typed(table, price_list_id)
+    with connection.cursor() as cursor:
+        written = count
+        if has_rows:
+            written = _rows_changed(name, table)
+            if not written:
+                cursor.execute(f"DROP TABLE {table}")
+                return 0
+            cursor.execute(f"DROP TABLE {name}")
+            cursor.execute(f"ALTER TABLE {table} RENAME TO {name}")
+        cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES IN ({int(price_list_id)})")
+    return written
 
 
 def _previous_list(market, view, month):
@@ -319,8 +461,11 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
             written, price_list, count = 0, existing, existing.row_count
             diff = _unchanged_report_counts(price_list, previous, sha)
         else:
-            with connection.cursor() as cursor:  # room for the sorts of the checks and the ordered write
+            with connection.cursor() as cursor:
+                # Room for the sorts of the checks and the index; no JIT compilation (it costs these few big queries
+                # more than it saves).
                 cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL jit = off")
             try:
                 sha, _size, count = loader.stage(stream, table="sheet_stage", columns=SHEET_COLUMNS,
                                                  what=_("Microsoft's price sheet"), sha256=sha)
@@ -329,15 +474,11 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
             if count == 0:
                 raise PriceSheetInvalid(_("The file has a header but no price lines."),
                                         data=[loader.problem(2, "", _("The file has a header but no price lines."))])
-            _typed_sheet()
-            problems, total = _sheet_problems(market)
-            if total:
-                raise PriceSheetInvalid(
-                    _("%(count)s bad line(s) in the price sheet (the first: line %(line)s, %(column)s: %(reason)s). "
-                      "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
+            _parse_values()
+            # The list's id names its partition: a new list is created first (a bad file rolls it back).
             price_list = existing or PriceList.objects.create(market=market, view=view, month=month, source_sha256=sha,
                                                               imported_at=now, file_name=file_name)
-            written = _write_rows(price_list.pk, new=existing is None or existing.row_count == 0)
+            written = _write_rows(price_list.pk, market=market, count=count, new=existing is None)
             price_list.source_sha256 = sha
             price_list.row_count = count
             if written:
@@ -365,6 +506,17 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
                            "unchanged": unchanged, "import": str(record.public_id)})
     return ImportResult(pricing_import=record, unchanged=unchanged, rows_written=written, report=report)
 
+
+
+def price_list_delete(*, actor, price_list):
+    """Delete price list version `price_list` and its rows: the database drops the list's partition with it (a trigger
+    on billing_pricelist, whatever deletes the list). Its imports stay, no longer linked to a list. Needs
+    Perm.IMPORT_PRICING; audited as `price_list.deleted`."""
+    require(actor, Perm.IMPORT_PRICING)
+    with transaction.atomic():
+        audit_record(actor=actor, action="price_list.deleted", obj=price_list, object_type="billing.PriceList",
+                     data={"sha256": price_list.source_sha256, "rows": price_list.row_count})
+        price_list.delete()
 
 
 # ---------------------------------------------------------------- exchange rates
@@ -499,4 +651,5 @@ def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
     return ImportResult(pricing_import=record, unchanged=unchanged, rows_written=written, report=report)
 
 
-__all__ = ["ImportResult", "PriceSheetView", "fx_rates_import", "market_parse", "price_sheet_import"]
+__all__ = ["ImportResult", "PriceSheetView", "fx_rates_import", "market_parse", "partition_name", "price_list_delete",
+           "price_sheet_import"]

@@ -30,17 +30,19 @@ def _query_value(request, name):
     return None
 
 
-def page_size(request):
+def page_size(request, *, default=DEFAULT_SIZE, maximum=MAX_SIZE):
+    """The `size` the request asks for; `default` and `maximum` for a list whose own limits differ (Partner Center's
+    line items: 2000 both)."""
     raw = _query_value(request, "size")
     if raw in (None, "", "0"):
-        return DEFAULT_SIZE
+        return default
     try:
         size = int(raw)
     except ValueError:
-        raise InvalidInput(_("size must be a whole number between 1 and %(max)s.") % {"max": MAX_SIZE},
+        raise InvalidInput(_("size must be a whole number between 1 and %(max)s.") % {"max": maximum},
                            field="size") from None
-    if not 1 <= size <= MAX_SIZE:
-        raise InvalidInput(_("size must be a whole number between 1 and %(max)s.") % {"max": MAX_SIZE},
+    if not 1 <= size <= maximum:
+        raise InvalidInput(_("size must be a whole number between 1 and %(max)s.") % {"max": maximum},
                            field="size")
     return size
 
@@ -79,7 +81,8 @@ def filter_first_order(ordering):
     return [key.desc() if first.startswith("-") else key.asc(), *rest]
 
 
-def seek_page(request, queryset, *, ordering, scope, filter_first=False):
+def seek_page(request, queryset, *, ordering, scope, filter_first=False, default_size=DEFAULT_SIZE,
+              max_size=MAX_SIZE):
     """Return (rows, next_token) for the page the request asks for.
 
     `ordering` must end with a unique field (e.g. ("email", "id")). `scope` names the collection
@@ -91,8 +94,10 @@ def seek_page(request, queryset, *, ordering, scope, filter_first=False):
     list in order and filtering. Left to itself the planner picks that walk whenever it guesses
     many rows match, and a prefix late in the alphabet then reads most of the list (54-92 ms
     instead of 0.3 ms at 100,000 customers).
+
+    `default_size` / `max_size`: the list's own page sizes when they are not the API's usual 100 / 1000.
     """
-    size = page_size(request)
+    size = page_size(request, default=default_size, maximum=max_size)
     payload = _read_token(request, scope)
     queryset = queryset.order_by(*(filter_first_order(ordering) if filter_first else ordering))
     if payload is not None:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -221,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-upgrades": {
         "task": "azureplan.tasks.resume_stalled_upgrades",
         "schedule": 60.0,
+    },
+    # Daily, after the night's usage import and rating (docs/billing.md "Spend and budgets").
+    "send-budget-alerts": {
+        "task": "billing.tasks.send_budget_alerts",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

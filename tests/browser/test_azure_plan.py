@@ -100,8 +100,15 @@ def test_buy_the_azure_plan_add_and_cancel_azure_subscriptions(new_page, make_us
 
     # A customer without the Microsoft Customer Agreement: warned on the cart, refused at the order, and the
     # refusal leads to the agreement section.
+    # On the customer page the button is disabled and says why, with the way to the fix.
     page.goto(f"/customers/{fabrikam.tenant_id}/")
-    page.get_by_test_id("azure-plan").get_by_role("link", name="Buy the Azure plan").click()
+    blocked = page.get_by_test_id("buy-blocked")
+    expect(blocked.get_by_role("button", name="Buy the Azure plan")).to_be_disabled()
+    expect(blocked).to_contain_text("Fabrikam Inc has not accepted the Microsoft Customer Agreement")
+    expect(blocked.get_by_role("link", name="Attest the Microsoft Customer Agreement")).to_be_visible()
+    screenshot(page, "azure-plan-07a-buy-blocked")
+    # Going to the cart anyway (a bookmark) still says it before the order is placed.
+    page.goto(f"/customers/{fabrikam.tenant_id}/azure-plan/cart/")
     expect(page.get_by_test_id("gate")).to_contain_text("has not accepted the Microsoft Customer Agreement")
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_role("button", name="Place order").click()

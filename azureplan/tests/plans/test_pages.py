@@ -108,6 +108,7 @@ def test_before_the_mca_is_attested_the_buy_button_is_disabled_and_says_why(port
     blocked = re.search(r'data-testid="buy-blocked">(.*?)</div>', html(response), re.S)
     assert blocked and "disabled" in blocked.group(1)
     assert "Fabrikam Inc has not accepted the Microsoft Customer Agreement" in text(response)
+    assert 'data-testid="buy-blocked-fix"' in html(response)
 
 
 def test_a_role_without_the_azure_plan_sees_why(portal_client, make_user, customer):
