@@ -56,7 +56,6 @@ class FxRatesNotFound(NotFound):
     default_description = _("No exchange rates were imported for this month.")
 
 
-<<<<<<< HEAD
 class UsageSimulationRefused(PartnerCenterError):
     """400 / 800002: `simulate_usage` cannot generate the window asked (no price list for one of its months, no
     organisation to simulate); nothing was written."""
@@ -65,7 +64,7 @@ class UsageSimulationRefused(PartnerCenterError):
     code = 800002
     error_name = "UsageSimulationRefused"
     default_description = _("Usage cannot be simulated: nothing was written.")
-=======
+
 class LineItemsNotSupported(PartnerCenterError):
     """400 / 800042 (Partner Center's "Not supported"): a line-item query this portal does not serve (yet): the
     unbilled reconciliation line items (`invoicelineitemtype=billinglineitems`, the invoicing issue) and the legacy
@@ -75,4 +74,3 @@ class LineItemsNotSupported(PartnerCenterError):
     code = 800042
     error_name = "NotSupported"
     default_description = _("Not supported.")
->>>>>>> main
