@@ -65,6 +65,7 @@ class UsageSimulationRefused(PartnerCenterError):
     error_name = "UsageSimulationRefused"
     default_description = _("Usage cannot be simulated: nothing was written.")
 
+
 class LineItemsNotSupported(PartnerCenterError):
     """400 / 800042 (Partner Center's "Not supported"): a line-item query this portal does not serve (yet): the
     unbilled reconciliation line items (`invoicelineitemtype=billinglineitems`, the invoicing issue) and the legacy
