@@ -465,8 +465,7 @@ class UsageGenerator:
         written = 0
         day = first_day
         while day <= last_day:
-            start = month_end(day.replace(day=1) - timedelta(days=1)) + timedelta(days=1)
-            dates = f"{_format_date(start)},{_format_date(month_end(day))},{_format_date(day)},"
+            dates = f"{_format_date(day.replace(day=1))},{_format_date(month_end(day))},{_format_date(day)},"
             ordinal = day.toordinal()
             for res in self._resources:
                 if not res.subscription.active_on(day):
