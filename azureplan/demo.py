@@ -80,11 +80,11 @@ def load_demo(organisations):
 
 def _bought_earlier(plan):
     """The demo's history: the plan was bought, its Azure subscriptions created and their Owner (AOBO) assignments
-    granted at the start of the month before this one, so the usage `make run` simulates for that month
-    (billing/usage/simulate.py) has subscriptions to run on and partner earned credit from its first day."""
+    granted the day before the month before this one began, so the usage `make run` simulates for that month
+    (billing/usage/simulate.py) has subscriptions to run on and partner earned credit from its first whole day."""
     now = timezone.now()
     this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    then = (this_month - timedelta(days=1)).replace(day=1, hour=9)
+    then = (this_month - timedelta(days=1)).replace(day=1, hour=9) - timedelta(days=1)
     Order.objects.filter(pk=plan.order_id).update(created_at=then, completed_at=then)
     AzurePlan.objects.filter(pk=plan.pk).update(created_at=then, activated_at=then)
     AzureSubscription.objects.filter(plan=plan).update(created_at=then)

@@ -13,7 +13,7 @@ from billing.pricing import services as pricing_services
 from core.actor import Actor
 
 EARLIER, LATER = date(2026, 11, 1), date(2026, 12, 1)
-CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+CREATED = datetime(2026, 10, 31, 9, 0, tzinfo=UTC)  # the day before November: PEC from Nov 1st
 
 
 def operator():

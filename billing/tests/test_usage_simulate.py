@@ -30,7 +30,7 @@ def _frozen():
 
 @pytest.fixture
 def estate(make_org):
-    """A direct-bill partner with the demo's PEC-losing customer (fabrikam, Production + Development since Nov 1st)
+    """A direct-bill partner with the demo's PEC-losing customer (fabrikam, Production + Development since Oct 31st)
     and one more customer whose subscription was cancelled on Nov 20th; the demo's US lists and rates."""
     org = make_org(name="Sim Direct", tier=Tier.DIRECT_BILL, partner_id="4100991")
     fabrikam = CustomerFactory(organisation=org, domain="fabrikam-example.onmicrosoft.com", country_id="US")
@@ -128,7 +128,7 @@ def test_a_removal_recorded_afterwards_is_neither_in_the_future_nor_before_the_g
     with pytest.raises(InvalidInput, match="in the future"):
         role_assignment_remove(actor=actor, assignment=owner, removed_at=datetime(2026, 12, 7, tzinfo=UTC))
     with pytest.raises(InvalidInput, match="before it was granted"):
-        role_assignment_remove(actor=actor, assignment=owner, removed_at=datetime(2026, 10, 31, tzinfo=UTC))
+        role_assignment_remove(actor=actor, assignment=owner, removed_at=datetime(2026, 10, 30, tzinfo=UTC))
     owner.refresh_from_db()
     assert owner.removed_at is None and not AuditEvent.objects.filter(action="role_assignment.removed").exists()
 
