@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing: price lists, exchange rates (usage, rating and invoicing to come)")
 
     def ready(self):
-        # The Pricing workspace of the navigation.
+        # The Pricing and Billing workspaces of the navigation, the Spend section of the customer page.
         from . import registrations
 
         registrations.register()

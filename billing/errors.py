@@ -75,3 +75,16 @@ class LineItemsNotSupported(PartnerCenterError):
     code = 800042
     error_name = "NotSupported"
     default_description = _("Not supported.")
+
+
+# ---------------------------------------------------------------- rating (billing.rating)
+
+
+class ExchangeRateMissing(PartnerCenterError):
+    """409 / 990310: usage of a month cannot be rated because the exchange rate of the partner's billing currency for
+    that month is not imported; `parameters` name the currency and the month (YYYY-MM). Nothing was rated."""
+
+    status = 409
+    code = 990310
+    error_name = "ExchangeRateMissing"
+    default_description = _("No exchange rate for the billing currency in this month: nothing was rated.")

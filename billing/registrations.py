@@ -1,12 +1,63 @@
-"""What billing adds to the earlier apps (called from BillingConfig.ready()): the Pricing workspace of the navigation,
-replacing the placeholder accounts registers under the same key."""
+"""What billing adds to the earlier apps (called from BillingConfig.ready()): the Pricing and Billing workspaces of the
+navigation (replacing the placeholders accounts registers under the same keys), the "Spend this month" section
+of the customer page with its activity line (a budget changed), rating as the listener of changed usage, and the PEC
+calendar section of the Azure subscription page."""
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts import navigation
-from accounts.permissions import Perm
+from accounts.permissions import Perm, allowed
+from customers import registry
+
+SPENDING_BUDGET = {
+    "customer.spending_budget_set": _("Spending budget changed"),
+}
+
+
+def _budget_detail(event, data):
+    return f"{registry.change(data)} {data.get('currency', '')}".strip()
+
+
+def _spend_context(request, customer, overrides):
+    if not allowed(request.actor, Perm.VIEW_SPEND):
+        return {"show": False}
+    from django.utils import timezone
+
+    from .rating.page_selectors import customer_section
+
+    return {"show": True, **customer_section(actor=request.actor, customer=customer, today=timezone.now().date())}
 
 
 def register():
     navigation.register(navigation.NavEntry(key="pricing", label=_("Pricing"), perm=Perm.VIEW_PRICING, order=300,
                                             url_name="billing:pricing"))
+    # The Billing workspace: Spend (billing.rating) and, beside it, the usage import pages (billing.usage), whose
+    # tabs share templates/billing/spend/inc/tabs.html.
+    navigation.register(navigation.NavEntry(key="billing", label=_("Billing"), perm=Perm.VIEW_SPEND, order=400,
+                                            url_name="billing:spend"))
+    registry.register_section(registry.CustomerSection(
+        key="spend", template="billing/spend/inc/customer_section.html", context=_spend_context, order=250,
+        anchor="spend", visible=lambda request, data: bool(data.get("show"))))
+    # billing.rating.budgets.budget_set audits "customer.spending_budget_set" (the longest prefix wins over customers').
+    registry.register_activity("customer.spending_budget_set", registry.labelled(SPENDING_BUDGET,
+                                                                                 detail=_budget_detail))
+    _register_rating()
+    _register_pec_calendar()
+
+
+def _register_rating():
+    from .rating.services import rate_usage
+    from .usage.hooks import on_usage_changed
+
+    # An import and its rating commit together: rating runs inside the import's transaction (PEC of those months
+    # first, then the meters with an unrated row).
+    on_usage_changed(rate_usage)
+
+
+def _register_pec_calendar():
+    from azureplan import registry as azureplan_registry
+
+    from .rating.pec_views import pec_calendar_section
+
+    azureplan_registry.register_subscription_section(azureplan_registry.SubscriptionSection(
+        key="pec-calendar", template="billing/rating/pec_calendar.html", context=pec_calendar_section, order=100))

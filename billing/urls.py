@@ -1,6 +1,7 @@
-"""The portal pages of billing (the Pricing workspace; billing's /v1/ routes are in its api packages)."""
+"""The portal pages of billing (the Pricing workspace, the Billing workspace's Spend pages from billing.rating; billing's
+/v1/ routes are in its api packages)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from .pricing import views as pricing_views
 
@@ -21,4 +22,5 @@ urlpatterns = [
     path("pricing/imports/price-sheet/", pricing_views.import_price_sheet, name="pricing_import"),
     path("pricing/imports/exchange-rates/", pricing_views.import_fx_rates, name="pricing_fx_import"),
     path("pricing/imports/<uuid:public_id>/", pricing_views.import_detail, name="pricing_import_detail"),
+    path("", include("billing.rating.urls")),
 ]

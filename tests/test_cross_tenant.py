@@ -189,6 +189,9 @@ FOREIGN_OBJECTS = {
     "user_resend_invitation": {"public_id": _user},
     "revoke_token": {"public_id": _credential},
     "job_detail": {"public_id": _job},
+    # The Spend pages (billing/rating/urls.py): the customer is looked up through the tenant scope first.
+    "spend_customer": {"tenant_id": _customer},
+    "spend_budget": {"tenant_id": _customer},
 }
 # Routes whose not-found answer has Partner Center's own code rather than 1000 (an upgrade: 900106).
 NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106}

@@ -13,7 +13,7 @@ from customers import registry
 
 def test_customer_page_sections_in_order():
     assert [(s.key, s.anchor) for s in registry.sections()] == [
-        ("mca", "agreements"), ("azure", "azure-plan"), ("legacy", "legacy-azure")]
+        ("mca", "agreements"), ("azure", "azure-plan"), ("spend", "spend"), ("legacy", "legacy-azure")]
     assert [c.key for c in registry.columns()] == ["mca"]
 
 
@@ -29,6 +29,8 @@ def test_every_app_describes_its_activity():
                    "azure_plan.ordered"):
         assert line(hidden) is None
     assert line("nobody.describes_this").label == "nobody.describes_this"
+    assert line("customer.spending_budget_set", {"from": None, "to": "1500.00", "currency": "EUR"}).detail == \
+        "— → 1500.00 EUR"
 
 
 def test_navigation_entries_registered_by_the_apps():
@@ -50,7 +52,7 @@ def test_navigation_follows_the_roles(portal_client, make_user, actor_of, roles,
     if keys is None:  # the roles' permissions decide, the same table as before the registry
         perms = perms_for(actor_of(user))
         expected = [key for key, perm in [("customers", Perm.VIEW_CUSTOMERS), ("azure_plan", Perm.VIEW_AZURE_PLAN),
-                                          ("pricing", Perm.VIEW_PRICING), ("billing", Perm.VIEW_INVOICES)]
+                                          ("pricing", Perm.VIEW_PRICING), ("billing", Perm.VIEW_SPEND)]
                     if perm in perms]
         keys = [*expected, "settings"]
     assert shown == keys

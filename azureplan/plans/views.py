@@ -25,6 +25,7 @@ from core.forms import apply_error
 from core.portal import run_form_action
 from customers import selectors as customer_selectors
 
+from .. import registry
 from ..catalog import selectors as catalog_selectors
 from ..choices import (
     AzureSubscriptionStatus,
@@ -341,6 +342,7 @@ def _render_subscription(request, sub, *, rename_form=None, role_form=None, erro
         "can_reactivate": (allowed(request.actor, Perm.REACTIVATE_AZURE_SUBSCRIPTION)
                            and sub.status == AzureSubscriptionStatus.CANCELLED),
         "error": error, "aobo": aobo, "anchor": f"#plan-{sub.plan.public_id}", "tab": "customers",
+        "sections": registry.rendered_sections(request, sub),
     }, status=status)
 
 

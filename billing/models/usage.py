@@ -28,6 +28,7 @@ RATE_DIGITS, RATE_PLACES = 40, 30
 
 class NotRatedReason(models.TextChoices):
     LEGACY = "legacy", _("Before the legacy subscription's cut-over to the Azure plan")
+    NO_PRICE = "no_price", _("No price in the partner's price list for this meter on this day")
 
 
 class UsageRecord(models.Model):

@@ -125,7 +125,7 @@ def alert_recipients(organisation_id) -> list[User]:
 def _spend_page_url(customer) -> str:
     base = settings.PORTAL_BASE_URL.rstrip("/")
     try:
-        return base + reverse("customers:customer_detail", args=[customer.tenant_id])
+        return base + reverse("billing:spend_customer", args=[customer.tenant_id])
     except NoReverseMatch:
         return base + "/"
 

@@ -1,0 +1,38 @@
+"""What later apps add to the Azure subscription page, registered from their `AppConfig.ready()` (the pattern of
+customers/registry.py): azureplan never imports a later app. billing registers the PEC calendar here.
+
+A section is a template and a context function `context(request, sub) -> dict | None` (None hides it, e.g. when the
+actor may not see it); the page renders the sections in `order`, each with its data under `section`. Registering the
+same key twice replaces the first entry."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SubscriptionSection:
+    key: str
+    template: str
+    context: Callable[..., dict | None]
+    order: int = 100
+
+
+_sections: dict[str, SubscriptionSection] = {}
+
+
+def register_subscription_section(section: SubscriptionSection):
+    _sections[section.key] = section
+
+
+def subscription_sections():
+    return sorted(_sections.values(), key=lambda s: (s.order, s.key))
+
+
+def rendered_sections(request, sub) -> list[dict]:
+    """[{key, template, data}] of the sections that show for this request and Azure subscription."""
+    out = []
+    for section in subscription_sections():
+        data = section.context(request, sub)
+        if data is not None:
+            out.append({"key": section.key, "template": section.template, "data": data})
+    return out
