@@ -5,14 +5,16 @@ suspended plan, and a cancelled Azure subscription waiting for its deletion; and
 Idempotent: a customer that already has legacy subscriptions is left as it is."""
 
 import uuid
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.actors import system_actor
 from customers.models import Customer
 
 from .catalog.selectors import availability_list
-from .models import AzurePlan, LegacySubscription
+from .models import AzurePlan, AzureSubscription, LegacySubscription, Order, RoleAssignment
 
 LEGACY_HEADER = "customerId,subscriptionId,friendlyName,resellerPartnerId,createdDate,roleAssignments"
 # customer domain: [(friendly name, created date, role assignments)]; "{reseller}" is the indirect reseller of
@@ -67,12 +69,26 @@ def load_demo(organisations):
         plan = AzurePlan.objects.get(customer=customer)
         for name in extra:
             plan_services.azure_subscription_create(actor=actor, plan=plan, name=name)
+        _bought_earlier(plan)
         if cancel_first:
             plan_services.azure_subscription_cancel(actor=actor, sub=plan.azure_subscriptions.order_by("created_at").first(),
                                                reason="unused")
         if suspend:
             plan_services.plan_update(actor=actor, plan=plan, status="suspended")
     _load_legacy()
+
+
+def _bought_earlier(plan):
+    """The demo's history: the plan was bought, its Azure subscriptions created and their Owner (AOBO) assignments
+    granted the day before the month before this one began, so the usage `make run` simulates for that month
+    (billing/usage/simulate.py) has subscriptions to run on and partner earned credit from its first whole day."""
+    now = timezone.now()
+    this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    then = (this_month - timedelta(days=1)).replace(day=1, hour=9) - timedelta(days=1)
+    Order.objects.filter(pk=plan.order_id).update(created_at=then, completed_at=then)
+    AzurePlan.objects.filter(pk=plan.pk).update(created_at=then, activated_at=then)
+    AzureSubscription.objects.filter(plan=plan).update(created_at=then)
+    RoleAssignment.objects.filter(azure_subscription__plan=plan).update(granted_at=then)
 
 
 def _load_legacy():

@@ -1,6 +1,8 @@
 """Demo price lists and exchange rates for `make run`: the consumption and reservations sheets of the demo markets for
 this month and the month before, and the USD, EUR, GBP and CAD rates of both months, imported through the same
-services as an upload (billing.pricing.services), as the direct-bill partner's operator.
+services as an upload (billing.pricing.services), as the direct-bill partner's operator. Then the demo Azure
+subscriptions' simulated usage of those two months to yesterday, imported through the usage import
+(billing/usage/simulate.py, the same as `manage.py simulate_usage`).
 
 The files are billing.pricing.demo_data's. When this month is the month they were generated for, the shipped files
 under billing/data/ are imported as they are; in another month the same lists are generated for this month and the
@@ -52,3 +54,15 @@ def load_demo(organisations):
         if not ExchangeRate.objects.filter(month=month).exists():
             name = f"fxrates-{month:%Y%m}.csv"
             pricing_services.fx_rates_import(actor=actor, file=files[name], month=month, file_name=name)
+    _living_month(organisations)
+
+
+def _living_month(organisations):
+    """The demo Azure subscriptions' usage of last month and this month to date, imported and rated
+    (billing/usage/simulate.py): what `manage.py simulate_usage` does. Each run adds only the days not imported yet."""
+    from accounts.choices import Tier
+
+    from .usage import simulate
+
+    sellers = [org for org in organisations.values() if org.tier != Tier.INDIRECT_RESELLER]
+    simulate.simulate_usage(organisations=sellers)

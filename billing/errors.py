@@ -56,6 +56,16 @@ class FxRatesNotFound(NotFound):
     default_description = _("No exchange rates were imported for this month.")
 
 
+class UsageSimulationRefused(PartnerCenterError):
+    """400 / 800002: `simulate_usage` cannot generate the window asked (no price list for one of its months, no
+    organisation to simulate); nothing was written."""
+
+    status = 400
+    code = 800002
+    error_name = "UsageSimulationRefused"
+    default_description = _("Usage cannot be simulated: nothing was written.")
+
+
 class LineItemsNotSupported(PartnerCenterError):
     """400 / 800042 (Partner Center's "Not supported"): a line-item query this portal does not serve (yet): the
     unbilled reconciliation line items (`invoicelineitemtype=billinglineitems`, the invoicing issue) and the legacy

@@ -404,18 +404,29 @@ def role_assignment_add(*, actor, sub, principal_type, principal_id, principal_n
     return assignment
 
 
-def role_assignment_remove(*, actor, assignment) -> RoleAssignment:
+def role_assignment_remove(*, actor, assignment, removed_at=None) -> RoleAssignment:
+    """End a role assignment (the row stays, with its end, for partner earned credit day by day). `removed_at`
+    records a removal that happened earlier (the customer removed the assignment in Azure and the partner records
+    when): not in the future, not before the grant; default now. Removing an ended assignment changes nothing."""
     require(actor, Perm.MANAGE_AZURE_ROLE_ASSIGNMENTS)
+    now = timezone.now()
+    removed_at = removed_at or now
+    if removed_at > now:
+        raise InvalidInput(_("A role assignment cannot be removed in the future."), field="removedAt")
     with transaction.atomic():
         assignment = get_for_actor_or_404(
             RoleAssignment.objects.select_for_update(of=("self",)).select_related("azure_subscription__plan__customer"),
             actor, pk=assignment.pk)
         if assignment.removed_at is None:
-            assignment.removed_at = timezone.now()
+            if removed_at < assignment.granted_at:
+                raise InvalidInput(_("A role assignment cannot be removed before it was granted."), field="removedAt")
+            assignment.removed_at = removed_at
             assignment.save(update_fields=["removed_at"])
+            data = {"role": assignment.role_id, "principal": assignment.principal_name}
+            if removed_at != now:
+                data["removedAt"] = removed_at.isoformat()
             audit_record(actor=actor, action="role_assignment.removed", obj=assignment,
-                         subject=assignment.azure_subscription.plan.customer,
-                         data={"role": assignment.role_id, "principal": assignment.principal_name})
+                         subject=assignment.azure_subscription.plan.customer, data=data)
     return assignment
 
 
