@@ -162,3 +162,17 @@ def test_a_changed_file_through_the_direct_load_replaces_the_partition(ga):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'billing_pricesheetrow_p%%_load'")
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_a_first_import_hashes_the_file_as_it_loads_it(ga, careful):
+    import hashlib
+
+    content = csv_text([row(), *storage_tiers()], bom=True).encode()
+    first = services.price_sheet_import(actor=ga, file=content, market="US", view="azure_consumption",
+                                        month="2026-12", careful=careful)
+    assert first.report["sha256"] == hashlib.sha256(content).hexdigest()
+    assert first.pricing_import.price_list.source_sha256 == first.report["sha256"]
+    again = services.price_sheet_import(actor=ga, file=content, market="US", view="azure_consumption",
+                                        month="2026-12")
+    assert again.unchanged and again.report["sha256"] == first.report["sha256"]
