@@ -310,9 +310,9 @@ def _copy_load(stream, table, price_list_id, market, *, hashing):
     """The direct load, for a good file: COPY `stream` (positioned at the header line) straight into new table `table`
     with billing_pricesheetrow's column types, then one query checks every row and the tiers, and one index build
     checks the key. Returns (the count of lines loaded, the file's SHA-256 when `hashing`: taken from the bytes COPY
-    reads), or None (nothing left behind: a savepoint is rolled back) as
-    soon as anything is not exactly what the checks of the careful path (`stage`, `_parse_values`, `_fast_load` or
-    `_sheet_problems`) would accept and write the same way; they then run as they are, on the same bytes.
+    reads), or None (nothing left behind: a savepoint is rolled back) as soon as anything is not exactly what the
+    careful path (`stage`, `_parse_values`, `_fast_load`, `_sheet_problems`) would accept and write the same way; it
+    then runs as it is, on the same bytes.
 
     PostgreSQL's input functions type the values (DateStyle MDY and UTC, so `2/1/2019 12:00:00 AM` and ISO 8601
     read as the checks read them); what they would read differently is refused here:
@@ -324,7 +324,11 @@ def _copy_load(stream, table, price_list_id, market, *, hashing):
       ProductId or SkuId, an ID, TermDuration or MeterIds with spaces around it (the checks trim them), NaN, a negative
       tier bound, a maximum below its minimum, a date with a fraction of a second or outside the years 1-9999 (the
       checks read neither), and the tier rules: one query, in the scan that reads the tiers;
-    - a duplicate key: the unique index."""
+    - a duplicate key: the unique index.
+
+    Not told apart (no value can tell them once typed): forms PostgreSQL reads that the checks refuse, a date with a
+    two-digit year, a month's name, a time-zone offset or abbreviation, a number with a tab around it (docs/billing.md).
+    """
     columns, checks = _parent_columns()
     try:
         order, body, sha = loader.header_and_body(stream, SHEET_COLUMNS, what="", hashing=hashing)
@@ -554,9 +558,12 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="", carefu
     meters with the change in percent). Needs Perm.IMPORT_PRICING; audited as `price_list.imported` with the
     file's SHA-256.
 
-    The file is hashed first (read once, streamed): when the month's version already came from a file with this
-    SHA-256 the import answers "unchanged" without staging anything. Otherwise it is COPied into a TEMP table, typed
-    once, checked in one query and written with one INSERT ... SELECT (docs/billing.md, "How an import runs")."""
+    When the month has a version, the file is hashed first: when that version came from a file with this SHA-256
+    the import answers "unchanged" without loading anything. Otherwise a good file is COPied straight into the
+    table that becomes the list's partition (hashed on the way), checked by its constraints, one query and its
+    unique index; any other falls back to the careful path, on the same bytes: staged in a TEMP table, typed, checked
+    in one query that lists every bad line (docs/billing.md, "How an import runs"). `careful` goes to the careful path
+    at once (the tests compare both)."""
     require(actor, Perm.IMPORT_PRICING)
     view = view_parse(view)
     market = market_parse(market)
