@@ -152,6 +152,19 @@ def header_and_body(stream, columns, *, what, hashing=False):
     return order, body(), reader.sha
 
 
+def mentions(stream, words):
+    """Whether any of `words` (lower-case bytes) appears in `stream` (binary, read from where it stands to its end, in
+    1 MiB chunks), in any case."""
+    tail = b""
+    longest = max(len(word) for word in words)
+    while chunk := stream.read(CHUNK):
+        text = tail + (chunk.encode("utf-8") if isinstance(chunk, str) else chunk).lower()
+        if any(word in text for word in words):
+            return True
+        tail = text[-(longest - 1):]
+    return False
+
+
 def seekable(stream):
     """Whether `stream` can be read again from where it stands (a file, an upload), as `prehash` tells."""
     try:

@@ -300,10 +300,14 @@ def _fast_load(table, price_list_id, market):
 _TYPED_BY_COPY = ("unit_price", "tier_min", "tier_max", "effective_start", "effective_end")
 _TRIMMED = ("product_id", "sku_id", "term_duration", "meter_ids")  # the checks' values are btrim()med
 _ID_HEADROOM = 1 << 32  # a row's id is its list's id * 2^32 + its line
-# The instants PostgreSQL's words `epoch`, `now`, `today`, `yesterday` and `tomorrow` stand for (UTC): the checks refuse
-# the words, the direct load cannot tell them from a date written out, so a sheet with such an instant is checked.
-_SPECIAL_INSTANTS = ("(SELECT ARRAY[timestamptz 'epoch', now(), d - interval '1 day', d, d + interval '1 day'] "
-                     "FROM date_trunc('day', now(), 'UTC') AS d)::timestamptz[]")  # evaluated once per query
+# The instants PostgreSQL's words for a date stand for (UTC): the checks refuse the words, and once typed they are dates
+# like any other. `epoch` and `now` (to the microsecond) are no price's dates: a sheet with one is checked. Midnight
+# yesterday, today and tomorrow are (a month's new prices start on the 1st, imported around it): a sheet with one is
+# checked only when its bytes hold one of these words (in any case, anywhere: a title too).
+_WORD_INSTANTS = "ARRAY[timestamptz 'epoch', now()]"
+_DAYS = ("(SELECT ARRAY[d - interval '1 day', d, d + interval '1 day'] FROM date_trunc('day', now(), 'UTC') AS d)"
+         "::timestamptz[]")  # evaluated once per query
+_DAY_WORDS = (b"yesterday", b"today", b"tomorrow")
 
 
 def _copy_load(stream, table, price_list_id, market, *, hashing):
@@ -323,13 +327,16 @@ def _copy_load(stream, table, price_list_id, market, *, hashing):
     - another market (or written otherwise than the list's code), a currency not known (or not upper case), an empty
       ProductId or SkuId, an ID, TermDuration or MeterIds with spaces around it (the checks trim them), NaN, a negative
       tier bound, a maximum below its minimum, a date with a fraction of a second or outside the years 1-9999 (the
-      checks read neither), and the tier rules: one query, in the scan that reads the tiers;
+      checks read neither), a date PostgreSQL's words stand for (`epoch`, `now`), and the tier rules: one query, in
+      the scan that reads the tiers; a date at midnight yesterday, today or tomorrow when the file holds one of these
+      words (one more scan of the rows, and a read of the file only when such a date is there);
     - a duplicate key: the unique index.
 
     Not told apart (no value can tell them once typed): forms PostgreSQL reads that the checks refuse, a date with a
     two-digit year, a month's name, a time-zone offset or abbreviation, a number with a tab around it (docs/billing.md).
     """
     columns, checks = _parent_columns()
+    start = stream.tell()
     try:
         order, body, sha = loader.header_and_body(stream, SHEET_COLUMNS, what="", hashing=hashing)
     except FileProblem:  # the checks say what is wrong
@@ -351,7 +358,7 @@ def _copy_load(stream, table, price_list_id, market, *, hashing):
         *(f"{name} LIKE ' %' OR {name} LIKE '% '" for name in _TRIMMED),
         "unit_price = 'NaN'", "tier_min < 0", "tier_max < 0", "tier_min = 'NaN'", "tier_max = 'NaN'",
         *(f"NOT ({name} {years}) OR date_bin('1 second', {name}, timestamptz 'epoch') <> {name} "
-          f"OR {name} = ANY({_SPECIAL_INSTANTS})" for name in ("effective_start", "effective_end"))])
+          f"OR {name} = ANY({_WORD_INSTANTS})" for name in ("effective_start", "effective_end"))])
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {table} ({definition}, {constraints})")
@@ -369,6 +376,12 @@ def _copy_load(stream, table, price_list_id, market, *, hashing):
             cursor.execute(_tiers_bad_sql(table, row_bad))
             if cursor.fetchone()[0]:
                 raise _NotClean
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} "
+                           f"WHERE effective_start = ANY({_DAYS}) OR effective_end = ANY({_DAYS}))")
+            if cursor.fetchone()[0]:  # a date around today: written out, or a word for it?
+                stream.seek(start)
+                if loader.mentions(stream, _DAY_WORDS):
+                    raise _NotClean
             # The unique key (a duplicate fails here); the column defaults go: a partition has the parent's columns.
             cursor.execute(f"ALTER TABLE {table} ALTER id DROP IDENTITY, ALTER price_list_id DROP DEFAULT, "
                            f"{_partition_constraints(table, price_list_id)[1]}")

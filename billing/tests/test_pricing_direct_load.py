@@ -138,7 +138,7 @@ ACCEPTED_BY_THE_CHECKS_ONLY = {
     "spaces around IDs": [row(product_id=" DZH318Z0BQ4X ", sku_id="003C "), row(sku_id="X", meter=" m ")],
     "market and currency in lower case": [row(market="us", currency="usd")],
     "a fraction of a second": [row(start="2026-12-01T00:00:00.5Z")],
-    "a start today": [row(start=TODAY)],
+    "a start today and the word in a title": [row(start=TODAY), row(sku_id="X", product_title="Pay as you go TODAY")],
 }
 
 
@@ -176,3 +176,29 @@ def test_a_first_import_hashes_the_file_as_it_loads_it(ga, careful):
     again = services.price_sheet_import(actor=ga, file=content, market="US", view="azure_consumption",
                                         month="2026-12")
     assert again.unchanged and again.report["sha256"] == first.report["sha256"]
+
+
+@pytest.mark.parametrize("days", [0, -1, 1])
+def test_a_date_around_today_written_out_is_copied_straight_in(ga, days):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_char((now() AT TIME ZONE 'UTC') + make_interval(days => %s), 'FMMM/FMDD/YYYY')",
+                       [days])
+        day = cursor.fetchone()[0]
+    rows = [row(start=f"{day} 12:00:00 AM"), row(sku_id="X", start="11/1/2026 12:00:00 AM", end=f"{day} 12:00:00 AM"),
+            row(sku_id="Y", product_title="Today's rates")]  # the word in a title: the file is checked
+    (kind, written, _count), fell_back = _same_either_way(ga, csv_text(rows).encode())
+    assert kind == "imported" and len(written) == 3
+    assert fell_back  # "Today" in a title: the file is checked, to the same rows
+    (kind, written, _count), fell_back = _same_either_way(ga, csv_text(rows[:2]).encode())
+    assert kind == "imported" and not fell_back
+
+
+def test_mentions_finds_a_word_in_any_case_across_chunks():
+    import io
+
+    from billing.pricing import loader
+
+    padding = b"x" * (loader.CHUNK - 3)
+    assert loader.mentions(io.BytesIO(padding + b"ToDaY"), (b"today",))
+    assert loader.mentions(io.BytesIO(b"a,YESTERDAY,b"), (b"today", b"yesterday"))
+    assert not loader.mentions(io.BytesIO(padding + b"tod" + b"x" * 10 + b"ay"), (b"today",))
