@@ -138,11 +138,7 @@ def header_and_body(stream, columns, *, what, hashing=False):
     chunks of up to 1 MiB, for a COPY of the rest elsewhere; and, when `hashing`, the SHA-256 of every byte read, header
     included: complete once the iterator is exhausted, else None)."""
     reader = _HashingReader(stream, hashing=hashing)
-    try:
-        order, rest = _header(reader, columns, what=what)
-    except FileProblem:
-        reader.drain()
-        raise
+    order, rest = _header(reader, columns, what=what)
 
     def body():
         if rest:
