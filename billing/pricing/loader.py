@@ -132,16 +132,49 @@ def _header(reader, columns, *, what):
     return [columns[name] for name in seen], rest if newline else b""
 
 
+def header_and_body(stream, columns, *, what, hashing=False):
+    """Read the header line of the CSV `stream` (binary file-like) as `stage` does, raising FileProblem when it is not
+    `columns`' header: returns (our column names in file order, an iterator over the bytes after the header line in
+    chunks of up to 1 MiB, for a COPY of the rest elsewhere; and, when `hashing`, the SHA-256 of every byte read, header
+    included: complete once the iterator is exhausted, else None)."""
+    reader = _HashingReader(stream, hashing=hashing)
+    order, rest = _header(reader, columns, what=what)
+
+    def body():
+        if rest:
+            yield rest
+        while chunk := reader.read(CHUNK):
+            yield chunk
+    return order, body(), reader.sha
+
+
+def mentions(stream, words):
+    """Whether any of `words` (lower-case bytes) appears in `stream` (binary, read from where it stands to its end, in
+    1 MiB chunks), in any case."""
+    tail = b""
+    longest = max(len(word) for word in words)
+    while chunk := stream.read(CHUNK):
+        text = tail + (chunk.encode("utf-8") if isinstance(chunk, str) else chunk).lower()
+        if any(word in text for word in words):
+            return True
+        tail = text[-(longest - 1):]
+    return False
+
+
+def seekable(stream):
+    """Whether `stream` can be read again from where it stands (a file, an upload), as `prehash` tells."""
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError):
+        return False
+
+
 def prehash(stream):
     """(SHA-256 hex, a stream that reads the same bytes again from the start): the file is read once, in chunks, before
     anything is staged, so an import can answer "nothing changed" without a COPY. A seekable stream (a file, an
     upload) is hashed and rewound; any other is copied while hashing into a temporary file (in memory up to 8 MiB)."""
     sha = hashlib.sha256()
-    try:
-        seekable = stream.seekable()
-    except (AttributeError, ValueError):
-        seekable = False
-    if seekable:
+    if seekable(stream):
         start = stream.tell()
         while chunk := stream.read(CHUNK):
             sha.update(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -286,21 +287,125 @@ def _fast_load(table, price_list_id, market):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {table} AS SELECT {select} {_VALUE_JOINS}")
             cursor.execute(f"ALTER TABLE {table} {', '.join(alter)}")  # one scan for every constraint
-            cursor.execute(f"""
-                SELECT EXISTS (SELECT 1 FROM (
-                    SELECT tier_min, tier_max, lag(id) OVER w AS prev_id, lag(tier_max) OVER w AS prev_max,
-                           lead(id) OVER w AS next_id
-                    FROM {table} WHERE tier_min IS NOT NULL  -- the rules read tiers only
-                    WINDOW w AS (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL ORDER BY tier_min, id)) t
-                  WHERE tier_max < tier_min
-                     OR (tier_min IS NOT NULL AND prev_id IS NOT NULL AND prev_max IS NOT NULL
-                         AND (tier_min < prev_max OR tier_min > prev_max + 1))
-                     OR (tier_min IS NOT NULL AND next_id IS NOT NULL AND tier_max IS NULL))""")
+            cursor.execute(_tiers_bad_sql(table))
             if cursor.fetchone()[0]:
                 raise _NotClean
     except (IntegrityError, DataError, _NotClean):
         return False
     return True
+
+
+# The file's columns COPY types itself in the direct load: a field left empty (unquoted or "") is NULL in these, '' in
+# every other column (as the staged texts are).
+_TYPED_BY_COPY = ("unit_price", "tier_min", "tier_max", "effective_start", "effective_end")
+_TRIMMED = ("product_id", "sku_id", "term_duration", "meter_ids")  # the checks' values are btrim()med
+_ID_HEADROOM = 1 << 32  # a row's id is its list's id * 2^32 + its line
+# The instants PostgreSQL's words for a date stand for (UTC): the checks refuse the words, and once typed they are dates
+# like any other. `epoch` and `now` (to the microsecond) are no price's dates: a sheet with one is checked. Midnight
+# yesterday, today and tomorrow are (a month's new prices start on the 1st, imported around it): a sheet with one is
+# checked only when its bytes hold one of these words (in any case, anywhere: a title too).
+_WORD_INSTANTS = "ARRAY[timestamptz 'epoch', now()]"
+_DAYS = ("(SELECT ARRAY[d - interval '1 day', d, d + interval '1 day'] FROM date_trunc('day', now(), 'UTC') AS d)"
+         "::timestamptz[]")  # evaluated once per query
+_DAY_WORDS = (b"yesterday", b"today", b"tomorrow")
+
+
+def _copy_load(stream, table, price_list_id, market, *, hashing):
+    """The direct load, for a good file: COPY `stream` (positioned at the header line) straight into new table `table`
+    with billing_pricesheetrow's column types, then one query checks every row and the tiers, and one index build
+    checks the key. Returns (the count of lines loaded, the file's SHA-256 when `hashing`: taken from the bytes COPY
+    reads), or None (nothing left behind: a savepoint is rolled back) as soon as anything is not exactly what the
+    careful path (`stage`, `_parse_values`, `_fast_load`, `_sheet_problems`) would accept and write the same way; it
+    then runs as it is, on the same bytes.
+
+    PostgreSQL's input functions type the values (DateStyle MDY and UTC, so `2/1/2019 12:00:00 AM` and ISO 8601
+    read as the checks read them); what they would read differently is refused here:
+
+    - a line COPY cannot read, a value too long for its column, a number too large for its type, a date PostgreSQL
+      cannot read (COPY stops), an empty price, ProductId or date (NOT NULL);
+    - a negative price, an end before the start (the parent's CHECKs, evaluated as COPY writes);
+    - another market (or written otherwise than the list's code), a currency not known (or not upper case), an empty
+      ProductId or SkuId, an ID, TermDuration or MeterIds with spaces around it (the checks trim them), NaN, a negative
+      tier bound, a maximum below its minimum, a date with a fraction of a second or outside the years 1-9999 (the
+      checks read neither), a date PostgreSQL's words stand for (`epoch`, `now`), and the tier rules: one query, in
+      the scan that reads the tiers; a date at midnight yesterday, today or tomorrow when the file holds one of these
+      words (one more scan of the rows, and a read of the file only when such a date is there);
+    - a duplicate key: the unique index.
+
+    Not told apart (no value can tell them once typed): forms PostgreSQL reads that the checks refuse, a date with a
+    two-digit year, a month's name, a time-zone offset or abbreviation, a number with a tab around it (docs/billing.md).
+    """
+    columns, checks = _parent_columns()
+    start = stream.tell()
+    try:
+        order, body, sha = loader.header_and_body(stream, SHEET_COLUMNS, what="", hashing=hashing)
+    except FileProblem:  # the checks say what is wrong
+        return None
+    list_id = int(price_list_id)
+    defaults = {"id": f"GENERATED BY DEFAULT AS IDENTITY (START WITH {list_id * _ID_HEADROOM + 2} CACHE 1000)",
+                "price_list_id": f"DEFAULT {list_id}"}
+    definition = ", ".join(f"{name} {kind}{' NOT NULL' if not_null else ''} {defaults.get(name, '')}".rstrip()
+                           for name, kind, not_null in columns)
+    constraints = ", ".join([f"CONSTRAINT {name} {check}" for name, check in checks]
+                            + [f"CONSTRAINT {table}_in_list CHECK (price_list_id = {list_id})"])
+    texts = [name for name in order if name not in _TYPED_BY_COPY]
+    copy_sql = (f"COPY {table} ({', '.join(order)}) FROM STDIN WITH (FORMAT csv, HEADER false, ENCODING 'UTF8', "
+                f"FORCE_NOT_NULL ({', '.join(texts)}), FORCE_NULL (tier_min, tier_max))")
+    years = "BETWEEN timestamptz '0001-01-01 00:00:00+00' AND timestamptz '9999-12-31 23:59:59+00'"
+    row_bad = " OR ".join([
+        f"market <> {quote(market)}", f"NOT (currency = ANY({quote(sorted(CURRENCIES))}::text[]))",
+        "product_id = ''", "sku_id = ''",
+        *(f"{name} LIKE ' %' OR {name} LIKE '% '" for name in _TRIMMED),
+        "unit_price = 'NaN'", "tier_min < 0", "tier_max < 0", "tier_min = 'NaN'", "tier_max = 'NaN'",
+        *(f"NOT ({name} {years}) OR date_bin('1 second', {name}, timestamptz 'epoch') <> {name} "
+          f"OR {name} = ANY({_WORD_INSTANTS})" for name in ("effective_start", "effective_end"))])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {table} ({definition}, {constraints})")
+            cursor.execute("SELECT current_setting('DateStyle'), current_setting('TimeZone'), "
+                           "set_config('DateStyle', 'ISO, MDY', true), set_config('TimeZone', 'UTC', true)")
+            date_style, time_zone, *_set = cursor.fetchone()
+            with cursor.cursor.copy(copy_sql) as copy:  # psycopg's own cursor: COPY streams through it
+                for chunk in body:
+                    copy.write(chunk)
+            count = cursor.cursor.rowcount
+            cursor.execute("SELECT set_config('DateStyle', %s, true), set_config('TimeZone', %s, true)",
+                           [date_style, time_zone])
+            if not count:
+                raise _NotClean
+            cursor.execute(_tiers_bad_sql(table, row_bad))
+            if cursor.fetchone()[0]:
+                raise _NotClean
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} "
+                           f"WHERE effective_start = ANY({_DAYS}) OR effective_end = ANY({_DAYS}))")
+            if cursor.fetchone()[0]:  # a date around today: written out, or a word for it?
+                stream.seek(start)
+                if loader.mentions(stream, _DAY_WORDS):
+                    raise _NotClean
+            # The unique key (a duplicate fails here); the column defaults go: a partition has the parent's columns.
+            cursor.execute(f"ALTER TABLE {table} ALTER id DROP IDENTITY, ALTER price_list_id DROP DEFAULT, "
+                           f"{_partition_constraints(table, price_list_id)[1]}")
+    except (DataError, IntegrityError, psycopg.DataError, psycopg.IntegrityError, _NotClean):  # COPY raises psycopg's own
+        return None
+    return count, sha.hexdigest() if sha is not None else None
+
+
+def _tiers_bad_sql(table, row_bad=None):
+    """A query answering whether any tier of `table` breaks a rule (an overlap, a gap, an empty maximum below the top,
+    a maximum below the minimum). `row_bad`, when given, is a condition on one row that makes the answer true too: the
+    same scan checks every row and the tiers (a row it finds bad joins the sorted tiers; the answer is true anyway)."""
+    rows = "tier_min IS NOT NULL" if row_bad is None else f"tier_min IS NOT NULL OR {row_bad}"
+    bad = "false" if row_bad is None else "bad"
+    return f"""
+        SELECT EXISTS (SELECT 1 FROM (
+            SELECT tier_min, tier_max, {"" if row_bad is None else f"({row_bad}) AS bad, "}lag(id) OVER w AS prev_id,
+                   lag(tier_max) OVER w AS prev_max, lead(id) OVER w AS next_id
+            FROM {table} WHERE {rows}  -- the rules read tiers only
+            WINDOW w AS (PARTITION BY {_C_KEY}, effective_start, tier_min IS NULL ORDER BY tier_min, id)) t
+          WHERE {bad} OR tier_max < tier_min
+             OR (tier_min IS NOT NULL AND prev_id IS NOT NULL AND prev_max IS NOT NULL
+                 AND (tier_min < prev_max OR tier_min > prev_max + 1))
+             OR (tier_min IS NOT NULL AND next_id IS NOT NULL AND tier_max IS NULL))"""
 
 
 def _partition_constraints(table, price_list_id):
@@ -337,13 +442,39 @@ def _rows_changed(old, new):
         return cursor.fetchone()[0]
 
 
-def _write_rows(price_list_id, *, market, count, new):
-    """Write the staged sheet as the rows of price list `price_list_id`; returns the rows written (inserted + updated +
-    deleted), 0 when the content is the same. Raises PriceSheetInvalid with every bad line.
+def _stage_and_check(stream, table, price_list_id, market, sha):
+    """The careful path: stage the file (TEMP text table), parse its distinct values, then the fast load from the
+    staged texts or, when it refuses, the checks that list every bad line (raising PriceSheetInvalid) and the load
+    from the typed table. Returns (the count of lines, the file's SHA-256: `sha`, or taken as the file is staged)."""
+    try:
+        sha, _size, count = loader.stage(stream, table="sheet_stage", columns=SHEET_COLUMNS,
+                                         what=_("Microsoft's price sheet"), sha256=sha)
+    except FileProblem as exc:
+        raise PriceSheetInvalid(exc.problems[0]["reason"], data=exc.problems) from None
+    if count == 0:
+        raise PriceSheetInvalid(_("The file has a header but no price lines."),
+                                data=[loader.problem(2, "", _("The file has a header but no price lines."))])
+    _parse_values()
+    if not _fast_load(table, price_list_id, market):
+        _typed_sheet()
+        problems, total = _sheet_problems(market)
+        if total:
+            raise PriceSheetInvalid(
+                _("%(count)s bad line(s) in the price sheet (the first: line %(line)s, %(column)s: %(reason)s). "
+                  "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
+        _load_from_typed(table, price_list_id)
+    return count, sha
 
-    The rows are loaded into a table of their own (`_fast_load`, or the checks then `_load_from_typed`), indexed, then
-    attached as the list's partition. A version that has rows already keeps them when nothing changed (the new table
-    is dropped), else its partition is dropped and the new one takes its place, in this transaction."""
+
+def _write_rows(stream, price_list_id, *, market, new, sha, careful=False):
+    """Write the sheet in `stream` (seekable, at its header line) as the rows of price list `price_list_id`; returns
+    (rows written: inserted + updated + deleted, 0 when the content is the same; the count of lines; the file's SHA-256:
+    `sha`, or, when None, taken from the bytes as they are loaded). Raises PriceSheetInvalid with every bad line.
+
+    The rows are loaded into a table of their own, without indexes: COPYed straight into it (`_copy_load`) or, for a
+    file that load refuses (or `careful`), staged and checked (`_stage_and_check`, from the same bytes again); then
+    indexed and attached as the list's partition. A version that has rows already keeps them when nothing changed
+    (the new table is dropped), else its partition is dropped and the new one takes its place, in this transaction."""
     name = partition_name(price_list_id)
     parent = PriceSheetRow._meta.db_table
     with connection.cursor() as cursor:
@@ -353,25 +484,24 @@ def _write_rows(price_list_id, *, market, count, new):
             cursor.execute(f"DROP TABLE {name}")
             has_rows = False
     table = f"{name}_load" if has_rows else name
-    if not _fast_load(table, price_list_id, market):
-        _typed_sheet()
-        problems, total = _sheet_problems(market)
-        if total:
-            raise PriceSheetInvalid(
-                _("%(count)s bad line(s) in the price sheet (the first: line %(line)s, %(column)s: %(reason)s). "
-                  "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
-        _load_from_typed(table, price_list_id)
+    start = stream.tell()
+    loaded = None if careful else _copy_load(stream, table, price_list_id, market, hashing=sha is None)
+    if loaded is None:
+        stream.seek(start)
+        count, sha = _stage_and_check(stream, table, price_list_id, market, sha)
+    else:
+        count, sha = loaded[0], sha or loaded[1]
     with connection.cursor() as cursor:
         written = count
         if has_rows:
             written = _rows_changed(name, table)
             if not written:
                 cursor.execute(f"DROP TABLE {table}")
-                return 0
+                return 0, count, sha
             cursor.execute(f"DROP TABLE {name}")
             cursor.execute(f"ALTER TABLE {table} RENAME TO {name}")
         cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES IN ({int(price_list_id)})")
-    return written
+    return written, count, sha
 
 
 def _previous_list(market, view, month):
@@ -428,7 +558,7 @@ def _unchanged_report_counts(price_list, previous, sha):
     return _report_counts(price_list, previous)
 
 
-def price_sheet_import(*, actor, file, market, view, month, file_name="") -> ImportResult:
+def price_sheet_import(*, actor, file, market, view, month, file_name="", careful=False) -> ImportResult:
     """Import Microsoft's price sheet CSV (`file`: a binary file-like object, bytes or str) as the price list of
     `market`, `view` and `month` (a date, or text YYYY-MM / YYYYMM). All or nothing:
 
@@ -441,20 +571,28 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
     meters with the change in percent). Needs Perm.IMPORT_PRICING; audited as `price_list.imported` with the
     file's SHA-256.
 
-    The file is hashed first (read once, streamed): when the month's version already came from a file with this
-    SHA-256 the import answers "unchanged" without staging anything. Otherwise it is COPied into a TEMP table, typed
-    once, checked in one query and written with one INSERT ... SELECT (docs/billing.md, "How an import runs")."""
+    When the month has a version, the file is hashed first: when that version came from a file with this SHA-256
+    the import answers "unchanged" without loading anything. Otherwise a good file is COPied straight into the
+    table that becomes the list's partition (hashed on the way), checked by its constraints, one query and its
+    unique index; any other falls back to the careful path, on the same bytes: staged in a TEMP table, typed, checked
+    in one query that lists every bad line (docs/billing.md, "How an import runs"). `careful` goes to the careful path
+    at once (the tests compare both)."""
     require(actor, Perm.IMPORT_PRICING)
     view = view_parse(view)
     market = market_parse(market)
     month = month_parse(month)
     _check_month_not_too_late(month)
     file_name = (file_name or "")[:255]
-    sha, stream = loader.prehash(loader.as_text(file))
+    stream = loader.as_text(file)
+    sha = None
+    if not loader.seekable(stream):  # spooled (and hashed) to be read again
+        sha, stream = loader.prehash(stream)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"pricelist:{market}:{view}:{month}"])
         existing = PriceList.objects.select_for_update().filter(market=market, view=view, month=month).first()
+        if existing is not None and sha is None:  # is it the same file? (a first import hashes as it loads)
+            sha, stream = loader.prehash(stream)
         now = timezone.now()
         previous = _previous_list(market, view, month)
         if existing is not None and existing.source_sha256 == sha:
@@ -466,19 +604,12 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="") -> Imp
                 # more than it saves).
                 cursor.execute("SET LOCAL work_mem = '64MB'")
                 cursor.execute("SET LOCAL jit = off")
-            try:
-                sha, _size, count = loader.stage(stream, table="sheet_stage", columns=SHEET_COLUMNS,
-                                                 what=_("Microsoft's price sheet"), sha256=sha)
-            except FileProblem as exc:
-                raise PriceSheetInvalid(exc.problems[0]["reason"], data=exc.problems) from None
-            if count == 0:
-                raise PriceSheetInvalid(_("The file has a header but no price lines."),
-                                        data=[loader.problem(2, "", _("The file has a header but no price lines."))])
-            _parse_values()
             # The list's id names its partition: a new list is created first (a bad file rolls it back).
-            price_list = existing or PriceList.objects.create(market=market, view=view, month=month, source_sha256=sha,
-                                                              imported_at=now, file_name=file_name)
-            written = _write_rows(price_list.pk, market=market, count=count, new=existing is None)
+            price_list = existing or PriceList.objects.create(market=market, view=view, month=month,
+                                                              source_sha256=sha or "", imported_at=now,
+                                                              file_name=file_name)
+            written, count, sha = _write_rows(stream, price_list.pk, market=market, new=existing is None, sha=sha,
+                                              careful=careful)
             price_list.source_sha256 = sha
             price_list.row_count = count
             if written:
