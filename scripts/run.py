@@ -51,6 +51,7 @@ class OutputRelay:
         self.clock = clock
         self.last = clock()
         self.lock = threading.Lock()
+        self.text_seen = ""  # the last few kilobytes written, for wait_quiet(after=...)
 
     def follow(self, stream):
         thread = threading.Thread(target=self._copy, args=(stream,), daemon=True)
@@ -66,13 +67,24 @@ class OutputRelay:
             self.out.write(text)
             self.out.flush()
             self.last = self.clock()
+            self.text_seen = (self.text_seen + text)[-4096:]
+            if getattr(self, "_marker", None) and self._marker in self.text_seen:
+                self.marker_seen = True
+
+    def expect(self, marker):
+        """Make wait_quiet wait for a line holding `marker` (the worker's "ready.") before it counts the quiet: a
+        child slow to start (Django takes seconds on a busy machine) is not silence."""
+        with self.lock:
+            self._marker = marker
+            self.marker_seen = marker in self.text_seen
 
     def wait_quiet(self, quiet=3.0, timeout=120.0, poll=0.2, stop=lambda: False):
-        """Wait until no child printed anything for `quiet` seconds (at most `timeout`, or until `stop()`); True
-        when it went quiet."""
+        """Wait until no child printed anything for `quiet` seconds, after the expected marker if any (at most
+        `timeout`, or until `stop()`); True when it went quiet."""
         start = self.clock()
         while self.clock() - start < timeout and not stop():
-            if self.clock() - self.last >= quiet:
+            ready = not getattr(self, "_marker", None) or self.marker_seen
+            if ready and self.clock() - self.last >= quiet:
                 return True
             time.sleep(poll)
         return False
@@ -99,8 +111,20 @@ def group_alive(pgid) -> bool:
     return True
 
 
-def stop_groups(children, timeout=15.0):
-    """SIGTERM to every child's whole process group, then SIGKILL to what is left after `timeout` seconds."""
+def stop_groups(children, timeout=15.0, grace=10.0):
+    """SIGTERM to each child's main process first: the worker then stops its own pool and embedded beat (a warm
+    shutdown, without "ForkPoolWorker exited with signal 15" errors on the console). After `grace` seconds, or at
+    once for a child whose main process is gone, SIGTERM to its whole process group; SIGKILL to what is left after
+    `timeout` more seconds."""
+    for child in children:
+        if child.poll() is None:
+            try:
+                os.kill(child.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(child.poll() is None for child in children):
+        time.sleep(0.1)
     for child in children:
         try:
             os.killpg(child.pid, signal.SIGTERM)
@@ -143,6 +167,7 @@ def main():
     demo = subprocess.run([PY, "manage.py", "load_demo"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     env.setdefault("PYTHONUNBUFFERED", "1")  # the children's lines reach the relay as they are written
     relay = OutputRelay()
+    relay.expect(" ready.")  # Celery's "celery@host ready." once it consumes: the demo's e-mails follow it
     children = [
         spawn(worker_command(ROOT / ".data" / "celerybeat-schedule"), env, relay),
         spawn([PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"], env, relay),

@@ -68,6 +68,25 @@ def test_sign_ins_come_after_the_childrens_output():
     assert len(lines) == 221 and lines[-1] == "Demo sign-ins"
 
 
+def test_a_child_slow_to_start_is_not_silence():
+    """The worker needs seconds to start on a busy machine: the sign-ins wait for its ready line, then the quiet."""
+    run = _run_script()
+    out = io.StringIO()
+    relay = run.OutputRelay(out=out)
+    relay.expect(" ready.")
+    slow = ("import time\ntime.sleep(1.5)\nprint('celery@host ready.', flush=True)\n"
+            "for i in range(5):\n    print(f'mail line {i}', flush=True)\n    time.sleep(0.1)\n")
+    child = subprocess.Popen([sys.executable, "-c", slow], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, bufsize=1)
+    thread = relay.follow(child.stdout)
+    assert relay.wait_quiet(quiet=0.5, timeout=30, poll=0.05)
+    relay.write("Demo sign-ins\n")
+    child.wait(timeout=10)
+    thread.join(timeout=10)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "celery@host ready." and lines[-1] == "Demo sign-ins" and len(lines) == 7
+
+
 def test_wait_quiet_gives_up_when_asked_to_stop():
     run = _run_script()
     relay = run.OutputRelay(out=io.StringIO())
