@@ -274,7 +274,8 @@ def percent_used(spend: Spend, budget: SpendingBudget | None) -> Decimal:
 
 def partner_summary(*, actor, month=None) -> dict:
     """PartnerUsageSummary: the actor's month to date over all its customers, how many are over budget (spend past
-    100 %) or trending over (the Spend pages' forecast to month end above the budget, not over yet), and who gets the alerts."""
+    100 %) or trending over (the Spend pages' forecast to month end above the budget, not over yet), and who gets the
+    alerts."""
     from .budgets import alert_recipients
 
     _check(actor)
