@@ -21,11 +21,14 @@ def _budget_detail(event, data):
 def _spend_context(request, customer, overrides):
     if not allowed(request.actor, Perm.VIEW_SPEND):
         return {"show": False}
+    from django.urls import reverse
     from django.utils import timezone
 
     from .rating.page_selectors import customer_section
 
-    return {"show": True, **customer_section(actor=request.actor, customer=customer, today=timezone.now().date())}
+    # budget_url: where other sections (azureplan's legacy transition reminder) send the user to set the budget.
+    return {"show": True, **customer_section(actor=request.actor, customer=customer, today=timezone.now().date()),
+            "budget_url": reverse("billing:spend_customer", args=[customer.tenant_id]) + "#budget"}
 
 
 def register():

@@ -97,7 +97,14 @@ class ForecastWindow:
         """Month to date + average of the window x days left, unrounded (None without a complete day)."""
         if self.through is None or not self.days:
             return None
-        return month_to_date + (window_sum or ZERO) * self.days_left / self.days
+        return forecast_amount(month_to_date, window_sum, window_days=self.days, days_left=self.days_left)
+
+
+def forecast_amount(month_to_date: Decimal, window_sum: Decimal | None, *, window_days: int, days_left: int) -> Decimal:
+    """THE forecast to the month's end (docs/billing.md), unrounded: the month to date plus the window's average daily
+    spend times the days left. The Spend pages, the partner page's SQL (the same expression, `_PARTNER_SQL`) and the
+    API's partner summary (billing.rating.spend) all forecast with it."""
+    return month_to_date + (window_sum or ZERO) * days_left / window_days
 
 
 def forecast_window(*, organisation_id, month, today) -> ForecastWindow:

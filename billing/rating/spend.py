@@ -33,6 +33,7 @@ from customers.models import Customer
 
 from ..models import ClosedUsageMonth, SpendingBudget, UsageRecord
 from ..usage.partitions import month_start, next_month
+from .page_selectors import budget_status, forecast_window
 
 ZERO = Decimal("0")
 LINE_ITEM_ORDERING = ("usage_date", "id")
@@ -247,14 +248,21 @@ def resource_spend(*, actor, customer, plan, month=None) -> list[dict]:
     return [{**row, "currency": currency, "spend": _spend(row, currency, month)} for row in rows]
 
 
-def forecast(spend: Spend, today: dt.date | None = None) -> Decimal:
-    """Month-end forecast: the month to date spread over the days elapsed, times the days of the month (linear)."""
+def customers_forecast(*, actor, rows, month, today: dt.date | None = None) -> dict[int, Decimal | None]:
+    """Each customer's forecast to the end of `month` (customer id -> unrounded amount; None for a past month or
+    before the month's first complete day), by the Spend pages' method (page_selectors.forecast_window and
+    ForecastWindow.project: the last 7 complete days, docs/billing.md): one aggregate over the window's days."""
     today = today or timezone.now().date()
-    days = (next_month(spend.month) - spend.month).days
-    if today < spend.month:
-        return ZERO
-    elapsed = min((today - spend.month).days + 1, days)
-    return (spend.total / elapsed * days).quantize(Decimal("0.01"))
+    if month != month_start(today):
+        return {customer.pk: None for customer, _spend, _budget in rows}
+    window = forecast_window(organisation_id=selling_organisation_id(actor), month=month, today=today)
+    if window.through is None:
+        return {customer.pk: None for customer, _spend, _budget in rows}
+    ids = [customer.pk for customer, _spend, _budget in rows]
+    sums = dict(_month_rows(actor, month, customer_id__in=ids).filter(usage_date__range=(window.first, window.through))
+                .values("customer_id").annotate(s=_AGGREGATES["total"]).order_by().values_list("customer_id", "s")
+                ) if ids else {}
+    return {customer.pk: window.project(spend.total, sums.get(customer.pk, ZERO)) for customer, spend, _b in rows}
 
 
 def percent_used(spend: Spend, budget: SpendingBudget | None) -> Decimal:
@@ -266,21 +274,18 @@ def percent_used(spend: Spend, budget: SpendingBudget | None) -> Decimal:
 
 def partner_summary(*, actor, month=None) -> dict:
     """PartnerUsageSummary: the actor's month to date over all its customers, how many are over budget (spend past
-    100 %) or trending over (forecast to month end at or over the budget, not over yet), and who gets the alerts."""
+    100 %) or trending over (the Spend pages' forecast to month end above the budget, not over yet), and who gets the
+    alerts."""
     from .budgets import alert_recipients
 
     _check(actor)
     month = month or open_month()
     organisation = Organisation.objects.select_related("country").get(pk=actor.organisation_id)
     rows = customers_spend(actor=actor, month=month)
-    over = trending = 0
-    for _customer, spend, budget in rows:
-        if budget is None or budget.amount is None:
-            continue
-        if spend.total > budget.amount:
-            over += 1
-        elif forecast(spend) >= budget.amount:
-            trending += 1
+    forecasts = customers_forecast(actor=actor, rows=rows, month=month)
+    statuses = [budget_status(spend.total, forecasts[customer.pk], budget.amount if budget else None)
+                for customer, spend, budget in rows]
+    over, trending = statuses.count("over"), statuses.count("trending")
     total = _month_rows(actor, month).aggregate(**_AGGREGATES)
     seller = organisation if actor.tier != "indirect_reseller" else (
         Organisation.objects.select_related("country").get(pk=selling_organisation_id(actor)))

@@ -285,6 +285,24 @@ def test_partner_page_puts_over_and_trending_over_budget_first(portfolio, client
     assert "994.00 EUR" in page and "Over budget" in page and "Trending over budget" in page
 
 
+def test_the_api_partner_summary_forecasts_as_the_pages_do(portfolio, partner, client_as, api_client_for, make_user):
+    """One forecast (docs/billing.md): a customer that spent nothing in its first week and 10 EUR a day since is
+    trending over its 200 EUR budget by the last 7 complete days (70 + 70 / 7 x 17 = 240), not by a linear projection
+    of the month to date (70 / 15 x 31 = 144.67): the API's partner summary, the partner page and the customer's page
+    all say it is."""
+    pace, (sub, _dev) = spend_customer(partner, name="Pace Ltd")
+    daily_usage(sub, dt.date(2026, 12, 8), DEC14, "10")
+    set_budget(pace, "200")
+    page = client_as(Role.GLOBAL_ADMIN).get(reverse("billing:spend")).context["data"]
+    rows = {row.company_name: row for row in page.rows}
+    assert rows["Pace Ltd"].status == "trending" and rows["Pace Ltd"].forecast == Decimal("240.00")
+    customer_page = client_as(Role.GLOBAL_ADMIN).get(reverse("billing:spend_customer", args=[pace.tenant_id]))
+    assert customer_page.context["data"].forecast == Decimal("240.00")
+    assert customer_page.context["data"].status == "trending"
+    body = api_client_for(make_user(Role.BILLING_ADMIN, email="bill@a.example.com")).get("/v1/usagesummary").json()
+    assert (body["customersOverBudget"], body["customersTrendingOver"]) == (page.over, page.trending) == (1, 2)
+
+
 @pytest.mark.parametrize("sort,expected", [
     ("name", ["Big GmbH", "Calm plc", "Over Ltd", "Quiet BV", "Trend SA"]),
     ("-spend", ["Big GmbH", "Over Ltd", "Trend SA", "Calm plc", "Quiet BV"]),

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from accounts.permissions import Perm, require
 
 from ..errors import UsageImportNotFound
-from ..models import UnmatchedUsage, UsageImport
+from ..models import UnmatchedUsage, UsageImport, UsageRecord
 
 
 def import_list(*, actor) -> QuerySet:
@@ -38,3 +38,22 @@ def unmatched_list(*, actor, waiting=True, usage_import=None) -> QuerySet:
     if usage_import is not None:
         rows = rows.filter(usage_import=usage_import)
     return rows
+
+
+def import_customers(*, actor, record: UsageImport, limit=50) -> list[dict]:
+    """The customers whose usage `record` wrote (rows it added or replaced: `import_id`), by name, for the import's
+    report to link to their Spend pages: one statement over the report's months' partitions."""
+    require(actor, Perm.VIEW_SPEND)
+    months = [m for m in (record.report or {}).get("months") or [] if isinstance(m, str)]
+    if not months or not record.rows_added + record.rows_replaced:
+        return []
+    import datetime as dt
+
+    from .partitions import next_month
+
+    firsts = sorted(dt.date.fromisoformat(f"{m}-01") for m in months)
+    rows = (UsageRecord.objects.filter(organisation_id=actor.organisation_id, usage_date__gte=firsts[0],
+                                       usage_date__lt=next_month(firsts[-1]), import_id=record.pk)
+            .values("customer_id", "customer__tenant_id", "customer__company_name").distinct()
+            .order_by("customer__company_name", "customer_id")[:limit])
+    return [{"tenant_id": r["customer__tenant_id"], "name": r["customer__company_name"]} for r in rows]

@@ -55,7 +55,8 @@ def _detail_context(request, record):
     return _base(request, "import", record=record, job=job, running=running, report=report,
                  status=(job.status if job else report.get("status", "succeeded")),
                  result=(job.result if job else {}) or {}, bad_rows=report.get("errors") or [],
-                 unmatched=selectors.unmatched_list(actor=request.actor, waiting=None, usage_import=record)[:50])
+                 unmatched=selectors.unmatched_list(actor=request.actor, waiting=None, usage_import=record)[:50],
+                 customers=selectors.import_customers(actor=request.actor, record=record) if not running else [])
 
 
 @require_GET

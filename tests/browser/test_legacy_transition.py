@@ -241,6 +241,11 @@ def test_import_then_transition_all_eligible_customers(new_page, make_user, org)
     expect(page.get_by_test_id("azure-plan")).to_contain_text("Fabrikam finance warehouse (EU)")
     section.scroll_into_view_if_needed()
     screenshot(page, "legacy-07-customer-completed")
+    # The reminder leads to the budget form of the customer's Spend page.
+    reminder = section.get_by_test_id("budget-reminder")
+    reminder.get_by_role("link", name="Set the budget on the customer's Spend page").click()
+    expect(page).to_have_url(re.compile(rf"/spend/{fabrikam.tenant_id}/#budget$"))
+    expect(page.get_by_test_id("budget-form")).to_be_visible()
 
     assert ProductUpgrade.objects.get(customer=fabrikam).status == "completed"
     assert AzurePlan.objects.filter(customer=fabrikam).count() == 1

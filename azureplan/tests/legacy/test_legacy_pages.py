@@ -379,6 +379,9 @@ def test_section_start_and_complete(portal_client, ga_aa, estate, django_capture
     assert "The transition of Contoso Ltd to the Azure plan started." in page
     assert "Latest transition Completed" in page
     assert "Set a new spending budget for Contoso Ltd: the budget of its legacy subscriptions is not carried over" in page
+    assert "spending budgets come to this portal" not in page  # they exist: the reminder links to the budget form
+    assert f'href="/spend/{estate.tenant_id}/#budget" data-testid="budget-link"' in html(response)
+    assert "Set the budget on the customer's Spend page" in page
     assert f"#plan-{plan.public_id}" in html(response) and "Suspended" in page
     assert "Transition billing to Azure plan" not in page and 'hx-get="' + reverse(
         "azureplan:customer_legacy_section", args=[estate.tenant_id]) not in html(response)
