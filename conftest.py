@@ -247,6 +247,18 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _cache_keys_per_xdist_process(settings):
+    """Every pytest-xdist process has its own test database whose ids start at 1, but they share REDIS_URL's cache:
+    keys per process, or one process's throttle window (keyed by organisation id) counts the other's requests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker:
+        caches = {name: {**config} for name, config in settings.CACHES.items()}
+        for config in caches.values():
+            config["KEY_PREFIX"] = f"{config.get('KEY_PREFIX', '')}test-{worker}"
+        settings.CACHES = caches  # the setting_changed signal drops the cache connections made with the old one
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run in-process at commit time unless a test starts a real worker."""
     from partnercenter.celery import app
