@@ -4,6 +4,7 @@ azureplan.registry from billing/registrations.py)."""
 import re
 from datetime import date, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,4 +41,8 @@ def pec_calendar_section(request, sub) -> dict | None:
         param=MONTH_PARAM,
         mismatches=selectors.pec_mismatches_of_subscription(actor=request.actor, sub=sub, month=month),
     )
+    if allowed(request.actor, Perm.VIEW_SPEND):
+        # Back to what those days cost: the customer's Spend page of the same month.
+        data["spend_url"] = (reverse("billing:spend_customer", args=[sub.plan.customer.tenant_id])
+                             + f"?month={month:%Y-%m}")
     return data

@@ -60,7 +60,9 @@ def test_the_calendar_shows_each_day_with_its_reason_and_the_mismatches(portal_c
     assert cell.groups() == ("eligible", "A PEC-eligible role was held all day · Owner")
     cell = re.search(r'data-testid="pec-day-2026-08-10" data-state="([\w-]+)" title="([^"]*)"', body)
     assert cell.groups() == ("not-eligible", "A PEC-eligible role was held for part of the day only")
-    assert "9 days of 31 with partner earned credit. (15 %)" in body
+    assert "9 days of 31 with partner earned credit. Rate: 15 %." in body
+    spend = reverse("billing:spend_customer", args=[rated.sub.plan.customer.tenant_id]) + "?month=2026-08"
+    assert f'href="{spend}" data-testid="pec-spend-link"' in body
     assert 'href="?pec_month=2026-07#pec-calendar"' in body and 'href="?pec_month=2026-09#pec-calendar"' in body
     assert "Owed to you: 30.00 USD (30.00 USD)" in body
     assert "Given, not decided by us: -3.00 USD" in body
