@@ -30,7 +30,6 @@ from ..errors import UsageFileInvalid, UsageMonthClosed
 from ..models import UnmatchedUsage, UsageImport, UsageImportSource
 from ..pricing.loader import CHUNK, FileProblem
 from . import hooks, loader, pipeline
-from .partitions import ensure_usage_partitions
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +175,6 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
             raise _invalid(found, total, what=UsageMonthClosed)
     if progress is not None:
         progress(lines, phase="writing")
-    if first is not None:
-        ensure_usage_partitions(first, last_day)
     record.save()
     with connection.cursor() as cursor:
         cursor.execute("SAVEPOINT usage_write")
@@ -471,7 +468,6 @@ def _match_waiting(organisation_id, *, now, exclude_import=None):
     first, last = pipeline.date_range()
     if first is None:
         return {"matched": 0, "months": []}
-    ensure_usage_partitions(first, last)
     added, replaced, _refreshed, months = pipeline.write(organisation_id, None)
     with connection.cursor() as cursor:
         # Every waiting row whose pair now resolves is matched (an older duplicate of a key included: its key is in).
