@@ -238,9 +238,12 @@ def usd_per_unit_for(*, currency: str, month: date) -> Decimal:
     return rate
 
 
-def _rate_month(organisation: Organisation, month: date) -> dict:
+def _rate_month(organisation: Organisation, month: date, *, pec_decided: bool = False) -> dict:
     m0, m1 = month, next_month(month)
-    pec_days = pec_decide(organisation_id=organisation.pk, first_day=m0, last_day=_month_end(m0))
+    if pec_decided:  # rate_staged decided this month's PEC a moment ago, in this transaction
+        pec_days = 0
+    else:
+        pec_days = pec_decide(organisation_id=organisation.pk, first_day=m0, last_day=_month_end(m0))
     out = {"month": f"{m0:%Y-%m}", "pec_days_written": pec_days, "groups": 0, "rows_rated": 0, "rows_unpriced": 0}
     if not _has_unrated(organisation.pk, m0):
         return out
@@ -343,22 +346,25 @@ def rate_staged(*, organisation_id: int, table: str, months: list[date]) -> str 
     return STAGED_RATING_TABLE
 
 
-def rate_usage(*, organisation_id: int, months: list[date] | None = None) -> dict:
+def rate_usage(*, organisation_id: int, months: list[date] | None = None, staged_months=()) -> dict:
     """Rate every unrated usage row of the organisation in `months` (first days, or any date in the month; None: every
     month that has an unrated row), re-rating only the (Azure plan, meter, month) groups that have one. Writes nothing
     when nothing is unrated and no PEC day changed. ExchangeRateMissing (naming the currency and the month) when the
     month's rate of the partner's billing currency is not imported: nothing of any month is rated then (one
     transaction). Months already invoiced (ClosedUsageMonth) are left alone. Answers what was done:
-    {"months": [{"month", "pec_days_written", "groups", "rows_rated", "rows_unpriced"}, ...], "rows_rated": n}."""
+    {"months": [{"month", "pec_days_written", "groups", "rows_rated", "rows_unpriced"}, ...], "rows_rated": n}.
+    `staged_months` (billing.usage.hooks.usage_changed): months whose rows rate_staged rated in this transaction,
+    after deciding their PEC: it is not decided again."""
     organisation = Organisation.objects.select_related("country").get(pk=organisation_id)
     wanted = sorted({month_start(m) for m in months}) if months is not None else _months_with_unrated(organisation_id)
     closed = set(ClosedUsageMonth.objects.filter(organisation_id=organisation_id, month__in=wanted)
                  .values_list("month", flat=True))
     done = []
+    staged = {month_start(m) for m in staged_months}
     with transaction.atomic():
         for month in wanted:
             if month not in closed:
-                done.append(_rate_month(organisation, month))
+                done.append(_rate_month(organisation, month, pec_decided=month in staged))
     return {"organisation_id": organisation_id, "months": done, "rows_rated": sum(m["rows_rated"] for m in done),
             "rows_unpriced": sum(m["rows_unpriced"] for m in done)}
 

@@ -11,12 +11,15 @@ billing.rating registers two listeners from the app's ready() (billing/registrat
   (rated_at, not_rated_reason, price_list_id, unit_price, pec_percentage, effective_unit_price, pricing_currency,
   pricing_pre_tax_total, billing_currency, exchange_rate, exchange_rate_date, billing_pre_tax_total): a staged row
   with an `id` there is inserted with those figures; any other row is inserted unrated. At most one listener.
-- `on_usage_changed(fn)`: called inside the transaction that wrote the rows, after it set `rated_at` to NULL on every
-  row it added or changed without figures: a listener re-rates what is unrated in those months (only the meters that
-  changed), so an import and its rating commit together or not at all.
+- `on_usage_changed(fn)`: `fn(organisation_id=, months=)`, plus `staged_months=` (the months handed to the staged
+  rater in this transaction) when there are any and `fn` takes that argument; called inside the transaction that
+  wrote the rows, after it set `rated_at` to NULL on every row it added or changed without figures: a listener
+  re-rates what is unrated in those months (only the meters that changed), so an import and its rating commit
+  together or not at all.
 """
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Iterable
 
 _listeners: list[Callable[..., None]] = []
@@ -30,12 +33,18 @@ def on_usage_changed(listener: Callable[..., None]) -> Callable[..., None]:
     return listener
 
 
-def usage_changed(*, organisation_id: int, months: Iterable[dt.date]) -> None:
+def usage_changed(*, organisation_id: int, months: Iterable[dt.date], staged_months: Iterable[dt.date] = ()) -> None:
+    """`staged_months`: the months whose rows were handed to the staged-rows rater in this transaction (so what it
+    decided before rating them, PEC, need not be decided again)."""
     months = sorted(set(months))
     if not months:
         return
+    staged = sorted(set(staged_months))
     for listener in list(_listeners):
-        listener(organisation_id=organisation_id, months=months)
+        if staged and "staged_months" in inspect.signature(listener).parameters:
+            listener(organisation_id=organisation_id, months=months, staged_months=staged)
+        else:
+            listener(organisation_id=organisation_id, months=months)
 
 
 def on_rate_staged(rater: Callable[..., str | None]) -> Callable[..., str | None]:

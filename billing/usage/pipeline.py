@@ -284,11 +284,17 @@ def closed_month_changes(organisation_id, label):
         (rows[0][3] if rows else 0)
 
 
+def staged_months():
+    """The months the last `write` handed to the staged-rows rater (billing.usage.hooks.rate_staged)."""
+    return list(getattr(connection, "usage_staged_months", None) or [])
+
+
 def write(organisation_id, import_id):
     """Upsert the resolved rows: new keys inserted, changed ones updated (rated_at NULL and import_id this import when
     the usage changed; only Microsoft's figures when only they did), the same left alone. Returns (added, replaced,
     refreshed, months of the added or replaced rows). `import_id` None: each staged row's `import_ref` (matching
     waiting rows), and every update counts as replaced."""
+    connection.usage_staged_months = []
     table = UsageRecord._meta.db_table
     typed = dict(TYPED)
     typed["import_id"] = "s.import_ref::bigint" if import_id is None else "%(import)s"
@@ -353,7 +359,7 @@ def _write_fresh(organisation_id, import_id, typed, first, last):
             CREATE TEMP TABLE usage_typed ON COMMIT DROP AS
             SELECT nextval({quote(sequence)}::regclass) AS id, {", ".join(f"{typed[c]} AS {c}" for c in columns)}
             {_JOINS} WHERE k.sub_id IS NOT NULL""", params)
-        cursor.execute("ANALYZE usage_typed")
+        cursor.execute("ANALYZE usage_typed (id, usage_date, azure_plan_id, meter_id, product_id, sku_id)")
         cursor.execute("SELECT DISTINCT date_trunc('month', usage_date)::date FROM usage_typed ORDER BY 1")
         months = [row[0] for row in cursor.fetchall()]
     undated = None in months  # a bad line the checks did not look for: its INSERT into the parent fails (listed)
@@ -361,6 +367,8 @@ def _write_fresh(organisation_id, import_id, typed, first, last):
     if not months and not undated:
         return 0, 0, 0, []
     rating = hooks.rate_staged(organisation_id=organisation_id, table="usage_typed", months=months)
+    if rating:
+        connection.usage_staged_months = months
     rated = ("rated_at", "not_rated_reason", "price_list_id", "unit_price", "pec_percentage", "effective_unit_price",
              "pricing_currency", "pricing_pre_tax_total", "billing_currency", "exchange_rate", "exchange_rate_date",
              "billing_pre_tax_total")

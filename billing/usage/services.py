@@ -180,6 +180,7 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
         cursor.execute("SAVEPOINT usage_write")
     try:
         added, replaced, refreshed, months = pipeline.write(organisation_id, record.pk)
+        staged = pipeline.staged_months()
     except (ProgrammingError, DataError, IntegrityError) as exc:
         # The write is the last check of a file without suspect values (a number its cast refuses, a text too long,
         # a value missing): list every bad line, or the repeated natural keys.
@@ -212,7 +213,7 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
         report["message"] = _("%(lines)s usage lines read: 0 rows added, nothing was changed (%(unchanged)s rows "
                               "already there, %(unmatched)s kept aside).") % {
             "lines": lines, "unchanged": record.rows_unchanged, "unmatched": unmatched}
-    hooks.usage_changed(organisation_id=organisation_id, months=months)
+    hooks.usage_changed(organisation_id=organisation_id, months=months, staged_months=staged)
     return report
 
 
