@@ -49,12 +49,14 @@ def register():
 
 
 def _register_rating():
-    from .rating.services import rate_usage
-    from .usage.hooks import on_usage_changed
+    from .rating.services import rate_staged, rate_usage
+    from .usage.hooks import on_rate_staged, on_usage_changed
 
     # An import and its rating commit together: rating runs inside the import's transaction (PEC of those months
     # first, then the meters with an unrated row).
     on_usage_changed(rate_usage)
+    # ... and the rows of an import are rated in staging, before they are written (written once, rated).
+    on_rate_staged(rate_staged)
 
 
 def _register_pec_calendar():

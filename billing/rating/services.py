@@ -16,6 +16,7 @@ Per month, in one transaction:
    same in the billing currency through the month's exchange rate.
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -65,7 +66,7 @@ _STAGES = [
               u.benefit_id, u.quantity, u.product_id, u.sku_id,
               ({benefit} OR {spot} OR {marketplace}) AS excluded,
               coalesce(pr.percentage, ps.percentage, 0) AS access_pec
-       FROM {usage} u JOIN _rating_dirty d ON d.azure_plan_id = u.azure_plan_id AND d.meter_id = u.meter_id
+       FROM {rows_from} u JOIN _rating_dirty d ON d.azure_plan_id = u.azure_plan_id AND d.meter_id = u.meter_id
        LEFT JOIN _rating_pec pr ON u.resource_group <> '' AND pr.azure_subscription_id = u.azure_subscription_id
                                AND pr.day = u.usage_date AND pr.resource_group = lower(u.resource_group)
        LEFT JOIN _rating_pec ps ON ps.azure_subscription_id = u.azure_subscription_id AND ps.day = u.usage_date
@@ -184,8 +185,9 @@ FROM written
 """
 
 
-def _format(sql: str) -> str:
+def _format(sql: str, rows_from: str | None = None) -> str:
     return sql.format(usage=UsageRecord._meta.db_table, pecday=PecDay._meta.db_table,
+                      rows_from=rows_from or UsageRecord._meta.db_table,
                       sheetrow=PriceSheetRow._meta.db_table, unrated=_UNRATED, benefit=_BENEFIT, spot=_SPOT,
                       marketplace=_MARKETPLACE)
 
@@ -236,9 +238,12 @@ def usd_per_unit_for(*, currency: str, month: date) -> Decimal:
     return rate
 
 
-def _rate_month(organisation: Organisation, month: date) -> dict:
+def _rate_month(organisation: Organisation, month: date, *, pec_decided: bool = False) -> dict:
     m0, m1 = month, next_month(month)
-    pec_days = pec_decide(organisation_id=organisation.pk, first_day=m0, last_day=_month_end(m0))
+    if pec_decided:  # rate_staged decided this month's PEC a moment ago, in this transaction
+        pec_days = 0
+    else:
+        pec_days = pec_decide(organisation_id=organisation.pk, first_day=m0, last_day=_month_end(m0))
     out = {"month": f"{m0:%Y-%m}", "pec_days_written": pec_days, "groups": 0, "rows_rated": 0, "rows_unpriced": 0}
     if not _has_unrated(organisation.pk, m0):
         return out
@@ -260,22 +265,106 @@ def _rate_month(organisation: Organisation, month: date) -> dict:
     return out
 
 
-def rate_usage(*, organisation_id: int, months: list[date] | None = None) -> dict:
+# Rating staged rows before they are written (billing.usage.hooks.rate_staged): the rows of a group are its month's
+# rows already stored plus the staged ones, so the staged rows get exactly the figures a re-rating of the whole group
+# would give them; only the staged rows' figures are answered. A group with a stored row dated on or after its first
+# staged row (a late row) is left out: its staged rows are written unrated and the group is re-rated after the write.
+_STAGED_COLUMNS = ("id", "organisation_id", "usage_date", "azure_plan_id", "meter_id", "azure_subscription_id",
+                   "resource_uri", "charge_type", "benefit_id", "benefit_order_id", "benefit_type", "quantity",
+                   "product_id", "sku_id", "meter_name", "sku_name", "meter_subcategory", "publisher_name",
+                   "resource_group", "not_rated_reason")
+STAGED_RATING_COLUMNS = ("rated_at", "not_rated_reason", "price_list_id", "unit_price", "pec_percentage",
+                         "effective_unit_price", "pricing_currency", "pricing_pre_tax_total", "billing_currency",
+                         "exchange_rate", "exchange_rate_date", "billing_pre_tax_total")
+STAGED_RATING_TABLE = "_rating_staged"
+
+_STAGED_DIRTY = """
+CREATE TEMP TABLE _rating_dirty ON COMMIT DROP AS
+WITH g AS (
+    SELECT t.azure_plan_id, t.meter_id, min(t.usage_date) AS first FROM {staged} t
+    WHERE t.usage_date >= %(m0)s AND t.usage_date < %(m1)s AND t.not_rated_reason <> 'legacy' GROUP BY 1, 2
+)
+SELECT g.azure_plan_id, g.meter_id FROM g
+WHERE NOT EXISTS (SELECT 1 FROM {usage} u WHERE u.organisation_id = %(org)s AND u.azure_plan_id = g.azure_plan_id
+                  AND u.meter_id = g.meter_id AND u.usage_date >= g.first AND u.usage_date < %(m1)s)"""
+
+_STAGED_WRITE = """
+INSERT INTO _rating_staged ({columns})
+SELECT b.id, CASE WHEN r.id IS NOT NULL THEN now() END, CASE WHEN r.id IS NOT NULL THEN '' ELSE 'no_price' END,
+       CASE WHEN r.id IS NOT NULL THEN %(price_list)s::bigint END, r.unit_price, r.pec_percentage,
+       r.effective_unit_price, CASE WHEN r.id IS NOT NULL THEN %(pricing_currency)s ELSE '' END,
+       r.pricing_pre_tax_total, CASE WHEN r.id IS NOT NULL THEN %(currency)s ELSE '' END,
+       CASE WHEN r.id IS NOT NULL THEN %(exchange_rate)s::numeric END,
+       CASE WHEN r.id IS NOT NULL THEN %(m0)s::date END, r.billing_pre_tax_total
+FROM _rating_rows b JOIN {staged} t ON t.id = b.id LEFT JOIN _rating_result r ON r.id = b.id"""
+
+
+def rate_staged(*, organisation_id: int, table: str, months: list[date]) -> str | None:
+    """The listener of billing.usage.hooks.rate_staged: rate the rows staged in the TEMP table `table` (UsageRecord's
+    columns, `id` drawn from its sequence) before usage writes them. PEC is decided first for the months touched (one
+    statement). Answers the name of a TEMP table (`id` and STAGED_RATING_COLUMNS) holding the figures of the staged
+    rows it rated; the rows it leaves out (late rows' groups, legacy rows, closed months) are written unrated and
+    rated by `rate_usage` after the write. ExchangeRateMissing as `rate_usage`."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
+        raise ValueError(f"not a table name: {table!r}")
+    months = sorted({month_start(m) for m in months})
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGED_RATING_TABLE}")
+        cursor.execute(f"CREATE TEMP TABLE {STAGED_RATING_TABLE} ON COMMIT DROP AS "  # noqa: S608 (constants)
+                       f"SELECT id, {', '.join(STAGED_RATING_COLUMNS)} FROM {UsageRecord._meta.db_table} LIMIT 0")
+    if not months:
+        return STAGED_RATING_TABLE
+    organisation = Organisation.objects.select_related("country").get(pk=organisation_id)
+    closed = set(ClosedUsageMonth.objects.filter(organisation_id=organisation_id, month__in=months)
+                 .values_list("month", flat=True))
+    open_months = [m for m in months if m not in closed]
+    if not open_months:
+        return STAGED_RATING_TABLE
+    pec_decide(organisation_id=organisation_id, first_day=open_months[0], last_day=_month_end(open_months[-1]))
+    currency = organisation.country.currency
+    columns = ", ".join(_STAGED_COLUMNS)
+    for m0 in open_months:
+        m1 = next_month(m0)
+        usd_per_unit = usd_per_unit_for(currency=currency, month=m0)
+        price_list = price_list_for(market=organisation.country_id, month=m0)
+        params = {
+            "org": organisation_id, "m0": m0, "m1": m1, "price_list": price_list.pk if price_list else None,
+            "usd_per_unit": usd_per_unit, "places": min(2, minor_units(currency)), "currency": currency,
+            "pricing_currency": PRICING_CURRENCY,
+            "exchange_rate": round_half_even(rate_from_usd_per_unit(Decimal(1), usd_per_unit), 30),
+        }
+        rows_from = (f"(SELECT {columns} FROM {UsageRecord._meta.db_table} WHERE organisation_id = %(org)s "  # noqa: S608
+                     f"AND usage_date >= %(m0)s AND usage_date < %(m1)s UNION ALL SELECT {columns} FROM {table} "
+                     f"WHERE usage_date >= %(m0)s AND usage_date < %(m1)s)")
+        with connection.cursor() as cursor:
+            for statement in _STAGES:
+                if statement.lstrip().startswith("CREATE TEMP TABLE _rating_dirty"):
+                    statement = _STAGED_DIRTY.replace("{staged}", table)
+                cursor.execute(_format(statement, rows_from=rows_from), params)
+            cursor.execute(_format(_STAGED_WRITE.replace("{staged}", table).replace(
+                "{columns}", "id, " + ", ".join(STAGED_RATING_COLUMNS))), params)
+    return STAGED_RATING_TABLE
+
+
+def rate_usage(*, organisation_id: int, months: list[date] | None = None, staged_months=()) -> dict:
     """Rate every unrated usage row of the organisation in `months` (first days, or any date in the month; None: every
     month that has an unrated row), re-rating only the (Azure plan, meter, month) groups that have one. Writes nothing
     when nothing is unrated and no PEC day changed. ExchangeRateMissing (naming the currency and the month) when the
     month's rate of the partner's billing currency is not imported: nothing of any month is rated then (one
     transaction). Months already invoiced (ClosedUsageMonth) are left alone. Answers what was done:
-    {"months": [{"month", "pec_days_written", "groups", "rows_rated", "rows_unpriced"}, ...], "rows_rated": n}."""
+    {"months": [{"month", "pec_days_written", "groups", "rows_rated", "rows_unpriced"}, ...], "rows_rated": n}.
+    `staged_months` (billing.usage.hooks.usage_changed): months whose rows rate_staged rated in this transaction,
+    after deciding their PEC: it is not decided again."""
     organisation = Organisation.objects.select_related("country").get(pk=organisation_id)
     wanted = sorted({month_start(m) for m in months}) if months is not None else _months_with_unrated(organisation_id)
     closed = set(ClosedUsageMonth.objects.filter(organisation_id=organisation_id, month__in=wanted)
                  .values_list("month", flat=True))
     done = []
+    staged = {month_start(m) for m in staged_months}
     with transaction.atomic():
         for month in wanted:
             if month not in closed:
-                done.append(_rate_month(organisation, month))
+                done.append(_rate_month(organisation, month, pec_decided=month in staged))
     return {"organisation_id": organisation_id, "months": done, "rows_rated": sum(m["rows_rated"] for m in done),
             "rows_unpriced": sum(m["rows_unpriced"] for m in done)}
 

@@ -56,3 +56,36 @@ def ensure_usage_partitions(first_day: dt.date, last_day: dt.date) -> list[str]:
             )
             created.append(name)
     return created
+
+
+def build_detached_partitions(months: list[dt.date]) -> dict[dt.date, str]:
+    """For each of `months` that has no partition yet: a fresh table with the parent's columns and defaults, no index
+    and no key yet, under the partition's name ({month: name}). Fill it, then `attach_partitions`: its indexes are
+    built once over the rows instead of maintained row by row. Inside the transaction that writes the rows (the
+    advisory lock is held until it ends: another import of a new month waits, then finds it attached)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    have = existing_partitions()
+    built = {}
+    with connection.cursor() as cursor:
+        for month in months:
+            name = partition_name(month)
+            if name in have:
+                continue
+            cursor.execute(f"CREATE TABLE {name} (LIKE billing_usagerecord INCLUDING DEFAULTS)")
+            built[month] = name
+    return built
+
+
+def attach_partitions(built: dict[dt.date, str]) -> None:
+    """Attach the tables of `build_detached_partitions` (filled) as the months' partitions: ATTACH builds the
+    parent's primary key, natural key and indexes on each; the CHECK constraint matching the bound, added first, spares
+    ATTACH its validating scan, and is dropped after (the bound says the same)."""
+    with connection.cursor() as cursor:
+        for month, name in built.items():
+            bound = [month, next_month(month)]
+            cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bound "
+                           "CHECK (usage_date IS NOT NULL AND usage_date >= %s AND usage_date < %s)", bound)
+            cursor.execute(f"ALTER TABLE billing_usagerecord ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
+                           bound)
+            cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound")

@@ -14,7 +14,9 @@ from customers.models import Customer
 
 from ..models import ClosedUsageMonth, UnmatchedUsage, UsageRecord
 from ..pricing.loader import datetime_parts_sql, datetime_sql
+from . import hooks, partitions
 from .loader import STAGE_COLUMNS
+from .partitions import ensure_usage_partitions, next_month
 
 MAX_ERRORS = 1000
 NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$"
@@ -282,11 +284,17 @@ def closed_month_changes(organisation_id, label):
         (rows[0][3] if rows else 0)
 
 
+def staged_months():
+    """The months the last `write` handed to the staged-rows rater (billing.usage.hooks.rate_staged)."""
+    return list(getattr(connection, "usage_staged_months", None) or [])
+
+
 def write(organisation_id, import_id):
     """Upsert the resolved rows: new keys inserted, changed ones updated (rated_at NULL and import_id this import when
     the usage changed; only Microsoft's figures when only they did), the same left alone. Returns (added, replaced,
     refreshed, months of the added or replaced rows). `import_id` None: each staged row's `import_ref` (matching
     waiting rows), and every update counts as replaced."""
+    connection.usage_staged_months = []
     table = UsageRecord._meta.db_table
     typed = dict(TYPED)
     typed["import_id"] = "s.import_ref::bigint" if import_id is None else "%(import)s"
@@ -304,16 +312,10 @@ def write(organisation_id, import_id):
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE organisation_id = %s AND usage_date BETWEEN %s AND %s)",
                        [organisation_id, first, last])
         fresh = not cursor.fetchone()[0]
-    if fresh:  # nothing of the organisation in these days yet: a plain INSERT (no conflict to look for)
-        sql = f"""
-            WITH written AS (
-                INSERT INTO {table} ({", ".join(columns)}) SELECT {select} {_JOINS} WHERE k.sub_id IS NOT NULL
-                RETURNING usage_date)
-            SELECT count(*), 0, 0, array_agg(DISTINCT date_trunc('month', usage_date)::date) FROM written"""
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"org": organisation_id, "import": import_id})
-            added, replaced_count, refreshed, months = cursor.fetchone()
-        return added, replaced_count, refreshed, sorted(months or [])
+    if fresh:  # nothing of the organisation in these days yet: a plain INSERT (no conflict to look for), rated
+        return _write_fresh(organisation_id, import_id, typed, first, last)
+    if first is not None:
+        ensure_usage_partitions(first, last)
     sql = f"""
         WITH written AS (
             INSERT INTO {table} ({", ".join(columns)})
@@ -338,6 +340,65 @@ def write(organisation_id, import_id):
         cursor.execute(sql, {"org": organisation_id, "import": import_id, "before": _sequence_value(cursor, table)})
         added, replaced_count, refreshed, months = cursor.fetchone()
     return added, replaced_count, refreshed, sorted(months or [])
+
+
+def _write_fresh(organisation_id, import_id, typed, first, last):
+    """The rows of days the organisation has no usage in yet, written once: typed into the TEMP table usage_typed
+    (ids drawn from the table's sequence), rated there by rating's staged-rows listener (billing.usage.hooks), then
+    inserted with their figures. A month without a partition yet gets a fresh table without indexes, filled, then
+    attached (its keys and indexes built once, after the rows, and the CHECK matching the bound spares ATTACH its
+    scan). A repeated natural key fails the INSERT, or the ATTACH building the unique index: the caller lists them."""
+    table = UsageRecord._meta.db_table
+    columns = (*RECORD_COLUMNS, "import_id")
+    params = {"org": organisation_id, "import": import_id}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE IF EXISTS usage_typed")
+        cursor.execute(f"""
+            CREATE TEMP TABLE usage_typed ON COMMIT DROP AS
+            SELECT nextval({quote(sequence)}::regclass) AS id, {", ".join(f"{typed[c]} AS {c}" for c in columns)}
+            {_JOINS} WHERE k.sub_id IS NOT NULL""", params)
+        cursor.execute("ANALYZE usage_typed (id, usage_date, azure_plan_id, meter_id, product_id, sku_id)")
+        cursor.execute("SELECT DISTINCT date_trunc('month', usage_date)::date FROM usage_typed ORDER BY 1")
+        months = [row[0] for row in cursor.fetchall()]
+    undated = None in months  # a bad line the checks did not look for: its INSERT into the parent fails (listed)
+    months = [m for m in months if m is not None]
+    if not months and not undated:
+        return 0, 0, 0, []
+    rating = hooks.rate_staged(organisation_id=organisation_id, table="usage_typed", months=months)
+    if rating:
+        connection.usage_staged_months = months
+    rated = ("rated_at", "not_rated_reason", "price_list_id", "unit_price", "pec_percentage", "effective_unit_price",
+             "pricing_currency", "pricing_pre_tax_total", "billing_currency", "exchange_rate", "exchange_rate_date",
+             "billing_pre_tax_total")
+    names = ["id", *(c for c in columns if c != "not_rated_reason"), *rated]
+    values = ["t.id", *(f"t.{c}" for c in columns if c != "not_rated_reason")]
+    if rating:  # the rater's figures where it rated the row, else unrated (the typed not_rated_reason: '' or legacy)
+        values += [f"r.{c}" if c != "not_rated_reason" else "coalesce(r.not_rated_reason, t.not_rated_reason)"
+                   for c in rated]
+        values = [f"coalesce({v}, '')" if v in ("r.pricing_currency", "r.billing_currency") else v for v in values]
+        join = f"LEFT JOIN {rating} r ON r.id = t.id"
+    else:
+        values += ["NULL", "t.not_rated_reason", *("''" if c in ("pricing_currency", "billing_currency") else "NULL"
+                                                  for c in rated[2:])]
+        join = ""
+    built = partitions.build_detached_partitions(months)
+    added = 0
+    with connection.cursor() as cursor:
+        targets = [(built[m], [m]) for m in months if m in built]
+        attached = [m for m in months if m not in built]
+        if attached or undated:
+            targets.append((table, attached))
+        for target, target_months in targets:
+            ranges = " OR ".join([*(f"(t.usage_date >= {quote(m)} AND t.usage_date < {quote(next_month(m))})"
+                                    for m in target_months), *(["t.usage_date IS NULL"] if target == table and undated
+                                                               else [])])
+            cursor.execute(f"INSERT INTO {target} ({', '.join(names)}) "
+                           f"SELECT {', '.join(values)} FROM usage_typed t {join} WHERE {ranges}")
+            added += cursor.rowcount
+    partitions.attach_partitions(built)
+    return added, 0, 0, months
 
 
 def _sequence_value(cursor, table):

@@ -30,7 +30,6 @@ from ..errors import UsageFileInvalid, UsageMonthClosed
 from ..models import UnmatchedUsage, UsageImport, UsageImportSource
 from ..pricing.loader import CHUNK, FileProblem
 from . import hooks, loader, pipeline
-from .partitions import ensure_usage_partitions
 
 log = logging.getLogger(__name__)
 
@@ -176,13 +175,12 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
             raise _invalid(found, total, what=UsageMonthClosed)
     if progress is not None:
         progress(lines, phase="writing")
-    if first is not None:
-        ensure_usage_partitions(first, last_day)
     record.save()
     with connection.cursor() as cursor:
         cursor.execute("SAVEPOINT usage_write")
     try:
         added, replaced, refreshed, months = pipeline.write(organisation_id, record.pk)
+        staged = pipeline.staged_months()
     except (ProgrammingError, DataError, IntegrityError) as exc:
         # The write is the last check of a file without suspect values (a number its cast refuses, a text too long,
         # a value missing): list every bad line, or the repeated natural keys.
@@ -215,7 +213,7 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
         report["message"] = _("%(lines)s usage lines read: 0 rows added, nothing was changed (%(unchanged)s rows "
                               "already there, %(unmatched)s kept aside).") % {
             "lines": lines, "unchanged": record.rows_unchanged, "unmatched": unmatched}
-    hooks.usage_changed(organisation_id=organisation_id, months=months)
+    hooks.usage_changed(organisation_id=organisation_id, months=months, staged_months=staged)
     return report
 
 
@@ -471,7 +469,6 @@ def _match_waiting(organisation_id, *, now, exclude_import=None):
     first, last = pipeline.date_range()
     if first is None:
         return {"matched": 0, "months": []}
-    ensure_usage_partitions(first, last)
     added, replaced, _refreshed, months = pipeline.write(organisation_id, None)
     with connection.cursor() as cursor:
         # Every waiting row whose pair now resolves is matched (an older duplicate of a key included: its key is in).
