@@ -1,0 +1,84 @@
+"""Review of issue 12 (usage, PEC, rating, spend): the holes found, each pinned by a test that failed before its fix."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from azureplan.tests.factories import azure_plan_with_subscriptions
+from billing.models import BudgetAlert, SpendingBudget
+from billing.rating import spend
+from billing.rating.budgets import budget_alerts_send
+from billing.tests.factories_spendapi import insert_usage, usage_record
+from customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan(org):
+    return azure_plan_with_subscriptions(CustomerFactory(organisation=org, company_name="Contoso"), n=1)
+
+
+@pytest.fixture
+def sub(plan):
+    return plan.azure_subscriptions.get()
+
+
+# ---------------------------------------------------------------- money: one currency per figure
+
+
+def test_spend_api_sums_only_the_billing_currency_it_names(api, plan, sub):
+    """totalCost is in currencyCode: a row rated in another currency (the partner's country changed currency, or a
+    row rated before) is not added to it as if it were the same money (docs/billing.md "Spend and budgets")."""
+    month = spend.open_month()
+    insert_usage([usage_record(sub, day=month, quantity="10", unit_price="1"),
+                  usage_record(sub, day=month, quantity="7", unit_price="1", currency="EUR", rate="0.5")])
+    tenant = plan.customer.tenant_id
+    summary = api.get(f"/v1/customers/{tenant}/usagesummary").json()
+    assert summary["currencyCode"] == "USD"
+    assert Decimal(str(summary["totalCost"])) == Decimal("10.00")
+    assert Decimal(str(summary["usdTotalCost"])) == Decimal("17.00")  # USD is the pricing currency of both rows
+    [record] = api.get("/v1/customers/usagerecords").json()["items"]
+    assert Decimal(str(record["totalCost"])) == Decimal("10.00")
+    [plan_record] = api.get(f"/v1/customers/{tenant}/subscriptions/usagerecords").json()["items"]
+    assert Decimal(str(plan_record["totalCost"])) == Decimal("10.00")
+    base = f"/v1/customers/{tenant}/subscriptions/{plan.public_id}"
+    assert Decimal(str(api.get(f"{base}/usagesummary").json()["totalCost"])) == Decimal("10.00")
+    [meter] = api.get(f"{base}/meterusagerecords").json()["items"]
+    assert Decimal(str(meter["totalCost"])) == Decimal("10.00")
+    resources = api.get(f"{base}/resourceusagerecords").json()["items"]
+    assert sum(Decimal(str(r["totalCost"])) for r in resources) == Decimal("10.00")
+    assert Decimal(str(api.get("/v1/usagesummary").json()["totalCost"])) == Decimal("10.00")
+
+
+def test_a_budget_alert_counts_only_the_budgets_currency(global_admin, plan, sub):
+    """A 100 USD budget with 50 USD of usage and 60 EUR rated in another currency is at 50 %, not 110 %."""
+    now = dt.datetime(2026, 12, 15, 7, 0, tzinfo=dt.UTC)
+    month = dt.date(2026, 12, 1)
+    SpendingBudget.objects.create(customer=plan.customer, organisation_id=plan.customer.organisation_id,
+                                  amount=Decimal("100"), currency="USD", updated_at=now)
+    insert_usage([usage_record(sub, day=month, quantity="50", unit_price="1"),
+                  usage_record(sub, day=month, quantity="35", unit_price="1", currency="EUR", rate="1")])
+    assert budget_alerts_send(now=now)["sent"] == 0  # 50 % of the budget: no alert (85 % if EUR counted)
+    insert_usage([usage_record(sub, day=month + dt.timedelta(days=1), quantity="31", unit_price="1")])
+    assert budget_alerts_send(now=now)["sent"] == 1  # 81 USD: 81 %
+    assert BudgetAlert.objects.get().spend == Decimal("81.00")
+
+
+# ---------------------------------------------------------------- legacy rows are not Azure plan spend
+
+
+def test_usage_before_a_legacy_cutover_is_not_counted_as_unrated(api, plan, sub):
+    """Rows kept for the legacy subscription (not_rated_reason='legacy') are never rated on the Azure plan: the
+    summaries do not report them as waiting for rating (the Spend pages already leave them out)."""
+    month = spend.open_month()
+    insert_usage([usage_record(sub, day=month, quantity="4"),
+                  usage_record(sub, day=month, quantity="9", rated=False, not_rated_reason="legacy")])
+    summary = api.get(f"/v1/customers/{plan.customer.tenant_id}/usagesummary").json()
+    assert summary["unratedRecords"] == 0
+    assert Decimal(str(summary["totalCost"])) == Decimal("4.00")
+    base = f"/v1/customers/{plan.customer.tenant_id}/subscriptions/{plan.public_id}"
+    [meter] = api.get(f"{base}/meterusagerecords").json()["items"]
+    assert Decimal(str(meter["quantityUsed"])) == Decimal("4")
