@@ -82,3 +82,50 @@ def test_usage_before_a_legacy_cutover_is_not_counted_as_unrated(api, plan, sub)
     base = f"/v1/customers/{plan.customer.tenant_id}/subscriptions/{plan.public_id}"
     [meter] = api.get(f"{base}/meterusagerecords").json()["items"]
     assert Decimal(str(meter["quantityUsed"])) == Decimal("4")
+
+
+# ---------------------------------------------------------------- usage dates out of any month we bill
+
+
+NOW = dt.datetime(2026, 12, 20, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "12/31/9999", "2027-02-01"])
+def test_a_usage_date_outside_the_months_we_bill_is_a_bad_line(org, global_admin, actor_of, day):
+    """9999-12-31 overflowed the partition's upper bound (an unexpected error, the job failed with 'date value out of
+    range'); 0001-01-01 was accepted and created a partition for every month from year 1 to the others' dates. Now
+    each is a bad line, named, and nothing is imported."""
+    import uuid
+
+    from billing.models import UsageRecord
+    from billing.tests.factories_usageingest import line, usage_csv, usage_estate
+    from billing.errors import UsageFileInvalid
+    from billing.usage.partitions import existing_partitions
+    from billing.usage.services import usage_import_file
+
+    tenant, sub = uuid.uuid4(), uuid.uuid4()
+    usage_estate(org, tenant_id=tenant, subscription_ids=[sub])
+    before = existing_partitions()
+    body = usage_csv([line(tenant, sub, "2026-12-01", "1"), line(tenant, sub, day, "2")])
+    with time_machine.travel(NOW, tick=False), pytest.raises(UsageFileInvalid) as caught:
+        usage_import_file(actor=actor_of(global_admin), fileobj=body, file_name="u.csv")
+    [problem] = caught.value.data
+    assert (problem["line"], problem["column"]) == (3, "UsageDate")
+    assert "is not a usage date" in problem["reason"] or "is not a date" in problem["reason"]
+    assert not UsageRecord.objects.exists()
+    assert existing_partitions() == before
+
+
+def test_next_months_usage_is_still_accepted(org, global_admin, actor_of):
+    import uuid
+
+    from billing.models import UsageRecord
+    from billing.tests.factories_usageingest import line, usage_csv, usage_estate
+    from billing.usage.services import usage_import_file
+
+    tenant, sub = uuid.uuid4(), uuid.uuid4()
+    usage_estate(org, tenant_id=tenant, subscription_ids=[sub])
+    body = usage_csv([line(tenant, sub, "2027-01-31", "1"), line(tenant, sub, "2026-11-30", "1")])
+    with time_machine.travel(NOW, tick=False):
+        usage_import_file(actor=actor_of(global_admin), fileobj=body, file_name="u.csv")
+    assert UsageRecord.objects.count() == 2
