@@ -129,3 +129,80 @@ def test_next_months_usage_is_still_accepted(org, global_admin, actor_of):
     with time_machine.travel(NOW, tick=False):
         usage_import_file(actor=actor_of(global_admin), fileobj=body, file_name="u.csv")
     assert UsageRecord.objects.count() == 2
+
+
+# ---------------------------------------------------------------- tenancy: the indirect reseller
+
+
+def test_an_indirect_reseller_sees_none_of_its_providers_imports(make_org, make_user, api_client_for, portal_client,
+                                                                  django_capture_on_commit_callbacks):
+    """The provider's imports (and the rows kept aside) carry the lines of every reseller's customers: a reseller
+    reads none of them, its id answers 404 (API and page), and it cannot import."""
+    import uuid
+
+    from django.urls import reverse
+
+    from accounts.choices import Role, Tier
+    from billing.tests.factories_usageingest import line, usage_csv, usage_estate
+    from core.testing import assert_error
+
+    provider = make_org(tier=Tier.INDIRECT_PROVIDER)
+    reseller = make_org(tier=Tier.INDIRECT_RESELLER, provider=provider)
+    tenant, sub = uuid.uuid4(), uuid.uuid4()
+    usage_estate(provider, tenant_id=tenant, subscription_ids=[sub], reseller=reseller)
+    body = usage_csv([line(tenant, sub, spend.open_month(), "1"), line(tenant, uuid.uuid4(), spend.open_month(), "1")])
+    as_provider = api_client_for(make_user(Role.BILLING_ADMIN, organisation=provider))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = as_provider.post("/v1/usage/imports", data=body, content_type="text/csv")
+    assert created.status_code == 202
+    assert as_provider.get("/v1/usage/unmatched").json()["totalCount"] == 1
+    reseller_admin = make_user(Role.GLOBAL_ADMIN, organisation=reseller)
+    as_reseller = api_client_for(reseller_admin)
+    assert as_reseller.get("/v1/usage/imports").json()["totalCount"] == 0
+    assert as_reseller.get("/v1/usage/unmatched").json()["totalCount"] == 0
+    assert_error(as_reseller.get(created["Location"]), 404, 990312)
+    assert_error(as_reseller.post("/v1/usage/imports", data=body, content_type="text/csv"), 403, 2032)
+    page = portal_client(reseller_admin)
+    assert page.get(reverse("billing:usage-import-detail", args=[created.json()["id"]])).status_code == 404
+    assert b"u.csv" not in page.get(reverse("billing:usage-import")).content
+    assert page.get(reverse("billing:usage-unmatched")).context["page"].paginator.count == 0
+    # Its own customer's usage it does see, through the spend routes.
+    assert api_client_for(reseller_admin).get(f"/v1/customers/{tenant}/usagesummary").status_code == 200
+
+
+# ---------------------------------------------------------------- queries do not grow with the rows
+
+
+def test_list_routes_cost_the_same_queries_for_one_or_many_rows(org, api, django_capture_on_commit_callbacks):
+    import uuid
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.tests.factories_usageingest import line, usage_csv, usage_estate
+
+    def counts():
+        out = {}
+        for url in ("/v1/customers/usagerecords", "/v1/usagesummary", "/v1/usage/imports", "/v1/usage/unmatched",
+                    "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
+                    "&currencycode=USD&period=current"):
+            with CaptureQueriesContext(connection) as queries:
+                assert api.get(url).status_code == 200
+            out[url] = len(queries)
+        return out
+
+    def grow(n):
+        for _i in range(n):
+            tenant, sub = uuid.uuid4(), uuid.uuid4()
+            plan = azure_plan_with_subscriptions(CustomerFactory(organisation=org), n=1)
+            insert_usage([usage_record(plan.azure_subscriptions.get(), day=spend.open_month())])
+            usage_estate(org, tenant_id=tenant, subscription_ids=[sub])
+            body = usage_csv([line(tenant, sub, spend.open_month(), "1"),
+                              line(tenant, uuid.uuid4(), spend.open_month(), "1")])
+            with django_capture_on_commit_callbacks(execute=True):
+                assert api.post("/v1/usage/imports", data=body, content_type="text/csv").status_code == 202
+
+    grow(1)
+    one = counts()
+    grow(4)
+    assert counts() == one
