@@ -97,9 +97,9 @@ def test_a_usage_date_outside_the_months_we_bill_is_a_bad_line(org, global_admin
     each is a bad line, named, and nothing is imported."""
     import uuid
 
+    from billing.errors import UsageFileInvalid
     from billing.models import UsageRecord
     from billing.tests.factories_usageingest import line, usage_csv, usage_estate
-    from billing.errors import UsageFileInvalid
     from billing.usage.partitions import existing_partitions
     from billing.usage.services import usage_import_file
 
