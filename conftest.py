@@ -247,6 +247,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A test that activates French (a page in French, a French user's e-mail) must not leave the next test of the
+    same process speaking it: messages asserted in English would then depend on the order of the tests."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _cache_keys_per_xdist_process(settings):
     """Every pytest-xdist process has its own test database whose ids start at 1, but they share REDIS_URL's cache:
     keys per process, or one process's throttle window (keyed by organisation id) counts the other's requests."""

@@ -146,23 +146,25 @@ def budget_alerts_send(*, now=None) -> dict:
     now = now or timezone.now()
     month = month_start(now.date())
     end = next_month(month)
-    budgets = list(SpendingBudget.objects.filter(amount__gt=0).values_list("customer_id", "organisation_id", "amount"))
+    budgets = list(SpendingBudget.objects.filter(amount__gt=0)
+                   .values_list("customer_id", "organisation_id", "amount", "currency"))
     if not budgets:
         return {"checked": 0, "sent": 0, "messages": 0}
-    # Month-to-date spend of every budgeted customer, one grouped query per partner (the organisation leads the key).
+    # Month-to-date spend of every budgeted customer by billing currency, one grouped query per partner (the
+    # organisation leads the key); a budget counts the rows rated in its own currency only.
     spend = {}
     by_organisation = {}
-    for customer_id, organisation_id, _amount in budgets:
+    for customer_id, organisation_id, _amount, _currency in budgets:
         by_organisation.setdefault(organisation_id, []).append(customer_id)
     for organisation_id, customer_ids in by_organisation.items():
         rows = (UsageRecord.objects.filter(organisation_id=organisation_id, customer_id__in=customer_ids,
-                                           usage_date__gte=month, usage_date__lt=end)
-                .values("customer_id").annotate(total=Coalesce(Sum("billing_pre_tax_total"), Decimal("0")))
-                .order_by())
-        spend.update({row["customer_id"]: row["total"] for row in rows})
+                                           usage_date__gte=month, usage_date__lt=end, rated_at__isnull=False)
+                .values("customer_id", "billing_currency")
+                .annotate(total=Coalesce(Sum("billing_pre_tax_total"), Decimal("0"))).order_by())
+        spend.update({(row["customer_id"], row["billing_currency"]): row["total"] for row in rows})
     due = []
-    for customer_id, _organisation_id, amount in budgets:
-        total = spend.get(customer_id, Decimal("0"))
+    for customer_id, _organisation_id, amount, currency in budgets:
+        total = spend.get((customer_id, currency), Decimal("0"))
         percent = total * 100 / amount
         if ALERT_THRESHOLD <= percent <= ALERT_CEILING:
             due.append(customer_id)
@@ -185,14 +187,15 @@ def _alert_one(customer_id, *, now, month, end) -> int:
         if BudgetAlert.objects.filter(customer_id=customer_id, sent_at__gt=now - ALERT_INTERVAL).exists():
             return 0
         customer = budget.customer
+        currency = budget.currency or customer.organisation.country.currency
         total = (UsageRecord.objects.filter(organisation_id=budget.organisation_id, customer_id=customer_id,
-                                            usage_date__gte=month, usage_date__lt=end)
+                                            usage_date__gte=month, usage_date__lt=end, rated_at__isnull=False,
+                                            billing_currency=currency)
                  .aggregate(total=Coalesce(Sum("billing_pre_tax_total"), Decimal("0")))["total"])
         percent = (total * 100 / budget.amount).quantize(Decimal("0.01"))
         if not ALERT_THRESHOLD <= total * 100 / budget.amount <= ALERT_CEILING:
             return 0
         recipients = alert_recipients(customer.organisation_id)
-        currency = budget.currency or customer.organisation.country.currency
         BudgetAlert.objects.create(customer=customer, organisation_id=customer.organisation_id, month=month,
                                    sent_at=now, spend=total, budget=budget.amount, currency=currency,
                                    percent=percent, recipients=[user.email for user in recipients])

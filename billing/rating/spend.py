@@ -31,7 +31,7 @@ from core import csv as safe_csv
 from core.tenancy import get_for_actor_or_404
 from customers.models import Customer
 
-from ..models import ClosedUsageMonth, SpendingBudget, UsageRecord
+from ..models import ClosedUsageMonth, NotRatedReason, SpendingBudget, UsageRecord
 from ..usage.partitions import month_start, next_month
 from .page_selectors import budget_status, forecast_window
 
@@ -161,13 +161,17 @@ class Spend:
         return self.last_modified or self.billing_start
 
 
-_AGGREGATES = {
-    "total": Coalesce(Sum("billing_pre_tax_total"), ZERO),
-    "usd_total": Coalesce(Sum("pricing_pre_tax_total"), ZERO),
-    "records": Count("id"),
-    "unrated": Count("id", filter=Q(rated_at__isnull=True)),
-    "last_modified": Max("rated_at"),
-}
+def _aggregates(currency) -> dict:
+    """The month-to-date sums: `total` of the rows rated in `currency` only (the partner's billing currency, the
+    answer's currencyCode: a row rated in another currency is other money, never added to it), `usd_total` of the
+    USD pricing totals, the row counts and the latest rating."""
+    return {
+        "total": Coalesce(Sum("billing_pre_tax_total", filter=Q(billing_currency=currency)), ZERO),
+        "usd_total": Coalesce(Sum("pricing_pre_tax_total", filter=Q(pricing_currency="USD")), ZERO),
+        "records": Count("id"),
+        "unrated": Count("id", filter=Q(rated_at__isnull=True)),
+        "last_modified": Max("rated_at"),
+    }
 
 
 def _spend(row, currency, month) -> Spend:
@@ -178,15 +182,20 @@ def _spend(row, currency, month) -> Spend:
 
 
 def _month_rows(actor, month, **filters):
+    """The actor's usage rows of `month` that are Azure plan usage: rows dated before a legacy subscription's cut-over
+    (not_rated_reason 'legacy') belong to the legacy subscription, are never rated here and are left out, as on the
+    Spend pages."""
     first, end = month_bounds(month)
-    return usage_for_actor(actor).filter(usage_date__gte=first, usage_date__lt=end, **filters)
+    return (usage_for_actor(actor).filter(usage_date__gte=first, usage_date__lt=end, **filters)
+            .exclude(not_rated_reason=NotRatedReason.LEGACY))
 
 
 def customer_spend(*, actor, customer, month=None) -> Spend:
     """Month to date of `customer` (one aggregate over the (organisation, customer, usage_date) index)."""
     month = month or open_month()
-    row = _month_rows(actor, month, customer_id=customer.pk).aggregate(**_AGGREGATES)
-    return _spend(row, billing_currency(customer.organisation), month)
+    currency = billing_currency(customer.organisation)
+    row = _month_rows(actor, month, customer_id=customer.pk).aggregate(**_aggregates(currency))
+    return _spend(row, currency, month)
 
 
 def customers_spend(*, actor, month=None) -> list[tuple[Customer, Spend, SpendingBudget | None]]:
@@ -197,8 +206,10 @@ def customers_spend(*, actor, month=None) -> list[tuple[Customer, Spend, Spendin
     customers = list(Customer.objects.for_actor(actor).filter(azure_plans__isnull=False).distinct()
                      .select_related("organisation__country").order_by("company_name", "id"))
     ids = [c.pk for c in customers]
+    # The actor's customers all belong to one selling partner: one billing currency.
+    currency = billing_currency(customers[0].organisation) if customers else ""
     sums = {row["customer_id"]: row for row in
-            _month_rows(actor, month, customer_id__in=ids).values("customer_id").annotate(**_AGGREGATES)
+            _month_rows(actor, month, customer_id__in=ids).values("customer_id").annotate(**_aggregates(currency))
             .order_by()} if ids else {}
     budgets = {b.customer_id: b for b in SpendingBudget.objects.filter(customer_id__in=ids)} if ids else {}
     return [(c, _spend(sums.get(c.pk), billing_currency(c.organisation), month), budgets.get(c.pk))
@@ -211,40 +222,42 @@ def plans_spend(*, actor, customer, month=None) -> list[tuple[AzurePlan, Spend]]
     month = month or open_month()
     plans = list(AzurePlan.objects.for_actor(actor).filter(customer=customer).select_related("reseller")
                  .order_by("created_at", "id"))
-    sums = {row["azure_plan_id"]: row for row in
-            _month_rows(actor, month, customer_id=customer.pk).values("azure_plan_id").annotate(**_AGGREGATES)
-            .order_by()}
     currency = billing_currency(customer.organisation)
+    sums = {row["azure_plan_id"]: row for row in
+            _month_rows(actor, month, customer_id=customer.pk).values("azure_plan_id")
+            .annotate(**_aggregates(currency)).order_by()}
     return [(plan, _spend(sums.get(plan.pk), currency, month)) for plan in plans]
 
 
 def plan_spend(*, actor, customer, plan, month=None) -> Spend:
     month = month or open_month()
-    row = _month_rows(actor, month, customer_id=customer.pk, azure_plan_id=plan.pk).aggregate(**_AGGREGATES)
-    return _spend(row, billing_currency(customer.organisation), month)
+    currency = billing_currency(customer.organisation)
+    row = _month_rows(actor, month, customer_id=customer.pk, azure_plan_id=plan.pk).aggregate(**_aggregates(currency))
+    return _spend(row, currency, month)
 
 
 def meter_spend(*, actor, customer, plan, month=None) -> list[dict]:
     """Month to date of the plan by meter (quantity, cost), by meter category, subcategory, name and id."""
     month = month or open_month()
+    currency = billing_currency(customer.organisation)
     rows = (_month_rows(actor, month, customer_id=customer.pk, azure_plan_id=plan.pk)
             .values("meter_id").annotate(meter_name=Max("meter_name"), category=Max("meter_category"),
                                          subcategory=Max("meter_subcategory"), unit=Max("unit"),
-                                         quantity=Coalesce(Sum("quantity"), ZERO), **_AGGREGATES)
+                                         quantity=Coalesce(Sum("quantity"), ZERO), **_aggregates(currency))
             .order_by("category", "subcategory", "meter_name", "meter_id"))
-    currency = billing_currency(customer.organisation)
     return [{**row, "currency": currency, "spend": _spend(row, currency, month)} for row in rows]
 
 
 def resource_spend(*, actor, customer, plan, month=None) -> list[dict]:
     """Month to date of the plan by resource (Azure subscription x ResourceURI)."""
     month = month or open_month()
+    currency = billing_currency(customer.organisation)
     rows = (_month_rows(actor, month, customer_id=customer.pk, azure_plan_id=plan.pk)
             .values("azure_subscription_id", "resource_uri", entitlement_id=F("azure_subscription__subscription_id"),
                     entitlement_name=F("azure_subscription__friendly_name"))
-            .annotate(resource_group=Max("resource_group"), consumed_service=Max("consumed_service"), **_AGGREGATES)
+            .annotate(resource_group=Max("resource_group"), consumed_service=Max("consumed_service"),
+                      **_aggregates(currency))
             .order_by("entitlement_name", "azure_subscription_id", "resource_uri"))
-    currency = billing_currency(customer.organisation)
     return [{**row, "currency": currency, "spend": _spend(row, currency, month)} for row in rows]
 
 
@@ -259,8 +272,10 @@ def customers_forecast(*, actor, rows, month, today: dt.date | None = None) -> d
     if window.through is None:
         return {customer.pk: None for customer, _spend, _budget in rows}
     ids = [customer.pk for customer, _spend, _budget in rows]
+    currency = billing_currency(Organisation.objects.select_related("country").get(pk=selling_organisation_id(actor)))
+    total = _aggregates(currency)["total"]  # the billing currency's rows only, as the month to date
     sums = dict(_month_rows(actor, month, customer_id__in=ids).filter(usage_date__range=(window.first, window.through))
-                .values("customer_id").annotate(s=_AGGREGATES["total"]).order_by().values_list("customer_id", "s")
+                .values("customer_id").annotate(s=total).order_by().values_list("customer_id", "s")
                 ) if ids else {}
     return {customer.pk: window.project(spend.total, sums.get(customer.pk, ZERO)) for customer, spend, _b in rows}
 
@@ -286,12 +301,13 @@ def partner_summary(*, actor, month=None) -> dict:
     statuses = [budget_status(spend.total, forecasts[customer.pk], budget.amount if budget else None)
                 for customer, spend, budget in rows]
     over, trending = statuses.count("over"), statuses.count("trending")
-    total = _month_rows(actor, month).aggregate(**_AGGREGATES)
     seller = organisation if actor.tier != "indirect_reseller" else (
         Organisation.objects.select_related("country").get(pk=selling_organisation_id(actor)))
+    currency = billing_currency(seller)
+    total = _month_rows(actor, month).aggregate(**_aggregates(currency))
     return {
         "organisation": organisation,
-        "spend": _spend(total, billing_currency(seller), month),
+        "spend": _spend(total, currency, month),
         "customers_over_budget": over,
         "customers_trending_over": trending,
         "customers_with_usage": len(rows),

@@ -5,7 +5,10 @@ months, and write with one INSERT ... SELECT ... ON CONFLICT (the natural key) D
 The same functions run an import and the matching of waiting (unmatched) rows: both build usage_stage first.
 """
 
+import datetime as dt
+
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.sql import quote
 
@@ -93,18 +96,33 @@ _JOINS = """
     LEFT JOIN usage_dates dx ON dx.v = s.ms_exchange_rate_date"""
 
 
+DATE_FLOOR = dt.date(2000, 1, 1)
+
+
+def date_bounds() -> tuple[dt.date, dt.date]:
+    """The usage dates an import accepts: from DATE_FLOOR to the last day of the month after the current (UTC) one."""
+    today = timezone.now().date()
+    after_next = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    return DATE_FLOOR, after_next - dt.timedelta(days=1)
+
+
 def prepare(organisation_id):
     """usage_dates (each distinct date text parsed once) and usage_keys (each distinct CustomerId, EntitlementId pair
     checked and resolved once, in the organisation's scope: its customer, the Azure subscription under one of that
     customer's plans, the plan's reseller of record, the legacy cut-over instant, or why it does not resolve)."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS usage_dates")
+        # A date outside DATE_FLOOR .. the month after the current one is no usage date (d NULL, `far` true): a stray
+        # year (0001, 9999) would otherwise create every monthly partition in between, or overflow the last one.
+        first, last = date_bounds()
         cursor.execute(f"""
             CREATE TEMP TABLE usage_dates ON COMMIT DROP AS
-            SELECT v, ({datetime_sql("p")} AT TIME ZONE 'UTC')::date AS d FROM (
-                SELECT v, {datetime_parts_sql("v")} AS p FROM (
-                    SELECT usage_date AS v FROM usage_stage UNION SELECT ms_exchange_rate_date FROM usage_stage
-                ) u WHERE btrim(v) <> '' OFFSET 0) parsed""")
+            SELECT v, CASE WHEN x BETWEEN %(first)s AND %(last)s THEN x END AS d,
+                   coalesce(x NOT BETWEEN %(first)s AND %(last)s, false) AS far FROM (
+                SELECT v, ({datetime_sql("p")} AT TIME ZONE 'UTC')::date AS x FROM (
+                    SELECT v, {datetime_parts_sql("v")} AS p FROM (
+                        SELECT usage_date AS v FROM usage_stage UNION SELECT ms_exchange_rate_date FROM usage_stage
+                    ) u WHERE btrim(v) <> '' OFFSET 0) parsed) dated""", {"first": first, "last": last})
         cursor.execute("DROP TABLE IF EXISTS usage_keys")
         cursor.execute(f"""
             CREATE TEMP TABLE usage_keys ON COMMIT DROP AS
@@ -165,9 +183,12 @@ def problems(label, where="true"):
         ("usage_date", "t.usage_date IS NULL", f"{name('usage_date')} || {_text(_(' is missing.'))}"),
         ("usage_date", f"t.usage_date IS NOT NULL AND {blank('usage_date')}",
          f"{name('usage_date')} || {_text(_(' is empty.'))}"),
-        ("usage_date", f"NOT {blank('usage_date')} AND t.du_d IS NULL",
+        ("usage_date", f"NOT {blank('usage_date')} AND t.du_d IS NULL AND NOT coalesce(t.du_far, false)",
          f"{name('usage_date')} || ' “' || {q('usage_date')} || "
          f"{_text(_('” is not a date such as 2026-12-01 or 12/1/2026.'))}"),
+        ("usage_date", "coalesce(t.du_far, false)",
+         f"{name('usage_date')} || ' “' || {q('usage_date')} || "
+         f"{_text(_('” is not a usage date: it is before 2000 or after next month.'))}"),
         ("quantity", "t.quantity IS NULL", f"{name('quantity')} || {_text(_(' is missing.'))}"),
         ("quantity", f"t.quantity IS NOT NULL AND {blank('quantity')}", f"{name('quantity')} || {_text(_(' is empty.'))}"),
         ("quantity", f"NOT {blank('quantity')} AND btrim(t.quantity) !~ '{NUMBER_RE}'",
@@ -199,7 +220,7 @@ def problems(label, where="true"):
                        for n, (column, condition, reason) in enumerate(rules))
     sql = f"""
         SELECT c.line, c.col, c.reason, count(*) OVER () FROM (SELECT t.* FROM (
-            SELECT s.*, k.cu, k.eu, du.d AS du_d, dx.d AS dx_d
+            SELECT s.*, k.cu, k.eu, du.d AS du_d, du.far AS du_far, dx.d AS dx_d
             FROM usage_stage s
             JOIN usage_keys k ON k.ct = coalesce(s.customer_id, '') AND k.et = coalesce(s.entitlement_id, '')
             LEFT JOIN usage_dates du ON du.v = s.usage_date
