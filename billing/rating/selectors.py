@@ -72,7 +72,7 @@ def pec_calendar(*, actor, sub, month: date, today: date | None = None) -> dict:
 
     def cell(rg, day):
         row = stored.get((rg, day))
-        if row is not None:
+        if row is not None and day <= today:  # a day to come is not decided, whatever rating wrote ahead for it
             values = {"eligible": row.eligible, "reason": row.reason, "role": row.role,
                       "holder_id": row.holder_organisation_id, "stored": True}
         elif day <= today and (rg, day) in computed:

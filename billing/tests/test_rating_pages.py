@@ -76,6 +76,15 @@ def test_a_month_without_rating_shows_the_decision_computed_now(portal_client, m
     assert 'data-testid="pec-no-mismatch"' in body
 
 
+def test_days_to_come_are_not_decided_even_when_rating_wrote_them(rated, make_user, actor_of):
+    """Rating decides PEC for the whole month; the calendar shows only the days up to today as decided."""
+    actor = actor_of(make_user(Role.ADMIN_AGENT))
+    section = selectors.pec_calendar(actor=actor, sub=rated.sub, month=AUG, today=date(2026, 8, 20))
+    days = {d["day"]: d for week in section["weeks"] for d in week if d}
+    assert days[date(2026, 8, 20)]["future"] is False and days[date(2026, 8, 21)]["future"] is True
+    assert days[date(2026, 8, 21)]["eligible"] is None and section["decided_days"] == 20
+
+
 def test_a_bad_month_shows_this_month_and_says_so(portal_client, make_user, org):
     w = world(organisation=org)
     page = portal_client(make_user(Role.ADMIN_AGENT)).get(_url(w.sub, "2026-13"))
