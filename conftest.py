@@ -110,7 +110,8 @@ def _remember_db_blocker(request, django_db_blocker):
 
 # A test that uses one of these fixtures gets the marker even if it forgot it, so `make test-fast`
 # (-m "not browser and not needs_redis and not needs_worker") never runs it.
-MARKER_OF_FIXTURE = {"redis_url": "needs_redis", "chromium_path": "browser", "live_server": "browser"}
+MARKER_OF_FIXTURE = {"redis_url": "needs_redis", "solo_worker": "needs_worker", "chromium_path": "browser",
+                     "live_server": "browser"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -131,6 +132,31 @@ def redis_url():
     index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     base = int(url.path.strip("/") or 0) if url.path.strip("/").isdigit() else 0
     return url._replace(path=f"/{(base + index) % 16}").geturl()
+
+
+@pytest.fixture
+def solo_worker(redis_url, transactional_db):
+    """A real Celery worker (solo pool) on this process's Redis database, for the tests that need the broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from partnercenter.celery import app
+
+    app.conf.task_always_eager = False
+    point_celery_at(app, redis_url)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield app
+
+
+def wait_until(predicate, seconds=20, poll=0.1):
+    """Poll `predicate` until it is true (True) or `seconds` have passed (False)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return False
 
 
 def point_celery_at(app, url):

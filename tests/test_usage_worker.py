@@ -1,7 +1,6 @@
 """A usage import on a real Celery worker (Redis): the upload is stored, the task runs on the worker, the Job's
 progress ends at 100 % and the import's counts are written. Skips without Redis, fails under CI=true."""
 
-import time
 import uuid
 
 import pytest
@@ -11,35 +10,14 @@ from accounts.choices import Role
 from billing.models import UsageImport, UsageRecord
 from billing.tests.factories_usageingest import line, usage_csv, usage_estate
 from billing.usage.services import usage_import_start
-from conftest import point_celery_at
+from conftest import wait_until
 
 TENANT = uuid.UUID("3f1c2a4e-6b7d-4e8f-9a0b-1c2d3e4f5a6b")
 SUB = uuid.UUID("a1b2c3d4-0001-4000-8000-000000000001")
 
 
-@pytest.fixture
-def worker(redis_url, transactional_db):
-    from celery.contrib.testing.worker import start_worker
-
-    from partnercenter.celery import app
-
-    app.conf.task_always_eager = False
-    point_celery_at(app, redis_url)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield app
-
-
-def _wait(predicate, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.needs_worker
-def test_a_usage_import_runs_on_the_worker(worker, make_user, org):
+def test_a_usage_import_runs_on_the_worker(solo_worker, make_user, org):
     usage_estate(org, tenant_id=TENANT, subscription_ids=[SUB])
     admin = make_user(Role.BILLING_ADMIN)
     content = usage_csv([line(TENANT, SUB, f"2026-12-{day:02d}", day) for day in range(1, 11)])
@@ -49,7 +27,7 @@ def test_a_usage_import_runs_on_the_worker(worker, make_user, org):
         job = UsageImport.objects.select_related("job").get(pk=record.pk).job
         return job.status in ("succeeded", "failed")
 
-    assert _wait(done), "the worker did not run the import"
+    assert wait_until(done, seconds=30), "the worker did not run the import"
     record = UsageImport.objects.select_related("job").get(pk=record.pk)
     assert record.job.status == "succeeded", record.report
     assert record.job.percent == 100 and record.job.result["linesStaged"] == 10

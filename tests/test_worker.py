@@ -1,7 +1,6 @@
 """A real Celery worker on Redis: the invitation e-mail leaves through the broker, and a Job's
 progress is kept in the database. Skips without Redis, fails under CI=true."""
 
-import time
 
 import pytest
 from django.core import mail
@@ -9,50 +8,29 @@ from django.core import mail
 from accounts import services
 from accounts.actors import actor_for_user
 from accounts.choices import Role
-from conftest import point_celery_at
-
-
-@pytest.fixture
-def worker(redis_url, transactional_db):
-    from celery.contrib.testing.worker import start_worker
-
-    from partnercenter.celery import app
-
-    app.conf.task_always_eager = False
-    point_celery_at(app, redis_url)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield app
-
-
-def _wait(predicate, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+from conftest import wait_until
 
 
 @pytest.mark.needs_worker
-def test_invitation_email_goes_through_the_worker(worker, make_user):
+def test_invitation_email_goes_through_the_worker(solo_worker, make_user):
     admin = make_user(Role.GLOBAL_ADMIN)
     user = services.user_invite(actor=actor_for_user(admin), email="queued@a.example.com", first_name="Q",
                                 last_name="Ueued", roles=["sales_agent"])
-    assert _wait(lambda: len(mail.outbox) == 1), "the worker did not send the invitation"
+    assert wait_until(lambda: len(mail.outbox) == 1), "the worker did not send the invitation"
     message = mail.outbox[0]
     assert message.to == [user.email]
     assert "/accounts/invitation/" in message.body
 
 
 @pytest.mark.needs_redis
-def test_broker_health_is_reported(worker, client):
+def test_broker_health_is_reported(solo_worker, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
 
 
 @pytest.mark.needs_worker
-def test_order_provisioning_and_deletion_run_on_the_worker(worker, make_user):
+def test_order_provisioning_and_deletion_run_on_the_worker(solo_worker, make_user):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -67,7 +45,7 @@ def test_order_provisioning_and_deletion_run_on_the_worker(worker, make_user):
     customer = buyable_customer(agent.organisation)
     cart = ordering_services.cart_create(actor=actor, customer=customer, items=[plan_line()])
     order = ordering_services.cart_checkout(actor=actor, cart=cart)[0]
-    assert _wait(lambda: Order.objects.get(pk=order.pk).status == "completed"), Order.objects.get(pk=order.pk).status
+    assert wait_until(lambda: Order.objects.get(pk=order.pk).status == "completed"), Order.objects.get(pk=order.pk).status
     plan = AzurePlan.objects.get(customer=customer)
     assert plan.status == "active" and plan.azure_subscriptions.count() == 1
     sub = plan.azure_subscriptions.get()
@@ -76,4 +54,4 @@ def test_order_provisioning_and_deletion_run_on_the_worker(worker, make_user):
     from azureplan.tasks import delete_expired_azure_subscriptions
 
     delete_expired_azure_subscriptions.delay()
-    assert _wait(lambda: AzureSubscription.objects.get(pk=sub.pk).status == "deleted")
+    assert wait_until(lambda: AzureSubscription.objects.get(pk=sub.pk).status == "deleted")
