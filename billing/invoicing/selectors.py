@@ -2,6 +2,7 @@
 (a billing partner is invoiced for its own and its indirect resellers' customers; a reseller is not invoiced here,
 so it sees none). Every read takes the actor and needs Perm.VIEW_INVOICES; a foreign id answers 404."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from accounts.permissions import Perm, require
@@ -25,7 +26,7 @@ def invoice_get(actor, key, *, include_drafts=False) -> Invoice:
     if found is None:
         try:
             found = qs.filter(public_id=key).first()
-        except Exception:  # not a UUID either  # noqa: BLE001
+        except (ValidationError, ValueError):  # not a UUID either
             found = None
     if found is None:
         raise Http404(key)
