@@ -237,6 +237,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.send_budget_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The 1st of each month, after midnight UTC: last month's billing run of every organisation with usage
+    # (docs/billing.md "Invoicing: billing runs"); and every 10 minutes, runs that failed or stalled go on.
+    "start-monthly-billing-runs": {
+        "task": "billing.tasks.start_monthly_billing_runs",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    "resume-billing-runs": {
+        "task": "billing.tasks.resume_billing_runs",
+        "schedule": 10 * 60.0,
+    },
 }
 
 # Two queues: "celery" for the work people start (transitions, orders, e-mails) and "periodic" for the beat tasks
