@@ -8,7 +8,7 @@ from accounts.models import Country
 from accounts.tests.factories import OrganisationFactory
 from billing.rating.services import rate_usage
 
-from .factories_rating import VM, fx_rate, meter, price_list, usage, usage_rows, world
+from .factories_rating import fx_rate, meter, price_list, usage, usage_rows, world
 
 MONTH = dt.date(2026, 10, 1)
 DISK = SimpleNamespace(product_id="DZH317F1HKN0", sku_id="00BV", meter_id="d9d7a8e5-1111-4a3e-9f57-8d2a4e1f0b11",
