@@ -28,4 +28,5 @@ urlpatterns = [
     path("billing/usage/imports/", usage_views.usage_import, name="usage-import"),
     path("billing/usage/imports/<uuid:public_id>/", usage_views.usage_import_detail, name="usage-import-detail"),
     path("billing/usage/unmatched/", usage_views.usage_unmatched, name="usage-unmatched"),
+    path("", include("billing.invoicing.runs_urls")),  # billing runs
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("azureplan.api.urls")),
     path("", include("billing.pricing.api.urls")),
     path("", include("billing.usage.api.urls")),
+    path("", include("billing.invoicing.runs_api_urls")),
     # Last: any other /v1/ path answers Partner Center's 404 envelope (also under DEBUG), after authentication
     # (401 first), for every method and without Django's CSRF page (a DRF view: session writes keep CSRF).
     re_path(r"^.*$", ApiNotFoundView.as_view()),
