@@ -45,3 +45,11 @@ def resume_billing_runs() -> int:
     from .runs import STALLED_AFTER, billing_run_resume
 
     return billing_run_resume(stalled_after=STALLED_AFTER)
+
+
+@shared_task(name="billing.tasks.send_invoice_ready_email", acks_late=True)
+def send_invoice_ready_email(invoice_id: int) -> int:
+    """E-mail the organisation's Global admins and Billing admins that a finalized invoice is ready (once)."""
+    from .finalize import send_invoice_ready
+
+    return send_invoice_ready(invoice_id)
