@@ -3,8 +3,8 @@ transaction under the invoice's row lock, total the draft from its lines (one UP
 (numbers.next_number: gap-free, given back on rollback), finalize it (core.status.status_move: invoice date = the
 day the run finishes, due date net 60), close the month's usage (ClosedUsageMonth), mark the Job succeeded and audit
 it. At commit: the PDF (billing.invoicing.pdf.ensure_pdf, when that module is there) and the "invoice ready" e-mail
-to the organisation's Global admins and Billing admins (a task: the worker sends it, once). Safe to call any number of times: a finalized invoice, or a
-run with a chunk not done, is left as it is."""
+to the organisation's Global admins and Billing admins (a task: the worker sends it, once). Safe to call any number
+of times: a finalized invoice, or a run with a chunk not done, is left as it is."""
 
 import datetime as dt
 import logging
