@@ -106,6 +106,10 @@ def _usage_import(foreign):
     return str(foreign["usage_import"].public_id)
 
 
+def _billing_run(foreign):
+    return str(foreign["billing_run"].public_id)
+
+
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -169,6 +173,10 @@ FOREIGN_OBJECTS = {
     # Usage imports (billing/usage/api/urls.py and the Billing workspace's pages).
     "api-usage-import": {"import_id": _usage_import},
     "usage-import-detail": {"public_id": _usage_import},
+    # Billing runs (billing/invoicing/runs_api_urls.py and runs_urls.py).
+    "api-billing-run": {"run_id": _billing_run},
+    "run_detail": {"public_id": _billing_run},
+    "run_resume": {"public_id": _billing_run},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -202,7 +210,7 @@ FOREIGN_OBJECTS = {
 }
 # Routes whose not-found answer has its own code rather than 1000 (an upgrade: 900106; a usage import: 990312).
 NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106,
-                   "api-usage-import": 990312}
+                   "api-usage-import": 990312, "api-billing-run": 990334}
 # Routes whose parameters are not object ids of a tenant.
 NOT_TENANT_IDS = {
     "workspace", "invitation", "django.views.static.serve",
@@ -303,7 +311,15 @@ def foreign(other_org, make_user):
 
     usage_import = UsageImport.objects.create(organisation_id=other_org.pk, source="csv", file_name="b.csv",
                                               created_at=timezone.now(), report={"status": "succeeded"})
-    return {"usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
+    from billing.models import BillingRun, Invoice
+
+    now = timezone.now()
+    draft = Invoice.objects.create(organisation=other_org, period_start=date(2026, 10, 1),
+                                   period_end=date(2026, 10, 31), currency="USD", created_at=now)
+    billing_run = BillingRun.objects.create(
+        organisation=other_org, month=date(2026, 10, 1), trigger="manual", invoice=draft, created_at=now,
+        job=job_create(organisation_id=other_org.pk, kind="billing_run", total=1))
+    return {"usage_import": usage_import, "billing_run": billing_run, "user": admin, "credential": credential, "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
             "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
