@@ -215,3 +215,21 @@ def test_a_failed_chunk_fails_the_job_and_the_resume_finishes_it(monkeypatch):
     run.job.refresh_from_db()
     assert run.job.status == "succeeded" and run.job.attempts == 2
     assert Invoice.objects.get().status == "finalized" and Decimal(Invoice.objects.get().total_amount) > 0
+
+
+def test_the_demo_finalizes_last_months_invoice_once():
+    """`make run` opens on last month's finalized invoice: billing/demo.py bills it in-process, once."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from billing import demo
+
+    data = billed_estate(customers=2)
+    with time_machine.travel(datetime(2026, 11, 5, 9, 0, tzinfo=UTC), tick=False):
+        demo._last_month_invoiced([data.organisation])
+        demo._last_month_invoiced([data.organisation])
+    invoice = Invoice.objects.get(organisation=data.organisation)
+    assert invoice.status == "finalized" and invoice.period_start == MONTH and invoice.number == "G000000001"
+    assert invoice.invoice_date == dt.date(2026, 11, 5) and invoice.total_amount == _usage_total(data.organisation)
+    assert BillingRun.objects.get().created_by_label == "demo data"
