@@ -237,11 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.send_budget_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
-    # The 1st of each month, after midnight UTC: last month's billing run of every organisation with usage
-    # (docs/billing.md "Invoicing: billing runs"); and every 10 minutes, runs that failed or stalled go on.
+    # The 1st of each month, after the night's usage import and rating: last month's billing run of every
+    # organisation with usage (docs/billing.md "Invoicing: billing runs"); every 10 minutes, failed or stalled runs go on.
     "start-monthly-billing-runs": {
         "task": "billing.tasks.start_monthly_billing_runs",
-        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+        "schedule": crontab(day_of_month=1, hour=8, minute=0),
     },
     "resume-billing-runs": {
         "task": "billing.tasks.resume_billing_runs",

@@ -17,7 +17,7 @@ from billing.models import BillingRun
 from billing.tests.factories_billrun import billed_estate
 from conftest import enrol
 
-from .flows import field_error, sign_in_with_mfa
+from .flows import field_error, screenshot, sign_in_with_mfa
 
 DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -48,6 +48,7 @@ def test_start_a_billing_run_watch_it_and_open_the_invoice(page, make_user, org)
     expect(page.get_by_test_id("billing-run-invoice-number")).to_have_text("G000000001")
     expect(page.get_by_test_id("billing-run-lines")).to_have_text("6")
     invoice = BillingRun.objects.select_related("invoice").get(month=dt.date(2026, 10, 1)).invoice
+    screenshot(page, "billing-run-finalized")
     link = page.get_by_role("link", name="Open invoice G000000001")
     expect(link).to_have_attribute("href", re.compile(f"/billing/invoices/{invoice.public_id}/$"))
 
@@ -55,11 +56,13 @@ def test_start_a_billing_run_watch_it_and_open_the_invoice(page, make_user, org)
     run = runs.billing_run_start(actor=actor_for_user(admin), organisation_id=org.pk, month="2026-11", enqueue=False)
     page.goto(f"/billing/runs/{run.public_id}/")
     expect(page.get_by_test_id("billing-run-status")).to_contain_text("Waiting")
+    screenshot(page, "billing-run-waiting")
     runs.billing_run_execute(run)
     expect(page.get_by_test_id("billing-run-status")).to_contain_text("Finalized", timeout=20000)
     expect(page.get_by_test_id("billing-run-invoice-number")).to_have_text("G000000002")
 
     page.get_by_role("link", name="Billing runs").first.click()
     expect(page.get_by_test_id("billing-runs").locator("tbody tr")).to_have_count(2)
+    screenshot(page, "billing-runs")
     # The refused form answers 400 (the browser logs it); nothing else may be logged (CSP, scripts).
     assert [e for e in page.console_errors if "status of 400" not in e] == []
