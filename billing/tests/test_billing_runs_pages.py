@@ -60,3 +60,21 @@ def test_a_running_run_polls_and_roles_and_tenancy(portal_client, client):
     assert agent_client.post("/billing/runs/", {"month": "2026-10"}).status_code == 403
     stranger = portal_client(_user(billed_estate(customers=1).organisation))
     assert stranger.get(f"/billing/runs/{run.public_id}/").status_code == 404
+
+
+def test_a_failed_run_shows_its_error_and_resumes(portal_client, django_capture_on_commit_callbacks):
+    data = billed_estate(customers=1)
+    admin = _user(data.organisation)
+    run = runs.billing_run_start(actor=actor_for_user(admin), organisation_id=data.organisation.pk, month="2026-10",
+                                 enqueue=False)
+    runs.fail_run_of_chunk(run.chunks.get().pk, RuntimeError("the database went away"))
+    client = portal_client(admin)
+    detail = client.get(f"/billing/runs/{run.public_id}/").content.decode()
+    assert "the database went away" in detail and "Resume the run" in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/billing/runs/{run.public_id}/resume/")
+    assert response.status_code == 302
+    run = BillingRun.objects.select_related("job", "invoice").get(pk=run.pk)
+    assert run.job.status == "succeeded" and run.invoice.number == "G000000001"
+    agent = portal_client(_user(data.organisation, Role.ADMIN_AGENT))
+    assert agent.post(f"/billing/runs/{run.public_id}/resume/").status_code == 403
