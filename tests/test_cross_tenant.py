@@ -319,7 +319,8 @@ def foreign(other_org, make_user):
     billing_run = BillingRun.objects.create(
         organisation=other_org, month=date(2026, 10, 1), trigger="manual", invoice=draft, created_at=now,
         job=job_create(organisation_id=other_org.pk, kind="billing_run", total=1))
-    return {"usage_import": usage_import, "billing_run": billing_run, "user": admin, "credential": credential, "job": job, "customer": customer,
+    return {"usage_import": usage_import, "billing_run": billing_run, "user": admin, "credential": credential,
+            "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
             "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
