@@ -59,3 +59,13 @@ def csv_response(rows, *, filename) -> HttpResponse:
     response = HttpResponse(to_text(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def sql_safe_text(expression: str) -> str:
+    """`safe_cell`'s rule as a PostgreSQL expression over the text `expression`, for files written by COPY ... TO
+    STDOUT (billing.invoicing.recon): the same apostrophe before a formula-looking text, plain numbers unchanged,
+    NULL as ''. `expression` is our own column name or SQL, never user input."""
+    text = f"coalesce(({expression})::text, '')"
+    return (f"CASE WHEN left({text}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+            f"AND {text} !~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$' "
+            f"THEN '''' || {text} ELSE {text} END")
