@@ -110,8 +110,8 @@ def _decimal(value, language) -> str:
     return text.replace(".", ",") if language == "fr" else text
 
 
-def _date(day) -> str:
-    return formats.date_format(day, "DATE_FORMAT") if day else ""
+def _date(day, style="DATE_FORMAT") -> str:
+    return formats.date_format(day, style) if day else ""
 
 
 def _lines(text) -> list[str]:
@@ -136,10 +136,11 @@ def document_data(invoice: Invoice, language: str) -> dict:
                                                                  day=Max("exchange_rate_date"))
     money = lambda value: _amount(value, currency, language)  # noqa: E731
     title = _("Credit note") if credit_note else _("Invoice")
+    period = " – ".join(_date(day, "SHORT_DATE_FORMAT") for day in (invoice.period_start, invoice.period_end))
     facts = [
         (_("Credit note number") if credit_note else _("Invoice number"), invoice.number or ""),
         (_("Credit note date") if credit_note else _("Invoice date"), _date(invoice.invoice_date)),
-        (_("Billing period"), f"{_date(invoice.period_start)} – {_date(invoice.period_end)}"),
+        (_("Billing period"), period),
         (_("Billing profile (PartnerID)"), organisation.partner_id),
         (_("Billing currency"), currency),
         (_("Total amount"), money(invoice.total_amount)),
