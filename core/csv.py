@@ -66,6 +66,7 @@ def sql_safe_text(expression: str) -> str:
     STDOUT (billing.invoicing.recon): the same apostrophe before a formula-looking text, plain numbers unchanged,
     NULL as ''. `expression` is our own column name or SQL, never user input."""
     text = f"coalesce(({expression})::text, '')"
-    return (f"CASE WHEN left({text}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
-            f"AND {text} !~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$' "
-            f"THEN '''' || {text} ELSE {text} END")
+    # Nested: the pattern is matched only for the rare cell that starts with one of the characters.
+    return (f"CASE WHEN left({text}, 1) NOT IN ('=', '+', '-', '@', chr(9), chr(13)) THEN {text} "
+            f"WHEN {text} ~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$' THEN {text} "
+            f"ELSE '''' || {text} END")

@@ -78,6 +78,7 @@ def test_french_for_a_french_organisation_unless_its_admins_chose_english():
     text = text_of(ensure_pdf(invoice))
     assert "Facture" in text and invoice.number in text and "Échéance" in text
     assert "Instructions de paiement" in text and "France" in text
+    assert f"{invoice.total_amount:.2f}".replace(".", ",") in text and "novembre 2026" in text
     UserFactory(organisation=french, roles=[Role.BILLING_ADMIN.value], language="en")
     assert invoice_language(french) == "en"
     canadian = OrganisationFactory(country=Country.objects.get(code="CA"))
@@ -85,6 +86,17 @@ def test_french_for_a_french_organisation_unless_its_admins_chose_english():
     UserFactory(organisation=canadian, roles=[Role.GLOBAL_ADMIN.value], language="fr")
     UserFactory(organisation=canadian, roles=[Role.SALES_AGENT.value], language="en")  # not an invoice recipient
     assert invoice_language(canadian) == "fr"
+
+
+def test_tax_shows_the_invoices_stored_tax_and_its_rate():
+    invoice = make_invoice(customers=1, status=InvoiceStatus.DRAFT)
+    tax = (invoice.subtotal * 20 / 100).quantize(invoice.subtotal)
+    Invoice.objects.filter(pk=invoice.pk).update(tax_total=tax, total_amount=invoice.subtotal + tax)
+    Invoice.objects.filter(pk=invoice.pk).update(number="G000000077", status=InvoiceStatus.FINALIZED,
+                                                 invoice_date=dt.date(2026, 11, 1), due_date=dt.date(2026, 12, 31))
+    text = text_of(ensure_pdf(Invoice.objects.get(pk=invoice.pk)))
+    assert "Tax (20" in text.replace("\u00a0", " "), text[text.find("Tax"):text.find("Tax") + 40]
+    assert f"{tax:,.2f}" in text and f"{invoice.subtotal + tax:,.2f}" in text
 
 
 def test_a_credit_note_names_the_invoice_it_amends_and_the_reason():
