@@ -45,14 +45,15 @@ class InvoiceNotIssued(ValueError):
 def ensure_pdf(invoice: Invoice) -> bytes:
     """The stored PDF of `invoice` (rendered and stored the first time). A void invoice that never had one is
     rendered without being stored (a void invoice cannot change); a draft raises InvoiceNotIssued."""
-    row = Invoice.objects.filter(pk=invoice.pk).values("status", "pdf", "pdf_sha256").get()
-    if row["pdf"] is not None:
-        return _remember(invoice, row["pdf"], row["pdf_sha256"])
-    if row["status"] == InvoiceStatus.DRAFT:
+    # Read again: the caller's instance may predate the finalizing (no number yet), and the PDF is kept forever.
+    fresh = Invoice.objects.select_related("organisation__country", "amends_of").get(pk=invoice.pk)
+    if fresh.pdf is not None:
+        return _remember(invoice, fresh.pdf, fresh.pdf_sha256)
+    if fresh.status == InvoiceStatus.DRAFT:
         raise InvoiceNotIssued(f"invoice {invoice.public_id} is a draft")
-    pdf = render_pdf(invoice)
+    pdf = render_pdf(fresh)
     digest = hashlib.sha256(pdf).hexdigest()
-    if row["status"] == InvoiceStatus.VOID:
+    if fresh.status == InvoiceStatus.VOID:
         return _remember(invoice, pdf, digest)
     Invoice.objects.filter(pk=invoice.pk, pdf__isnull=True).exclude(status=InvoiceStatus.VOID).update(
         pdf=pdf, pdf_sha256=digest)

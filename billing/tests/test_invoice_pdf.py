@@ -43,6 +43,15 @@ def test_rendered_once_stored_with_its_hash_and_the_same_bytes_every_time(monkey
     assert "EUR" in text and "0.846202666" in text  # pricing currency and the exchange rate
 
 
+def test_a_stale_instance_renders_what_the_database_holds():
+    invoice = make_invoice(customers=1, status=InvoiceStatus.DRAFT)
+    Invoice.objects.filter(pk=invoice.pk).update(number="G000000005", status=InvoiceStatus.FINALIZED,
+                                                 invoice_date=dt.date(2026, 11, 1), due_date=dt.date(2026, 12, 31))
+    assert invoice.number is None  # the caller's instance predates the finalizing
+    pdf = ensure_pdf(invoice)
+    assert "G000000005" in text_of(pdf) and invoice.pdf == pdf
+
+
 def test_a_concurrent_first_render_keeps_the_pdf_stored_first():
     invoice = make_invoice()
     Invoice.objects.filter(pk=invoice.pk).update(pdf=b"%PDF-stored-first", pdf_sha256="a" * 64)
