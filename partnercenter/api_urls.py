@@ -6,6 +6,8 @@ from core.api.views import ApiNotFoundView
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    # Before rating: invoices/{id}/documents/statement is more specific than rating's invoices/unbilled/...
+    path("", include("billing.invoicing.api.urls_documents")),
     # Before customers and azureplan: its literal segments (customers/usagerecords,
     # customers/{id}/subscriptions/usagerecords) would otherwise be read as a customer id or an Azure plan id.
     path("", include("billing.rating.api.urls")),

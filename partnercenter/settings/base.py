@@ -1,5 +1,6 @@
 """Settings read from environment variables (see the configuration table in README.md)."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -122,6 +123,13 @@ MFA_ISSUER = env("MFA_ISSUER", default="Partner Commerce Portal")
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 INVITATION_MAX_AGE_HOURS = env.int("INVITATION_MAX_AGE_HOURS", default=72)
+
+# Invoice PDFs (billing/invoicing/pdf.py, docs/operations.md): the install's billing entity, shown as the issuer;
+# address and payment instructions are lines separated by "|". Tax: a rate in percent (0: no tax line amount).
+BILLING_ISSUER_NAME = env("BILLING_ISSUER_NAME", default="Partner Commerce Portal")
+BILLING_ISSUER_ADDRESS = env("BILLING_ISSUER_ADDRESS", default="")
+BILLING_PAYMENT_INSTRUCTIONS = env("BILLING_PAYMENT_INSTRUCTIONS", default="")
+BILLING_TAX_RATE = Decimal(env("BILLING_TAX_RATE", default="0"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
