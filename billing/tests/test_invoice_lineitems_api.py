@@ -296,3 +296,25 @@ def test_an_indirect_resellers_unbilled_lines_are_its_customers(make_org, make_u
     assert items[0]["resellerMpnId"] == reseller.partner_id
     provider_client = api_client_for(make_user(Role.GLOBAL_ADMIN, organisation=provider, email="ga@p.example.com"))
     assert provider_client.get(UNBILLED + "&period=current").json()["totalCount"] == 2
+
+
+def test_odd_input_is_never_a_500(api, october):
+    """Every route and parameter with odd values: Partner Center's envelope, never a server error."""
+    odd = ["", "-1", "99999999999999999999999", "٣", "%00", "1.5", "[]", "{}", "null", "ZZZ", '{"Field":1}']
+    number = october.number
+    urls = []
+    for value in odd:
+        for name in ("size", "offset", "filter", "currencycode", "period", "provider", "invoicelineitemtype",
+                     "hasPartnerEarnedCredit", "seekOperation", "continuationToken"):
+            urls += [f"/v1/invoices?{name}={value}", f"/v1/invoices/estimates/links?{name}={value}",
+                     f"/v1/invoices/{number}/lineitems?{BILLING}&{name}={value}",
+                     f"/v1/invoices/{number}/lineitems?{USAGE}&{name}={value}",
+                     f"{UNBILLED}&period=current&{name}={value}"]
+        urls += [f"/v1/invoices/{value}", f"/v1/invoices/{value}/lineitems?{BILLING}",
+                 f"/v1/invoices/{number}/lineitems/{value}/{value}"]
+    fails = []
+    for url in urls:
+        response = api.get(url)
+        if response.status_code >= 500:
+            fails.append((url, response.status_code))
+    assert not fails, fails
