@@ -12,13 +12,15 @@ from django.db import connection
 from django.db.models import Max, Q, Sum
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
+from accounts.permissions import Perm, require
 from core.casing import fold
 from core.errors import InvalidInput
 
 from ..models import DocumentType, InvoiceLine, InvoiceStatus, PaymentAllocation
 from ..rating import spend
 from .lines_sql import LINE_COLUMNS, line_select
-from .selectors import invoices_for
+from .selectors import invoices_for, payments_for
 
 ZERO = Decimal("0")
 INVOICE_ORDERING = ("-invoice_date", "-id")
@@ -98,37 +100,40 @@ def _owed(document) -> Decimal:
     return -abs(amount) if document["document_type"] == DocumentType.CREDIT_NOTE else amount
 
 
+def billing_currency_of(actor) -> str:
+    """The actor organisation's billing currency (its country's), after the role check."""
+    require(actor, Perm.VIEW_INVOICES)
+    return spend.billing_currency(Organisation.objects.select_related("country").get(pk=actor.organisation_id))
+
+
 def summaries(actor) -> list[dict]:
     """One balance per billing currency of the actor organisation's issued documents: {currency, balance, first
-    and latest invoice dates, last payment date and amount, count}; balance = invoices - credit notes -
-    payments allocated to them (void documents count nothing). The organisation's billing currency is always there."""
+    and latest invoice dates, last payment date and amount (the money received that day), count}; balance =
+    invoices - credit notes - payments allocated to them (void documents count nothing). The organisation's billing
+    currency is always there."""
     documents = list(invoices_for(actor).values("pk", "currency", "status", "document_type", "total_amount",
                                                 "invoice_date"))
-    allocated = {row["invoice__currency"]: row for row in PaymentAllocation.objects.filter(
+    allocated = {row["invoice__currency"]: row["total"] for row in PaymentAllocation.objects.filter(
         invoice__organisation_id=actor.organisation_id).exclude(invoice__status=InvoiceStatus.DRAFT)
-        .values("invoice__currency").annotate(total=Sum("amount"), last=Max("payment__received_on"))}
-    last_amounts = {}
-    for currency, row in allocated.items():
-        if row["last"] is not None:
-            last_amounts[currency] = PaymentAllocation.objects.filter(
-                invoice__organisation_id=actor.organisation_id, invoice__currency=currency,
-                payment__received_on=row["last"]).aggregate(total=Sum("amount"))["total"] or ZERO
-    from accounts.models import Organisation
-
-    organisation = Organisation.objects.select_related("country").get(pk=actor.organisation_id)
-    currencies = {spend.billing_currency(organisation)} | {d["currency"] for d in documents}
+        .values("invoice__currency").annotate(total=Sum("amount"))}
+    last_payments = {}  # currency -> (the latest day money was received, what was received that day)
+    payments = payments_for(actor)
+    for row in payments.values("currency").annotate(last=Max("received_on")):
+        amount = payments.filter(currency=row["currency"], received_on=row["last"]).aggregate(total=Sum("amount"))
+        last_payments[row["currency"]] = (row["last"], amount["total"] or ZERO)
+    currencies = {billing_currency_of(actor)} | {d["currency"] for d in documents}
     out = []
     for currency in sorted(currencies):
         mine = [d for d in documents if d["currency"] == currency]
         dates = [d["invoice_date"] for d in mine if d["invoice_date"]]
-        paid = allocated.get(currency, {})
+        last_date, last_amount = last_payments.get(currency, (None, ZERO))
         out.append({
             "currency": currency,
-            "balance": sum((_owed(d) for d in mine), ZERO) - (paid.get("total") or ZERO),
+            "balance": sum((_owed(d) for d in mine), ZERO) - (allocated.get(currency) or ZERO),
             "first_invoice_date": min(dates) if dates else None,
             "latest_invoice_date": max(dates) if dates else None,
-            "last_payment_date": paid.get("last"),
-            "last_payment_amount": last_amounts.get(currency, ZERO),
+            "last_payment_date": last_date,
+            "last_payment_amount": last_amount,
             "count": len(mine),
         })
     return out

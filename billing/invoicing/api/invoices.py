@@ -3,6 +3,7 @@ invoice with its PDF link, the balance summaries and the links to the unbilled e
 (drafts are a billing run's work in progress); another organisation's invoice answers 404 like an unknown one."""
 
 import re
+from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,6 @@ from core.api.serializers import link
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 
-from ...rating import spend
 from .. import reads, selectors
 from . import serializers as s
 
@@ -104,8 +104,6 @@ class InvoiceListView(PCAPIView):
 
 def _list_uri(request, size, offset):
     extra = [(k, v) for k, v in request.query_params.items() if k.lower() not in ("size", "offset")]
-    from urllib.parse import urlencode
-
     return "/invoices?" + urlencode([("size", size), ("offset", offset), *extra])
 
 
@@ -136,9 +134,7 @@ class InvoiceSummaryView(PCAPIView):
                operation_id="invoices_summary_retrieve")
     def get(self, request):
         actor = self.actor(request)
-        from accounts.models import Organisation
-
-        currency = spend.billing_currency(Organisation.objects.select_related("country").get(pk=actor.organisation_id))
+        currency = reads.billing_currency_of(actor)
         found = [item for item in _summaries(request, actor) if item["currencyCode"] == currency]
         return Response(found[0])
 
@@ -164,13 +160,7 @@ class EstimateLinksView(PCAPIView):
                tags=TAGS, operation_id="invoices_estimates_links_list")
     def get(self, request):
         actor = self.actor(request)
-        currency = (_params(request).get("currencycode") or "").strip().upper()
-        if not currency:
-            from accounts.models import Organisation
-
-            currency = spend.billing_currency(Organisation.objects.select_related("country").get(
-                pk=actor.organisation_id))
+        currency = (_params(request).get("currencycode") or "").strip().upper() or reads.billing_currency_of(actor)
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise InvalidInput(_("currencycode must be an ISO 4217 code such as USD."), field="currencycode")
-        selectors.invoices_for(actor)  # the role check
         return Response(collection(s.estimate_links(currency), request))

@@ -73,7 +73,7 @@ def invoice_resource(invoice, *, paid: dict, amendments: dict, pdf_link) -> dict
         "billingPeriodStartDate": iso_day(invoice.period_start),
         "billingPeriodEndDate": iso_day(invoice.period_end),
         "totalCharges": invoice.total_amount,
-        "paidAmount": -(paid.get(invoice.pk) or Decimal("0")),
+        "paidAmount": -paid[invoice.pk] if paid.get(invoice.pk) else Decimal("0"),
         "currencyCode": invoice.currency,
         "currencySymbol": currency_symbol(invoice.currency),
         "pdfDownloadLink": pdf_link(invoice),
