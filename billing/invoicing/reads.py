@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max, Q, Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
@@ -117,10 +117,10 @@ def summaries(actor) -> list[dict]:
         invoice__organisation_id=actor.organisation_id).exclude(invoice__status=InvoiceStatus.DRAFT)
         .values("invoice__currency").annotate(total=Sum("amount"))}
     last_payments = {}  # currency -> (the latest day money was received, what was received that day)
-    payments = payments_for(actor)
-    for row in payments.values("currency").annotate(last=Max("received_on")):
-        amount = payments.filter(currency=row["currency"], received_on=row["last"]).aggregate(total=Sum("amount"))
-        last_payments[row["currency"]] = (row["last"], amount["total"] or ZERO)
+    days = (payments_for(actor).values("currency", "received_on").annotate(total=Sum("amount"))
+            .order_by("currency", "-received_on"))
+    for row in days:  # one row per day money came in, the latest of each currency first
+        last_payments.setdefault(row["currency"], (row["received_on"], row["total"] or ZERO))
     currencies = {billing_currency_of(actor)} | {d["currency"] for d in documents}
     out = []
     for currency in sorted(currencies):

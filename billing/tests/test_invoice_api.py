@@ -233,3 +233,27 @@ def test_an_indirect_reseller_sees_no_invoices(api_client_for, make_user, make_o
     assert_error(client.get(f"/v1/invoices/{docs['october'].number}"), 404, 1000)
     assert client.get("/v1/invoices/summary").json()["balanceAmount"] == 0
     assert spend.open_month()  # the reseller's unbilled lines are its own customers' (test_invoice_lineitems_api)
+
+
+def test_the_routes_cost_the_same_queries_for_few_or_many_rows(api, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    october = invoice(org, month=OCT, customers=1)
+    urls = ["/v1/invoices", f"/v1/invoices/{october.number}", "/v1/invoices/summaries",
+            f"/v1/invoices/{october.number}/lineitems?provider=onetime&invoicelineitemtype=billinglineitems"]
+
+    def counts():
+        out = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert api.get(url).status_code == 200
+            out[url] = len(queries)
+        return out
+
+    counts()  # the token's first use is recorded once
+    few = counts()
+    credit_note(october)
+    invoice(org, month=NOV, customers=1)
+    payment(org, {october: "1.00"})
+    assert counts() == few
