@@ -110,6 +110,18 @@ def _billing_run(foreign):
     return str(foreign["billing_run"].public_id)
 
 
+def _invoice(foreign):
+    return foreign["invoice"].number
+
+
+def _invoice_provider(foreign):
+    return "OneTime"  # Partner Center's billing provider: not an id
+
+
+def _invoice_line_item_type(foreign):
+    return "BillingLineItems"
+
+
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -170,6 +182,11 @@ FOREIGN_OBJECTS = {
     "customer_legacy_start": {"tenant_id": _legacy_customer},
     "customer_legacy_retry": {"tenant_id": _legacy_customer, "upgrade_id": _upgrade},
     "legacy_subscription_rename": {"public_id": _legacy},
+    # Invoices (billing/invoicing/api/urls.py): partner B's invoice number, which partner A does not have.
+    "api-invoice": {"invoice_id": _invoice},
+    "api-invoice-lineitems": {"invoice_id": _invoice},
+    "api-invoice-lineitems-path": {"invoice_id": _invoice, "provider": _invoice_provider,
+                                   "kind": _invoice_line_item_type},
     # Usage imports (billing/usage/api/urls.py and the Billing workspace's pages).
     "api-usage-import": {"import_id": _usage_import},
     "usage-import-detail": {"public_id": _usage_import},
@@ -314,12 +331,18 @@ def foreign(other_org, make_user):
     from billing.models import BillingRun, Invoice
 
     now = timezone.now()
-    draft = Invoice.objects.create(organisation=other_org, period_start=date(2026, 10, 1),
-                                   period_end=date(2026, 10, 31), currency="USD", created_at=now)
+    draft = Invoice.objects.create(organisation=other_org, period_start=date(2026, 8, 1),
+                                   period_end=date(2026, 8, 31), currency="USD", created_at=now)
     billing_run = BillingRun.objects.create(
-        organisation=other_org, month=date(2026, 10, 1), trigger="manual", invoice=draft, created_at=now,
+        organisation=other_org, month=date(2026, 8, 1), trigger="manual", invoice=draft, created_at=now,
         job=job_create(organisation_id=other_org.pk, kind="billing_run", total=1))
-    return {"usage_import": usage_import, "billing_run": billing_run, "user": admin, "credential": credential,
+    # Partner B's invoices: the numbering is per organisation, so its second number is one partner A never issued.
+    from billing.tests.factories_invoicing import invoice
+
+    invoice(other_org, month=date(2026, 9, 1), customers=1)
+    foreign_invoice = invoice(other_org, month=date(2026, 10, 1), customers=1)
+    return {"invoice": foreign_invoice, "usage_import": usage_import, "billing_run": billing_run, "user": admin,
+            "credential": credential,
             "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
