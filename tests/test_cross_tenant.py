@@ -114,6 +114,10 @@ def _invoice(foreign):
     return foreign["invoice"].number
 
 
+def _invoice_public_id(foreign):
+    return str(foreign["invoice"].public_id)
+
+
 def _invoice_provider(foreign):
     return "OneTime"  # Partner Center's billing provider: not an id
 
@@ -187,6 +191,11 @@ FOREIGN_OBJECTS = {
     "api-invoice-lineitems": {"invoice_id": _invoice},
     "api-invoice-lineitems-path": {"invoice_id": _invoice, "provider": _invoice_provider,
                                    "kind": _invoice_line_item_type},
+    "api-invoice-statement": {"invoice_id": _invoice},
+    # The invoice documents' downloads (billing/invoicing/urls_documents.py): partner B's invoice's public id.
+    "invoice_pdf": {"public_id": _invoice_public_id},
+    "invoice_recon": {"public_id": _invoice_public_id},
+    "invoice_daily_usage": {"public_id": _invoice_public_id},
     # Usage imports (billing/usage/api/urls.py and the Billing workspace's pages).
     "api-usage-import": {"import_id": _usage_import},
     "usage-import-detail": {"public_id": _usage_import},
