@@ -106,14 +106,6 @@ def _usage_import(foreign):
     return str(foreign["usage_import"].public_id)
 
 
-def _invoice(foreign):
-    return str(foreign["invoice"].public_id)
-
-
-def _invoice_number(foreign):
-    return foreign["invoice"].number
-
-
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -177,11 +169,6 @@ FOREIGN_OBJECTS = {
     # Usage imports (billing/usage/api/urls.py and the Billing workspace's pages).
     "api-usage-import": {"import_id": _usage_import},
     "usage-import-detail": {"public_id": _usage_import},
-    # Invoice documents
-    "api-invoice-statement": {"invoice_id": _invoice_number},
-    "invoice_pdf": {"public_id": _invoice},
-    "invoice_recon": {"public_id": _invoice},
-    "invoice_daily_usage": {"public_id": _invoice},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -316,18 +303,10 @@ def foreign(other_org, make_user):
 
     usage_import = UsageImport.objects.create(organisation_id=other_org.pk, source="csv", file_name="b.csv",
                                               created_at=timezone.now(), report={"status": "succeeded"})
-    from types import SimpleNamespace
-
-    from billing.tests.factories_invoicing import invoice as make_invoice
-    from billing.tests.factories_invoicing import line_values
-
-    invoice = make_invoice(other_org, lines=[line_values(SimpleNamespace(organisation=other_org, customer=customer,
-                                                                         plan=plan))])
     return {"usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
-            "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch,
-            "invoice": invoice}
+            "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
 
 
 def _snapshot():
