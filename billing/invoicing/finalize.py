@@ -40,6 +40,15 @@ WHERE i.id = %(invoice)s AND i.status = 'draft'
 """  # noqa: S608 (table names from models)
 
 
+# BILLING_TAX_RATE (percent, 0 by default): each line's tax, rounded half up to the cent, written while the invoice
+# is a draft; the invoice's tax is the sum of its lines' (so the recon file's TaxTotal column adds up to it).
+_TAX_SQL = f"""
+UPDATE {InvoiceLine._meta.db_table}
+SET tax_total = round(subtotal * %(rate)s / 100, 2), total = subtotal + round(subtotal * %(rate)s / 100, 2)
+WHERE invoice_id = %(invoice)s
+"""  # noqa: S608 (table names from models)
+
+
 def run_actor(run) -> Actor:
     """Who the finishing step acts as in the audit log: the person (or the schedule) that started the run."""
     return Actor(organisation_id=run.organisation_id, user_id=run.created_by_id,
@@ -66,6 +75,8 @@ def billing_run_finish(run_id) -> Invoice | None:
         if BillingRunChunk.objects.filter(run=run, done_at__isnull=True).exists():
             return None
         with connection.cursor() as cursor:
+            if settings.BILLING_TAX_RATE:
+                cursor.execute(_TAX_SQL, {"invoice": invoice.pk, "rate": settings.BILLING_TAX_RATE})
             cursor.execute(_TOTALS_SQL, {"invoice": invoice.pk})
         invoice.refresh_from_db()
         now = timezone.now()

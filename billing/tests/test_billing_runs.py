@@ -4,7 +4,7 @@ finalized invoice (chunks of customers, totals from the lines, a gap-free number
 tests/test_billing_run_worker.py runs them on a real worker and kills it."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core import mail
@@ -233,3 +233,16 @@ def test_the_demo_finalizes_last_months_invoice_once():
     assert invoice.status == "finalized" and invoice.period_start == MONTH and invoice.number == "G000000001"
     assert invoice.invoice_date == dt.date(2026, 11, 5) and invoice.total_amount == _usage_total(data.organisation)
     assert BillingRun.objects.get().created_by_label == "demo data"
+
+
+def test_a_configured_tax_rate_is_charged_per_line_and_totalled(settings):
+    settings.BILLING_TAX_RATE = Decimal("20")
+    data = billed_estate(customers=2)
+    start(actor=_admin(data.organisation), organisation_id=data.organisation.pk, month=MONTH)
+    invoice = Invoice.objects.get(organisation=data.organisation)
+    lines = list(InvoiceLine.objects.filter(invoice=invoice))
+    for line in lines:
+        assert line.tax_total == (line.subtotal * Decimal("0.2")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert line.total == line.subtotal + line.tax_total
+    assert invoice.tax_total == sum(line.tax_total for line in lines) > 0
+    assert invoice.total_amount == invoice.subtotal + invoice.tax_total
