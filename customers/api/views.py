@@ -59,6 +59,7 @@ def _flag(params, name):
 
 class CustomerListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "POST": Perm.ADD_CUSTOMER}
+    deferred_throttle_methods = ("GET", "HEAD")  # one page read, nothing written
 
     @pc_schema(ok=collection_schema("CustomerCollection", CustomerListItemSerializer, paged=True),
                errors=(400, 401, 403, 429),
