@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     # Before customers and azureplan: its literal segments (customers/usagerecords,
     # customers/{id}/subscriptions/usagerecords) would otherwise be read as a customer id or an Azure plan id.
+    # Payments, credit notes and the credit limit (extensions): before rating's unbilled invoice routes.
+    path("", include("billing.invoicing.api.urls_payments")),
     path("", include("billing.rating.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("agreements.api.urls")),

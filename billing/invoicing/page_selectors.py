@@ -97,9 +97,13 @@ def payment_list(*, actor):
 
 
 def payment_get(*, actor, public_id):
+    from django.core.exceptions import ValidationError
     from django.http import Http404
 
-    found = selectors.payments_for(actor).filter(public_id=public_id).first()
+    try:
+        found = selectors.payments_for(actor).filter(public_id=public_id).first()
+    except (ValidationError, ValueError):  # not a UUID
+        found = None
     if found is None:
         raise Http404(str(public_id))
     return found
