@@ -86,5 +86,5 @@ def _register_invoicing():
     azureplan_registry.register_purchase_check("credit-limit", purchase_check)
     # The customer page's "Invoiced months" section (the months of the customer's lines on issued invoices).
     registry.register_section(registry.CustomerSection(
-        key="invoiced-months", template="billing/invoicing/inc/customer_section.html", context=_invoiced_context,
+        key="invoiced_months", template="billing/invoicing/inc/customer_section.html", context=_invoiced_context,
         order=260, anchor="invoiced-months", visible=lambda request, data: bool(data.get("show"))))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("pricing/imports/exchange-rates/", pricing_views.import_fx_rates, name="pricing_fx_import"),
     path("pricing/imports/<uuid:public_id>/", pricing_views.import_detail, name="pricing_import_detail"),
     path("", include("billing.rating.urls")),
+    path("", include("billing.invoicing.urls_pages")),
     # The Billing workspace: usage
     path("billing/usage/imports/", usage_views.usage_import, name="usage-import"),
     path("billing/usage/imports/<uuid:public_id>/", usage_views.usage_import_detail, name="usage-import-detail"),

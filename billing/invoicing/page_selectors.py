@@ -91,9 +91,15 @@ def payments_of(invoice):
 
 
 def payment_list(*, actor):
-    return (selectors.payments_for(actor).annotate(allocated=Sum("allocations__amount"),
-                                                   invoice_count=Count("allocations"))
-            .order_by("-received_on", "-id"))
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce
+
+    from .balances import AMOUNT
+
+    return (selectors.payments_for(actor)
+            .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=AMOUNT))
+            .annotate(kept=F("amount") - F("allocated"))
+            .prefetch_related("allocations__invoice").order_by("-received_on", "-id"))
 
 
 def payment_get(*, actor, public_id):
