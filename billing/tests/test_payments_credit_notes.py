@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from accounts.actors import actor_for_user
 from accounts.choices import Role
@@ -157,3 +158,31 @@ def test_the_credit_limit_refuses_a_new_purchase_when_used_up():
     organisation.refresh_from_db()
     purchase_check(customer=customer, organisation=organisation, lines=[])  # paid a little: available again
     assert AuditEvent.objects.filter(action="organisation.credit_limit_set").count() == 2
+
+
+@time_machine.travel(dt.datetime(2026, 12, 15, 9, tzinfo=dt.UTC), tick=True)
+def test_unbilled_charges_and_unpaid_invoices_are_converted_to_usd_at_the_month_rate(make_user, portal_client):
+    from django.utils import timezone
+
+    from .factories_rating import fx_rate, usage, usage_rows, world
+
+    estate = world(country="FR")
+    organisation = estate.organisation
+    fx_rate("EUR", dt.date(2026, 10, 1), "1.10")
+    fx_rate("EUR", dt.date(2026, 12, 1), "1.20")
+    doc = invoice(organisation, month=dt.date(2026, 10, 1), currency="EUR", rate="0.9", customers=1)
+    rated = {"rated_at": timezone.now(), "billing_currency": "EUR", "pricing_currency": "USD",
+             "unit_price": Decimal("1"), "effective_unit_price": Decimal("1"), "exchange_rate": Decimal("0.8")}
+    usage_rows([usage(estate.sub, dt.date(2026, 12, 1), "10", billing_pre_tax_total=Decimal("40.00"),
+                      pricing_pre_tax_total=Decimal("50.00"), **rated),
+                usage(estate.sub, dt.date(2026, 12, 2), "5", billing_pre_tax_total=Decimal("10.00"),
+                      pricing_pre_tax_total=Decimal("12.50"), **rated),
+                usage(estate.sub, dt.date(2026, 10, 3), "5", billing_pre_tax_total=Decimal("99.00"),
+                      pricing_pre_tax_total=Decimal("99.00"), **rated)])  # October is invoiced: not unbilled
+    position = credit_position(organisation)
+    assert position.unbilled_billing == Decimal("50.00") and position.unbilled == Decimal("60.00")  # 50 x 1.20
+    assert position.unpaid_billing == doc.total_amount
+    assert position.unpaid == (doc.total_amount * Decimal("1.10")).quantize(Decimal("0.01"), "ROUND_DOWN")
+    user = make_user(Role.BILLING_ADMIN, organisation=organisation, email="ba@fr.example.com")
+    page = portal_client(user).get("/billing/unbilled/").content.decode()
+    assert estate.customer.company_name in page and 'data-testid="unbilled-table"' in page
