@@ -106,6 +106,14 @@ def _usage_import(foreign):
     return str(foreign["usage_import"].public_id)
 
 
+def _invoice(foreign):
+    return str(foreign["invoice"].public_id)
+
+
+def _payment(foreign):
+    return str(foreign["payment"].public_id)
+
+
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -199,6 +207,11 @@ FOREIGN_OBJECTS = {
     # The Spend pages (billing/rating/urls.py): the customer is looked up through the tenant scope first.
     "spend_customer": {"tenant_id": _customer},
     "spend_budget": {"tenant_id": _customer},
+    # Invoices and payments (billing/invoicing: the payments API extensions and the Billing workspace's pages).
+    "api-payment": {"payment_id": _payment},
+    "api-invoice-creditnotes": {"invoice_id": _invoice},
+    "invoice_detail": {"public_id": _invoice},
+    "invoice_credit_note": {"public_id": _invoice},
 }
 # Routes whose not-found answer has its own code rather than 1000 (an upgrade: 900106; a usage import: 990312).
 NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106,
@@ -303,7 +316,13 @@ def foreign(other_org, make_user):
 
     usage_import = UsageImport.objects.create(organisation_id=other_org.pk, source="csv", file_name="b.csv",
                                               created_at=timezone.now(), report={"status": "succeeded"})
-    return {"usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
+    from billing.models import Payment
+    from billing.tests.factories_invoicing import invoice as make_invoice
+
+    foreign_invoice = make_invoice(other_org, customers=1)
+    payment = Payment.objects.create(organisation=other_org, amount=1, currency="USD", received_on=date(2026, 12, 1),
+                                     reference="b", created_at=timezone.now())
+    return {"invoice": foreign_invoice, "payment": payment, "usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
             "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
@@ -328,7 +347,15 @@ def _snapshot():
         list(ProductUpgrade.objects.order_by("pk").values_list("pk", "status")),
         list(ProductUpgradeLine.objects.order_by("pk").values_list("pk", "status")),
         LegacyImport.objects.count(),
+        _billing_counts(),
     )
+
+
+def _billing_counts():
+    from billing.models import Invoice, Payment, PaymentAllocation
+
+    return (list(Invoice.objects.order_by("pk").values_list("pk", "status")), Payment.objects.count(),
+            PaymentAllocation.objects.count())
 
 
 def test_foreign_ids_answer_404_everywhere(foreign, make_user, api_client_for, portal_client):

@@ -96,7 +96,9 @@ def invoice_detail(request, public_id):
 
 
 def _invoice_home(request, public_id):
-    return reverse("billing:invoice_detail", args=[public_id])
+    """Where a reload of the credit note URL goes back to: the invoice (a foreign id is still 404)."""
+    invoice = page_selectors.invoice_detail(actor=request.actor, public_id=public_id)
+    return reverse("billing:invoice_detail", args=[invoice.public_id])
 
 
 @portal_page(Perm.VIEW_INVOICES)

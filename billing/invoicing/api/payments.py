@@ -222,6 +222,7 @@ class CreditNoteView(PCAPIView):
                            "line when an amount is more than the line has left. Nothing is written on any error.")
     def post(self, request, invoice_id):
         actor = self.actor(request)
+        invoice = selectors.invoice_get(actor, invoice_id)  # a foreign or unknown invoice: 404 whatever the body
         data = self.validated(CreditNoteInput, request)
         lines = {}
         for item in data["lines"]:
@@ -230,7 +231,6 @@ class CreditNoteView(PCAPIView):
             if key in lines:
                 raise InvalidInput(_("Line %(line)s is named twice.") % {"line": key}, field="lines")
             lines[key] = item.get("amount")
-        invoice = selectors.invoice_get(actor, invoice_id)
         note = credit_note_issue(actor=actor, invoice=invoice, lines=lines, reason=data["reason"])
         response = Response(CreditNoteSerializer(note).data, status=201)
         response["Location"] = f"/v1/invoices/{note.number}"
