@@ -322,7 +322,8 @@ def foreign(other_org, make_user):
     foreign_invoice = make_invoice(other_org, customers=1)
     payment = Payment.objects.create(organisation=other_org, amount=1, currency="USD", received_on=date(2026, 12, 1),
                                      reference="b", created_at=timezone.now())
-    return {"invoice": foreign_invoice, "payment": payment, "usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
+    return {"invoice": foreign_invoice, "payment": payment,
+            "usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
             "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
