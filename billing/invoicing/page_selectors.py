@@ -122,9 +122,13 @@ def open_invoices(*, actor):
             .filter(balance__gt=0).order_by("due_date", "number"))
 
 
-def position(*, actor):
+def organisation_of(actor):
     require(actor, Perm.VIEW_INVOICES)
-    organisation = Organisation.objects.select_related("country").get(pk=actor.organisation_id)
+    return Organisation.objects.select_related("country").get(pk=actor.organisation_id)
+
+
+def position(*, actor):
+    organisation = organisation_of(actor)
     return organisation, credit_position(organisation)
 
 

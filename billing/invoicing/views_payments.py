@@ -45,7 +45,7 @@ def _payment_form(request, organisation, data=None):
 def payment_new(request):
     if not allowed(request.actor, Perm.RECORD_PAYMENTS):
         return forbidden(request, Perm.RECORD_PAYMENTS)
-    organisation, _position = page_selectors.position(actor=request.actor)
+    organisation = page_selectors.organisation_of(request.actor)
     form, open_invoices = _payment_form(request, organisation, request.POST if request.method == "POST" else None)
 
     def page(bound, status=200):
@@ -115,7 +115,7 @@ def unbilled(request):
     month = today.replace(day=1)
     rows = page_selectors.unbilled_by_customer(actor=request.actor, month=month, today=today)
     total = sum((r["total"] for r in rows), Decimal("0.00"))
-    organisation, position = page_selectors.position(actor=request.actor)
+    organisation = page_selectors.organisation_of(request.actor)
     return render(request, "billing/invoicing/unbilled.html", {
         "tab": "unbilled", "rows": rows, "month": month, "today": today, "total": total,
-        "currency": organisation.billing_currency, "position": position})
+        "currency": organisation.billing_currency})

@@ -66,7 +66,8 @@ class PaymentSerializer(serializers.Serializer):
         return _money(obj.amount - self._allocated(obj))
 
     def get_allocations(self, obj) -> list[dict]:
-        return AllocationSerializer(obj.allocations.select_related("invoice").order_by("id"), many=True).data
+        # .all(): the list prefetches the allocations and their invoices (no query per payment)
+        return AllocationSerializer(sorted(obj.allocations.all(), key=lambda a: a.pk), many=True).data
 
     def get_attributes(self, obj) -> dict:
         return {"objectType": "Payment"}
