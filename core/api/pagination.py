@@ -131,6 +131,16 @@ def seek_page(request, queryset, *, ordering, scope, filter_first=False, default
     return _next_token(rows, size, ordering, scope)
 
 
+def seek_page_rows(request, fetch, *, ordering, scope, default_size=DEFAULT_SIZE, max_size=MAX_SIZE):
+    """seek_page for rows a query of its own reads (e.g. an aggregate in raw SQL), with the same token and paging
+    contract: `fetch(after, limit)` returns up to `limit` dict rows in `ordering` (one direction, ending with a
+    unique key) strictly after the sort values `after` (None on a first page); the rows carry the sort keys as
+    JSON values (text, numbers)."""
+    size = page_size(request, default=default_size, maximum=max_size)
+    after = _after_values(_read_token(request, scope), ordering)
+    return _next_token(list(fetch(after, size + 1)), size, ordering, scope)
+
+
 class _Statement:
     """A page query written once: its SQL, the database, the names of its columns and the ORM's converters."""
 
