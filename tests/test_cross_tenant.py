@@ -363,7 +363,8 @@ def foreign(other_org, make_user):
 
     payment = Payment.objects.create(organisation=other_org, amount=1, currency="USD", received_on=date(2026, 12, 1),
                                      reference="b", created_at=now)
-    return {"invoice": foreign_invoice, "payment": payment, "usage_import": usage_import, "billing_run": billing_run, "user": admin,
+    return {"invoice": foreign_invoice, "payment": payment,
+            "usage_import": usage_import, "billing_run": billing_run, "user": admin,
             "credential": credential,
             "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
