@@ -77,6 +77,31 @@ class LineItemsNotSupported(PartnerCenterError):
     default_description = _("Not supported.")
 
 
+# ---------------------------------------------------------------- payments, credit notes, credit limit (billing.invoicing)
+
+
+class InvoiceNotOpen(PartnerCenterError):
+    """409 / 990320: a credit note for an invoice that is not finalized or paid (a draft, a void invoice, a credit
+    note), or a payment allocated to an invoice that owes nothing; `parameters` name the invoice and its status.
+    Nothing was written."""
+
+    status = 409
+    code = 990320
+    error_name = "InvoiceNotOpen"
+    default_description = _("This invoice cannot take this: nothing was written.")
+
+
+class CreditLimitExceeded(PartnerCenterError):
+    """403 / 900121 (Partner Center's "insufficient credit limit"): a new purchase while the organisation's
+    available credit (domain.md §3.9) is used up; `parameters` give the limit, the parts of the formula and what is
+    available, in USD. Nothing was ordered; existing subscriptions keep running."""
+
+    status = 403
+    code = 900121
+    error_name = "InsufficientCreditLimit"
+    default_description = _("Unable to process order due to insufficient credit limit.")
+
+
 # ---------------------------------------------------------------- rating (billing.rating)
 
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("billing.invoicing.api.urls_documents")),
     # Before customers and azureplan: its literal segments (customers/usagerecords,
     # customers/{id}/subscriptions/usagerecords) would otherwise be read as a customer id or an Azure plan id.
+    # Payments, credit notes and the credit limit (extensions): before rating's unbilled invoice routes.
+    path("", include("billing.invoicing.api.urls_payments")),
     # Before billing.rating: /invoices/unbilled/lineitems answers billinglineitems there and hands the rest to rating.
     path("", include("billing.invoicing.api.urls")),
     path("", include("billing.rating.api.urls")),

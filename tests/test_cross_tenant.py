@@ -118,6 +118,10 @@ def _invoice_public_id(foreign):
     return str(foreign["invoice"].public_id)
 
 
+def _payment(foreign):
+    return str(foreign["payment"].public_id)
+
+
 def _invoice_provider(foreign):
     return "OneTime"  # Partner Center's billing provider: not an id
 
@@ -233,6 +237,11 @@ FOREIGN_OBJECTS = {
     # The Spend pages (billing/rating/urls.py): the customer is looked up through the tenant scope first.
     "spend_customer": {"tenant_id": _customer},
     "spend_budget": {"tenant_id": _customer},
+    # Invoices and payments (billing/invoicing: the payments API extensions and the Billing workspace's pages).
+    "api-payment": {"payment_id": _payment},
+    "api-invoice-creditnotes": {"invoice_id": _invoice},
+    "invoice_detail": {"public_id": _invoice_public_id},
+    "invoice_credit_note": {"public_id": _invoice_public_id},
 }
 # Routes whose not-found answer has its own code rather than 1000 (an upgrade: 900106; a usage import: 990312).
 NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106,
@@ -350,7 +359,12 @@ def foreign(other_org, make_user):
 
     invoice(other_org, month=date(2026, 9, 1), customers=1)
     foreign_invoice = invoice(other_org, month=date(2026, 10, 1), customers=1)
-    return {"invoice": foreign_invoice, "usage_import": usage_import, "billing_run": billing_run, "user": admin,
+    from billing.models import Payment
+
+    payment = Payment.objects.create(organisation=other_org, amount=1, currency="USD", received_on=date(2026, 12, 1),
+                                     reference="b", created_at=now)
+    return {"invoice": foreign_invoice, "payment": payment,
+            "usage_import": usage_import, "billing_run": billing_run, "user": admin,
             "credential": credential,
             "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
@@ -377,7 +391,15 @@ def _snapshot():
         list(ProductUpgrade.objects.order_by("pk").values_list("pk", "status")),
         list(ProductUpgradeLine.objects.order_by("pk").values_list("pk", "status")),
         LegacyImport.objects.count(),
+        _billing_counts(),
     )
+
+
+def _billing_counts():
+    from billing.models import Invoice, Payment, PaymentAllocation
+
+    return (list(Invoice.objects.order_by("pk").values_list("pk", "status")), Payment.objects.count(),
+            PaymentAllocation.objects.count())
 
 
 def test_foreign_ids_answer_404_everywhere(foreign, make_user, api_client_for, portal_client):
