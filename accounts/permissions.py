@@ -49,7 +49,7 @@ class Perm(StrEnum):
     IMPORT_LEGACY_AZURE = "import_legacy_azure"
     SET_SPENDING_BUDGET = "set_spending_budget"
     TRANSFER_AZURE_PLAN = "transfer_azure_plan"
-    # Pricing and billing: declared for the billing app to come; the navigation shows placeholders until then
+    # Pricing and billing (the billing app: pricing, usage, rating, invoicing)
     VIEW_PRICING = "view_pricing"
     VIEW_PRICE_SHEET_API = "view_price_sheet_api"
     IMPORT_PRICING = "import_pricing"
