@@ -3,8 +3,10 @@ customers.selectors.customer_list_statement): the parameters it binds must be th
 values that need escaping, and the answer must be the ORM path's answer."""
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import timezone
 from rest_framework.request import Request
 
 from accounts.actors import system_actor
@@ -65,11 +67,14 @@ def test_the_cached_statement_answers_what_the_orm_answers(actors, make_org, oth
         token, cached_pages, orm_pages = None, [], []
         while True:
             request = _request("size=2", token)
-            rows, next_token = seek_page_cached(request, lambda a=arguments: selectors.customer_list_rows(**a),
-                                                key=key, params=params, ordering=selectors.CUSTOMER_ORDERING,
-                                                scope="t", filter_first=bool(search))
-            orm_rows, orm_token = seek_page(request, selectors.customer_list_rows(**arguments),
-                                            ordering=selectors.CUSTOMER_ORDERING, scope="t", filter_first=bool(search))
+            # The continuation tokens carry their signing time: both paths sign in the same (frozen) second.
+            with time_machine.travel(timezone.now(), tick=False):
+                rows, next_token = seek_page_cached(request, lambda a=arguments: selectors.customer_list_rows(**a),
+                                                    key=key, params=params, ordering=selectors.CUSTOMER_ORDERING,
+                                                    scope="t", filter_first=bool(search))
+                orm_rows, orm_token = seek_page(request, selectors.customer_list_rows(**arguments),
+                                                ordering=selectors.CUSTOMER_ORDERING, scope="t",
+                                                filter_first=bool(search))
             assert [row["tenant_id"] for row in rows] == [str(row["tenant_id"]) for row in orm_rows]
             assert rows == [{**row, "tenant_id": str(row["tenant_id"]), "commerce_id": str(row["commerce_id"]),
                              "reseller__tenant_id": row["reseller__tenant_id"] and str(row["reseller__tenant_id"])}
