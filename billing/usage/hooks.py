@@ -54,6 +54,10 @@ def on_rate_staged(rater: Callable[..., str | None]) -> Callable[..., str | None
     return rater
 
 
+def has_staged_rater() -> bool:
+    return bool(_staged_raters)
+
+
 def rate_staged(*, organisation_id: int, table: str, months: Iterable[dt.date]) -> str | None:
     """The name of the TEMP table of figures for the rows staged in `table`, or None (no rater: write them unrated)."""
     months = sorted(set(months))
