@@ -146,12 +146,12 @@ priced AS (
                 WHEN p.n > 1 THEN (SELECT min(x.price) FILTER (WHERE p.cum_after - p.quantity >= x.lo
                                                                  AND p.cum_after - p.quantity < x.hi)
                                    FROM unnest(p.prices, p.los, p.his) AS x(price, lo, hi)) END AS tier_price
-    FROM priced p
+    FROM priced p OFFSET 0  -- computed once (not inlined into each use), in the order of `priced`
 ), running AS (
     SELECT e.*, sum(e.cost) OVER ({order_e}) AS cum_cost
     FROM (SELECT c.*, c.list_cost * ((100 - c.pec) * 0.01) AS cost FROM costed c) e
 ), booked AS (  -- Microsoft's BC = ROUNDDOWN(month-to-date cost, 2)
-    SELECT r.*, trunc(r.cum_cost, 2) AS bc_after, trunc(r.cum_cost - r.cost, 2) AS bc_before FROM running r
+    SELECT r.*, trunc(r.cum_cost, 2) AS bc_after, trunc(r.cum_cost - r.cost, 2) AS bc_before FROM running r OFFSET 0
 )
 SELECT b.id, b.usage_date, b.staged, b.has_price,
        CASE WHEN b.has_price THEN round(CASE WHEN b.quantity <> 0 THEN b.list_cost / b.quantity ELSE b.tier_price END,
