@@ -9,10 +9,11 @@ the day, so a role removed at 10:00 and another granted at 09:00 still cover it.
 never counts (the multi-partner matrix, §3.5.8). Product exclusions (ThirdParty, benefits, Spot, Marketplace,
 legacy) are per usage row and decided by rating, not here.
 
-Everything is one set-based statement over generate_series(days) x scopes; decisions are upserted and a row is
-only written when its decision changed. When a day's percentage changes, the rated usage rows of that subscription
-and day are set back to unrated, so the next rating re-rates their meters (and only those). Days of a month already
-invoiced (ClosedUsageMonth) are never decided again.
+Everything is one set-based statement over generate_series(days) x scopes; the days not decided yet are inserted
+and a decided day is only updated when its decision changed (the others are neither written nor locked). When a
+day's percentage changes, the rated usage rows of that subscription and day are set back to unrated, so the next
+rating re-rates their meters (and only those). Days of a month already invoiced (ClosedUsageMonth) are never decided
+again.
 """
 
 from contextlib import contextmanager
