@@ -130,8 +130,9 @@ _ORDER = ("PARTITION BY {p}azure_plan_id, {p}k_meter, {priced} ORDER BY {p}usage
 FIGURES_SQL = """
 WITH rows AS ({rows}),
 priced AS (
-    SELECT b.*, t.n, t.price, t.lo, t.hi, t.prices, t.los, t.his, t.third_party, t.n IS NOT NULL AS has_price,
-           sum(b.quantity) OVER ({order_b}) AS cum_after
+    SELECT b.id, b.usage_date, b.azure_plan_id, b.k_meter, b.azure_subscription_id, b.k_uri, b.k_charge, b.k_benefit,
+           b.quantity, b.staged, b.excluded, b.access_pec, t.n, t.price, t.lo, t.hi, t.prices, t.los, t.his,
+           t.third_party, t.n IS NOT NULL AS has_price, sum(b.quantity) OVER ({order_b}) AS cum_after
     FROM rows b LEFT JOIN _rating_tiers t ON t.product_id = b.product_id AND t.sku_id = b.sku_id
                                          AND t.meter_id = b.meter_id AND t.day = b.usage_date
 ), costed AS (

@@ -413,7 +413,8 @@ def _write_fresh(organisation_id, import_id, typed, first, last):
             cursor.execute(f"""
                 CREATE TEMP TABLE usage_rate ON COMMIT DROP AS
                 SELECT s.line AS id, {", ".join(f"{typed[c]} AS {c}" for c in RATE_COLUMNS)}
-                {_JOINS} WHERE k.sub_id IS NOT NULL AND du.d IS NOT NULL""", params)
+                {_JOINS.split("LEFT JOIN usage_dates dx")[0]} WHERE k.sub_id IS NOT NULL AND du.d IS NOT NULL""",
+                           params)
         rating = hooks.rate_staged(organisation_id=organisation_id, table="usage_rate", months=months)
     if rating:
         connection.usage_staged_months = months
