@@ -49,7 +49,7 @@ class Perm(StrEnum):
     IMPORT_LEGACY_AZURE = "import_legacy_azure"
     SET_SPENDING_BUDGET = "set_spending_budget"
     TRANSFER_AZURE_PLAN = "transfer_azure_plan"
-    # Pricing and billing: declared for the billing app to come; the navigation shows placeholders until then
+    # Pricing and billing (the billing app: pricing, usage, rating, invoicing)
     VIEW_PRICING = "view_pricing"
     VIEW_PRICE_SHEET_API = "view_price_sheet_api"
     IMPORT_PRICING = "import_pricing"
@@ -57,6 +57,9 @@ class Perm(StrEnum):
     VIEW_USAGE_RECON = "view_usage_recon"
     VIEW_PEC = "view_pec"
     MANAGE_CREDIT_LIMIT = "manage_credit_limit"
+    RUN_BILLING = "run_billing"
+    RECORD_PAYMENTS = "record_payments"
+    ISSUE_CREDIT_NOTES = "issue_credit_notes"
     VIEW_SPEND = "view_spend"
     IMPORT_USAGE = "import_usage"
 
@@ -110,6 +113,11 @@ MATRIX: dict[Perm, Rule] = {
     Perm.VIEW_USAGE_RECON: _r(AA, BA, SA, HA),
     Perm.VIEW_PEC: _r(GA, UMA, AA, BA, SA),
     Perm.MANAGE_CREDIT_LIMIT: _r(BA),
+    # Invoicing (issue 13): a billing run on demand is the Billing admin's or the Global admin's; payments and credit
+    # notes (corrections of issued invoices) are the Billing admin's.
+    Perm.RUN_BILLING: _r(GA, BA),
+    Perm.RECORD_PAYMENTS: _r(BA),
+    Perm.ISSUE_CREDIT_NOTES: _r(BA),
     # Azure spending (usage summaries and records, unbilled daily rated usage, budgets read): the roles that see
     # invoices and recon files (domain.md §1.3 "Invoices and recon files").
     Perm.VIEW_SPEND: _r(GA, AA, BA),

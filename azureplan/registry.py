@@ -36,3 +36,21 @@ def rendered_sections(request, sub) -> list[dict]:
         if data is not None:
             out.append({"key": section.key, "template": section.template, "data": data})
     return out
+
+
+# ---------------------------------------------------------------- purchase checks
+
+# Checks a later app adds to every new purchase (cart checkout, order), registered from its AppConfig.ready():
+# `check(*, customer, organisation, lines)` raises a Partner Center error to refuse the purchase (nothing is ordered:
+# it runs inside the checkout's transaction, before any order is written). `lines` are (availability, quantity,
+# billing cycle, reseller) tuples. billing registers the credit limit (billing.invoicing.credit). Renewals and
+# running subscriptions never pass here.
+_purchase_checks: dict[str, Callable[..., None]] = {}
+
+
+def register_purchase_check(key: str, check: Callable[..., None]):
+    _purchase_checks[key] = check
+
+
+def purchase_checks() -> list[Callable[..., None]]:
+    return [_purchase_checks[key] for key in sorted(_purchase_checks)]

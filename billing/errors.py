@@ -77,6 +77,31 @@ class LineItemsNotSupported(PartnerCenterError):
     default_description = _("Not supported.")
 
 
+# ---------------------------------------------------------------- payments, credit notes, credit limit (billing.invoicing)
+
+
+class InvoiceNotOpen(PartnerCenterError):
+    """409 / 990320: a credit note for an invoice that is not finalized or paid (a draft, a void invoice, a credit
+    note), or a payment allocated to an invoice that owes nothing; `parameters` name the invoice and its status.
+    Nothing was written."""
+
+    status = 409
+    code = 990320
+    error_name = "InvoiceNotOpen"
+    default_description = _("This invoice cannot take this: nothing was written.")
+
+
+class CreditLimitExceeded(PartnerCenterError):
+    """403 / 900121 (Partner Center's "insufficient credit limit"): a new purchase while the organisation's
+    available credit (domain.md §3.9) is used up; `parameters` give the limit, the parts of the formula and what is
+    available, in USD. Nothing was ordered; existing subscriptions keep running."""
+
+    status = 403
+    code = 900121
+    error_name = "InsufficientCreditLimit"
+    default_description = _("Unable to process order due to insufficient credit limit.")
+
+
 # ---------------------------------------------------------------- rating (billing.rating)
 
 
@@ -116,3 +141,61 @@ class UsageImportNotFound(NotFound):
     code = 990312
     error_name = "UsageImportNotFound"
     default_description = _("No usage import with this id.")
+
+
+# ---------------------------------------------------------------- billing runs (billing.invoicing.runs)
+
+
+class BillingMonthOpen(PartnerCenterError):
+    """400 / 800002: a billing run is asked for a month that is not closed yet (the current month or a later one)."""
+
+    status = 400
+    code = 800002
+    error_name = "InvalidInput"
+    default_description = _("Only a closed month can be billed: choose a month before the current one.")
+
+
+class UnratedUsageRemains(PartnerCenterError):
+    """409 / 990330: the month still has usage rating left unrated; `data` lists the meters ({productId, skuId,
+    meterId, meterName, reason, rows, quantity}), `parameters` the month. Nothing was started."""
+
+    status = 409
+    code = 990330
+    error_name = "UnratedUsageRemains"
+    default_description = _("The month still has unrated usage: nothing was billed.")
+
+
+class MonthAlreadyInvoiced(PartnerCenterError):
+    """409 / 990331: the month already has an issued invoice (`parameters.invoiceNumber`); a second run of the same
+    month writes nothing."""
+
+    status = 409
+    code = 990331
+    error_name = "MonthAlreadyInvoiced"
+    default_description = _("This month is already invoiced: nothing was billed again.")
+
+
+class BillingRunInProgress(PartnerCenterError):
+    """409 / 990332: a run of the same month is not finished (`parameters.billingRunId`); resume it instead."""
+
+    status = 409
+    code = 990332
+    error_name = "BillingRunInProgress"
+    default_description = _("A billing run of this month is already in progress.")
+
+
+class NothingToBill(PartnerCenterError):
+    """409 / 990333: the month has no rated usage to invoice; nothing was started."""
+
+    status = 409
+    code = 990333
+    error_name = "NothingToBill"
+    default_description = _("The month has no rated usage to invoice: nothing was started.")
+
+
+class BillingRunNotFound(NotFound):
+    """404 / 990334: no billing run with this id for the organisation."""
+
+    code = 990334
+    error_name = "BillingRunNotFound"
+    default_description = _("No billing run with this id.")

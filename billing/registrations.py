@@ -46,6 +46,7 @@ def register():
                                                                                  detail=_budget_detail))
     _register_rating()
     _register_pec_calendar()
+    _register_invoicing()
 
 
 def _register_rating():
@@ -66,3 +67,24 @@ def _register_pec_calendar():
 
     azureplan_registry.register_subscription_section(azureplan_registry.SubscriptionSection(
         key="pec-calendar", template="billing/rating/pec_calendar.html", context=pec_calendar_section, order=100))
+
+
+def _invoiced_context(request, customer, overrides):
+    if not allowed(request.actor, Perm.VIEW_INVOICES):
+        return {"show": False}
+    from .invoicing.page_selectors import customer_invoiced_months
+
+    return {"show": True, "months": customer_invoiced_months(actor=request.actor, customer=customer)}
+
+
+def _register_invoicing():
+    from azureplan import registry as azureplan_registry
+
+    from .invoicing.credit import purchase_check
+
+    # The credit limit (domain.md §3.9) refuses a new purchase at checkout; azureplan never imports billing.
+    azureplan_registry.register_purchase_check("credit-limit", purchase_check)
+    # The customer page's "Invoiced months" section (the months of the customer's lines on issued invoices).
+    registry.register_section(registry.CustomerSection(
+        key="invoiced_months", template="billing/invoicing/inc/customer_section.html", context=_invoiced_context,
+        order=260, anchor="invoiced-months", visible=lambda request, data: bool(data.get("show"))))

@@ -24,8 +24,11 @@ urlpatterns = [
     path("pricing/imports/exchange-rates/", pricing_views.import_fx_rates, name="pricing_fx_import"),
     path("pricing/imports/<uuid:public_id>/", pricing_views.import_detail, name="pricing_import_detail"),
     path("", include("billing.rating.urls")),
+    path("", include("billing.invoicing.urls_pages")),
+    path("", include("billing.invoicing.urls_documents")),
     # The Billing workspace: usage
     path("billing/usage/imports/", usage_views.usage_import, name="usage-import"),
     path("billing/usage/imports/<uuid:public_id>/", usage_views.usage_import_detail, name="usage-import-detail"),
     path("billing/usage/unmatched/", usage_views.usage_unmatched, name="usage-unmatched"),
+    path("", include("billing.invoicing.runs_urls")),  # billing runs
 ]

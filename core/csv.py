@@ -59,3 +59,14 @@ def csv_response(rows, *, filename) -> HttpResponse:
     response = HttpResponse(to_text(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def sql_safe_text(expression: str) -> str:
+    """`safe_cell`'s rule as a PostgreSQL expression over the text `expression`, for files written by COPY ... TO
+    STDOUT (billing.invoicing.recon): the same apostrophe before a formula-looking text, plain numbers unchanged,
+    NULL as ''. `expression` is our own column name or SQL, never user input."""
+    text = f"coalesce(({expression})::text, '')"
+    # Nested: the pattern is matched only for the rare cell that starts with one of the characters.
+    return (f"CASE WHEN left({text}, 1) NOT IN ('=', '+', '-', '@', chr(9), chr(13)) THEN {text} "
+            f"WHEN {text} ~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$' THEN {text} "
+            f"ELSE '''' || {text} END")

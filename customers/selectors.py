@@ -71,10 +71,10 @@ LIST_ITEM_FIELDS = ("id", "tenant_id", "commerce_id", "domain", "company_name", 
                     "relationship", "reseller__tenant_id")
 
 
-def customer_list_rows(**kwargs):
-    """customer_list as plain rows (dicts of LIST_ITEM_FIELDS) for the API's list, which shows nothing else:
-    no model instances, no joined country row."""
-    return customer_list(**kwargs).select_related(None).values(*LIST_ITEM_FIELDS)
+def customer_list_rows(*, fields=LIST_ITEM_FIELDS, expressions=None, **kwargs):
+    """customer_list as plain rows (dicts of `fields`, LIST_ITEM_FIELDS unless given, and of `expressions`, named
+    annotations such as the API's item JSON): no model instances, no joined country row."""
+    return customer_list(**kwargs).select_related(None).values(*fields, **(expressions or {}))
 
 
 def customer_list_statement(*, actor, search="", search_field="", country="", reseller=""):

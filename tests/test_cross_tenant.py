@@ -106,6 +106,30 @@ def _usage_import(foreign):
     return str(foreign["usage_import"].public_id)
 
 
+def _billing_run(foreign):
+    return str(foreign["billing_run"].public_id)
+
+
+def _invoice(foreign):
+    return foreign["invoice"].number
+
+
+def _invoice_public_id(foreign):
+    return str(foreign["invoice"].public_id)
+
+
+def _payment(foreign):
+    return str(foreign["payment"].public_id)
+
+
+def _invoice_provider(foreign):
+    return "OneTime"  # Partner Center's billing provider: not an id
+
+
+def _invoice_line_item_type(foreign):
+    return "BillingLineItems"
+
+
 _ENTITLEMENT = {"customer_id": _customer, "subscription_id": _plan, "entitlement_id": _azure_subscription}
 
 
@@ -166,9 +190,23 @@ FOREIGN_OBJECTS = {
     "customer_legacy_start": {"tenant_id": _legacy_customer},
     "customer_legacy_retry": {"tenant_id": _legacy_customer, "upgrade_id": _upgrade},
     "legacy_subscription_rename": {"public_id": _legacy},
+    # Invoices (billing/invoicing/api/urls.py): partner B's invoice number, which partner A does not have.
+    "api-invoice": {"invoice_id": _invoice},
+    "api-invoice-lineitems": {"invoice_id": _invoice},
+    "api-invoice-lineitems-path": {"invoice_id": _invoice, "provider": _invoice_provider,
+                                   "kind": _invoice_line_item_type},
+    "api-invoice-statement": {"invoice_id": _invoice},
+    # The invoice documents' downloads (billing/invoicing/urls_documents.py): partner B's invoice's public id.
+    "invoice_pdf": {"public_id": _invoice_public_id},
+    "invoice_recon": {"public_id": _invoice_public_id},
+    "invoice_daily_usage": {"public_id": _invoice_public_id},
     # Usage imports (billing/usage/api/urls.py and the Billing workspace's pages).
     "api-usage-import": {"import_id": _usage_import},
     "usage-import-detail": {"public_id": _usage_import},
+    # Billing runs (billing/invoicing/runs_api_urls.py and runs_urls.py).
+    "api-billing-run": {"run_id": _billing_run},
+    "run_detail": {"public_id": _billing_run},
+    "run_resume": {"public_id": _billing_run},
     # The customer pages (customers/urls.py)
     "customer_detail": {"tenant_id": _customer},
     "customer_billing": {"tenant_id": _customer},
@@ -199,10 +237,15 @@ FOREIGN_OBJECTS = {
     # The Spend pages (billing/rating/urls.py): the customer is looked up through the tenant scope first.
     "spend_customer": {"tenant_id": _customer},
     "spend_budget": {"tenant_id": _customer},
+    # Invoices and payments (billing/invoicing: the payments API extensions and the Billing workspace's pages).
+    "api-payment": {"payment_id": _payment},
+    "api-invoice-creditnotes": {"invoice_id": _invoice},
+    "invoice_detail": {"public_id": _invoice_public_id},
+    "invoice_credit_note": {"public_id": _invoice_public_id},
 }
 # Routes whose not-found answer has its own code rather than 1000 (an upgrade: 900106; a usage import: 990312).
 NOT_FOUND_CODES = {"api-product-upgrade": 900106, "api-product-upgrade-status": 900106, "api-product-upgrade-retry": 900106,
-                   "api-usage-import": 990312}
+                   "api-usage-import": 990312, "api-billing-run": 990334}
 # Routes whose parameters are not object ids of a tenant.
 NOT_TENANT_IDS = {
     "workspace", "invitation", "django.views.static.serve",
@@ -303,7 +346,27 @@ def foreign(other_org, make_user):
 
     usage_import = UsageImport.objects.create(organisation_id=other_org.pk, source="csv", file_name="b.csv",
                                               created_at=timezone.now(), report={"status": "succeeded"})
-    return {"usage_import": usage_import, "user": admin, "credential": credential, "job": job, "customer": customer,
+    from billing.models import BillingRun, Invoice
+
+    now = timezone.now()
+    draft = Invoice.objects.create(organisation=other_org, period_start=date(2026, 8, 1),
+                                   period_end=date(2026, 8, 31), currency="USD", created_at=now)
+    billing_run = BillingRun.objects.create(
+        organisation=other_org, month=date(2026, 8, 1), trigger="manual", invoice=draft, created_at=now,
+        job=job_create(organisation_id=other_org.pk, kind="billing_run", total=1))
+    # Partner B's invoices: the numbering is per organisation, so its second number is one partner A never issued.
+    from billing.tests.factories_invoicing import invoice
+
+    invoice(other_org, month=date(2026, 9, 1), customers=1)
+    foreign_invoice = invoice(other_org, month=date(2026, 10, 1), customers=1)
+    from billing.models import Payment
+
+    payment = Payment.objects.create(organisation=other_org, amount=1, currency="USD", received_on=date(2026, 12, 1),
+                                     reference="b", created_at=now)
+    return {"invoice": foreign_invoice, "payment": payment,
+            "usage_import": usage_import, "billing_run": billing_run, "user": admin,
+            "credential": credential,
+            "job": job, "customer": customer,
             "relationship_request": relationship_request, "cart": cart, "order": order, "plan": plan,
             "azure_subscription": azure_subscription, "role_assignment": azure_subscription.role_assignments.get(),
             "legacy": LegacySubscription.objects.get(customer=legacy_customer), "upgrade": upgrade, "batch": batch}
@@ -328,7 +391,15 @@ def _snapshot():
         list(ProductUpgrade.objects.order_by("pk").values_list("pk", "status")),
         list(ProductUpgradeLine.objects.order_by("pk").values_list("pk", "status")),
         LegacyImport.objects.count(),
+        _billing_counts(),
     )
+
+
+def _billing_counts():
+    from billing.models import Invoice, Payment, PaymentAllocation
+
+    return (list(Invoice.objects.order_by("pk").values_list("pk", "status")), Payment.objects.count(),
+            PaymentAllocation.objects.count())
 
 
 def test_foreign_ids_answer_404_everywhere(foreign, make_user, api_client_for, portal_client):

@@ -13,7 +13,8 @@ from customers import registry
 
 def test_customer_page_sections_in_order():
     assert [(s.key, s.anchor) for s in registry.sections()] == [
-        ("mca", "agreements"), ("azure", "azure-plan"), ("spend", "spend"), ("legacy", "legacy-azure")]
+        ("mca", "agreements"), ("azure", "azure-plan"), ("spend", "spend"),
+        ("invoiced_months", "invoiced-months"), ("legacy", "legacy-azure")]
     assert [c.key for c in registry.columns()] == ["mca"]
 
 

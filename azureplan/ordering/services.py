@@ -33,6 +33,7 @@ from ..choices import (
 )
 from ..models import AzurePlan, Cart, CartLineItem, Order, OrderLineItem
 from ..plans import services as plan_services
+from ..registry import purchase_checks
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
 CART_LIFETIME = timedelta(days=7)
@@ -136,12 +137,20 @@ def cart_update(*, actor, cart, items, expected_etag=None) -> Cart:
     return cart
 
 
-def _gates(customer, organisation, *, upgrade=None):
+def _gates(customer, organisation, *, upgrade=None, lines=()):
     """The purchase gates. A transition's own purchase (`upgrade`) passes the legacy Azure gate: buying the plan
-    that the legacy subscriptions move to is what the transition is for."""
+    that the legacy subscriptions move to is what the transition is for, and the checks later apps register
+    (azureplan.registry.register_purchase_check: billing's credit limit), as a conversion of running consumption
+    is no new purchase (domain.md §3.9.3)."""
     purchase_gate(customer=customer)
     if upgrade is not None:
         return
+    _legacy_gate(customer, organisation)
+    for check in purchase_checks():
+        check(customer=customer, organisation=organisation, lines=lines)
+
+
+def _legacy_gate(customer, organisation):
     legacy = sum(counter(customer, organisation) for counter in LEGACY_AZURE_COUNTERS)
     if legacy:
         raise errors.LegacyAzurePresent(
@@ -213,9 +222,9 @@ def cart_checkout(*, actor, cart, upgrade=None) -> list[Order]:
             raise errors.CartAlreadySubmitted()
         if cart.expires_at <= timezone.now():
             raise errors.CartNotFound(_("The cart expired. Create a new one."))
-        _gates(customer, organisation, upgrade=upgrade)
         items = list(cart.line_items.select_related("availability__sku", "reseller"))
         lines = [(i.availability, i.quantity, i.billing_cycle, i.reseller) for i in items]
+        _gates(customer, organisation, upgrade=upgrade, lines=lines)
         orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=cart, lines=lines,
                                friendly_names=[i.friendly_name for i in items], upgrade=upgrade)
         cart.checked_out_at = timezone.now()
@@ -231,7 +240,7 @@ def order_create(*, actor, customer, items) -> Order:
     customer, organisation = _customer_and_org(actor, customer)
     lines = _validate_items(customer, organisation, items)
     with transaction.atomic():
-        _gates(customer, organisation)
+        _gates(customer, organisation, lines=lines)
         orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=None, lines=lines,
                                friendly_names=[(i.get("friendly_name") or "").strip()[:128] for i in items])
         if len(orders) != 1:  # inside the transaction: the orders placed above are rolled back

@@ -22,6 +22,7 @@ from psycopg.types.string import TextLoader
 from core.db import statement_cursor
 from core.errors import InvalidInput
 
+from .renderers import JSONArray
 from .serializers import link
 
 DEFAULT_SIZE = 100
@@ -131,6 +132,16 @@ def seek_page(request, queryset, *, ordering, scope, filter_first=False, default
     return _next_token(rows, size, ordering, scope)
 
 
+def seek_page_rows(request, fetch, *, ordering, scope, default_size=DEFAULT_SIZE, max_size=MAX_SIZE):
+    """seek_page for rows a query of its own reads (e.g. an aggregate in raw SQL), with the same token and paging
+    contract: `fetch(after, limit)` returns up to `limit` dict rows in `ordering` (one direction, ending with a
+    unique key) strictly after the sort values `after` (None on a first page); the rows carry the sort keys as
+    JSON values (text, numbers)."""
+    size = page_size(request, default=default_size, maximum=max_size)
+    after = _after_values(_read_token(request, scope), ordering)
+    return _next_token(list(fetch(after, size + 1)), size, ordering, scope)
+
+
 class _Statement:
     """A page query written once: its SQL, the database, the names of its columns and the ORM's converters."""
 
@@ -210,6 +221,16 @@ def seek_page_cached(request, build, *, key, params, ordering, scope, filter_fir
         queryset = _page_queryset(build(), ordering, filter_first, after)[: size + 1]
         return _next_token(_uuids_as_text(queryset), size, ordering, scope)
     return _next_token(statement.rows(bound), size, ordering, scope)
+
+
+def seek_page_json(request, build, *, key, params, ordering, scope, filter_first=False, item="item_json"):
+    """seek_page_cached for a list whose items PostgreSQL writes as JSON (core.api.sql_json): `build()` returns a
+    `.values()` queryset of the ordering's fields and `item`, an annotation made by json_text(). Returns
+    (JSONArray of the page's items, next_token); no item is built or parsed in Python. Its statements are kept apart
+    from seek_page_cached's under the same `key`."""
+    rows, next_token = seek_page_cached(request, build, key=("json", item, key), params=params, ordering=ordering,
+                                        scope=scope, filter_first=filter_first)
+    return JSONArray.of(row[item] for row in rows), next_token
 
 
 def seek_chain(request, parts, *, scope):

@@ -21,6 +21,9 @@ redis.call('EXPIRE', key, ARGV[2])
 return {1, count + 1, ''}
 """
 _script = None
+# Tenants refused lately in this process, by window key: until when their requests are checked before the view runs.
+_refused_until = {}
+_REFUSED_MAX = 10_000
 
 
 def _redis_script(client):
@@ -50,21 +53,59 @@ class TenantRateThrottle(SimpleRateThrottle):
             return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
         return self.cache_format % {"scope": self.scope, "ident": f"org-{organisation_id}"}
 
-    def allow_request(self, request, view):
+    def _window(self, request, view):
+        """(Redis client, key) for the window's script, or None where DRF's own code decides (no rate, another cache
+        backend)."""
         from django.core.cache.backends.redis import RedisCache
 
         cache = caches["default"]
         if self.rate is None or not isinstance(cache, RedisCache):
-            return super().allow_request(request, view)
+            return None
         self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
         self.now = self.timer()
         key = cache.make_and_validate_key(self.key)
-        client = cache._cache.get_client(key, write=True)
-        allowed, count, oldest = _redis_script(client)(keys=[key], client=client,
-                                                       args=[repr(self.now), self.duration, self.num_requests])
+        return cache._cache.get_client(key, write=True), key
+
+    def _args(self):
+        return [repr(self.now), self.duration, self.num_requests]
+
+    def allow_request(self, request, view):
+        window = self._window(request, view)
+        if window is None:
+            return super().allow_request(request, view)
+        client, key = window
+        return self._answered(_redis_script(client)(keys=[key], client=client, args=self._args()))
+
+    def start(self, request, view):
+        """Send this request's count to Redis without waiting for the answer, for a view that reads the answer after
+        its own work (core.api.views.PCAPIView.deferred_throttle_methods): the round trip to Redis then overlaps the
+        view's query. Returns a PendingThrottle, or None where the request must be checked now: DRF's path, or a
+        tenant this process saw refused less than its Retry-After ago, so that a tenant over its rate gets its 429
+        before any query runs (at most one request per process and refusal runs its query first)."""
+        window = self._window(request, view)
+        if window is None or self.now < _refused_until.get(self.key, 0):
+            return None
+        client, key = window
+        script = _redis_script(client)
+        pool = client.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_command("EVALSHA", script.sha, 1, key, *self._args())
+        except Exception:  # nothing was counted, or it is counted again: the client's own retries decide
+            connection.disconnect()
+            pool.release(connection)
+            return None
+        return PendingThrottle(self, client, key, pool, connection)
+
+    def _answered(self, reply):
+        allowed, count, oldest = reply
         self._count, self._oldest = int(count), float(oldest) if oldest else None
+        if allowed:
+            _refused_until.pop(self.key, None)
+        else:
+            if len(_refused_until) > _REFUSED_MAX:
+                _refused_until.clear()
+            _refused_until[self.key] = self.now + (self.wait() or self.duration)
         return bool(allowed)
 
     def wait(self):
@@ -76,3 +117,47 @@ class TenantRateThrottle(SimpleRateThrottle):
         if available <= 0:
             return None
         return remaining / float(available)
+
+
+class PendingThrottle:
+    """A count sent to Redis by TenantRateThrottle.start whose answer is not read yet. `allowed()` reads it (once);
+    `abandon()` drops it (the view failed): the connection is closed, so its unread answer cannot reach another
+    command. The pool's connection is held meanwhile, never shared."""
+
+    __slots__ = ("throttle", "client", "key", "pool", "connection")
+
+    def __init__(self, throttle, client, key, pool, connection):
+        self.throttle, self.client, self.key, self.pool, self.connection = throttle, client, key, pool, connection
+
+    def allowed(self) -> bool:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import NoScriptError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        connection, self.connection = self.connection, None
+        try:
+            reply = connection.read_response()
+        except NoScriptError:  # Redis lost its scripts (a restart): nothing ran; the client loads it and runs it
+            self.pool.release(connection)
+            return self._again()
+        except (RedisConnectionError, RedisTimeoutError):  # as the client would: a new connection, once more
+            connection.disconnect()
+            self.pool.release(connection)
+            return self._again()
+        except BaseException:
+            connection.disconnect()
+            self.pool.release(connection)
+            raise
+        self.pool.release(connection)
+        return self.throttle._answered(reply)
+
+    def _again(self):
+        throttle = self.throttle
+        return throttle._answered(_redis_script(self.client)(keys=[self.key], client=self.client,
+                                                              args=throttle._args()))
+
+    def abandon(self):
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.disconnect()
+            self.pool.release(connection)

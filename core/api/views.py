@@ -15,10 +15,16 @@ class PCAPIView(APIView):
       Name the least a caller needs to possibly succeed; the service still checks the exact rule.
     - `idempotent_methods`: the write methods whose `MS-RequestId` / `Idempotency-Key` is honoured (all of them
       unless a view opts out). A handler decorated with `@idempotent(redact=...)` keeps its own settings.
+    - `deferred_throttle_methods`: methods whose handler only reads (no write, no audit, no job) and whose cost is
+      bounded (one page), for which the throttle's round trip to Redis overlaps the handler's query: the count is
+      sent before the handler runs and its answer read after it; a refused request still gets its 429 (with
+      Retry-After) and never the handler's answer. Once this process has seen the tenant refused, its requests are
+      checked before the handler again until Retry-After has passed (core.api.throttling.TenantRateThrottle.start).
     """
 
     required_permissions: dict = {}
     idempotent_methods = WRITE_METHODS
+    deferred_throttle_methods = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -27,7 +33,31 @@ class PCAPIView(APIView):
             if handler is not None and name in cls.idempotent_methods and not is_idempotent(handler):
                 setattr(cls, name, idempotent(handler))
 
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            pending = self.__dict__.pop("_pending_throttle", None)
+            if pending is not None:  # the handler failed with a server error: its count stands, its answer is dropped
+                pending.abandon()
+
+    def check_throttles(self, request):
+        if request.method in self.deferred_throttle_methods:
+            throttles = self.get_throttles()
+            start = getattr(throttles[0], "start", None) if len(throttles) == 1 else None
+            pending = start(request, self) if start else None
+            if pending is not None:
+                self._pending_throttle = pending
+                return
+        super().check_throttles(request)
+
     def finalize_response(self, request, response, *args, **kwargs):
+        pending = self.__dict__.pop("_pending_throttle", None)
+        if pending is not None and not pending.allowed():
+            try:
+                self.throttled(request, pending.throttle.wait())
+            except Exception as exc:  # DRF's Throttled, answered as DRF answers it
+                response = self.handle_exception(exc)
         response = super().finalize_response(request, response, *args, **kwargs)
         # DRF leaves reference cycles behind: the view keeps its response (`self.response`), and the response its
         # renderer context, which holds the view and the response itself. The answer's data (a page of a hundred

@@ -5,10 +5,12 @@ belong) and accept any casing; the business rules (required fields, lengths, mar
 number, phone) live in customers.services, whose errors name the same wire paths.
 """
 
+from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import AttributesField, OptionalMethodField, PCSerializer, SelfLinkSerializer, link
+from core.api.sql_json import IfNotNull, Text, json_text
 
 # ---------------------------------------------------------------- output
 
@@ -87,35 +89,28 @@ class CustomerListItemSerializer(_CustomerBase):
     attributes = AttributesField("Customer")
 
 
-def customer_list_items(rows):
-    """What CustomerListItemSerializer makes of each customer, built straight from
-    customers.selectors.customer_list_rows (a page of 100 costs a fifth of the serializer's time);
-    test_api checks that both agree key for key. The links are written out as core.api.serializers.link
-    writes them (a call per link was a third of this loop)."""
-    items = []
-    append = items.append
-    for row in rows:
-        tenant_id = str(row["tenant_id"])
-        item = {
-            "id": tenant_id,
-            "commerceId": str(row["commerce_id"]),
-            "companyProfile": {
-                "tenantId": tenant_id,
-                "domain": row["domain"],
-                "companyName": row["company_name"],
-                "organizationRegistrationNumber": row["organization_registration_number"],
-                "links": {"self": {"uri": f"/customers/{tenant_id}/profiles/company", "method": "GET", "headers": []}},
-                "attributes": {"objectType": "CustomerCompanyProfile"},
-            },
-            "relationshipToPartner": row["relationship"],
-        }
-        reseller = row["reseller__tenant_id"]
-        if reseller is not None:
-            item["associatedPartnerId"] = str(reseller)
-        item["links"] = {"self": {"uri": f"/customers/{tenant_id}", "method": "GET", "headers": []}}
-        item["attributes"] = {"objectType": "Customer"}
-        append(item)
-    return items
+def customer_list_item_json():
+    """What CustomerListItemSerializer writes for each customer, as an expression PostgreSQL writes per row
+    (core.api.sql_json) over customers.selectors.customer_list_rows: the list's items are never built in Python.
+    customers/tests/test_list_items.py checks it byte for byte against the serializer, with values to escape."""
+    tenant_id = Text("tenant_id")
+    self_link = {"method": "GET", "headers": []}
+    return json_text({
+        "id": tenant_id,
+        "commerceId": Text("commerce_id"),
+        "companyProfile": {
+            "tenantId": tenant_id,
+            "domain": Text("domain"),
+            "companyName": Text("company_name"),
+            "organizationRegistrationNumber": Text("organization_registration_number"),
+            "links": {"self": {"uri": Text("/customers/", F("tenant_id"), "/profiles/company"), **self_link}},
+            "attributes": {"objectType": "CustomerCompanyProfile"},
+        },
+        "relationshipToPartner": Text("relationship"),
+        "associatedPartnerId": IfNotNull(Text("reseller__tenant_id")),
+        "links": {"self": {"uri": Text("/customers/", F("tenant_id")), **self_link}},
+        "attributes": {"objectType": "Customer"},
+    })
 
 
 class CustomerSerializer(_CustomerBase):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.authentication import BearerTokenAuthentication
 from accounts.permissions import Perm
 from core.api.idempotency import idempotent
-from core.api.pagination import collection, seek_page_cached
+from core.api.pagination import collection, seek_page_json
 from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, SIZE, collection_schema, pc_schema
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
@@ -31,7 +31,7 @@ from .serializers import (
     CustomerSerializer,
     RelationshipRequestSerializer,
     billing_service_data,
-    customer_list_items,
+    customer_list_item_json,
     customer_service_data,
 )
 
@@ -59,6 +59,7 @@ def _flag(params, name):
 
 class CustomerListView(PCAPIView):
     required_permissions = {"GET": Perm.VIEW_CUSTOMERS, "POST": Perm.ADD_CUSTOMER}
+    deferred_throttle_methods = ("GET", "HEAD")  # one page read, nothing written
 
     @pc_schema(ok=collection_schema("CustomerCollection", CustomerListItemSerializer, paged=True),
                errors=(400, 401, 403, 429),
@@ -84,10 +85,11 @@ class CustomerListView(PCAPIView):
                      "reseller": reseller}
         key, statement_params = selectors.customer_list_statement(**arguments)
         scope = f"customers:{request.auth.organisation_id}:{field}:{search}:{country}:{reseller}"
-        rows, token = seek_page_cached(request, lambda: selectors.customer_list_rows(**arguments), key=key,
-                                       params=statement_params, ordering=selectors.CUSTOMER_ORDERING, scope=scope,
-                                       filter_first=bool(search))
-        return Response(collection(customer_list_items(rows), request, next_token=token))
+        items, token = seek_page_json(request, lambda: selectors.customer_list_rows(
+            fields=selectors.CUSTOMER_ORDERING, expressions={"item_json": customer_list_item_json()}, **arguments),
+            key=key, params=statement_params, ordering=selectors.CUSTOMER_ORDERING, scope=scope,
+            filter_first=bool(search))
+        return Response(collection(items, request, next_token=token))
 
     @pc_schema(ok=CustomerCreatedSerializer, ok_status=201, request=CustomerCreateSerializer,
                errors=(400, 401, 403, 409, 429), parameters=[REQUEST_ID, IDEMPOTENCY_KEY],

@@ -13,10 +13,12 @@ from accounts.models import Organisation
 from core.api import pagination
 from core.api.pagination import _page_queryset, seek_page, seek_page_cached
 from customers import selectors
+from customers.api.serializers import customer_list_item_json
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
+JSON_ITEMS = {"fields": selectors.CUSTOMER_ORDERING, "expressions": {"item_json": customer_list_item_json()}}
 SEARCHES = ["", "  ", "Ab", "50%_off", "back\\slash", "émile", "O'Brien", "x" * 200]
 
 
@@ -40,10 +42,11 @@ def test_parameters_are_the_orms_for_every_shape(actors, search, field, country,
         arguments = {"actor": actor, "search": search, "search_field": field, "country": country, "reseller": reseller}
         key, params = selectors.customer_list_statement(**arguments)
         for after in (None, ["Émile & Co", 12]):
-            queryset = _page_queryset(selectors.customer_list_rows(**arguments), selectors.CUSTOMER_ORDERING,
-                                      bool(search), after)[:101]
-            _sql, compiled = queryset.query.get_compiler(connection.alias).as_sql()
-            assert list(compiled) == [*params, *(after or [])]
+            for rows in ({}, JSON_ITEMS):  # the API's query, whose items PostgreSQL writes, binds the same values
+                queryset = _page_queryset(selectors.customer_list_rows(**arguments, **rows),
+                                          selectors.CUSTOMER_ORDERING, bool(search), after)[:101]
+                _sql, compiled = queryset.query.get_compiler(connection.alias).as_sql()
+                assert list(compiled) == [*params, *(after or [])]
         assert actor.tier in (Tier.INDIRECT_PROVIDER, Tier.INDIRECT_RESELLER)
 
 

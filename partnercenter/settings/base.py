@@ -1,5 +1,6 @@
 """Settings read from environment variables (see the configuration table in README.md)."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -123,6 +124,13 @@ API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 INVITATION_MAX_AGE_HOURS = env.int("INVITATION_MAX_AGE_HOURS", default=72)
 
+# Invoice PDFs (billing/invoicing/pdf.py, docs/operations.md): the install's billing entity, shown as the issuer;
+# address and payment instructions are lines separated by "|". Tax: a rate in percent (0: no tax line amount).
+BILLING_ISSUER_NAME = env("BILLING_ISSUER_NAME", default="Partner Commerce Portal")
+BILLING_ISSUER_ADDRESS = env("BILLING_ISSUER_ADDRESS", default="")
+BILLING_PAYMENT_INSTRUCTIONS = env("BILLING_PAYMENT_INSTRUCTIONS", default="")
+BILLING_TAX_RATE = Decimal(env("BILLING_TAX_RATE", default="0"))
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -236,6 +244,16 @@ CELERY_BEAT_SCHEDULE = {
     "send-budget-alerts": {
         "task": "billing.tasks.send_budget_alerts",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # The 1st of each month, after the night's usage import and rating: last month's billing run of every
+    # organisation with usage (docs/billing.md "Invoicing: billing runs"); every 10 minutes, failed or stalled runs go on.
+    "start-monthly-billing-runs": {
+        "task": "billing.tasks.start_monthly_billing_runs",
+        "schedule": crontab(day_of_month=1, hour=8, minute=0),
+    },
+    "resume-billing-runs": {
+        "task": "billing.tasks.resume_billing_runs",
+        "schedule": 10 * 60.0,
     },
 }
 

@@ -1,0 +1,124 @@
+"""GET /v1/customers overlaps the throttle's round trip to Redis with its page query
+(core.api.views.PCAPIView.deferred_throttle_methods): the same requests are let through and refused, with the same
+429 and Retry-After, a refused request never gets the page, and a tenant seen refused is checked before any query."""
+
+import pytest
+from django.utils import timezone
+
+from customers.api import views as customer_views
+from customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_window():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from conftest import skip_or_fail
+    from core.api import throttling
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        skip_or_fail("the deferred throttle needs the Redis cache (set REDIS_URL)")
+    cache.clear()
+    old = throttling.TenantRateThrottle.THROTTLE_RATES
+    throttling.TenantRateThrottle.THROTTLE_RATES = {"tenant": "3/min"}
+    throttling._refused_until.clear()
+    yield cache
+    throttling.TenantRateThrottle.THROTTLE_RATES = old
+    throttling._refused_until.clear()
+    cache.clear()
+
+
+def _window_length(cache):
+    client = cache._cache.get_client()
+    [key] = client.keys(f"{cache.key_prefix}*throttle_tenant_org-*")
+    return client.llen(key)
+
+
+def _in_use(cache):
+    return len(cache._cache.get_client().connection_pool._get_in_use_connections())
+
+
+def test_the_same_requests_pass_and_are_refused_as_when_checked_first(api, global_admin, redis_window,
+                                                                       django_assert_num_queries):
+    import time_machine
+
+    for i in range(3):
+        CustomerFactory(organisation=global_admin.organisation, company_name=f"C{i}")
+    api.get("/v1/profiles/organization")  # the token's first use is recorded: not part of what is counted below
+    redis_window.clear()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        statuses = []
+        for _ in range(3):
+            with django_assert_num_queries(2):  # the token and the page; Redis answers meanwhile
+                statuses.append(api.get("/v1/customers").status_code)
+            clock.shift(10)
+        with django_assert_num_queries(2):  # refused after its page was read (the overlap's cost), not answered with it
+            refused = api.get("/v1/customers")  # 30 s after the first of three: 30 s to wait
+        with django_assert_num_queries(1):  # seen refused in this process: checked before the page is read
+            again = api.get("/v1/customers")
+        clock.shift(31)  # the first request has left the window: one more is let through, then refused again
+        statuses += [api.get("/v1/customers").status_code, api.get("/v1/customers").status_code]
+    assert statuses == [200, 200, 200, 200, 429]
+    for response in (refused, again):
+        assert response.status_code == 429 and response["Retry-After"] == "30", response.content
+        body = response.json()
+        assert body["statusCode"] == 429 and "Rate limit is exceeded" in body["message"] and "items" not in body
+        assert response["Cache-Control"] == "no-store" and response["MS-CorrelationId"]
+    assert _window_length(redis_window) == 3 and _in_use(redis_window) == 0
+
+
+def test_a_refused_request_gets_429_whatever_its_handler_answered(api, redis_window):
+    from core.api import throttling
+
+    for _ in range(3):
+        assert api.get("/v1/customers").status_code == 200
+    throttling._refused_until.clear()  # as in another process that has not seen the refusal: deferred
+    response = api.get("/v1/customers", HTTP_MS_CONTINUATIONTOKEN="not-a-token")  # the handler's own answer: 400
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    throttling._refused_until.clear()
+    assert api.head("/v1/customers").status_code == 429
+    assert _window_length(redis_window) == 3 and _in_use(redis_window) == 0
+
+
+def test_a_handler_that_fails_leaves_no_answer_on_a_shared_connection(api, redis_window, monkeypatch):
+    def broken(self, request):
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(customer_views.CustomerListView, "get", broken)
+        with pytest.raises(RuntimeError):
+            api.get("/v1/customers")
+    assert _in_use(redis_window) == 0
+    redis_window.set("after", "ok")  # the pool's connections answer their own commands
+    assert redis_window.get("after") == "ok"
+    assert api.get("/v1/customers").status_code == 200
+    assert _window_length(redis_window) == 2  # the failed request was counted, as a checked-first one is
+
+
+def test_a_redis_that_lost_its_scripts_still_counts_once(api, redis_window):
+    redis_window._cache.get_client().script_flush()
+    assert api.get("/v1/customers").status_code == 200
+    assert _window_length(redis_window) == 1
+    redis_window._cache.get_client().script_flush()
+    assert api.get("/v1/customers").status_code == 200
+    assert _window_length(redis_window) == 2 and _in_use(redis_window) == 0
+
+
+def test_writes_and_other_views_are_checked_first(api, redis_window, django_assert_num_queries):
+    from core.api.views import PCAPIView
+
+    assert PCAPIView.deferred_throttle_methods == ()
+    assert customer_views.CustomerListView.deferred_throttle_methods == ("GET", "HEAD")
+    for _ in range(3):
+        assert api.get("/v1/customers").status_code == 200
+    from core.api import throttling
+
+    throttling._refused_until.clear()
+    with django_assert_num_queries(1):  # only the token: the create's validation never ran
+        response = api.post("/v1/customers", {}, format="json")
+    assert response.status_code == 429
