@@ -87,7 +87,7 @@ def _typed():
 
 
 TYPED = _typed()
-# The natural key's unique index (migration 0007): ResourceURI as the fixed-size hash md5(resource_uri)::uuid, so the
+# The natural key's unique index (migration 0008): ResourceURI as the fixed-size hash md5(resource_uri)::uuid, so the
 # index holds 16 bytes instead of the long URI (built faster when a month's partition is attached, smaller on disk).
 CONFLICT_KEY = ", ".join("(md5(resource_uri)::uuid)" if c == "resource_uri" else c for c in KEY_COLUMNS)
 RECORD_COLUMNS = (*KEY_COLUMNS, *(c for c in INPUT_COLUMNS if c not in KEY_COLUMNS), *MS_COLUMNS)

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('azureplan', '0005_legacy_transitions'),
-        ('billing', '0006_usageingest_upload'),
+        ('billing', '0007_invoicing'),
     ]
 
     operations = [
