@@ -20,8 +20,11 @@ class PecDay(models.Model):
     Spot, Marketplace, legacy) are decided per usage row by rating, not here: this row is about access."""
 
     organisation_id = models.BigIntegerField()
+    # No database foreign key and no index of its own (pec_decide writes a month's 30 rows per subscription in one
+    # statement, from the subscriptions it joins; a per-row check cost more than the decision): the unique key below
+    # leads with the subscription. Deleting a subscription through the ORM still deletes its days (CASCADE).
     azure_subscription = models.ForeignKey("azureplan.AzureSubscription", on_delete=models.CASCADE,
-                                           related_name="+")
+                                           db_constraint=False, db_index=False, related_name="+")
     resource_group = models.CharField(max_length=90, blank=True)
     day = models.DateField()
     eligible = models.BooleanField()

@@ -112,8 +112,8 @@ class UsageRecord(models.Model):
         db_table = "billing_usagerecord"
         # The database's own keys and indexes are created by the migration's SQL (partitioned table):
         #   PRIMARY KEY (organisation_id, usage_date, id)
-        #   UNIQUE NULLS NOT DISTINCT (organisation_id, usage_date, azure_subscription_id, meter_id, resource_uri,
-        #                              charge_type, benefit_id)   -- the natural key: a re-import adds 0 rows
+        #   UNIQUE INDEX NULLS NOT DISTINCT (organisation_id, usage_date, azure_subscription_id, meter_id,
+        #       (md5(resource_uri)::uuid), charge_type, benefit_id)   -- the natural key: a re-import adds 0 rows
         #   INDEX (organisation_id, azure_plan_id, meter_id, usage_date)   -- rating a meter of a plan over a month
         #   INDEX (organisation_id, customer_id, usage_date)               -- spend pages and summaries
 

@@ -9,10 +9,11 @@ the day, so a role removed at 10:00 and another granted at 09:00 still cover it.
 never counts (the multi-partner matrix, §3.5.8). Product exclusions (ThirdParty, benefits, Spot, Marketplace,
 legacy) are per usage row and decided by rating, not here.
 
-Everything is one set-based statement over generate_series(days) x scopes; decisions are upserted and a row is
-only written when its decision changed. When a day's percentage changes, the rated usage rows of that subscription
-and day are set back to unrated, so the next rating re-rates their meters (and only those). Days of a month already
-invoiced (ClosedUsageMonth) are never decided again.
+Everything is one set-based statement over generate_series(days) x scopes; the days not decided yet are inserted
+and a decided day is only updated when its decision changed (the others are neither written nor locked). When a
+day's percentage changes, the rated usage rows of that subscription and day are set back to unrated, so the next
+rating re-rates their meters (and only those). Days of a month already invoiced (ClosedUsageMonth) are never decided
+again.
 """
 
 from contextlib import contextmanager
@@ -134,20 +135,26 @@ open_days AS (
     WHERE NOT EXISTS (SELECT 1 FROM {closed} cm WHERE cm.organisation_id = d.organisation_id
                       AND cm.month = date_trunc('month', d.day)::date)
 ), previous AS (
-    SELECT p.azure_subscription_id, p.resource_group, p.day, p.percentage FROM {pecday} p
+    SELECT p.id, p.azure_subscription_id, p.resource_group, p.day, p.percentage, p.organisation_id, p.eligible,
+           p.reason, p.holder_organisation_id, p.role FROM {pecday} p
     WHERE p.organisation_id = %(org)s AND p.day BETWEEN %(first)s AND %(last)s
-), written AS (
+), inserted AS (  -- days not decided yet (DO NOTHING: a concurrent decision of the same day wrote it first)
     INSERT INTO {pecday} ({columns}, decided_at)
-    SELECT {columns}, now() FROM open_days
-    ON CONFLICT (azure_subscription_id, resource_group, day) DO UPDATE SET
-        organisation_id = EXCLUDED.organisation_id, eligible = EXCLUDED.eligible, percentage = EXCLUDED.percentage,
-        reason = EXCLUDED.reason, holder_organisation_id = EXCLUDED.holder_organisation_id, role = EXCLUDED.role,
-        decided_at = EXCLUDED.decided_at
-    WHERE ({pecday}.organisation_id, {pecday}.eligible, {pecday}.percentage, {pecday}.reason,
-           {pecday}.holder_organisation_id, {pecday}.role)
-          IS DISTINCT FROM (EXCLUDED.organisation_id, EXCLUDED.eligible, EXCLUDED.percentage, EXCLUDED.reason,
-                            EXCLUDED.holder_organisation_id, EXCLUDED.role)
+    SELECT {columns}, now() FROM open_days d
+    WHERE NOT EXISTS (SELECT 1 FROM previous p WHERE p.azure_subscription_id = d.azure_subscription_id
+                      AND p.resource_group = d.resource_group AND p.day = d.day)
+    ON CONFLICT (azure_subscription_id, resource_group, day) DO NOTHING
     RETURNING azure_subscription_id, resource_group, day, percentage
+), updated AS (  -- days whose decision changed; the others are not touched (no new row version, no lock)
+    UPDATE {pecday} u SET organisation_id = d.organisation_id, eligible = d.eligible, percentage = d.percentage,
+        reason = d.reason, holder_organisation_id = d.holder_organisation_id, role = d.role, decided_at = now()
+    FROM open_days d JOIN previous p ON p.azure_subscription_id = d.azure_subscription_id
+                                    AND p.resource_group = d.resource_group AND p.day = d.day
+    WHERE u.id = p.id AND (p.organisation_id, p.eligible, p.percentage, p.reason, p.holder_organisation_id, p.role)
+          IS DISTINCT FROM (d.organisation_id, d.eligible, d.percentage, d.reason, d.holder_organisation_id, d.role)
+    RETURNING u.azure_subscription_id, u.resource_group, u.day, u.percentage
+), written AS (
+    SELECT * FROM inserted UNION ALL SELECT * FROM updated
 ), changed AS (  -- (subscription, day) whose percentage is new or different: their rated usage is rated again
     SELECT DISTINCT w.azure_subscription_id, w.day FROM written w
     LEFT JOIN previous p ON p.azure_subscription_id = w.azure_subscription_id AND p.resource_group = w.resource_group

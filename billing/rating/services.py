@@ -29,128 +29,19 @@ from core.money import minor_units, rate_from_usd_per_unit, round_half_even
 from ..errors import ExchangeRateMissing
 from ..models import ClosedUsageMonth, ExchangeRate, PecDay, PriceList, PriceSheetRow, PriceSheetView, UsageRecord
 from ..usage.partitions import month_start, next_month
+from . import statements
 from .pec import pec_decide
 
 FALLBACK_MARKET = "US"
 NO_PRICE = "no_price"
 PRICING_CURRENCY = "USD"
 
-# Rows that rating (re)considers: never rated, or left without a price last time (a price list may have come since).
-_UNRATED = "u.rated_at IS NULL AND u.not_rated_reason IN ('', 'no_price')"
-
-# Which products never earn PEC whatever the access (domain.md §3.5.6). Marketplace: a publisher that is not Microsoft
-# (Microsoft's own rows carry "Microsoft" or "Microsoft Corporation", or nothing).
-# The cheap ILIKE first: the regular expression only runs on the few rows that mention the word. (%% and {{ }}: the
-# fragments go through str.format and then the driver's parameter substitution.)
-_BENEFIT = ("(u.benefit_id <> '' OR u.benefit_order_id <> '' OR u.benefit_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}') "
-            "OR u.charge_type ILIKE ANY ('{{%%savings%%,%%reserv%%}}'))")
-_SPOT = ("(concat_ws(' ', u.meter_name, u.sku_name, u.meter_subcategory) ILIKE '%%spot%%' "
-         r"AND concat_ws(' ', u.meter_name, u.sku_name, u.meter_subcategory) ~* '\mspot\M')")
-_MARKETPLACE = "(u.publisher_name <> '' AND u.publisher_name !~* '^microsoft')"
-
-# The statements of one month, in order. Each stage is a TEMP table (dropped at commit, and before it is made again in
-# the same transaction) that is ANALYZEd, so the planner sees the real sizes of the stages that follow.
-_STAGES = [
-    # 1. The (plan, meter) groups with an unrated row, and the PEC days of the month.
-    """DROP TABLE IF EXISTS _rating_dirty, _rating_pec, _rating_rows, _rating_tiers, _rating_result""",
-    """CREATE TEMP TABLE _rating_dirty ON COMMIT DROP AS
-       SELECT DISTINCT u.azure_plan_id, u.meter_id FROM {usage} u
-       WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s AND {unrated}""",
-    """CREATE TEMP TABLE _rating_pec ON COMMIT DROP AS
-       SELECT azure_subscription_id, resource_group, day, percentage FROM {pecday}
-       WHERE organisation_id = %(org)s AND day >= %(m0)s AND day < %(m1)s""",
-    "ANALYZE _rating_dirty, _rating_pec",
-    # 2. Every row of those groups (rated or not; legacy rows never), with its access PEC and product exclusion.
-    """CREATE TEMP TABLE _rating_rows ON COMMIT DROP AS
-       SELECT u.id, u.usage_date, u.azure_plan_id, u.meter_id, u.azure_subscription_id, u.resource_uri, u.charge_type,
-              u.benefit_id, u.quantity, u.product_id, u.sku_id,
-              ({benefit} OR {spot} OR {marketplace}) AS excluded,
-              coalesce(pr.percentage, ps.percentage, 0) AS access_pec
-       FROM {rows_from} u JOIN _rating_dirty d ON d.azure_plan_id = u.azure_plan_id AND d.meter_id = u.meter_id
-       LEFT JOIN _rating_pec pr ON u.resource_group <> '' AND pr.azure_subscription_id = u.azure_subscription_id
-                               AND pr.day = u.usage_date AND pr.resource_group = lower(u.resource_group)
-       LEFT JOIN _rating_pec ps ON ps.azure_subscription_id = u.azure_subscription_id AND ps.day = u.usage_date
-                               AND ps.resource_group = ''
-       WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s
-         AND u.not_rated_reason <> 'legacy'""",
-    # 3. The tiers that price each meter on each day of the month: the period covering 00:00 UTC, the latest start
-    #    winning; a tier covers the cumulative quantity (lo, hi], from the previous tier's maximum to its own.
-    """CREATE TEMP TABLE _rating_tiers ON COMMIT DROP AS
-       WITH meters AS (SELECT DISTINCT product_id, sku_id, meter_id FROM _rating_rows),
-       sheet AS (
-           SELECT m.product_id, m.sku_id, m.meter_id, r.effective_start, r.effective_end, r.unit_price, r.tier_min,
-                  r.tier_max, r.tags ~* '(^|[^a-z])thirdparty([^a-z]|$)' AS third_party
-           FROM meters m JOIN {sheetrow} r ON r.price_list_id = %(price_list)s AND r.product_id = m.product_id
-                                           AND r.sku_id = m.sku_id
-                                           AND (r.meter_ids = '' OR strpos(lower(r.meter_ids), lower(m.meter_id)) > 0)
-       ), tiers AS (
-           SELECT s.*, coalesce(lag(s.tier_max) OVER (PARTITION BY s.product_id, s.sku_id, s.meter_id, s.effective_start
-                                                      ORDER BY s.tier_min NULLS FIRST, s.unit_price DESC), 0) AS lo,
-                  coalesce(s.tier_max, 'infinity'::numeric) AS hi
-           FROM sheet s
-       ), days AS (
-           SELECT d::date AS day, d::date::timestamp AT TIME ZONE 'UTC' AS at
-           FROM generate_series(%(m0)s::date, %(m1)s::date - 1, interval '1 day') d
-       ), period AS (
-           SELECT s.product_id, s.sku_id, s.meter_id, d.day, max(s.effective_start) AS effective_start
-           FROM sheet s JOIN days d ON s.effective_start <= d.at AND s.effective_end >= d.at
-           GROUP BY 1, 2, 3, 4
-       )
-       SELECT p.product_id, p.sku_id, p.meter_id, p.day, t.unit_price, t.third_party, t.lo, t.hi
-       FROM period p JOIN tiers t ON t.product_id = p.product_id AND t.sku_id = p.sku_id AND t.meter_id = p.meter_id
-                                 AND t.effective_start = p.effective_start""",
-    "ANALYZE _rating_rows, _rating_tiers",
-    # 4. The figures of every row: the cumulative quantity of the month per plan and meter (priced rows only, in
-    #    usage date then natural-key order), the list cost of the row's slice, PEC, the floored month-to-date cost.
-    """CREATE TEMP TABLE _rating_result ON COMMIT DROP AS
-       WITH priced_days AS (SELECT DISTINCT product_id, sku_id, meter_id, day FROM _rating_tiers),
-       priced AS (
-           SELECT b.*,
-                  sum(b.quantity) OVER w AS cum_after, row_number() OVER w AS seq
-           FROM _rating_rows b JOIN priced_days p ON p.product_id = b.product_id AND p.sku_id = b.sku_id
-                                                 AND p.meter_id = b.meter_id AND p.day = b.usage_date
-           WINDOW w AS (PARTITION BY b.azure_plan_id, b.meter_id
-                        ORDER BY b.usage_date, b.azure_subscription_id, b.resource_uri COLLATE "C",
-                                 b.charge_type COLLATE "C", b.benefit_id COLLATE "C", b.id
-                        ROWS UNBOUNDED PRECEDING)
-       ), costed AS (
-           SELECT c.id, c.usage_date, c.azure_plan_id, c.meter_id, c.seq, c.quantity, c.cum_after,
-                  CASE WHEN c.excluded OR bool_or(t.third_party) THEN 0 ELSE c.access_pec END AS pec,
-                  sum(t.unit_price * (greatest(t.lo, least(c.cum_after, t.hi))
-                                      - greatest(t.lo, least(c.cum_after - c.quantity, t.hi)))) AS list_cost,
-                  min(t.unit_price) FILTER (WHERE c.cum_after - c.quantity >= t.lo
-                                            AND c.cum_after - c.quantity < t.hi) AS tier_price
-           FROM priced c JOIN _rating_tiers t ON t.product_id = c.product_id AND t.sku_id = c.sku_id
-                                             AND t.meter_id = c.meter_id AND t.day = c.usage_date
-           GROUP BY c.id, c.usage_date, c.azure_plan_id, c.meter_id, c.seq, c.quantity, c.cum_after, c.excluded,
-                    c.access_pec
-       ), running AS (
-           SELECT e.*, sum(e.cost) OVER (PARTITION BY e.azure_plan_id, e.meter_id ORDER BY e.seq
-                                         ROWS UNBOUNDED PRECEDING) AS cum_cost
-           FROM (SELECT c.*, c.list_cost * ((100 - c.pec) * 0.01) AS cost FROM costed c) e
-       ), booked AS (  -- Microsoft's BC = ROUNDDOWN(month-to-date cost, 2)
-           SELECT r.*, trunc(r.cum_cost, 2) AS bc_after, trunc(r.cum_cost - r.cost, 2) AS bc_before FROM running r
-       )
-       SELECT b.id, b.usage_date,
-              round(CASE WHEN b.quantity <> 0 THEN b.list_cost / b.quantity ELSE b.tier_price END, 18) AS unit_price,
-              b.pec::numeric(7, 4) AS pec_percentage,
-              round(CASE WHEN b.cum_after <> 0 THEN b.bc_after / b.cum_after
-                         ELSE b.tier_price * ((100 - b.pec) * 0.01) END, 18) AS effective_unit_price,
-              b.bc_after - b.bc_before AS pricing_pre_tax_total,
-              trunc(b.bc_after::numeric(60, 40) / %(usd_per_unit)s, %(places)s)
-                - trunc(b.bc_before::numeric(60, 40) / %(usd_per_unit)s, %(places)s) AS billing_pre_tax_total
-       FROM booked b""",
-    "ANALYZE _rating_result",
-]
+_UNRATED = statements.UNRATED
 
 # 5. Write only the rows whose figures differ (or that were unrated); rows of the groups without a price are left
 #    unrated with their reason. Answers (groups, rows rated, rows without a price).
 _WRITE_SQL = """
-WITH result AS (
-    SELECT b.id, b.usage_date, r.id IS NOT NULL AS has_price, r.unit_price, r.pec_percentage, r.effective_unit_price,
-           r.pricing_pre_tax_total, r.billing_pre_tax_total
-    FROM _rating_rows b LEFT JOIN _rating_result r ON r.id = b.id
-), written AS (
+WITH written AS (
     UPDATE {usage} u SET
         rated_at = CASE WHEN x.has_price THEN now() END,
         not_rated_reason = CASE WHEN x.has_price THEN '' ELSE 'no_price' END,
@@ -164,7 +55,7 @@ WITH result AS (
         exchange_rate = CASE WHEN x.has_price THEN %(exchange_rate)s::numeric END,
         exchange_rate_date = CASE WHEN x.has_price THEN %(m0)s::date END,
         billing_pre_tax_total = x.billing_pre_tax_total
-    FROM result x
+    FROM _rating_result x
     WHERE u.organisation_id = %(org)s AND u.usage_date >= %(m0)s AND u.usage_date < %(m1)s
       AND u.usage_date = x.usage_date AND u.id = x.id
       AND ((x.has_price AND u.rated_at IS NULL)
@@ -185,11 +76,51 @@ FROM written
 """
 
 
-def _format(sql: str, rows_from: str | None = None) -> str:
+def _format(sql: str) -> str:
     return sql.format(usage=UsageRecord._meta.db_table, pecday=PecDay._meta.db_table,
-                      rows_from=rows_from or UsageRecord._meta.db_table,
-                      sheetrow=PriceSheetRow._meta.db_table, unrated=_UNRATED, benefit=_BENEFIT, spot=_SPOT,
-                      marketplace=_MARKETPLACE)
+                      sheetrow=PriceSheetRow._meta.db_table, unrated=_UNRATED, benefit=statements.BENEFIT,
+                      spot=statements.SPOT, marketplace=statements.MARKETPLACE)
+
+
+_DROP = ("DROP TABLE IF EXISTS _rating_dirty, _rating_pec, _rating_groups, _rating_meters, _rating_tiers, "
+         "_rating_rows, _rating_result")
+# The rows of the dirty groups made a table of their own and ANALYZEd when stored rows take part: the month's partition
+# may have no statistics yet (made earlier in the transaction), and the figures statement is planned on real sizes.
+_ROWS_TABLE = ("CREATE TEMP TABLE _rating_rows ON COMMIT DROP AS {rows}",
+               "ANALYZE _rating_rows (azure_plan_id, k_meter, usage_date, product_id, sku_id, meter_id)")
+
+
+def _stored_rows(staged_table: str | None = None, *, stored: bool = True) -> str:
+    """The month's rows for the figures statement: the organisation's stored rows (unless `stored` is false), and the
+    rows of `staged_table`."""
+    columns = ", ".join(statements.ROW_COLUMNS)
+    parts = []
+    if stored:
+        parts.append(f"SELECT {columns}, false AS staged FROM {UsageRecord._meta.db_table} "  # noqa: S608 (constants)
+                     "WHERE organisation_id = %(org)s AND usage_date >= %(m0)s AND usage_date < %(m1)s")
+    if staged_table is not None:
+        parts.append(f"SELECT {columns}, true AS staged FROM {staged_table} "  # noqa: S608 (a checked table name)
+                     "WHERE usage_date >= %(m0)s AND usage_date < %(m1)s")
+    return f"({' UNION ALL '.join(parts)})"
+
+
+def _has_rows(organisation_id: int, m0: date) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {UsageRecord._meta.db_table} WHERE organisation_id = %s "  # noqa: S608
+                       "AND usage_date >= %s AND usage_date < %s)", [organisation_id, m0, next_month(m0)])
+        return cursor.fetchone()[0]
+
+
+def _month_params(organisation: Organisation, m0: date) -> dict:
+    currency = organisation.country.currency
+    usd_per_unit = usd_per_unit_for(currency=currency, month=m0)
+    price_list = price_list_for(market=organisation.country_id, month=m0)
+    return {
+        "org": organisation.pk, "m0": m0, "m1": next_month(m0), "price_list": price_list.pk if price_list else None,
+        "usd_per_unit": usd_per_unit, "places": min(2, minor_units(currency)), "currency": currency,
+        "pricing_currency": PRICING_CURRENCY,
+        "exchange_rate": round_half_even(rate_from_usd_per_unit(Decimal(1), usd_per_unit), 30),
+    }
 
 
 def _month_end(month: date) -> date:
@@ -239,7 +170,7 @@ def usd_per_unit_for(*, currency: str, month: date) -> Decimal:
 
 
 def _rate_month(organisation: Organisation, month: date, *, pec_decided: bool = False) -> dict:
-    m0, m1 = month, next_month(month)
+    m0 = month
     if pec_decided:  # rate_staged decided this month's PEC a moment ago, in this transaction
         pec_days = 0
     else:
@@ -247,17 +178,13 @@ def _rate_month(organisation: Organisation, month: date, *, pec_decided: bool = 
     out = {"month": f"{m0:%Y-%m}", "pec_days_written": pec_days, "groups": 0, "rows_rated": 0, "rows_unpriced": 0}
     if not _has_unrated(organisation.pk, m0):
         return out
-    currency = organisation.country.currency
-    usd_per_unit = usd_per_unit_for(currency=currency, month=m0)
-    price_list = price_list_for(market=organisation.country_id, month=m0)
-    params = {
-        "org": organisation.pk, "m0": m0, "m1": m1, "price_list": price_list.pk if price_list else None,
-        "usd_per_unit": usd_per_unit, "places": min(2, minor_units(currency)), "currency": currency,
-        "pricing_currency": PRICING_CURRENCY,
-        "exchange_rate": round_half_even(rate_from_usd_per_unit(Decimal(1), usd_per_unit), 30),
-    }
+    params = _month_params(organisation, m0)
     with connection.cursor() as cursor:
-        for statement in _STAGES:
+        for statement in (_DROP, statements.DIRTY_SQL, statements.PEC_SQL, "ANALYZE _rating_dirty, _rating_pec",
+                          _ROWS_TABLE[0].replace("{rows}", statements.rows_sql(_stored_rows())), _ROWS_TABLE[1],
+                          statements.METERS_SQL, statements.TIERS_SQL, "ANALYZE _rating_tiers",
+                          "CREATE TEMP TABLE _rating_result ON COMMIT DROP AS "  # noqa: S608 (constants)
+                          + statements.figures_sql("SELECT * FROM _rating_rows"), "ANALYZE _rating_result"):
             cursor.execute(_format(statement), params)
         cursor.execute(_format(_WRITE_SQL), params)
         groups, rated, unpriced = cursor.fetchone()
@@ -269,42 +196,28 @@ def _rate_month(organisation: Organisation, month: date, *, pec_decided: bool = 
 # rows already stored plus the staged ones, so the staged rows get exactly the figures a re-rating of the whole group
 # would give them; only the staged rows' figures are answered. A group with a stored row dated on or after its first
 # staged row (a late row) is left out: its staged rows are written unrated and the group is re-rated after the write.
-_STAGED_COLUMNS = ("id", "organisation_id", "usage_date", "azure_plan_id", "meter_id", "azure_subscription_id",
-                   "resource_uri", "charge_type", "benefit_id", "benefit_order_id", "benefit_type", "quantity",
-                   "product_id", "sku_id", "meter_name", "sku_name", "meter_subcategory", "publisher_name",
-                   "resource_group", "not_rated_reason")
 STAGED_RATING_COLUMNS = ("rated_at", "not_rated_reason", "price_list_id", "unit_price", "pec_percentage",
                          "effective_unit_price", "pricing_currency", "pricing_pre_tax_total", "billing_currency",
                          "exchange_rate", "exchange_rate_date", "billing_pre_tax_total")
 STAGED_RATING_TABLE = "_rating_staged"
 
-_STAGED_DIRTY = """
-CREATE TEMP TABLE _rating_dirty ON COMMIT DROP AS
-WITH g AS (
-    SELECT t.azure_plan_id, t.meter_id, min(t.usage_date) AS first FROM {staged} t
-    WHERE t.usage_date >= %(m0)s AND t.usage_date < %(m1)s AND t.not_rated_reason <> 'legacy' GROUP BY 1, 2
-)
-SELECT g.azure_plan_id, g.meter_id FROM g
-WHERE NOT EXISTS (SELECT 1 FROM {usage} u WHERE u.organisation_id = %(org)s AND u.azure_plan_id = g.azure_plan_id
-                  AND u.meter_id = g.meter_id AND u.usage_date >= g.first AND u.usage_date < %(m1)s)"""
-
 _STAGED_WRITE = """
 INSERT INTO _rating_staged ({columns})
-SELECT b.id, CASE WHEN r.id IS NOT NULL THEN now() END, CASE WHEN r.id IS NOT NULL THEN '' ELSE 'no_price' END,
-       CASE WHEN r.id IS NOT NULL THEN %(price_list)s::bigint END, r.unit_price, r.pec_percentage,
-       r.effective_unit_price, CASE WHEN r.id IS NOT NULL THEN %(pricing_currency)s ELSE '' END,
-       r.pricing_pre_tax_total, CASE WHEN r.id IS NOT NULL THEN %(currency)s ELSE '' END,
-       CASE WHEN r.id IS NOT NULL THEN %(exchange_rate)s::numeric END,
-       CASE WHEN r.id IS NOT NULL THEN %(m0)s::date END, r.billing_pre_tax_total
-FROM _rating_rows b JOIN {staged} t ON t.id = b.id LEFT JOIN _rating_result r ON r.id = b.id"""
+SELECT r.id, CASE WHEN r.has_price THEN now() END, CASE WHEN r.has_price THEN '' ELSE 'no_price' END,
+       CASE WHEN r.has_price THEN %(price_list)s::bigint END, r.unit_price, r.pec_percentage,
+       r.effective_unit_price, CASE WHEN r.has_price THEN %(pricing_currency)s ELSE '' END,
+       r.pricing_pre_tax_total, CASE WHEN r.has_price THEN %(currency)s ELSE '' END,
+       CASE WHEN r.has_price THEN %(exchange_rate)s::numeric END,
+       CASE WHEN r.has_price THEN %(m0)s::date END, r.billing_pre_tax_total
+FROM ({figures}) r WHERE r.staged"""
 
 
 def rate_staged(*, organisation_id: int, table: str, months: list[date]) -> str | None:
-    """The listener of billing.usage.hooks.rate_staged: rate the rows staged in the TEMP table `table` (UsageRecord's
-    columns, `id` drawn from its sequence) before usage writes them. PEC is decided first for the months touched (one
-    statement). Answers the name of a TEMP table (`id` and STAGED_RATING_COLUMNS) holding the figures of the staged
-    rows it rated; the rows it leaves out (late rows' groups, legacy rows, closed months) are written unrated and
-    rated by `rate_usage` after the write. ExchangeRateMissing as `rate_usage`."""
+    """The listener of billing.usage.hooks.rate_staged: rate the rows staged in the TEMP table `table` (the columns of
+    statements.ROW_COLUMNS, UsageRecord's names; `id` the staged row's key) before usage writes them. PEC is decided
+    first for the months touched (one statement). Answers the name of a TEMP table (`id` and STAGED_RATING_COLUMNS)
+    holding the figures of the staged rows it rated; the rows it leaves out (late rows' groups, legacy rows, closed
+    months) are written unrated and rated by `rate_usage` after the write. ExchangeRateMissing as `rate_usage`."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
         raise ValueError(f"not a table name: {table!r}")
     months = sorted({month_start(m) for m in months})
@@ -321,28 +234,21 @@ def rate_staged(*, organisation_id: int, table: str, months: list[date]) -> str 
     if not open_months:
         return STAGED_RATING_TABLE
     pec_decide(organisation_id=organisation_id, first_day=open_months[0], last_day=_month_end(open_months[-1]))
-    currency = organisation.country.currency
-    columns = ", ".join(_STAGED_COLUMNS)
+    write = _STAGED_WRITE.replace("{columns}", "id, " + ", ".join(STAGED_RATING_COLUMNS))
     for m0 in open_months:
-        m1 = next_month(m0)
-        usd_per_unit = usd_per_unit_for(currency=currency, month=m0)
-        price_list = price_list_for(market=organisation.country_id, month=m0)
-        params = {
-            "org": organisation_id, "m0": m0, "m1": m1, "price_list": price_list.pk if price_list else None,
-            "usd_per_unit": usd_per_unit, "places": min(2, minor_units(currency)), "currency": currency,
-            "pricing_currency": PRICING_CURRENCY,
-            "exchange_rate": round_half_even(rate_from_usd_per_unit(Decimal(1), usd_per_unit), 30),
-        }
-        rows_from = (f"(SELECT {columns} FROM {UsageRecord._meta.db_table} WHERE organisation_id = %(org)s "  # noqa: S608
-                     f"AND usage_date >= %(m0)s AND usage_date < %(m1)s UNION ALL SELECT {columns} FROM {table} "
-                     f"WHERE usage_date >= %(m0)s AND usage_date < %(m1)s)")
+        params = _month_params(organisation, m0)
+        sequence = [_DROP, statements.STAGED_GROUPS_SQL.replace("{staged}", table), statements.STAGED_DIRTY_SQL,
+                    statements.PEC_SQL, "ANALYZE _rating_dirty, _rating_pec"]
+        if _has_rows(organisation_id, m0):  # stored rows take part: made a table and ANALYZEd first
+            sequence += [_ROWS_TABLE[0].replace("{rows}", statements.rows_sql(_stored_rows(table))), _ROWS_TABLE[1]]
+            rows = "SELECT * FROM _rating_rows"
+        else:  # a month's first rows: the staged rows alone, read once by the figures statement
+            rows = statements.rows_sql(_stored_rows(table, stored=False))
+        sequence += [statements.STAGED_METERS_SQL, statements.TIERS_SQL, "ANALYZE _rating_tiers",
+                     write.replace("{figures}", statements.figures_sql(rows))]
         with connection.cursor() as cursor:
-            for statement in _STAGES:
-                if statement.lstrip().startswith("CREATE TEMP TABLE _rating_dirty"):
-                    statement = _STAGED_DIRTY.replace("{staged}", table)
-                cursor.execute(_format(statement, rows_from=rows_from), params)
-            cursor.execute(_format(_STAGED_WRITE.replace("{staged}", table).replace(
-                "{columns}", "id, " + ", ".join(STAGED_RATING_COLUMNS))), params)
+            for statement in sequence:
+                cursor.execute(_format(statement), params)
     return STAGED_RATING_TABLE
 
 

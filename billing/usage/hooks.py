@@ -3,14 +3,16 @@
 billing.rating registers two listeners from the app's ready() (billing/registrations.py):
 
 - `on_rate_staged(fn)`: rating the rows of an import BEFORE they are written, so each row is written once, rated.
-  Ingestion types the rows it is about to insert into a TEMP table (UsageRecord's columns, `id` already drawn from
-  the table's identity sequence, `rated_at` NULL) and, inside the import's transaction and before the INSERT, calls
-  `fn(organisation_id=, table=, months=)` (`months`: the first days of the months staged). The listener may write
+  Ingestion projects the rows it is about to insert into a narrow TEMP table (`id`: the staged line's number, and
+  UsageRecord's columns that rating reads: billing.usage.pipeline.RATE_COLUMNS) and, inside the import's
+  transaction and before the INSERT, calls `fn(organisation_id=, table=, months=)` (`months`: the first days of the
+  months staged). The listener may write
   PEC decisions (and set stored rows of a day whose PEC changed back to unrated) and read stored usage; it must not
   write usage rows. It answers None or the name of a TEMP table with `id` and the rating columns of UsageRecord
   (rated_at, not_rated_reason, price_list_id, unit_price, pec_percentage, effective_unit_price, pricing_currency,
-  pricing_pre_tax_total, billing_currency, exchange_rate, exchange_rate_date, billing_pre_tax_total): a staged row
-  with an `id` there is inserted with those figures; any other row is inserted unrated. At most one listener.
+  pricing_pre_tax_total, billing_currency, exchange_rate, exchange_rate_date, billing_pre_tax_total): a staged line
+  whose number is an `id` there is inserted with those figures; any other row is inserted unrated. At most one
+  listener.
 - `on_usage_changed(fn)`: `fn(organisation_id=, months=)`, plus `staged_months=` (the months handed to the staged
   rater in this transaction) when there are any and `fn` takes that argument; called inside the transaction that
   wrote the rows, after it set `rated_at` to NULL on every row it added or changed without figures: a listener
@@ -52,6 +54,10 @@ def on_rate_staged(rater: Callable[..., str | None]) -> Callable[..., str | None
     one replaces the previous)."""
     _staged_raters[:] = [rater]
     return rater
+
+
+def has_staged_rater() -> bool:
+    return bool(_staged_raters)
 
 
 def rate_staged(*, organisation_id: int, table: str, months: Iterable[dt.date]) -> str | None:

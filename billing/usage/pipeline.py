@@ -87,6 +87,9 @@ def _typed():
 
 
 TYPED = _typed()
+# The natural key's unique index (migration 0008): ResourceURI as the fixed-size hash md5(resource_uri)::uuid, so the
+# index holds 16 bytes instead of the long URI (built faster when a month's partition is attached, smaller on disk).
+CONFLICT_KEY = ", ".join("(md5(resource_uri)::uuid)" if c == "resource_uri" else c for c in KEY_COLUMNS)
 RECORD_COLUMNS = (*KEY_COLUMNS, *(c for c in INPUT_COLUMNS if c not in KEY_COLUMNS), *MS_COLUMNS)
 
 _JOINS = """
@@ -107,11 +110,19 @@ def date_bounds() -> tuple[dt.date, dt.date]:
 
 
 def prepare(organisation_id):
-    """usage_dates (each distinct date text parsed once) and usage_keys (each distinct CustomerId, EntitlementId pair
-    checked and resolved once, in the organisation's scope: its customer, the Azure subscription under one of that
-    customer's plans, the plan's reseller of record, the legacy cut-over instant, or why it does not resolve)."""
+    """usage_seen (one scan of the stage: each distinct (CustomerId, EntitlementId, UsageDate, exchange rate date) with
+    its line count and whether a number may be NaN or Infinity), then from it usage_dates (each distinct date text
+    parsed once) and usage_keys (each distinct CustomerId, EntitlementId pair checked and resolved once, in the
+    organisation's scope: its customer, the Azure subscription under one of that customer's plans, the plan's reseller
+    of record, the legacy cut-over instant, or why it does not resolve)."""
+    numbers = ", ".join(("quantity", *_MS_NUMBERS))
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS usage_dates")
+        cursor.execute("DROP TABLE IF EXISTS usage_seen, usage_dates, usage_keys")
+        cursor.execute(f"""
+            CREATE TEMP TABLE usage_seen ON COMMIT DROP AS
+            SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, usage_date,
+                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers})) LIKE '%n%') AS odd
+            FROM usage_stage GROUP BY 1, 2, 3, 4""")
         # A date outside DATE_FLOOR .. the month after the current one is no usage date (d NULL, `far` true): a stray
         # year (0001, 9999) would otherwise create every monthly partition in between, or overflow the last one.
         first, last = date_bounds()
@@ -121,14 +132,12 @@ def prepare(organisation_id):
                    coalesce(x NOT BETWEEN %(first)s AND %(last)s, false) AS far FROM (
                 SELECT v, ({datetime_sql("p")} AT TIME ZONE 'UTC')::date AS x FROM (
                     SELECT v, {datetime_parts_sql("v")} AS p FROM (
-                        SELECT usage_date AS v FROM usage_stage UNION SELECT ms_exchange_rate_date FROM usage_stage
+                        SELECT usage_date AS v FROM usage_seen UNION SELECT ms_exchange_rate_date FROM usage_seen
                     ) u WHERE btrim(v) <> '' OFFSET 0) parsed) dated""", {"first": first, "last": last})
-        cursor.execute("DROP TABLE IF EXISTS usage_keys")
         cursor.execute(f"""
             CREATE TEMP TABLE usage_keys ON COMMIT DROP AS
             WITH pairs AS (
-                SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, count(*) AS n
-                FROM usage_stage GROUP BY 1, 2
+                SELECT ct, et, sum(n)::bigint AS n FROM usage_seen GROUP BY 1, 2
             ), parsed AS (
                 SELECT ct, et, n, CASE WHEN btrim(ct) ~ '{GUID_RE}' THEN btrim(ct)::uuid END AS cu,
                        CASE WHEN btrim(et) ~ '{GUID_RE}' THEN btrim(et)::uuid END AS eu FROM pairs
@@ -149,8 +158,7 @@ def prepare(organisation_id):
             ) a ON true""", [organisation_id])
         cursor.execute("ANALYZE usage_keys")
         cursor.execute("ANALYZE usage_dates")
-        cursor.execute("SELECT min(d), max(d) FROM usage_dates "
-                       "WHERE v IN (SELECT usage_date FROM usage_stage GROUP BY usage_date)")
+        cursor.execute("SELECT min(d), max(d) FROM usage_dates WHERE v IN (SELECT usage_date FROM usage_seen)")
         connection.usage_date_range = cursor.fetchone()
 
 
@@ -237,15 +245,14 @@ def problems(label, where="true"):
 
 
 def suspect():
-    """Cheap signs that some line may be bad, read from the small tables and one light scan: a pair that is not two
-    GUIDs, a date that does not parse, a number spelled NaN or Infinity (PostgreSQL reads those). Without them the
-    write itself checks the rest (numbers by their cast, lengths, NOT NULL), and the rules run only if it fails."""
-    numbers = ", ".join(("quantity", *_MS_NUMBERS))
+    """Cheap signs that some line may be bad, read from the small tables of `prepare`: a pair that is not two GUIDs,
+    a date that does not parse, a number spelled NaN or Infinity (PostgreSQL reads those). Without them the write
+    itself checks the rest (numbers by their cast, lengths, NOT NULL), and the rules run only if it fails."""
     with connection.cursor() as cursor:
-        cursor.execute(f"""
+        cursor.execute("""
             SELECT EXISTS (SELECT 1 FROM usage_keys WHERE cu IS NULL OR eu IS NULL)
                 OR EXISTS (SELECT 1 FROM usage_dates WHERE d IS NULL)
-                OR EXISTS (SELECT 1 FROM usage_stage WHERE lower(concat({numbers})) LIKE '%n%')""")
+                OR EXISTS (SELECT 1 FROM usage_seen WHERE odd)""")
         return cursor.fetchone()[0]
 
 
@@ -342,7 +349,7 @@ def write(organisation_id, import_id):
             INSERT INTO {table} ({", ".join(columns)})
             SELECT {select} {_JOINS}
             WHERE k.sub_id IS NOT NULL
-            ON CONFLICT ({", ".join(KEY_COLUMNS)}) DO UPDATE SET {updates},
+            ON CONFLICT ({CONFLICT_KEY}) DO UPDATE SET {updates},
                 rated_at = CASE WHEN {usage_changed} THEN NULL ELSE {table}.rated_at END,
                 not_rated_reason = CASE WHEN {usage_changed} THEN EXCLUDED.not_rated_reason
                                         ELSE {table}.not_rated_reason END,
@@ -363,60 +370,81 @@ def write(organisation_id, import_id):
     return added, replaced_count, refreshed, sorted(months or [])
 
 
+# What the staged-rows rater reads of a staged line (billing.usage.hooks.rate_staged): UsageRecord's names, `id` the
+# stage's line number.
+RATE_COLUMNS = ("usage_date", "azure_plan_id", "meter_id", "azure_subscription_id", "resource_uri", "charge_type",
+                "benefit_id", "benefit_order_id", "benefit_type", "quantity", "product_id", "sku_id", "meter_name",
+                "sku_name", "meter_subcategory", "publisher_name", "resource_group", "not_rated_reason")
+RATED_COLUMNS = ("rated_at", "not_rated_reason", "price_list_id", "unit_price", "pec_percentage",
+                 "effective_unit_price", "pricing_currency", "pricing_pre_tax_total", "billing_currency",
+                 "exchange_rate", "exchange_rate_date", "billing_pre_tax_total")
+
+
+def _fresh_months():
+    """The months of the resolved lines (from the small tables of `prepare`), and whether a resolved line has no
+    usage date (a bad line the checks did not look for: its INSERT into the parent fails, and it is listed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT DISTINCT date_trunc('month', du.d)::date FROM usage_seen v
+            JOIN usage_keys k ON k.ct = v.ct AND k.et = v.et LEFT JOIN usage_dates du ON du.v = v.usage_date
+            WHERE k.sub_id IS NOT NULL ORDER BY 1""")
+        months = [row[0] for row in cursor.fetchall()]
+    return [m for m in months if m is not None], None in months
+
+
 def _write_fresh(organisation_id, import_id, typed, first, last):
-    """The rows of days the organisation has no usage in yet, written once: typed into the TEMP table usage_typed
-    (ids drawn from the table's sequence), rated there by rating's staged-rows listener (billing.usage.hooks), then
-    inserted with their figures. A month without a partition yet gets a fresh table without indexes, filled, then
-    attached (its keys and indexes built once, after the rows, and the CHECK matching the bound spares ATTACH its
-    scan). A repeated natural key fails the INSERT, or the ATTACH building the unique index: the caller lists them."""
+    """The rows of days the organisation has no usage in yet, written once, rated: the staged-rows rater (rating's
+    listener of billing.usage.hooks.rate_staged) reads a narrow TEMP table of what rating needs (usage_rate, keyed by
+    the stage's line) and answers the figures by line; then ONE INSERT ... SELECT per target from usage_stage, its
+    resolved keys and dates and the figures (ids drawn from the table's sequence there). A month without a partition
+    yet gets a fresh table without indexes, filled, then attached (its keys and indexes built once, after the rows,
+    and the CHECK matching the bound spares ATTACH its scan). A repeated natural key fails the INSERT, or the ATTACH
+    building the unique index: the caller lists them."""
     table = UsageRecord._meta.db_table
     columns = (*RECORD_COLUMNS, "import_id")
     params = {"org": organisation_id, "import": import_id}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        sequence = cursor.fetchone()[0]
-        cursor.execute("DROP TABLE IF EXISTS usage_typed")
-        cursor.execute(f"""
-            CREATE TEMP TABLE usage_typed ON COMMIT DROP AS
-            SELECT nextval({quote(sequence)}::regclass) AS id, {", ".join(f"{typed[c]} AS {c}" for c in columns)}
-            {_JOINS} WHERE k.sub_id IS NOT NULL""", params)
-        cursor.execute("ANALYZE usage_typed (id, usage_date, azure_plan_id, meter_id, product_id, sku_id)")
-        cursor.execute("SELECT DISTINCT date_trunc('month', usage_date)::date FROM usage_typed ORDER BY 1")
-        months = [row[0] for row in cursor.fetchall()]
-    undated = None in months  # a bad line the checks did not look for: its INSERT into the parent fails (listed)
-    months = [m for m in months if m is not None]
+    months, undated = _fresh_months()
     if not months and not undated:
         return 0, 0, 0, []
-    rating = hooks.rate_staged(organisation_id=organisation_id, table="usage_typed", months=months)
+    rating = None
+    if months and hooks.has_staged_rater():
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS usage_rate")
+            cursor.execute(f"""
+                CREATE TEMP TABLE usage_rate ON COMMIT DROP AS
+                SELECT s.line AS id, {", ".join(f"{typed[c]} AS {c}" for c in RATE_COLUMNS)}
+                {_JOINS.split("LEFT JOIN usage_dates dx")[0]} WHERE k.sub_id IS NOT NULL AND du.d IS NOT NULL""",
+                           params)
+        rating = hooks.rate_staged(organisation_id=organisation_id, table="usage_rate", months=months)
     if rating:
         connection.usage_staged_months = months
-    rated = ("rated_at", "not_rated_reason", "price_list_id", "unit_price", "pec_percentage", "effective_unit_price",
-             "pricing_currency", "pricing_pre_tax_total", "billing_currency", "exchange_rate", "exchange_rate_date",
-             "billing_pre_tax_total")
-    names = ["id", *(c for c in columns if c != "not_rated_reason"), *rated]
-    values = ["t.id", *(f"t.{c}" for c in columns if c != "not_rated_reason")]
+    names = ["id", *(c for c in columns if c != "not_rated_reason"), *RATED_COLUMNS]
+    values = [*(typed[c] for c in columns if c != "not_rated_reason")]
     if rating:  # the rater's figures where it rated the row, else unrated (the typed not_rated_reason: '' or legacy)
-        values += [f"r.{c}" if c != "not_rated_reason" else "coalesce(r.not_rated_reason, t.not_rated_reason)"
-                   for c in rated]
+        values += [f"r.{c}" if c != "not_rated_reason" else f"coalesce(r.not_rated_reason, {typed[c]})"
+                   for c in RATED_COLUMNS]
         values = [f"coalesce({v}, '')" if v in ("r.pricing_currency", "r.billing_currency") else v for v in values]
-        join = f"LEFT JOIN {rating} r ON r.id = t.id"
+        join = f"LEFT JOIN {rating} r ON r.id = s.line"
     else:
-        values += ["NULL", "t.not_rated_reason", *("''" if c in ("pricing_currency", "billing_currency") else "NULL"
-                                                  for c in rated[2:])]
+        values += ["NULL", typed["not_rated_reason"],
+                   *("''" if c in ("pricing_currency", "billing_currency") else "NULL" for c in RATED_COLUMNS[2:])]
         join = ""
     built = partitions.build_detached_partitions(months)
     added = 0
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
         targets = [(built[m], [m]) for m in months if m in built]
         attached = [m for m in months if m not in built]
         if attached or undated:
             targets.append((table, attached))
         for target, target_months in targets:
-            ranges = " OR ".join([*(f"(t.usage_date >= {quote(m)} AND t.usage_date < {quote(next_month(m))})"
-                                    for m in target_months), *(["t.usage_date IS NULL"] if target == table and undated
+            ranges = " OR ".join([*(f"(du.d >= {quote(m)} AND du.d < {quote(next_month(m))})"
+                                    for m in target_months), *(["du.d IS NULL"] if target == table and undated
                                                                else [])])
             cursor.execute(f"INSERT INTO {target} ({', '.join(names)}) "
-                           f"SELECT {', '.join(values)} FROM usage_typed t {join} WHERE {ranges}")
+                           f"SELECT nextval({quote(sequence)}::regclass), {', '.join(values)} "
+                           f"{_JOINS} {join} WHERE k.sub_id IS NOT NULL AND ({ranges})", params)
             added += cursor.rowcount
     partitions.attach_partitions(built)
     return added, 0, 0, months
