@@ -81,11 +81,14 @@ def _check_line(customer, organisation, item, line):
 def _customer_and_org(actor, customer):
     require(actor, Perm.PURCHASE)
     from customers.models import Customer
+    from customers.selectors import found_for
 
-    # One query: the customer as the actor sees it, with its country (the catalog lookup) and its organisation
-    # with the organisation's country (the billing currency of the credit check).
-    customer = get_for_actor_or_404(Customer.objects.select_related("country__region", "organisation__country"),
-                                    actor, pk=customer.pk)
+    if not found_for(customer, actor):
+        # One query: the customer as the actor sees it, with its country (the catalog lookup) and its organisation
+        # with the organisation's country (the billing currency of the credit check). A customer the API found
+        # for this actor a moment ago (customers.selectors.customer_get, the same select) is not read twice.
+        customer = get_for_actor_or_404(Customer.objects.select_related("country__region", "organisation__country"),
+                                        actor, pk=customer.pk)
     organisation = customer.organisation
     if actor.organisation_id != organisation.pk:
         # An indirect reseller does not buy itself: its indirect provider does, naming it.
