@@ -76,6 +76,22 @@ def public_id_of(obj) -> str:
 
 def audit_record(*, actor, action, obj=None, object_type="", object_id="", object_repr="",
                  organisation_id=None, subject=None, data=None, ip_address=None) -> AuditEvent:
+    event = audit_event(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                        object_repr=object_repr, organisation_id=organisation_id, subject=subject, data=data,
+                        ip_address=ip_address)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_record_many(events) -> list[AuditEvent]:
+    """Write events built by `audit_event` in one INSERT (a service that records several changes of one
+    transaction, as a checkout does: the plan ordered, the order created, the cart checked out)."""
+    return AuditEvent.objects.bulk_create(list(events))
+
+
+def audit_event(*, actor, action, obj=None, object_type="", object_id="", object_repr="",
+                organisation_id=None, subject=None, data=None, ip_address=None) -> AuditEvent:
+    """The event `audit_record` writes, not saved yet (see audit_record_many)."""
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or public_id_of(obj)
@@ -90,7 +106,7 @@ def audit_record(*, actor, action, obj=None, object_type="", object_id="", objec
         # shows in the owner's audit log too.
         owner = getattr(subject, "organisation_id", None)
         owner_organisation_id = owner if owner is not None and owner != organisation_id else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         organisation_id=organisation_id,
         owner_organisation_id=owner_organisation_id,
         actor_user_id=actor.user_id,

@@ -70,14 +70,29 @@ def check_move(model, current, to, *, table=None, error=None):
         raise refusal(model, current, to, error=error)
 
 
-def status_move(obj, to, *, table=None, fields=(), error=None):
+def status_move(obj, to, *, table=None, fields=(), error=None, locked=False):
     """Move `obj` to status `to`: lock its row (`SELECT ... FOR UPDATE`, harmless when the caller holds it), read
     its status again, check the move against the table, save `status` and the `fields` the caller set (timestamps,
     version, ...) and return `obj` updated. A same-status move the table does not list writes nothing (see the
     module). A forbidden move raises `error(current, to)` when given, else StatusMoveRefused (409/990005), and
-    changes nothing."""
+    changes nothing.
+
+    `locked=True`: the caller read `obj` (its status included) with `SELECT ... FOR UPDATE` in the transaction
+    it is still in, so the status it holds is the row's: the move is checked from it and saved in one UPDATE,
+    without reading the row again."""
     model = type(obj)
     table = transitions(model, table)
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("status_move(locked=True) needs the transaction that locked the row.")
+        current = obj.status
+        if current == to and not is_allowed(model, current, to, table=table):
+            return obj
+        if not is_allowed(model, current, to, table=table):
+            raise refusal(model, current, to, error=error, obj=obj)
+        obj.status = to
+        obj.save(update_fields=["status", *[name for name in fields if name != "status"]])
+        return obj
     with transaction.atomic():
         current = model._base_manager.select_for_update().filter(pk=obj.pk).values_list("status", flat=True).get()
         if current == to and not is_allowed(model, current, to, table=table):

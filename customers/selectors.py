@@ -118,9 +118,19 @@ def parse_pc_filter(raw):
 
 
 def customer_get(*, actor, tenant_id) -> Customer:
+    """The customer as `actor` sees it (404 otherwise), marked with that actor (`found_for`): a service handed this
+    row for the same actor need not read it again to scope it."""
     require(actor, Perm.VIEW_CUSTOMERS)
-    return get_for_actor_or_404(Customer.objects.select_related("country__region", "reseller", "organisation"),
-                                actor, tenant_id=tenant_id)
+    customer = get_for_actor_or_404(
+        Customer.objects.select_related("country__region", "reseller", "organisation__country"), actor,
+        tenant_id=tenant_id)
+    customer._found_for = actor
+    return customer
+
+
+def found_for(customer, actor) -> bool:
+    """Whether `customer` was read by customer_get for this very actor (the same request)."""
+    return getattr(customer, "_found_for", None) is actor
 
 
 def customer_activity(*, actor, customer, limit=50):

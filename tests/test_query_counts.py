@@ -104,3 +104,59 @@ def test_customer_page(org, ga_aa, actor_of, portal_client, django_assert_num_qu
     response = assert_same_cost(portal_client(ga_aa), reverse("customers:customer_detail", args=[small.tenant_id]),
                                 reverse("customers:customer_detail", args=[large.tenant_id]), django_assert_num_queries)
     assert response.content.decode().count("Legacy ") >= LARGE
+
+
+# The checkout path of bench_orders (docs/operations.md): an API client creates a cart, then checks it out with an
+# MS-RequestId, and retries that checkout. Exact counts, so a new query per checkout is noticed. Cart: token,
+# customer (read once: the service trusts the row the API found for the same actor), catalog item, cart, line,
+# audit. Checkout: token, the key, customer, cart, the cart again under its lock, its lines with their catalog
+# rows, the gates (MCA, legacy Azure, the credit limit in one statement), order, plan (under a savepoint: the
+# unique index), order line, cart status, the audit events in one INSERT, the stored answer. Inside the test's
+# transaction each atomic block is a savepoint (2 queries) where a server has BEGIN/COMMIT.
+CART_QUERIES = 8
+CHECKOUT_QUERIES = 22
+REPLAY_QUERIES = 6
+
+
+def assert_queries(context, expected, counted=True):
+    done = [q["sql"][:120] for q in context.captured_queries]
+    assert not counted or len(done) == expected, "\n".join(done)
+
+
+def test_cart_create_and_checkout(org, make_user, api_client_for, django_capture_on_commit_callbacks):
+    from azureplan.models import AzurePlan, Order
+    from azureplan.tests.factories import AZURE_PLAN_US, buyable_customer
+    from core.models import AuditEvent
+
+    org.credit_limit = 1_000_000  # the credit check runs on every checkout
+    org.save(update_fields=["credit_limit"])
+    client = api_client_for(make_user(Role.SALES_AGENT, Role.ADMIN_AGENT, email="agent@a.example.com"))
+    body = {"lineItems": [{"id": 0, "catalogItemId": AZURE_PLAN_US, "quantity": 1, "billingCycle": "one_time"}]}
+
+    def buy(customer, counted=True):
+        with CaptureQueriesContext(connection) as context:
+            cart = client.post(f"/v1/customers/{customer.tenant_id}/carts", body, format="json")
+        assert cart.status_code == 201, cart.content[:500]
+        assert_queries(context, CART_QUERIES, counted)
+        url, key = f"/v1/customers/{customer.tenant_id}/carts/{cart.json()['id']}/checkout", str(uuid.uuid4())
+        with CaptureQueriesContext(connection) as context, django_capture_on_commit_callbacks() as queued:
+            first = client.post(url, HTTP_MS_REQUESTID=key)
+        assert first.status_code == 201, first.content[:500]
+        assert_queries(context, CHECKOUT_QUERIES, counted)
+        assert len(queued) == 1  # the provisioning task, sent at commit
+        with CaptureQueriesContext(connection) as context:
+            again = client.post(url, HTTP_MS_REQUESTID=key)
+        assert_queries(context, REPLAY_QUERIES, counted)
+        assert again.status_code == 201 and again["Idempotency-Replayed"] == "true"
+        assert again.json() == first.json()
+        order = first.json()["orders"][0]
+        assert order["status"] == "pending" and order["currencySymbol"] == "$"
+        return order
+
+    buy(buyable_customer(org), counted=False)  # warm-up: the token's last use, per-process caches
+    customer = buyable_customer(org)
+    order = buy(customer)
+    assert Order.objects.get(public_id=order["id"]).customer == customer
+    assert AzurePlan.objects.filter(customer=customer).count() == 1
+    assert set(AuditEvent.objects.filter(subject_id=str(customer.tenant_id)).values_list("action", flat=True)) >= {
+        "cart.created", "azure_plan.ordered", "order.created", "cart.checked_out"}

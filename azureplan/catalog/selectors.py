@@ -179,6 +179,12 @@ def availability_by_catalog_item_id(catalog_item_id, country, *, field="catalogI
                              "DZH318Z0BPS6:0001:DZH318Z0BML6.") % {"field": field}, field=field)
     product_id, sku_id, availability_id = (part.strip() for part in parts)
     country = country_get(country)
+    # The usual case in one query; the errors below tell which part is unknown.
+    availability = (Availability.objects.select_related("country", "sku__product")
+                    .filter(sku__product__id__iexact=product_id, sku__sku_id__iexact=sku_id,
+                            availability_id__iexact=availability_id).first())
+    if availability is not None and availability.country_id == country.code:
+        return availability
     sku = (Sku.objects.select_related("product")
            .filter(product__id__iexact=product_id, sku_id__iexact=sku_id).first())
     if sku is None:

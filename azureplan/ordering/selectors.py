@@ -33,6 +33,16 @@ def cart_get(*, actor, customer, cart_id) -> Cart:
                public_id=str(cart_id).strip())
 
 
+def cart_ref(*, actor, customer, cart_id) -> Cart:
+    """The cart row alone (no line items): what a service that reads the cart again under its lock needs; 404
+    800008 as cart_get."""
+    require(actor, Perm.PURCHASE)
+    cart = one(Cart.objects.all(), actor, CartNotFound(parameters={"cartId": str(cart_id)}), customer=customer,
+               public_id=str(cart_id).strip())
+    cart.customer = customer  # the one it was found under
+    return cart
+
+
 def open_carts(*, actor, customer) -> list[Cart]:
     """The customer's carts not ordered yet, newest first."""
     require(actor, Perm.PURCHASE)

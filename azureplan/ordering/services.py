@@ -18,7 +18,7 @@ from accounts.models import Organisation
 from accounts.permissions import Perm, require
 from agreements.services import purchase_gate
 from core.api.etag import check_etag
-from core.audit import audit_record
+from core.audit import audit_event, audit_record, audit_record_many
 from core.casing import match_choice
 from core.errors import InvalidInput, PartnerCenterError
 from core.status import status_move
@@ -47,7 +47,7 @@ LEGACY_AZURE_COUNTERS = []
 
 
 def _check_line(customer, organisation, item, line):
-    availability = availability_by_catalog_item_id(item.get("catalog_item_id"), customer.country_id,
+    availability = availability_by_catalog_item_id(item.get("catalog_item_id"), customer.country,
                                                    field="catalogItemId")
     if not availability.is_purchasable:
         raise errors.CartItemError(
@@ -81,9 +81,15 @@ def _check_line(customer, organisation, item, line):
 def _customer_and_org(actor, customer):
     require(actor, Perm.PURCHASE)
     from customers.models import Customer
+    from customers.selectors import found_for
 
-    customer = get_for_actor_or_404(Customer.objects.select_related("country"), actor, pk=customer.pk)
-    organisation = Organisation.objects.get(pk=customer.organisation_id)
+    if not found_for(customer, actor):
+        # One query: the customer as the actor sees it, with its country (the catalog lookup) and its organisation
+        # with the organisation's country (the billing currency of the credit check). A customer the API found
+        # for this actor a moment ago (customers.selectors.customer_get, the same select) is not read twice.
+        customer = get_for_actor_or_404(Customer.objects.select_related("country__region", "organisation__country"),
+                                        actor, pk=customer.pk)
+    organisation = customer.organisation
     if actor.organisation_id != organisation.pk:
         # An indirect reseller does not buy itself: its indirect provider does, naming it.
         raise errors.CartItemError(_("Your indirect provider places orders for this customer."), status=403,
@@ -106,13 +112,15 @@ def cart_create(*, actor, customer, items) -> Cart:
     with transaction.atomic():
         cart = Cart.objects.create(customer=customer, created_by_id=actor.user_id, created_at=now, updated_at=now,
                                    expires_at=now + CART_LIFETIME)
-        _write_lines(cart, lines, items)
+        written = _write_lines(cart, lines, items)
         audit_record(actor=actor, action="cart.created", obj=cart, subject=customer)
+    # The rows as written (a caller answering with the cart reads nothing again: azureplan.ordering.api).
+    cart._prefetched_objects_cache = {"line_items": written}
     return cart
 
 
 def _write_lines(cart, lines, items):
-    CartLineItem.objects.bulk_create(
+    return CartLineItem.objects.bulk_create(
         CartLineItem(cart=cart, line_number=index, availability=availability,
                      catalog_item_id=availability.catalog_item_id, quantity=quantity, billing_cycle=cycle,
                      reseller=reseller, friendly_name=(items[index].get("friendly_name") or "").strip()[:128],
@@ -159,9 +167,15 @@ def _legacy_gate(customer, organisation):
             % {"customer": customer.company_name, "n": legacy})
 
 
-def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names, upgrade=None):
+def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names, upgrade=None, events=None):
     """Create one order per order group (reseller of record) and reserve its Azure plan; the partial
-    unique index refuses a second plan for the same customer and reseller, even under concurrency."""
+    unique index refuses a second plan for the same customer and reseller, even under concurrency.
+
+    The orders come back with what they were written with (customer, reseller, line items, plans, availabilities),
+    so the answer reads nothing again. Audit events go to `events` when the caller writes them with its own
+    (audit_record_many), else they are written here in one INSERT."""
+    own_events = events is None
+    events = [] if own_events else events
     groups = {}
     for index, line in enumerate(lines):
         groups.setdefault(line[3].pk if line[3] else None, []).append((index, line))
@@ -170,6 +184,7 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names,
         reseller = group[0][1][3]
         order = Order.objects.create(customer=customer, cart=cart, reseller=reseller, created_by_id=actor.user_id,
                                      currency=group[0][1][0].currency, billing_cycle=group[0][1][2], upgrade=upgrade)
+        order_lines = []
         for number, (index, (availability, quantity, _cycle, _reseller)) in enumerate(group):
             plan = None
             if availability.sku.product_id == AZURE_PLAN_PRODUCT:
@@ -184,15 +199,19 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names,
                                                            if friendly_names[index] else {}))
                 except IntegrityError:
                     raise errors.AzurePlanExists(_existing_plan_message(customer, reseller)) from None
-                audit_record(actor=actor, action="azure_plan.ordered", obj=plan, subject=customer,
-                             data={"order": str(order.public_id), "reseller": reseller.partner_id if reseller else None})
-            OrderLineItem.objects.create(order=order, line_number=number, availability=availability,
-                                         offer_id=availability.catalog_item_id, quantity=quantity,
-                                         friendly_name=friendly_names[index], plan=plan)
-        audit_record(actor=actor, action="order.created", obj=order, subject=customer,
-                     data={"reseller": reseller.partner_id if reseller else None, "cart": str(cart.public_id)
-                           if cart else None})
+                events.append(audit_event(actor=actor, action="azure_plan.ordered", obj=plan, subject=customer,
+                                          data={"order": str(order.public_id),
+                                                "reseller": reseller.partner_id if reseller else None}))
+            order_lines.append(OrderLineItem(order=order, line_number=number, availability=availability,
+                                             offer_id=availability.catalog_item_id, quantity=quantity,
+                                             friendly_name=friendly_names[index], plan=plan))
+        order._prefetched_objects_cache = {"line_items": OrderLineItem.objects.bulk_create(order_lines)}
+        events.append(audit_event(actor=actor, action="order.created", obj=order, subject=customer,
+                                  data={"reseller": reseller.partner_id if reseller else None,
+                                        "cart": str(cart.public_id) if cart else None}))
         orders.append(order)
+    if own_events:
+        audit_record_many(events)
     from .tasks import provision_order
 
     for order in orders:
@@ -222,16 +241,19 @@ def cart_checkout(*, actor, cart, upgrade=None) -> list[Order]:
             raise errors.CartAlreadySubmitted()
         if cart.expires_at <= timezone.now():
             raise errors.CartNotFound(_("The cart expired. Create a new one."))
-        items = list(cart.line_items.select_related("availability__sku", "reseller"))
+        items = list(cart.line_items.select_related("availability__sku__product", "reseller"))
         lines = [(i.availability, i.quantity, i.billing_cycle, i.reseller) for i in items]
         _gates(customer, organisation, upgrade=upgrade, lines=lines)
+        events = []
         orders = _place_orders(actor=actor, customer=customer, organisation=organisation, cart=cart, lines=lines,
-                               friendly_names=[i.friendly_name for i in items], upgrade=upgrade)
+                               friendly_names=[i.friendly_name for i in items], upgrade=upgrade, events=events)
         cart.checked_out_at = timezone.now()
         cart.version += 1
-        status_move(cart, CartStatus.ORDERED, fields=("checked_out_at", "version"))
-        audit_record(actor=actor, action="cart.checked_out", obj=cart, subject=customer,
-                     data={"orders": [str(o.public_id) for o in orders]})
+        # The cart's row is locked above (select_for_update) and its status was read under that lock.
+        status_move(cart, CartStatus.ORDERED, fields=("checked_out_at", "version"), locked=True)
+        events.append(audit_event(actor=actor, action="cart.checked_out", obj=cart, subject=customer,
+                                  data={"orders": [str(o.public_id) for o in orders]}))
+        audit_record_many(events)
     return orders
 
 

@@ -148,13 +148,87 @@ def _overpayment(organisation_id) -> Decimal:
     return paid - allocated
 
 
+# The whole position in one statement (a checkout runs it on every purchase): one row per open invoice (its balance
+# and the USD rate of its month, as usd_per_unit finds it), one per (month, currency) of the rated usage not invoiced
+# yet (as _unbilled), and one "paid" row (payments less their allocations, the rate of today for the overpayment,
+# and the first month not invoiced). The arithmetic stays in Python, the same as the helpers above.
+_POSITION_SQL = """
+WITH inv AS (
+    SELECT i.currency, i.period_start, i.pricing_total, i.total_amount,
+           i.total_amount
+             + COALESCE((SELECT sum(c.total_amount) FROM {invoice} c
+                         WHERE c.amends_of_id = i.id AND c.document_type = %(credit_note)s
+                           AND c.status IN (%(finalized)s, %(paid)s)), 0)
+             - COALESCE((SELECT sum(a.amount) FROM {allocation} a WHERE a.invoice_id = i.id), 0) AS balance
+    FROM {invoice} i
+    WHERE i.organisation_id = %(org)s AND i.document_type = %(invoice_type)s
+      AND i.status IN (%(finalized)s, %(paid)s)
+), since AS (
+    SELECT (date_trunc('month', max(period_start)) + interval '1 month')::date AS m FROM inv
+)
+SELECT 'invoice', inv.balance, inv.currency, inv.period_start, inv.pricing_total, inv.total_amount,
+       CASE WHEN inv.currency = 'USD' THEN 1 ELSE COALESCE(
+           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = inv.currency
+              AND r.month <= date_trunc('month', inv.period_start)::date ORDER BY r.month DESC LIMIT 1),
+           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = inv.currency ORDER BY r.month LIMIT 1)) END
+FROM inv
+UNION ALL
+SELECT 'usage', u.billing, u.cur, u.m, u.pricing, NULL, r.usd_per_unit FROM (
+    SELECT date_trunc('month', usage_date)::date AS m, billing_currency AS cur,
+           sum(billing_pre_tax_total) AS billing, sum(pricing_pre_tax_total) AS pricing
+    FROM {usage}
+    WHERE organisation_id = %(org)s AND usage_date >= COALESCE((SELECT m FROM since), '0001-01-01'::date)
+      AND rated_at IS NOT NULL AND not_rated_reason = ''
+    GROUP BY 1, 2) u
+LEFT JOIN {rate} r ON r.currency = u.cur AND r.month = u.m
+UNION ALL
+SELECT 'paid',
+       COALESCE((SELECT sum(p.amount) FROM {payment} p WHERE p.organisation_id = %(org)s), 0)
+         - COALESCE((SELECT sum(a.amount) FROM {allocation} a JOIN {payment} p ON p.id = a.payment_id
+                     WHERE p.organisation_id = %(org)s), 0),
+       %(currency)s, (SELECT m FROM since), NULL, NULL,
+       CASE WHEN %(currency)s = 'USD' THEN 1 ELSE COALESCE(
+           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = %(currency)s AND r.month <= %(month)s
+            ORDER BY r.month DESC LIMIT 1),
+           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = %(currency)s ORDER BY r.month LIMIT 1)) END
+"""
+
+
+def _position_rows(organisation_id, currency, today):
+    sql = _POSITION_SQL.format(invoice=Invoice._meta.db_table, allocation=PaymentAllocation._meta.db_table,
+                               payment=Payment._meta.db_table, rate=ExchangeRate._meta.db_table,
+                               usage=UsageRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"org": organisation_id, "currency": currency, "month": _month(today),
+                             "invoice_type": DocumentType.INVOICE, "credit_note": DocumentType.CREDIT_NOTE,
+                             "finalized": InvoiceStatus.FINALIZED, "paid": InvoiceStatus.PAID})
+        return cursor.fetchall()
+
+
 def credit_position(organisation: Organisation, *, incoming: Decimal = ZERO) -> CreditPosition:
-    """The formula's parts for `organisation` (no permission check: callers check theirs)."""
+    """The formula's parts for `organisation` (no permission check: callers check theirs), in one SQL statement."""
     currency = organisation.billing_currency
-    unpaid_usd, unpaid_billing, credited = _unpaid(organisation.pk)
-    unbilled_usd, unbilled_billing, since = _unbilled(organisation.pk)
-    over_billing = _overpayment(organisation.pk) + credited
-    over_usd = _usd(over_billing, usd_per_unit(currency, timezone.now().date())) if over_billing else ZERO
+    unpaid_usd = unpaid_billing = credited = unbilled_usd = unbilled_billing = ZERO
+    since, over_billing, over_rate = None, ZERO, None
+    for kind, amount, row_currency, month, pricing, total, rate in _position_rows(
+            organisation.pk, currency, timezone.now().date()):
+        if kind == "invoice":  # as _unpaid
+            if amount > 0:
+                if rate is None and total:
+                    rate = pricing / total  # the invoice's own USD to billing ratio
+                unpaid_usd += _usd(amount, rate)
+                unpaid_billing += amount
+            elif amount < 0:
+                credited += -amount
+        elif kind == "usage":  # as _unbilled
+            billed = amount or ZERO
+            unbilled_billing += billed
+            unbilled_usd += billed.quantize(CENT) if row_currency == "USD" else (
+                _usd(billed, rate) if rate is not None else (pricing or ZERO).quantize(CENT, ROUND_DOWN))
+        else:  # as _overpayment, and unbilled_since
+            over_billing, over_rate, since = amount, rate, month
+    over_billing = over_billing + credited
+    over_usd = _usd(over_billing, over_rate) if over_billing else ZERO
     return CreditPosition(limit=organisation.credit_limit, incoming=incoming, unpaid=unpaid_usd,
                           unbilled=unbilled_usd, overpayment=over_usd, billing_currency=currency,
                           unpaid_billing=unpaid_billing, unbilled_billing=unbilled_billing,

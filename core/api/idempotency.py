@@ -80,7 +80,10 @@ def idempotent(view_method=None, *, redact=()):
         path = routed if len(routed) <= 400 else "sha256:" + hashlib.sha256(routed.encode()).hexdigest()
         lookup = {"organisation_id": actor.organisation_id, "key": key, "method": request.method, "path": path}
         try:
-            with transaction.atomic():
+            if transaction.get_connection().in_atomic_block:
+                with transaction.atomic():  # a savepoint, so a duplicate key leaves the outer transaction usable
+                    record = IdempotencyRecord.objects.create(body_hash=body_hash, **lookup)
+            else:  # autocommit: the INSERT is its own transaction, committed before the view runs
                 record = IdempotencyRecord.objects.create(body_hash=body_hash, **lookup)
         except IntegrityError:
             existing = IdempotencyRecord.objects.filter(**lookup).first()

@@ -136,7 +136,12 @@ class CartCreateView(OrderingView):
         customer = self.customer(request, customer_id)
         data = self.validated(CartInputSerializer, request)
         cart = services.cart_create(actor=self.actor(request), customer=customer, items=_cart_items(data))
-        return self.cart_body(request, cart, status=201)
+        # Answered from the rows as written (the service keeps its line items), not read again.
+        if cart.created_by_id and getattr(request.user, "pk", None) == cart.created_by_id:
+            cart.created_by = request.user
+        response = Response(CartSerializer(cart).data, status=201)
+        response["Location"] = f"/v1/customers/{cart.customer.tenant_id}/carts/{cart.public_id}"
+        return response
 
 
 class CartDetailView(OrderingView):
@@ -175,9 +180,11 @@ class CartCheckoutView(OrderingView):
                tags=ORDERING_TAGS, operation_id="customers_carts_checkout_create")
     @idempotent
     def post(self, request, customer_id, cart_id):
-        cart = self.cart(request, customer_id, cart_id)
-        orders = services.cart_checkout(actor=self.actor(request), cart=cart)
-        body = {"orders": [self.order_data(request, order) for order in orders], "orderErrors": [],
+        actor = self.actor(request)
+        cart = selectors.cart_ref(actor=actor, customer=self.customer(request, customer_id), cart_id=cart_id)
+        orders = services.cart_checkout(actor=actor, cart=cart)
+        # The orders as the checkout wrote them (pending, with their lines, plans and catalog rows): not read again.
+        body = {"orders": [OrderSerializer(order).data for order in orders], "orderErrors": [],
                 "attributes": {"objectType": "CartCheckoutResult"}}
         return Response(body, status=201)
 
