@@ -41,6 +41,12 @@ def test_run_the_month_open_the_invoice_download_pay_and_credit(page, make_user,
     page.get_by_label("Month to bill").fill("2026-10")
     page.get_by_role("button", name="Start the billing run").click()
     expect(page.get_by_test_id("billing-run-status")).to_contain_text("Finalized", timeout=30000)
+    # The bar fills its track at 100 % (after Bootstrap's width transition: the screenshot shows the full bar).
+    bar = page.get_by_test_id("billing-run-bar")
+    expect(bar.locator(".progress-bar")).to_have_attribute("data-percent", "100")
+    page.wait_for_function("() => { const t = document.querySelector('[data-testid=billing-run-bar]'); "
+                           "return t.firstElementChild.getBoundingClientRect().width >= "
+                           "t.getBoundingClientRect().width - 1; }", timeout=5000)
     invoice = Invoice.objects.get(organisation=org, document_type=DocumentType.INVOICE)
     assert invoice.status == InvoiceStatus.FINALIZED and invoice.number == "G000000001"
     screenshot(page, "invoicing-flow-01-run")
