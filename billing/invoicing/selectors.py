@@ -7,7 +7,7 @@ from django.http import Http404
 
 from accounts.permissions import Perm, require
 
-from ..models import BillingRun, Invoice, InvoiceLine, InvoiceStatus, Payment
+from ..models import BillingRun, Invoice, InvoiceStatus, Payment
 
 
 def invoices_for(actor, *, include_drafts=False):
@@ -31,10 +31,6 @@ def invoice_get(actor, key, *, include_drafts=False) -> Invoice:
     if found is None:
         raise Http404(key)
     return found
-
-
-def lines_of(invoice):
-    return InvoiceLine.objects.filter(invoice=invoice).order_by("id")
 
 
 def runs_for(actor):
