@@ -91,3 +91,29 @@ def _logged_cursor_class():
             return super().debug_sql(sql, params, use_last_executed_query, many)
 
     return LoggedAsClientBound
+
+
+@contextmanager
+def server_bound(alias="default"):
+    """Inside the block, the connection's cursors (Django's ORM included) bind parameters on the server, so psycopg
+    prepares each statement the connection has run five times (its prepare_threshold) and PostgreSQL stops parsing
+    and planning it again (an API request runs the same few dozen statements every time: about a third of its
+    database time went to parsing and planning them). Around the API views (core.api.views.PCAPIView.dispatch);
+    raw SQL they run is written for either binding (a parameter used twice has one type: cast it). Without
+    OPTIONS["prepare_threshold"] (`DATABASE_PREPARED_STATEMENTS=false`) nothing changes."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor
+    try:
+        yield
+    finally:
+        if not raw.closed:
+            raw.cursor_factory = previous

@@ -6,6 +6,25 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnercenter.settings")
 application = get_wsgi_application()
 
+
+def _load_lazy_parts():
+    """What Django and Celery load on first use, loaded now, in each gunicorn worker as it boots (no connection is
+    opened): every view (the URLconf and all it includes) and the reverse map, the cache's client, and the Celery
+    app with its broker transport (the first task a request queues). Otherwise a worker's first requests pay for
+    the imports (about a second), and the objects would miss the freeze below."""
+    from django.core.cache import caches
+    from django.urls import get_resolver
+
+    from partnercenter.celery import app
+
+    get_resolver().reverse_dict  # noqa: B018 - the property populates the resolver
+    getattr(caches["default"], "_cache", None)  # the Redis client and its pool (no connection yet)
+    app.finalize(auto=True)
+    app.connection_for_write().transport  # noqa: B018 - loads the transport class (no connection yet)
+
+
+_load_lazy_parts()
+
 # The objects loaded so far (Django, DRF, the apps, the schema: some 130,000) live as long as the process. Frozen,
 # Python's cycle collector stops walking them: a full collection took 100-300 ms of one request every few hundred
 # requests, and every collection cost more with them around.

@@ -151,7 +151,8 @@ def _overpayment(organisation_id) -> Decimal:
 # The whole position in one statement (a checkout runs it on every purchase): one row per open invoice (its balance
 # and the USD rate of its month, as usd_per_unit finds it), one per (month, currency) of the rated usage not invoiced
 # yet (as _unbilled), and one "paid" row (payments less their allocations, the rate of today for the overpayment,
-# and the first month not invoiced). The arithmetic stays in Python, the same as the helpers above.
+# and the first month not invoiced). The arithmetic stays in Python, the same as the helpers above. Parameters used
+# in more than one place carry a cast, so that one type is deduced when the server binds them (core.db.server_bound).
 _POSITION_SQL = """
 WITH inv AS (
     SELECT i.currency, i.period_start, i.pricing_total, i.total_amount,
@@ -186,11 +187,11 @@ SELECT 'paid',
        COALESCE((SELECT sum(p.amount) FROM {payment} p WHERE p.organisation_id = %(org)s), 0)
          - COALESCE((SELECT sum(a.amount) FROM {allocation} a JOIN {payment} p ON p.id = a.payment_id
                      WHERE p.organisation_id = %(org)s), 0),
-       %(currency)s, (SELECT m FROM since), NULL, NULL,
-       CASE WHEN %(currency)s = 'USD' THEN 1 ELSE COALESCE(
-           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = %(currency)s AND r.month <= %(month)s
+       %(currency)s::varchar, (SELECT m FROM since), NULL, NULL,
+       CASE WHEN %(currency)s::varchar = 'USD' THEN 1 ELSE COALESCE(
+           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = %(currency)s::varchar AND r.month <= %(month)s::date
             ORDER BY r.month DESC LIMIT 1),
-           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = %(currency)s ORDER BY r.month LIMIT 1)) END
+           (SELECT r.usd_per_unit FROM {rate} r WHERE r.currency = %(currency)s::varchar ORDER BY r.month LIMIT 1)) END
 """
 
 

@@ -3,6 +3,8 @@ import functools
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
+from core.db import server_bound
+
 from .idempotency import WRITE_METHODS, idempotent, is_idempotent
 from .permissions import check_route_permissions
 
@@ -35,7 +37,8 @@ class PCAPIView(APIView):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            return super().dispatch(request, *args, **kwargs)
+            with server_bound():  # statements bound on the server, prepared after five runs (core.db.server_bound)
+                return super().dispatch(request, *args, **kwargs)
         finally:
             pending = self.__dict__.pop("_pending_throttle", None)
             if pending is not None:  # the handler failed with a server error: its count stands, its answer is dropped

@@ -50,3 +50,33 @@ def test_database_errors_are_djangos():
 
     with pytest.raises(ProgrammingError), statement_cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM accounts_country WHERE code = %s", ["FR"])
+
+
+def test_api_requests_bind_on_the_server_and_prepare_their_statements(api, org):
+    """Inside an API view every cursor binds on the server (core.db.server_bound): the ORM's own lookup of the
+    customer is prepared once it has run five times on the connection; outside, Django's client-side cursor is
+    back, so pages, tasks and raw SQL elsewhere are unchanged."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    from customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory(organisation=org)
+    default_factory = connection.connection.cursor_factory if connection.connection else None
+    for _ in range(6):
+        response = api.get(f"/v1/customers/{customer.tenant_id}")
+        assert response.status_code == 200, response.content
+        assert response.json()["id"] == str(customer.tenant_id)
+    assert _prepared('FROM "customers_customer"') >= 1
+    assert connection.connection.cursor_factory is not ServerBindingCursor
+    if default_factory is not None:
+        assert connection.connection.cursor_factory is default_factory
+    with connection.cursor() as cursor:
+        assert isinstance(cursor.cursor, psycopg.ClientCursor)
+
+
+def test_server_bound_leaves_the_connection_alone_without_prepare_threshold(monkeypatch):
+    from core.db import server_bound
+
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    with server_bound(), connection.cursor() as cursor:
+        assert isinstance(cursor.cursor, psycopg.ClientCursor)
