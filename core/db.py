@@ -112,8 +112,22 @@ def server_bound(alias="default"):
     raw = connection.connection
     previous = raw.cursor_factory
     raw.cursor_factory = ServerBindingCursor
+    # What Django derives from OPTIONS["server_side_binding"], for the block: the query log writes the values in
+    # (not $1), and bulk_create and long IN lists are split at PostgreSQL's 65,535 parameters per statement.
+    features = connection.features.__dict__
+    saved = {name: features.get(name, _UNSET) for name in _SERVER_BINDING_FEATURES}
+    features.update(_SERVER_BINDING_FEATURES)
     try:
         yield
     finally:
         if not raw.closed:
             raw.cursor_factory = previous
+        for name, value in saved.items():
+            if value is _UNSET:
+                features.pop(name, None)
+            else:
+                features[name] = value
+
+
+_UNSET = object()
+_SERVER_BINDING_FEATURES = {"uses_server_side_binding": True, "max_query_params": 2**16 - 1}

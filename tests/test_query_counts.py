@@ -111,10 +111,11 @@ def test_customer_page(org, ga_aa, actor_of, portal_client, django_assert_num_qu
 # customer (read once: the service trusts the row the API found for the same actor), catalog item, cart, line,
 # audit. Checkout: token, the key, customer, cart, the cart again under its lock, its lines with their catalog
 # rows, the gates (MCA, legacy Azure, the credit limit in one statement), order, plan (under a savepoint: the
-# unique index), order line, cart status, the audit events in one INSERT, the stored answer. Inside the test's
-# transaction each atomic block is a savepoint (2 queries) where a server has BEGIN/COMMIT.
+# unique index is the one-plan check, no query before it), order line, cart status, the audit events in one
+# INSERT, the stored answer. Inside the test's transaction each atomic block is a savepoint (2 queries) where a
+# server has BEGIN/COMMIT.
 CART_QUERIES = 8
-CHECKOUT_QUERIES = 22
+CHECKOUT_QUERIES = 21
 REPLAY_QUERIES = 6
 
 

@@ -180,7 +180,7 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names,
     for index, line in enumerate(lines):
         groups.setdefault(line[3].pk if line[3] else None, []).append((index, line))
     orders = []
-    for reseller_pk, group in groups.items():
+    for group in groups.values():
         reseller = group[0][1][3]
         order = Order.objects.create(customer=customer, cart=cart, reseller=reseller, created_by_id=actor.user_id,
                                      currency=group[0][1][0].currency, billing_cycle=group[0][1][2], upgrade=upgrade)
@@ -188,9 +188,8 @@ def _place_orders(*, actor, customer, organisation, cart, lines, friendly_names,
         for number, (index, (availability, quantity, _cycle, _reseller)) in enumerate(group):
             plan = None
             if availability.sku.product_id == AZURE_PLAN_PRODUCT:
-                if AzurePlan.objects.filter(customer=customer, reseller_id=reseller_pk).exclude(
-                        status=PlanStatus.CANCELLED).exists():
-                    raise errors.AzurePlanExists(_existing_plan_message(customer, reseller))
+                # The partial unique index (one plan per customer and reseller that is not cancelled) is the check:
+                # a plan already there, or one written by a concurrent checkout, fails this INSERT alone.
                 try:
                     with transaction.atomic():
                         plan = AzurePlan.objects.create(customer=customer, reseller=reseller, order=order,

@@ -2,6 +2,7 @@
 logged with their values, and without prepare_threshold are run by Django's own cursor."""
 
 import datetime
+import uuid
 
 import psycopg
 import pytest
@@ -80,3 +81,27 @@ def test_server_bound_leaves_the_connection_alone_without_prepare_threshold(monk
     monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
     with server_bound(), connection.cursor() as cursor:
         assert isinstance(cursor.cursor, psycopg.ClientCursor)
+
+
+def test_server_bound_logs_values_and_splits_long_statements(org):
+    """Inside the block the query log still shows the values, and bulk_create splits at PostgreSQL's 65,535
+    parameters per statement (one bound statement cannot carry more); after it, Django's defaults are back."""
+    from accounts.models import Organisation
+    from core.db import server_bound
+    from customers.models import Customer
+    from customers.tests.factories import CustomerFactory
+
+    template = CustomerFactory.build(organisation=org)
+    fields = [f.attname for f in Customer._meta.concrete_fields if f.attname != "id"]
+    with server_bound(), CaptureQueriesContext(connection) as queries:
+        assert connection.features.max_query_params == 2**16 - 1
+        Organisation.objects.filter(pk=org.pk).exists()
+        count = 65_535 // len(fields) + 10  # more rows than one statement can bind
+        Customer.objects.bulk_create(
+            [Customer(**{**{f: getattr(template, f) for f in fields}, "tenant_id": uuid.uuid4(),
+                         "commerce_id": uuid.uuid4(), "domain": f"bulk{n}.onmicrosoft.com"}) for n in range(count)])
+    assert f"= {org.pk}" in queries.captured_queries[0]["sql"]  # the value, not $1
+    assert sum(q["sql"].startswith('INSERT INTO "customers_customer"') for q in queries.captured_queries) == 2
+    assert Customer.objects.filter(domain__startswith="bulk").count() == count
+    assert connection.features.max_query_params is None
+    assert connection.features.uses_server_side_binding is False
