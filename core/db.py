@@ -99,8 +99,10 @@ def server_bound(alias="default"):
     prepares each statement the connection has run five times (its prepare_threshold) and PostgreSQL stops parsing
     and planning it again (an API request runs the same few dozen statements every time: about a third of its
     database time went to parsing and planning them). Around the API views (core.api.views.PCAPIView.dispatch);
-    raw SQL they run is written for either binding (a parameter used twice has one type: cast it). Without
-    OPTIONS["prepare_threshold"] (`DATABASE_PREPARED_STATEMENTS=false`) nothing changes."""
+    raw SQL they run is written for either binding: a parameter used in two places has one type (cast it), and DDL
+    (ALTER, ATTACH, PARTITION OF bounds) takes no parameters. Tasks run client-bound even when a request runs them
+    eagerly (core.tasks.PortalTask). Without OPTIONS["prepare_threshold"] (`DATABASE_PREPARED_STATEMENTS=false`)
+    nothing changes."""
     connection = connections[alias]
     if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
         yield
@@ -109,14 +111,37 @@ def server_bound(alias="default"):
 
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    with _bound(connection, ServerBindingCursor, _SERVER_BINDING_FEATURES):
+        yield
+
+
+@contextmanager
+def client_bound(alias="default"):
+    """The reverse of server_bound for a block inside it (a task a request runs eagerly, with SQL written for
+    Django's client-side binding): Django's own cursor and binding flags again. Outside server_bound, nothing
+    changes (no connection is opened)."""
+    connection = connections[alias]
+    raw = connection.connection if connection.vendor == "postgresql" else None
+    if raw is None or raw.closed or not connection.features.__dict__.get("uses_server_side_binding"):
+        yield
+        return
+    from django.db.backends.postgresql.base import Cursor
+
+    with _bound(connection, Cursor, _CLIENT_BINDING_FEATURES):
+        yield
+
+
+@contextmanager
+def _bound(connection, cursor_factory, flags):
+    """The connection's cursor factory and Django's binding flags (its query log writes the values in, not $1;
+    bulk_create and long IN lists split at PostgreSQL's 65,535 parameters per statement when bound on the server)
+    for the block, put back after it."""
     raw = connection.connection
     previous = raw.cursor_factory
-    raw.cursor_factory = ServerBindingCursor
-    # What Django derives from OPTIONS["server_side_binding"], for the block: the query log writes the values in
-    # (not $1), and bulk_create and long IN lists are split at PostgreSQL's 65,535 parameters per statement.
+    raw.cursor_factory = cursor_factory
     features = connection.features.__dict__
-    saved = {name: features.get(name, _UNSET) for name in _SERVER_BINDING_FEATURES}
-    features.update(_SERVER_BINDING_FEATURES)
+    saved = {name: features.get(name, _UNSET) for name in flags}
+    features.update(flags)
     try:
         yield
     finally:
@@ -131,3 +156,4 @@ def server_bound(alias="default"):
 
 _UNSET = object()
 _SERVER_BINDING_FEATURES = {"uses_server_side_binding": True, "max_query_params": 2**16 - 1}
+_CLIENT_BINDING_FEATURES = {"uses_server_side_binding": False, "max_query_params": None}

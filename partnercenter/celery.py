@@ -14,7 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnercenter.settings")
 
 PERIODIC_QUEUE = "periodic"
 
-app = Celery("partnercenter", task_cls="celery.contrib.django.task:DjangoTask")
+app = Celery("partnercenter", task_cls="core.celery_task:PortalTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -70,3 +70,40 @@ def test_server_bound_logs_values_and_splits_long_statements(org):
     assert Customer.objects.filter(domain__startswith="bulk").count() == count
     assert connection.features.max_query_params is None
     assert connection.features.uses_server_side_binding is False
+
+
+def test_ddl_of_a_new_usage_month_runs_inside_an_api_request():
+    """A usage import an API request runs eagerly creates and attaches the month's partition: its DDL takes the
+    dates as literals (a server-bound cursor would send $1, which DDL refuses)."""
+    import datetime as dt
+
+    from billing.usage import partitions
+    from core.db import server_bound
+
+    month = dt.date(2031, 7, 1)
+    with server_bound():
+        assert partitions.ensure_usage_partitions(month, dt.date(2031, 7, 15)) == [partitions.partition_name(month)]
+        built = partitions.build_detached_partitions([dt.date(2031, 8, 1)])
+        partitions.attach_partitions(built)
+    assert {partitions.partition_name(month), partitions.partition_name(dt.date(2031, 8, 1))} <= (
+        partitions.existing_partitions())
+
+
+def test_a_task_run_eagerly_inside_an_api_request_binds_on_the_client():
+    """core.celery_task.PortalTask: a task body runs client-bound even inside server_bound (eager Celery), and the
+    request's server binding is back after it."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    from core.db import server_bound
+    from partnercenter.celery import app
+
+    @app.task(name="tests.cursor_kind")
+    def cursor_kind():
+        with connection.cursor() as cursor:
+            return type(cursor.cursor).__name__, connection.features.max_query_params
+
+    with server_bound():
+        assert cursor_kind.apply().get() == ("Cursor", None)
+        assert connection.connection.cursor_factory is ServerBindingCursor
+        assert connection.features.max_query_params == 2**16 - 1
+    assert cursor_kind.apply().get() == ("Cursor", None)

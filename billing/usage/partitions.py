@@ -11,6 +11,11 @@ from django.db import connection
 _LOCK_KEY = 0x75736167  # "usag": serialises partition creation
 
 
+
+def _date(day: dt.date) -> str:
+    """A date as an SQL literal, for DDL (which takes no bound parameters)."""
+    return f"DATE '{dt.date.fromordinal(day.toordinal()).isoformat()}'"
+
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
@@ -49,11 +54,10 @@ def ensure_usage_partitions(first_day: dt.date, last_day: dt.date) -> list[str]:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         for month in missing:
             name = partition_name(month)
+            # DDL takes no bound parameters (a server-bound cursor would send $1): the dates as literals.
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF billing_usagerecord "
-                "FOR VALUES FROM (%s) TO (%s)",
-                [month, next_month(month)],
-            )
+                f"FOR VALUES FROM ({_date(month)}) TO ({_date(next_month(month))})")
             created.append(name)
     return created
 
@@ -83,9 +87,8 @@ def attach_partitions(built: dict[dt.date, str]) -> None:
     ATTACH its validating scan, and is dropped after (the bound says the same)."""
     with connection.cursor() as cursor:
         for month, name in built.items():
-            bound = [month, next_month(month)]
+            low, high = _date(month), _date(next_month(month))
             cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bound "
-                           "CHECK (usage_date IS NOT NULL AND usage_date >= %s AND usage_date < %s)", bound)
-            cursor.execute(f"ALTER TABLE billing_usagerecord ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
-                           bound)
+                           f"CHECK (usage_date IS NOT NULL AND usage_date >= {low} AND usage_date < {high})")
+            cursor.execute(f"ALTER TABLE billing_usagerecord ATTACH PARTITION {name} FOR VALUES FROM ({low}) TO ({high})")
             cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound")

@@ -50,4 +50,3 @@ def test_database_errors_are_djangos():
 
     with pytest.raises(ProgrammingError), statement_cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM accounts_country WHERE code = %s", ["FR"])
-

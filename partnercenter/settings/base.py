@@ -93,9 +93,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgresql://postgres@127.0.0.1:5432/portal")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-# The statements every API request runs are prepared on the server after five runs on a connection
-# (core.db.statement_cursor; Django's own queries bind on the client and are never prepared). Turn off behind a
-# pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+# An API request's statements bind on the server and are prepared after five runs on a connection
+# (core.db.server_bound around the API views, core.db.statement_cursor); pages and tasks bind on the client. Turn
+# off behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
