@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..rating.forms import AmountField
+from ..templatetags.spend import money
 
 TEXT = {"class": "form-control", "autocomplete": "off"}
 AMOUNT = {**TEXT, "inputmode": "decimal"}
@@ -26,7 +27,7 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, open_invoices=(), currency="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["invoice"].choices = [("", _("The oldest unpaid invoices first"))] + [
-            (str(inv.public_id), f"{inv.number} · {inv.balance} {inv.currency}") for inv in open_invoices]
+            (str(inv.public_id), f"{inv.number} · {money(inv.balance, inv.currency)}") for inv in open_invoices]
         self.fields["amount"].help_text = _("In %(currency)s, the billing currency.") % {"currency": currency}
 
 

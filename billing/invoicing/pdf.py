@@ -111,6 +111,12 @@ def _decimal(value, language) -> str:
     return text.replace(".", ",") if language == "fr" else text
 
 
+def _rate_shown(rate) -> Decimal:
+    """The exchange rate as a reader checks it: nine decimals at most, as Microsoft's reconciliation files give it
+    (a rate stored as a quotient has up to 28; amounts are computed from the stored one)."""
+    return Decimal(rate or 0).quantize(Decimal("0.000000001"))
+
+
 def _date(day, style="DATE_FORMAT") -> str:
     return formats.date_format(day, style) if day else ""
 
@@ -166,7 +172,7 @@ def document_data(invoice: Invoice, language: str) -> dict:
                     "1 %(pricing)s = %(rate)s %(currency)s (rate of %(day)s).") % {
             "pricing": invoice.pricing_currency, "currency": currency,
             "total": _amount(invoice.pricing_total, invoice.pricing_currency, language),
-            "rate": _decimal(rate["rate"] or 0, language), "day": _date(rate["day"])}
+            "rate": _decimal(_rate_shown(rate["rate"]), language), "day": _date(rate["day"])}
     customers = [[row["customer__company_name"], row["customer__country_id"] or "", str(row["lines"]),
                   money(row["amount"])] for row in customer_summary(invoice)]
     instructions = _lines(settings.BILLING_PAYMENT_INSTRUCTIONS) or [

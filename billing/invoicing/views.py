@@ -16,6 +16,7 @@ from accounts.views.portal import forbidden, form_post, portal_page
 from core.portal import run_form_action
 
 from ..models import DocumentType, InvoiceStatus
+from ..templatetags.spend import amount
 from . import page_selectors
 from .credit_notes import credit_note_issue
 from .forms import CreditNoteForm
@@ -51,7 +52,10 @@ def invoices(request):
     return render(request, "billing/invoicing/invoices.html", {
         "tab": "invoices", "page": page, "status": status, "doc_type": doc_type, "q": q, "overdue": overdue,
         "month_from": month_from, "month_to": month_to, "query": urlencode(query), "filtered": bool(query),
-        "statuses": [(s.value, s.label) for s in InvoiceStatus if s != InvoiceStatus.DRAFT],
+        # The badges (Open, Partly paid, Overdue) are all a finalized invoice with a balance: one filter for them.
+        "statuses": [(InvoiceStatus.FINALIZED.value, _("Not paid yet (open, partly paid or overdue)")),
+                     (InvoiceStatus.PAID.value, InvoiceStatus.PAID.label),
+                     (InvoiceStatus.VOID.value, InvoiceStatus.VOID.label)],
         "doc_types": DocumentType.choices,
     })
 
@@ -80,8 +84,14 @@ def render_invoice(request, invoice, *, form=None, status=200):
             for line in group.lines:
                 if f"pick_{line.pk}" in form.fields:
                     line.pick_field, line.amount_field = form[f"pick_{line.pk}"], form[f"line_{line.pk}"]
+    lines = [line for group in groups for line in group.lines if line.exchange_rate]
+    # Every line of a month carries the month's rate (lines_sql); shown when the billing currency is not USD.
+    exchange_rate = ({"rate": max(line.exchange_rate for line in lines),
+                      "day": max((line.exchange_rate_date for line in lines if line.exchange_rate_date), default=None)}
+                     if lines else None)
     return render(request, "billing/invoicing/invoice.html", {
         "tab": "invoices", "invoice": invoice, "groups": groups, "downloads": dict(downloads(invoice)),
+        "exchange_rate": exchange_rate,
         "credit_notes": page_selectors.credit_notes_of(invoice) if invoice.document_type == DocumentType.INVOICE
         else [], "payments": page_selectors.payments_of(invoice),
         "can_credit": can_credit, "form": form if can_credit else None,
@@ -114,6 +124,6 @@ def invoice_credit_note(request, public_id):
         lambda data: credit_note_issue(actor=request.actor, invoice=invoice, lines=form.chosen(),
                                        reason=data["reason"]),
         success=lambda note: _("Credit note %(number)s issued: %(amount)s %(currency)s.") % {
-            "number": note.number, "amount": -note.total_amount, "currency": note.currency},
+            "number": note.number, "amount": amount(-note.total_amount, note.currency), "currency": note.currency},
         redirect_to=lambda note: reverse("billing:invoice_detail", args=[note.public_id]),
         on_error=lambda bound: render_invoice(request, invoice, form=bound, status=400))

@@ -16,6 +16,7 @@ from accounts.permissions import Perm, allowed
 from accounts.views.portal import forbidden, form_post, portal_page
 from core.portal import run_form_action
 
+from ..templatetags.spend import amount
 from . import page_selectors
 from .credit import credit_limit_set
 from .forms import CreditLimitForm, PaymentForm
@@ -68,10 +69,11 @@ def payment_new(request):
     def success(payment):
         allocated = sum((a.amount for a in payment.allocations.all()), payment.amount * 0)
         text = _("Payment %(reference)s of %(amount)s %(currency)s recorded.") % {
-            "reference": payment.reference, "amount": payment.amount, "currency": payment.currency}
+            "reference": payment.reference, "amount": amount(payment.amount, payment.currency),
+            "currency": payment.currency}
         if payment.amount > allocated:
             text += " " + _("%(rest)s %(currency)s is kept as overpayment.") % {
-                "rest": payment.amount - allocated, "currency": payment.currency}
+                "rest": amount(payment.amount - allocated, payment.currency), "currency": payment.currency}
         return text
 
     return run_form_action(request, form, record, success=success, redirect_to=reverse("billing:payments"),
@@ -102,7 +104,7 @@ def credit_limit(request):
     return run_form_action(
         request, CreditLimitForm(request.POST),
         lambda data: credit_limit_set(actor=request.actor, amount=str(data["credit_limit"])),
-        success=lambda org: _("The credit limit is now %(amount)s USD.") % {"amount": org.credit_limit},
+        success=lambda org: _("The credit limit is now %(amount)s USD.") % {"amount": amount(org.credit_limit, "USD")},
         redirect_to=reverse("billing:credit"),
         on_error=lambda bound: render(request, "billing/invoicing/credit.html",
                                       _credit_context(request, form=bound), status=400))

@@ -133,3 +133,10 @@ def test_a_3000_customer_invoice_renders_in_reasonable_time():
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) > 30 and "Customer 2999" in reader.pages[-1].extract_text()
     assert elapsed < 30, elapsed  # about 1.6 s on a developer machine
+
+
+def test_the_exchange_rate_is_printed_with_at_most_nine_decimals():
+    """A rate stored as a quotient (28 decimals) is printed as the reconciliation files give it: nine decimals."""
+    invoice = rated_invoice(customers=1, days=1, rate="0.9223290986437427303173356274", currency="EUR")
+    text = text_of(render_pdf(Invoice.objects.get(pk=invoice.pk))).replace("\n", " ")
+    assert "1 USD = 0.922329099 EUR" in text and "0.9223290986" not in text

@@ -55,3 +55,35 @@ def test_credit_note_and_payment_forms(ba, org):
     ok = ba.post("/billing/payments/new/", {"amount": "10", "received_on": "2026-12-01", "reference": "BANK",
                                             "invoice": str(doc.public_id)})
     assert ok.status_code == 302 and Payment.objects.get().allocations.get().amount == Decimal("10.00")
+
+
+def test_what_a_partner_admin_reads_on_the_invoice_pages(ba, org):
+    """What a new user tripped over: the open invoice's badge reads as a status in French (not the verb "Ouvrir"),
+    the status filter names what the badges show, a EUR invoice names the currency of its amounts and shows the
+    exchange rate (at most nine decimals, as the reconciliation files give it), lines carry the number the credit
+    note messages quote, and amounts in messages are written in the page's language."""
+    from django.utils import translation
+
+    doc = invoice(org, currency="EUR", rate="0.9223290986437427303173356274")
+    page = ba.get(f"/billing/invoices/{doc.public_id}/").content.decode()
+    assert "Amount (EUR)" in page and "Left to credit (EUR)" in page
+    assert 'data-testid="exchange-rate">1 USD = 0.922329099 EUR' in page
+    first = doc.lines.order_by("id").first()
+    assert f'<tr data-line="{first.pk}">\n    <td class="small text-secondary">{first.pk}</td>' in page
+    refused = ba.post(f"/billing/invoices/{doc.public_id}/credit-note/",
+                      {"reason": "Wrong meter", f"pick_{first.pk}": "on", f"line_{first.pk}": "99999"})
+    assert f"Line {first.pk} has" in refused.content.decode()  # the number shown in the line's first cell
+    listed = ba.get("/billing/invoices/").content.decode()
+    assert "Not paid yet (open, partly paid or overdue)" in listed and ">Finalized<" not in listed
+    ba.post("/i18n/setlang/", {"language": "fr", "next": "/billing/invoices/"})
+    try:
+        french = ba.get("/billing/invoices/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert 'data-status="open">Ouverte<' in french and "Ouvrir" not in french
+        assert "Pas encore payée" in french
+        usd = invoice(org, month=dt.date(2026, 11, 1))  # in the organisation's billing currency
+        done = ba.post("/billing/payments/new/", {"amount": "1234.5", "received_on": "2026-12-01",
+                                                  "reference": "VIR-1", "invoice": str(usd.public_id)},
+                       follow=True, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert "Paiement VIR-1 de 1\xa0234,50 USD enregistré." in done  # grouped, decimal comma
+    finally:
+        translation.activate("en")
