@@ -32,7 +32,7 @@ class MonthInput(forms.TextInput):
 class BillingRunForm(forms.Form):
     month = forms.CharField(
         label=_("Month to bill"), max_length=7,
-        help_text=_("A closed month (before the current one), e.g. 2026-11. Its rated usage becomes one invoice."),
+        help_text=_("A closed month, before the current one. Its rated usage becomes one invoice."),
         widget=MonthInput(attrs={"class": "form-control", "placeholder": "YYYY-MM", "autocomplete": "off"}))
 
     def clean_month(self):

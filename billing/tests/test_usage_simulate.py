@@ -89,7 +89,7 @@ def test_the_owner_is_removed_once_mid_month_through_the_audited_service(estate)
     assert owner.removed_at == datetime(2026, 11, 15, 12, tzinfo=UTC)
     assert "already removed" in simulate.remove_owner_mid_month(date(2026, 12, 6))
     event = AuditEvent.objects.get(action="role_assignment.removed")
-    assert event.data["removedAt"] == "2026-11-15T12:00:00+00:00" and event.actor_label.startswith("demo data")
+    assert event.data["removedAt"] == "2026-11-15T12:00:00+00:00" and event.actor_label.startswith("demo usage generator")
     production = AzureSubscription.objects.get(friendly_name="Production")
     assert RoleAssignment.objects.get(azure_subscription=production).removed_at is None
 

@@ -140,7 +140,7 @@ def remove_owner_mid_month(today: dt.date) -> str:
     if when < owner.granted_at:
         return f"{name} ({domain}): the Owner assignment was granted after {when:%Y-%m-%d}; it is kept."
     organisation = sub.plan.customer.organisation
-    role_assignment_remove(actor=system_actor(organisation, label="demo data (simulate_usage)"), assignment=owner,
+    role_assignment_remove(actor=system_actor(organisation, label="demo usage generator"), assignment=owner,
                            removed_at=when)
     return f"{name} ({domain}): the customer removed the Owner assignment on {when:%Y-%m-%d %H:%M} UTC."
 
@@ -186,5 +186,5 @@ def _import(organisation, fileobj, file_name):
 
     from .services import usage_import_file
 
-    return usage_import_file(actor=system_actor(organisation, label="demo data (simulate_usage)"), fileobj=fileobj,
+    return usage_import_file(actor=system_actor(organisation, label="demo usage generator"), fileobj=fileobj,
                              file_name=file_name)
