@@ -156,9 +156,9 @@ class UsageImport(models.Model):
 
 
 class UnmatchedUsageReason(models.TextChoices):
-    UNKNOWN_CUSTOMER = "unknown_customer", _("The install does not know this customer")
-    UNKNOWN_PLAN = "unknown_plan", _("The customer has no Azure plan here")
-    UNKNOWN_SUBSCRIPTION = "unknown_subscription", _("The install does not know this Azure subscription")
+    UNKNOWN_CUSTOMER = "unknown_customer", _("This customer is not in the portal yet")
+    UNKNOWN_PLAN = "unknown_plan", _("The customer has no Azure plan in the portal yet")
+    UNKNOWN_SUBSCRIPTION = "unknown_subscription", _("This Azure subscription is not in the portal yet")
 
 
 class UnmatchedUsage(models.Model):

@@ -117,6 +117,8 @@ def render_customer_spend(request, customer, *, form=None, status=200):
         "category_chart": page_selectors.category_chart(data, _("Spend"), _("Other categories"),
                                                         _("No category")),
         "can_set_budget": can_set_budget, "form": form if can_set_budget else None,
+        # The Azure subscription's page (its PEC calendar) is a customer page: linked only for who may open it.
+        "can_open_subscriptions": allowed(actor, Perm.VIEW_CUSTOMERS) and allowed(actor, Perm.VIEW_AZURE_PLAN),
         "window_days": page_selectors.FORECAST_WINDOW_DAYS,
     }, status=status)
 

@@ -447,3 +447,18 @@ def test_the_customer_spend_page_in_french(contoso, make_user, portal_client):
     assert client.post(reverse("billing:spend_budget", args=[contoso.tenant_id]),
                        {"amount": "2 000,25"}).status_code == 302
     assert SpendingBudget.objects.get(customer=contoso).amount == Decimal("2000.25")
+
+
+def test_an_azure_subscription_is_linked_only_for_who_may_open_its_page(contoso, client_as):
+    """A Billing admin reads a customer's spend but may not open customer pages: the Azure subscriptions are named,
+    not linked (the link answered 403); a Global admin gets the link to the PEC calendar. Both see the Billing
+    workspace's tabs and the usage pages' own tabs on the usage pages."""
+    url = reverse("billing:spend_customer", args=[contoso.tenant_id])
+    ba = client_as(Role.BILLING_ADMIN)
+    billing_admin = ba.get(url).content.decode()
+    assert "Production" in billing_admin and "#pec-calendar" not in billing_admin
+    global_admin = client_as(Role.GLOBAL_ADMIN, email="ga-spend@a.example.com").get(url).content.decode()
+    assert "#pec-calendar" in global_admin
+    imports = ba.get(reverse("billing:usage-import")).content.decode()
+    for tab in ('data-tab="invoices"', 'data-tab="payments"', 'href="/billing/usage/unmatched/"'):
+        assert tab in imports, tab

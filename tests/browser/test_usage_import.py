@@ -60,7 +60,7 @@ def test_upload_usage_watch_the_job_and_read_the_report(page, make_user, org):
     expect(page.get_by_test_id("usage-import-status")).to_contain_text("Imported")
     expect(page.get_by_test_id("rows-added")).to_have_text("4")
     expect(page.get_by_test_id("rows-unmatched")).to_have_text("1")
-    expect(page.get_by_test_id("unmatched-rows")).to_contain_text("not know this Azure subscription")
+    expect(page.get_by_test_id("unmatched-rows")).to_contain_text("This Azure subscription is not in the portal yet")
     assert UsageRecord.objects.count() == 4
 
     page.get_by_role("link", name="Unmatched usage").click()
