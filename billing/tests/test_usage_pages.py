@@ -67,3 +67,18 @@ def test_roles_and_tenancy(portal_client, make_user, other_org, estate, django_c
     record = UsageImport.objects.get()
     stranger = portal_client(make_user(Role.GLOBAL_ADMIN, organisation=other_org))
     assert stranger.get(reverse("billing:usage-import-detail", args=[record.public_id])).status_code == 404
+
+
+def test_the_report_is_written_in_the_language_of_who_started_the_import(portal_client, make_user, estate,
+                                                                         django_capture_on_commit_callbacks):
+    """The import runs in a task, but its report (what is wrong, line by line) is written in the language of the
+    page that started it: a French Billing admin reads French."""
+    client = portal_client(make_user(Role.BILLING_ADMIN, language="fr"))
+    content = usage_csv([line(TENANT, SUB, "2026-12-01", "12,5x")])
+    response = _upload(client, content, django_capture_on_commit_callbacks)
+    record = UsageImport.objects.get()
+    assert response.status_code == 302 and record.report["status"] == "failed"
+    assert record.report["errors"][0]["reason"] == "Quantity “12,5x” n’est pas un nombre.", record.report
+    assert record.report["message"].startswith("1 problème(s) dans le fichier de consommation")
+    assert "Rien n’a été importé." in record.report["message"]
+    assert "Quantity “12,5x” n’est pas un nombre." in client.get(response["Location"]).content.decode()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.utils import DataError, IntegrityError, ProgrammingError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg import errors as pg_errors
 
@@ -297,6 +297,7 @@ def usage_import_start(*, actor, fileobj, file_name, source=None, request_id="")
     with transaction.atomic():
         job = job_create(organisation_id=actor.organisation_id, kind=JOB_KIND, created_by_id=actor.user_id,
                          params={"actor": _actor_params(actor), "source": source, "fileName": file_name or "",
+                                 "language": translation.get_language() or "",
                                  "requestId": request_id or ""})
         record = UsageImport.objects.create(
             organisation_id=actor.organisation_id, job=job, source=source or UsageImportSource.CSV,
@@ -383,10 +384,8 @@ class _Progress:
 def usage_import_run(import_id: int) -> str:
     """The task's body: run a stored import once. A job that already succeeded is not run again (a redelivered
     message after the commit); a run that died rolled its transaction back, so running it again counts once."""
-    from core.jobs import job_start, job_succeed
-    from core.models import Job, JobStatus
-
-    from ..models import UsageUpload
+    from core.jobs import job_start
+    from core.models import JobStatus
 
     record = UsageImport.objects.filter(pk=import_id).select_related("job").first()
     if record is None or record.job is None:
@@ -394,6 +393,18 @@ def usage_import_run(import_id: int) -> str:
     if record.job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
         return record.job.status
     job = job_start(record.job_id)
+    # The report (problems, messages) is written in the language of the page or API call that started the import.
+    with translation.override(job.params.get("language") or None):
+        return _run_started(record, job)
+
+
+def _run_started(record, job) -> str:
+    import_id = record.pk
+    from core.jobs import job_succeed
+    from core.models import Job, JobStatus
+
+    from ..models import UsageUpload
+
     actor = _actor_from(job.params["actor"])
     progress = _Progress(job.pk, job.total)
     try:
