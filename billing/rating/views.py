@@ -8,10 +8,11 @@ The reads are in page_selectors; the budget goes through billing.rating.budgets.
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -35,12 +36,19 @@ def _today():
 
 
 def _month(request, first, current):
-    """The month asked for (?month=YYYY-MM), within the months the pages navigate; else the current month."""
+    """The month asked for (?month=YYYY-MM), within the months the pages navigate; else the current month, saying
+    so when a month was asked for."""
+    raw = (request.GET.get("month") or request.POST.get("month") or "").strip()
     try:
-        asked = month_parse(request.GET.get("month") or request.POST.get("month") or "")
+        asked = month_parse(raw)
     except InvalidInput:
-        return current
-    return asked if first <= asked <= current else current
+        asked = None
+    if asked is not None and first <= asked <= current:
+        return asked
+    if raw:
+        messages.info(request, _("There is no spend to show for “%(asked)s”: these are the figures of %(shown)s.")
+                      % {"asked": raw[:20], "shown": formats.date_format(current, "YEAR_MONTH_FORMAT")})
+    return current
 
 
 def _month_nav(month, first, current, query=None):

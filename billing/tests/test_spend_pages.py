@@ -462,3 +462,12 @@ def test_an_azure_subscription_is_linked_only_for_who_may_open_its_page(contoso,
     imports = ba.get(reverse("billing:usage-import")).content.decode()
     for tab in ('data-tab="invoices"', 'data-tab="payments"', 'href="/billing/usage/unmatched/"'):
         assert tab in imports, tab
+
+
+def test_a_month_without_spend_or_not_a_month_says_which_month_is_shown(contoso, client_as):
+    """?month=xx or a month before the first usage shows this month's figures and says so (it was silent)."""
+    client = client_as(Role.BILLING_ADMIN)
+    for asked in ("xx", "2025-01"):
+        page = unescape(client.get(reverse("billing:spend") + f"?month={asked}").content.decode())
+        assert f"There is no spend to show for “{asked}”: these are the figures of December 2026." in page
+    assert "There is no spend to show" not in client.get(reverse("billing:spend") + "?month=2026-12").content.decode()
