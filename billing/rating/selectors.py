@@ -45,6 +45,21 @@ def _require_visible(actor, sub):
     return get_for_actor_or_404(AzureSubscription.objects.select_related("plan__customer"), actor, pk=sub.pk)
 
 
+def _not_eligible_runs(days) -> list[dict]:
+    """The decided days without PEC as runs of consecutive days with one reason: [{first, last, reason_label}] (the
+    calendar's reasons in words, for who cannot hover a day)."""
+    runs = []
+    for d in days:
+        if d["future"] or d["eligible"]:
+            continue
+        last = runs[-1] if runs else None
+        if last and last["reason"] == d["reason"] and (d["day"] - last["last"]).days == 1:
+            last["last"] = d["day"]
+        else:
+            runs.append({"first": d["day"], "last": d["day"], "reason": d["reason"], "reason_label": d["reason_label"]})
+    return runs
+
+
 def pec_calendar(*, actor, sub, month: date, today: date | None = None) -> dict:
     """The PEC days of one Azure subscription in `month`: {month, weeks: [[day or None] x 7], resource_groups:
     [{name, eligible_days, days}], decided: bool}. Each day: {day, eligible, reason, reason_label, role, holder_id,
@@ -94,6 +109,7 @@ def pec_calendar(*, actor, sub, month: date, today: date | None = None) -> dict:
         resource_groups.append({"name": rg, "eligible_days": sum(1 for d in days if d["eligible"]),
                                 "days": sum(1 for d in days if not d["future"])})
     return {"month": m0, "weeks": weeks, "resource_groups": resource_groups,
+            "not_eligible": _not_eligible_runs([d for w in weeks for d in w if d]),
             "eligible_days": sum(1 for w in weeks for d in w if d and d["eligible"]),
             "decided_days": sum(1 for w in weeks for d in w if d and not d["future"])}
 

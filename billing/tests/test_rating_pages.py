@@ -61,6 +61,10 @@ def test_the_calendar_shows_each_day_with_its_reason_and_the_mismatches(portal_c
     cell = re.search(r'data-testid="pec-day-2026-08-10" data-state="([\w-]+)" title="([^"]*)"', body)
     assert cell.groups() == ("not-eligible", "A PEC-eligible role was held for part of the day only")
     assert "9 days of 31 with partner earned credit. Rate: 15 %." in body
+    # The reasons in words under the calendar, as runs of days (not only in a tooltip a keyboard or touch cannot read).
+    runs = re.search(r'data-testid="pec-not-eligible">(.*?)</ul>', body, re.S).group(1)
+    assert "<li>10 August: A PEC-eligible role was held for part of the day only</li>" in runs
+    assert re.search(r"<li>11 August to 31 August: [^<]+</li>", runs), runs
     spend = reverse("billing:spend_customer", args=[rated.sub.plan.customer.tenant_id]) + "?month=2026-08"
     assert f'href="{spend}" data-testid="pec-spend-link"' in body
     assert 'href="?pec_month=2026-07#pec-calendar"' in body and 'href="?pec_month=2026-09#pec-calendar"' in body

@@ -44,7 +44,7 @@ def test_pec_calendar_month_navigation_and_mismatch(new_page, make_user, org):
     expect(removed).to_have_attribute("title", "A PEC-eligible role was held for part of the day only")
     expect(calendar.get_by_test_id("pec-day-2026-08-21")).to_have_attribute(
         "title", "No PEC-eligible role held by the partner or its reseller")
-    expect(calendar.get_by_test_id("pec-legend")).to_contain_text("Not eligible (hover a day for why)")
+    expect(calendar.get_by_test_id("pec-legend")).to_contain_text("Not eligible (why: below the calendar)")
     removed.hover()
     # Microsoft gave no PEC on the 12th, a day the partner's Owner held all day: 100 x 2.00 x 15 % is owed.
     expect(calendar.get_by_test_id("pec-mismatches")).to_contain_text("12")
