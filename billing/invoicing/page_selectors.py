@@ -32,6 +32,8 @@ def invoice_list(*, actor, status="", document_type="", month_from=None, month_t
     qs = with_balances(selectors.invoices_for(actor)).select_related("amends_of")
     if status in InvoiceStatus.values:
         qs = qs.filter(status=status)
+        if status == InvoiceStatus.FINALIZED:  # "not paid yet": invoices (an issued credit note is finalized too)
+            qs = qs.filter(document_type=DocumentType.INVOICE)
     if document_type in DocumentType.values:
         qs = qs.filter(document_type=document_type)
     if month_from:

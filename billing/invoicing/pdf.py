@@ -20,7 +20,7 @@ in a French-speaking country (FR_COUNTRIES); else English. Labels go through Dja
 import datetime as dt
 import hashlib
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -114,7 +114,7 @@ def _decimal(value, language) -> str:
 def _rate_shown(rate) -> Decimal:
     """The exchange rate as a reader checks it: nine decimals at most, as Microsoft's reconciliation files give it
     (a rate stored as a quotient has up to 28; amounts are computed from the stored one)."""
-    return Decimal(rate or 0).quantize(Decimal("0.000000001"))
+    return Decimal(rate).quantize(Decimal("0.000000001"), rounding=ROUND_HALF_UP) if rate else Decimal(0)
 
 
 def _date(day, style="DATE_FORMAT") -> str:

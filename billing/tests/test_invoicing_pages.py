@@ -87,3 +87,15 @@ def test_what_a_partner_admin_reads_on_the_invoice_pages(ba, org):
         assert "Paiement VIR-1 de 1\xa0234,50 USD enregistré." in done  # grouped, decimal comma
     finally:
         translation.activate("en")
+
+
+def test_not_paid_yet_lists_invoices_only(ba, org):
+    """The "Not paid yet" filter (status finalized) lists the invoices with a balance, not the credit notes, which
+    are finalized too."""
+    from .factories_invoicedocs import credit_note
+
+    doc = invoice(org)
+    note = credit_note(doc)
+    listed = ba.get("/billing/invoices/?status=finalized").content.decode()
+    assert doc.number in listed and note.number not in listed
+    assert note.number in ba.get("/billing/invoices/?type=credit_note").content.decode()

@@ -119,3 +119,15 @@ def test_rate_usage_command(org):
         call_command("rate_usage", "--month", "August")
     with pytest.raises(CommandError, match="No partner"):
         call_command("rate_usage", "--organisation", "0000000")
+
+
+def test_days_without_pec_are_listed_as_runs_of_one_reason():
+    """selectors._not_eligible_runs: a run ends at an eligible day, at a day to come, and where the reason changes."""
+    def day(n, eligible, reason="no_role", future=False):
+        return {"day": date(2026, 8, n), "eligible": eligible, "future": future, "reason": reason,
+                "reason_label": reason}
+
+    days = [day(1, True, "eligible"), day(2, False), day(3, False), day(4, True, "eligible"), day(5, False),
+            day(6, False, "partial_day"), day(7, None, "", future=True), day(8, False, "partial_day")]
+    assert [(r["first"].day, r["last"].day, r["reason"]) for r in selectors._not_eligible_runs(days)] == [
+        (2, 3, "no_role"), (5, 5, "no_role"), (6, 6, "partial_day"), (8, 8, "partial_day")]

@@ -73,9 +73,15 @@ def test_the_report_is_written_in_the_language_of_who_started_the_import(portal_
                                                                          django_capture_on_commit_callbacks):
     """The import runs in a task, but its report (what is wrong, line by line) is written in the language of the
     page that started it: a French Billing admin reads French."""
+    from django.utils import translation
+
     client = portal_client(make_user(Role.BILLING_ADMIN, language="fr"))
     content = usage_csv([line(TENANT, SUB, "2026-12-01", "12,5x")])
-    response = _upload(client, content, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("billing:usage-import"), {"file": SimpleUploadedFile("u.csv", content)})
+    translation.activate("en")  # as a worker runs the task: in no request's language
+    for callback in callbacks:
+        callback()
     record = UsageImport.objects.get()
     assert response.status_code == 302 and record.report["status"] == "failed"
     assert record.report["errors"][0]["reason"] == "Quantity “12,5x” n’est pas un nombre.", record.report

@@ -13,6 +13,7 @@ import logging
 import tempfile
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.utils import DataError, IntegrityError, ProgrammingError
 from django.utils import timezone, translation
@@ -394,7 +395,7 @@ def usage_import_run(import_id: int) -> str:
         return record.job.status
     job = job_start(record.job_id)
     # The report (problems, messages) is written in the language of the page or API call that started the import.
-    with translation.override(job.params.get("language") or None):
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         return _run_started(record, job)
 
 
