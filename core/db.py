@@ -101,7 +101,7 @@ def server_bound(alias="default"):
     database time went to parsing and planning them). Around the API views (core.api.views.PCAPIView.dispatch);
     raw SQL they run is written for either binding: a parameter used in two places has one type (cast it), and DDL
     (ALTER, ATTACH, PARTITION OF bounds) takes no parameters. Tasks run client-bound even when a request runs them
-    eagerly (core.tasks.PortalTask). Without OPTIONS["prepare_threshold"] (`DATABASE_PREPARED_STATEMENTS=false`)
+    eagerly (core.celery_task.PortalTask). Without OPTIONS["prepare_threshold"] (`DATABASE_PREPARED_STATEMENTS=false`)
     nothing changes."""
     connection = connections[alias]
     if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:

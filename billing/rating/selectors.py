@@ -46,7 +46,7 @@ def _require_visible(actor, sub):
 
 
 def _not_eligible_runs(days) -> list[dict]:
-    """The decided days without PEC as runs of consecutive days with one reason: [{first, last, reason_label}] (the
+    """The decided days without PEC as runs of consecutive days with one reason: [{first, last, reason, reason_label}] (the
     calendar's reasons in words, for who cannot hover a day)."""
     runs = []
     for d in days:

@@ -14,7 +14,7 @@ _LOCK_KEY = 0x75736167  # "usag": serialises partition creation
 
 def _date(day: dt.date) -> str:
     """A date as an SQL literal, for DDL (which takes no bound parameters)."""
-    return f"DATE '{dt.date.fromordinal(day.toordinal()).isoformat()}'"
+    return f"DATE '{dt.date(day.year, day.month, day.day).isoformat()}'"
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)

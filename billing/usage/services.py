@@ -400,12 +400,12 @@ def usage_import_run(import_id: int) -> str:
 
 
 def _run_started(record, job) -> str:
-    import_id = record.pk
     from core.jobs import job_succeed
     from core.models import Job, JobStatus
 
     from ..models import UsageUpload
 
+    import_id = record.pk
     actor = _actor_from(job.params["actor"])
     progress = _Progress(job.pk, job.total)
     try:

@@ -15,7 +15,7 @@ from billing.models import UsageRecord
 from billing.tests.factories_usageingest import FIXTURES, line, usage_csv, usage_estate
 from conftest import enrol
 
-from .flows import field_error, sign_in_with_mfa
+from .flows import field_error, screenshot, sign_in_with_mfa
 
 DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TENANT = uuid.UUID("6c0e3c5a-2b1f-4d8e-9a7b-5c4d3e2f1a0b")
@@ -62,7 +62,11 @@ def test_upload_usage_watch_the_job_and_read_the_report(page, make_user, org):
     expect(page.get_by_test_id("rows-unmatched")).to_have_text("1")
     expect(page.get_by_test_id("unmatched-rows")).to_contain_text("This Azure subscription is not in the portal yet")
     assert UsageRecord.objects.count() == 4
+    screenshot(page, "usage-import-01-report")
 
     page.get_by_role("link", name="Unmatched usage").click()
     expect(page.get_by_test_id("unmatched-rows").locator("tbody tr")).to_have_count(1)
+    # The Billing workspace's tabs stay the same on the usage pages (Invoices and Payments are one click away).
+    expect(page.get_by_role("link", name="Invoices")).to_be_visible()
+    screenshot(page, "usage-import-02-unmatched")
     expect(page.get_by_test_id("unmatched-rows")).to_contain_text("5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716")
