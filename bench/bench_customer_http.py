@@ -28,7 +28,20 @@ PAGE = 100
 SEARCH = "Customer 0777"
 MAX_RATIO = 5  # a regression guard over p50 and p95 (before the bearer fast path: up to 8.3x); the p95 target is 2x
 
-_COLUMNS = "tenant_id, commerce_id, domain, company_name, relationship, country_id"
+# The page's items in Partner Center's shape, byte for byte as the portal answers them (the run checks they are
+# equal): the floor does the same work for the same answer, only without Django, DRF, the throttle and the
+# middleware. Written the fastest way known here, by concatenating the text (json_build_object takes about twice as
+# long); `associatedPartnerId` is left out when there is no reseller.
+_ITEM = (
+    """'{"id":"' || c.tenant_id || '","commerceId":"' || c.commerce_id || '","companyProfile":{"tenantId":"' """
+    """|| c.tenant_id || '","domain":' || to_json(c.domain::text) || ',"companyName":' """
+    """|| to_json(c.company_name::text) || ',"organizationRegistrationNumber":' """
+    """|| to_json(c.organization_registration_number::text) || ',"links":{"self":{"uri":"/customers/' """
+    """|| c.tenant_id || '/profiles/company","method":"GET","headers":[]}},"attributes":{"objectType":"""
+    """"CustomerCompanyProfile"}},"relationshipToPartner":' || to_json(c.relationship::text) """
+    """|| coalesce(',"associatedPartnerId":"' || r.tenant_id || '"', '') || ',"links":{"self":{"uri":"/customers/' """
+    """|| c.tenant_id || '","method":"GET","headers":[]}},"attributes":{"objectType":"Customer"}}'"""
+)
 
 
 # ------------------------------------------------------------------ the floor (runs inside gunicorn)
@@ -57,16 +70,17 @@ def floor_application(environ, start_response):
         if row is None:
             start_response("401 Unauthorized", [("Content-Type", "application/json")])
             return [b"{}"]
-        where, params = ["organisation_id = %s", "relationship = 'reseller'"], [row[0]]
-        order = "company_name, id"
+        where, params = ["c.organisation_id = %s", "c.relationship = 'reseller'"], [row[0]]
+        order = "c.company_name, c.id"
         if "after" in query:
-            where.append("company_name > %s")
+            where.append("c.company_name > %s")
             params.append(query["after"])
         if "search" in query:
-            where.append("(upper(company_name) LIKE upper(%s) OR upper(domain) LIKE upper(%s))")
+            where.append("(upper(c.company_name) LIKE upper(%s) OR upper(c.domain) LIKE upper(%s))")
             params += [query["search"] + "%"] * 2
-            order = "company_name || '', id"  # as the portal sorts a search (core.api.pagination)
-        cursor.execute(f"SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT {_COLUMNS} FROM customers_customer "  # noqa: S608
+            order = "c.company_name || '', c.id"  # as the portal sorts a search (core.api.pagination)
+        cursor.execute(f"SELECT '[' || coalesce(string_agg(t.item, ','), '') || ']' FROM (SELECT {_ITEM} AS item "  # noqa: S608
+                       "FROM customers_customer c LEFT JOIN accounts_organisation r ON r.id = c.reseller_id "
                        f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT {int(query.get('size', PAGE))}) t", params)
         body = ('{"items": ' + cursor.fetchone()[0] + "}").encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -180,9 +194,8 @@ def run():
                 t0 = time.perf_counter()
                 floor_body = _get(floor_port, floor_path, token)
                 floor_times.append(time.perf_counter() - t0)
-                if i == 0:
-                    names = [item["companyProfile"]["companyName"] for item in json.loads(portal_body)["items"]]
-                    assert names == [item["company_name"] for item in json.loads(floor_body)["items"]], label
+                if i == 0:  # the same items, field for field
+                    assert json.loads(portal_body)["items"] == json.loads(floor_body)["items"], label
             (p50, p95), (floor_p50, floor_p95) = _percentiles(portal_times), _percentiles(floor_times)
             floor = f"bare WSGI on gunicorn: token + 1 SQL, {REQUESTS} GETs"
             results.append({"name": f"HTTP /v1/customers {label} p50", "seconds": p50, "floor_seconds": floor_p50,

@@ -122,3 +122,21 @@ def test_writes_and_other_views_are_checked_first(api, redis_window, django_asse
     with django_assert_num_queries(1):  # only the token: the create's validation never ran
         response = api.post("/v1/customers", {}, format="json")
     assert response.status_code == 429
+
+
+def test_a_connection_redis_closed_is_opened_again(api, redis_window, monkeypatch):
+    """The deferred count's connection is the worker thread's own (core.api.throttling._held_connection): after
+    Redis drops it (a restart, an idle timeout), the request is still counted once and answered, and the next one
+    goes through that connection again, opened anew (not through the client's fallback)."""
+    from core.api import throttling
+
+    again = []
+    real = throttling.PendingThrottle._again
+    monkeypatch.setattr(throttling.PendingThrottle, "_again", lambda self: again.append(1) or real(self))
+    assert api.get("/v1/customers").status_code == 200
+    redis_window._cache.get_client().client_kill_filter(_type="normal", skipme=True)  # every connection but this one
+    assert api.get("/v1/customers").status_code == 200
+    fallbacks = len(again)
+    assert api.get("/v1/customers").status_code == 200
+    assert len(again) == fallbacks <= 1
+    assert _window_length(redis_window) == 3 and _in_use(redis_window) == 0

@@ -1,3 +1,6 @@
+import os
+import threading
+
 from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -24,6 +27,29 @@ _script = None
 # Tenants refused lately in this process, by window key: until when their requests are checked before the view runs.
 _refused_until = {}
 _REFUSED_MAX = 10_000
+
+
+_held = threading.local()
+
+
+def _held_connection(pool):
+    """This thread's own connection for deferred counts (TenantRateThrottle.start), made with the pool's settings
+    (server, database, credentials, TLS) but never lent by it: taking one from the pool and giving it back was
+    about a third of the throttle's cost per request (the pool's lock, its checks, a poll of the socket). It is
+    opened on first use, opened again after an error closed it, and made anew in a forked child."""
+    held = getattr(_held, "value", None)
+    if held is None or held[0] is not pool or held[1] != os.getpid():
+        held = _held.value = (pool, os.getpid(), pool.connection_class(**pool.connection_kwargs))
+    return held[2]
+
+
+def _pack(*args) -> bytes:
+    """A command in Redis's protocol (RESP), as the client would send it: each argument as bytes, numbers as text."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg if isinstance(arg, bytes) else str(arg).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
 
 
 def _redis_script(client):
@@ -87,15 +113,13 @@ class TenantRateThrottle(SimpleRateThrottle):
             return None
         client, key = window
         script = _redis_script(client)
-        pool = client.connection_pool
-        connection = pool.get_connection()
+        connection = _held_connection(client.connection_pool)
         try:
-            connection.send_command("EVALSHA", script.sha, 1, key, *self._args())
+            connection.send_packed_command([_pack("EVALSHA", script.sha, 1, key, *self._args())], check_health=False)
         except Exception:  # nothing was counted, or it is counted again: the client's own retries decide
             connection.disconnect()
-            pool.release(connection)
             return None
-        return PendingThrottle(self, client, key, pool, connection)
+        return PendingThrottle(self, client, key, connection)
 
     def _answered(self, reply):
         allowed, count, oldest = reply
@@ -122,12 +146,12 @@ class TenantRateThrottle(SimpleRateThrottle):
 class PendingThrottle:
     """A count sent to Redis by TenantRateThrottle.start whose answer is not read yet. `allowed()` reads it (once);
     `abandon()` drops it (the view failed): the connection is closed, so its unread answer cannot reach another
-    command. The pool's connection is held meanwhile, never shared."""
+    command. The connection is the thread's own (_held_connection), never the pool's."""
 
-    __slots__ = ("throttle", "client", "key", "pool", "connection")
+    __slots__ = ("throttle", "client", "key", "connection")
 
-    def __init__(self, throttle, client, key, pool, connection):
-        self.throttle, self.client, self.key, self.pool, self.connection = throttle, client, key, pool, connection
+    def __init__(self, throttle, client, key, connection):
+        self.throttle, self.client, self.key, self.connection = throttle, client, key, connection
 
     def allowed(self) -> bool:
         from redis.exceptions import ConnectionError as RedisConnectionError
@@ -138,17 +162,13 @@ class PendingThrottle:
         try:
             reply = connection.read_response()
         except NoScriptError:  # Redis lost its scripts (a restart): nothing ran; the client loads it and runs it
-            self.pool.release(connection)
             return self._again()
         except (RedisConnectionError, RedisTimeoutError):  # as the client would: a new connection, once more
             connection.disconnect()
-            self.pool.release(connection)
             return self._again()
         except BaseException:
             connection.disconnect()
-            self.pool.release(connection)
             raise
-        self.pool.release(connection)
         return self.throttle._answered(reply)
 
     def _again(self):
@@ -160,4 +180,3 @@ class PendingThrottle:
         connection, self.connection = self.connection, None
         if connection is not None:
             connection.disconnect()
-            self.pool.release(connection)
