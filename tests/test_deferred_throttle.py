@@ -96,8 +96,10 @@ def test_a_handler_that_fails_leaves_no_answer_on_a_shared_connection(api, redis
     assert _in_use(redis_window) == 0
     redis_window.set("after", "ok")  # the pool's connections answer their own commands
     assert redis_window.get("after") == "ok"
-    assert api.get("/v1/customers").status_code == 200
-    assert _window_length(redis_window) == 2  # the failed request was counted, as a checked-first one is
+    # The failed request was counted, as a checked-first one is; each later request reads its own answer (were the
+    # failed one's answer left on the connection, every answer would be one request late and the third let through).
+    assert [api.get("/v1/customers").status_code for _ in range(3)] == [200, 200, 429]
+    assert _window_length(redis_window) == 3
 
 
 def test_a_redis_that_lost_its_scripts_still_counts_once(api, redis_window):
@@ -137,6 +139,25 @@ def test_a_connection_redis_closed_is_opened_again(api, redis_window, monkeypatc
     redis_window._cache.get_client().client_kill_filter(_type="normal", skipme=True)  # every connection but this one
     assert api.get("/v1/customers").status_code == 200
     fallbacks = len(again)
+    sent = []
+    real_start = throttling.TenantRateThrottle.start
+    monkeypatch.setattr(throttling.TenantRateThrottle, "start",
+                        lambda self, request, view: sent.append(real_start(self, request, view)) or sent[-1])
     assert api.get("/v1/customers").status_code == 200
-    assert len(again) == fallbacks <= 1
+    assert isinstance(sent[0], throttling.PendingThrottle) and len(again) == fallbacks <= 1  # deferred, and read
     assert _window_length(redis_window) == 3 and _in_use(redis_window) == 0
+
+
+def test_an_answer_left_unread_is_never_read_by_another_request(api, redis_window):
+    """Should a path ever send a count and neither read nor drop its answer, the thread's connection is closed
+    before its next use: the next request reads its own answer, not the one left behind."""
+    from core.api import throttling
+
+    assert api.get("/v1/customers").status_code == 200
+    window = throttling.TenantRateThrottle()
+    request = type("Request", (), {"auth": None, "headers": {}, "META": {"REMOTE_ADDR": "192.0.2.1"}})()
+    left = window.start(request, None)  # another client's count (by address), its answer never read
+    assert isinstance(left, throttling.PendingThrottle)
+    statuses = [api.get("/v1/customers").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # 2nd and 3rd of the organisation's window, then refused
+    assert _window_length(redis_window) == 3

@@ -32,22 +32,37 @@ _REFUSED_MAX = 10_000
 _held = threading.local()
 
 
-def _held_connection(pool):
+class _Held:
     """This thread's own connection for deferred counts (TenantRateThrottle.start), made with the pool's settings
     (server, database, credentials, TLS) but never lent by it: taking one from the pool and giving it back was
     about a third of the throttle's cost per request (the pool's lock, its checks, a poll of the socket). It is
-    opened on first use, opened again after an error closed it, and made anew in a forked child."""
+    opened on first use, opened again after an error closed it, and made anew in a forked child. `waiting` is true
+    from a count's send to the reading (or dropping) of its answer: a connection found still waiting is closed
+    before it is used again, so an answer can only ever be read by the request that sent its count."""
+
+    __slots__ = ("pool", "pid", "connection", "waiting")
+
+    def __init__(self, pool):
+        self.pool, self.pid, self.waiting = pool, os.getpid(), False
+        self.connection = pool.connection_class(**pool.connection_kwargs)
+
+
+def _held_connection(pool):
     held = getattr(_held, "value", None)
-    if held is None or held[0] is not pool or held[1] != os.getpid():
-        held = _held.value = (pool, os.getpid(), pool.connection_class(**pool.connection_kwargs))
-    return held[2]
+    if held is None or held.pool is not pool or held.pid != os.getpid():
+        held = _held.value = _Held(pool)
+    elif held.waiting:  # an answer nobody read (a path that neither read nor dropped it): never hand it on
+        held.connection.disconnect()
+        held.waiting = False
+    return held
 
 
-def _pack(*args) -> bytes:
-    """A command in Redis's protocol (RESP), as the client would send it: each argument as bytes, numbers as text."""
+def _pack(encoder, *args) -> bytes:
+    """A command in Redis's protocol (RESP), each argument encoded by the client's own encoder (numbers as their
+    text, strings in the client's encoding; what redis-py refuses, it refuses)."""
     parts = [b"*%d\r\n" % len(args)]
     for arg in args:
-        data = arg if isinstance(arg, bytes) else str(arg).encode()
+        data = encoder.encode(arg)
         parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
     return b"".join(parts)
 
@@ -113,13 +128,16 @@ class TenantRateThrottle(SimpleRateThrottle):
             return None
         client, key = window
         script = _redis_script(client)
-        connection = _held_connection(client.connection_pool)
+        pool = client.connection_pool
+        held = _held_connection(pool)
         try:
-            connection.send_packed_command([_pack("EVALSHA", script.sha, 1, key, *self._args())], check_health=False)
+            held.connection.send_packed_command([_pack(pool.get_encoder(), "EVALSHA", script.sha, 1, key,
+                                                       *self._args())], check_health=False)
         except Exception:  # nothing was counted, or it is counted again: the client's own retries decide
-            connection.disconnect()
+            held.connection.disconnect()
             return None
-        return PendingThrottle(self, client, key, connection)
+        held.waiting = True
+        return PendingThrottle(self, client, key, held)
 
     def _answered(self, reply):
         allowed, count, oldest = reply
@@ -146,19 +164,20 @@ class TenantRateThrottle(SimpleRateThrottle):
 class PendingThrottle:
     """A count sent to Redis by TenantRateThrottle.start whose answer is not read yet. `allowed()` reads it (once);
     `abandon()` drops it (the view failed): the connection is closed, so its unread answer cannot reach another
-    command. The connection is the thread's own (_held_connection), never the pool's."""
+    command. The connection is the thread's own (_Held), never the pool's."""
 
-    __slots__ = ("throttle", "client", "key", "connection")
+    __slots__ = ("throttle", "client", "key", "held")
 
-    def __init__(self, throttle, client, key, connection):
-        self.throttle, self.client, self.key, self.connection = throttle, client, key, connection
+    def __init__(self, throttle, client, key, held):
+        self.throttle, self.client, self.key, self.held = throttle, client, key, held
 
     def allowed(self) -> bool:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import NoScriptError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
-        connection, self.connection = self.connection, None
+        held, self.held = self.held, None
+        connection = held.connection
         try:
             reply = connection.read_response()
         except NoScriptError:  # Redis lost its scripts (a restart): nothing ran; the client loads it and runs it
@@ -169,6 +188,8 @@ class PendingThrottle:
         except BaseException:
             connection.disconnect()
             raise
+        finally:
+            held.waiting = False  # the answer is read, or the connection closed
         return self.throttle._answered(reply)
 
     def _again(self):
@@ -177,6 +198,7 @@ class PendingThrottle:
                                                               args=throttle._args()))
 
     def abandon(self):
-        connection, self.connection = self.connection, None
-        if connection is not None:
-            connection.disconnect()
+        held, self.held = self.held, None
+        if held is not None:
+            held.connection.disconnect()
+            held.waiting = False
