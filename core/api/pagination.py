@@ -107,7 +107,12 @@ def _next_token(rows, size, ordering, scope):
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
-    return rows, signing.dumps({"s": scope, "v": _sort_values(rows[-1], ordering)}, salt=_SALT, compress=True)
+    return rows, _token_after(rows[-1], ordering, scope)
+
+
+def _token_after(last, ordering, scope):
+    """The continuation token of the page that ends with the row `last`."""
+    return signing.dumps({"s": scope, "v": _sort_values(last, ordering)}, salt=_SALT, compress=True)
 
 
 def seek_page(request, queryset, *, ordering, scope, filter_first=False, default_size=DEFAULT_SIZE,
@@ -156,7 +161,8 @@ class _Statement:
         self.converters = tuple(compiler.get_converters([column for column, *_rest in compiler.select]).items())
         self.params = params  # only while checking the caller's parameters (seek_page_cached), then dropped
 
-    def rows(self, params):
+    def fetch(self, params):
+        """The rows as sequences in the order of `names`, converters applied."""
         connection = connections[self.db]
         with statement_cursor(self.db) as cursor:
             if connection.vendor == "postgresql":  # uuid columns as their text (str(UUID) is the same text)
@@ -169,8 +175,11 @@ class _Statement:
                 for position, (converters, expression) in self.converters:
                     for converter in converters:
                         row[position] = converter(row[position], expression, connection)
+        return values
+
+    def rows(self, params):
         names = self.names
-        return [dict(zip(names, row, strict=True)) for row in values]
+        return [dict(zip(names, row, strict=True)) for row in self.fetch(params)]
 
 
 _STATEMENTS = {}  # (key, filter_first, continued, size) -> _Statement, or None where the parameters did not check
@@ -183,7 +192,7 @@ def _uuids_as_text(rows):
             for row in rows]
 
 
-def seek_page_cached(request, build, *, key, params, ordering, scope, filter_first=False):
+def seek_page_cached(request, build, *, key, params, ordering, scope, filter_first=False, item=None):
     """seek_page for a hot list whose query has few shapes: each shape's SQL is compiled by the ORM once per
     process, and a request only binds its values and runs it (no queryset is built, nothing is compiled).
 
@@ -196,6 +205,9 @@ def seek_page_cached(request, build, *, key, params, ordering, scope, filter_fir
     wrong, only slower. Rows come back as `.values()` gives them, converters applied, except that a UUID comes as
     its text (`str(uuid)`; making 200 UUID objects and their text was a fifth of a customer page). The ordering must run in
     one direction (a row comparison binds the sort values once each); otherwise this is seek_page.
+
+    `item` (seek_page_json): answer (the page's values of that field, next_token) instead, without making a dict of
+    every row.
     """
     size = page_size(request)
     after = _after_values(_read_token(request, scope), ordering)
@@ -216,11 +228,24 @@ def seek_page_cached(request, build, *, key, params, ordering, scope, filter_fir
                 _STATEMENTS.pop(next(iter(_STATEMENTS)))
             _STATEMENTS[statement_key] = statement
         if statement is None:
-            return _next_token(_uuids_as_text(queryset), size, ordering, scope)
+            return _picked(_next_token(_uuids_as_text(queryset), size, ordering, scope), item)
     elif statement is None:
         queryset = _page_queryset(build(), ordering, filter_first, after)[: size + 1]
-        return _next_token(_uuids_as_text(queryset), size, ordering, scope)
-    return _next_token(statement.rows(bound), size, ordering, scope)
+        return _picked(_next_token(_uuids_as_text(queryset), size, ordering, scope), item)
+    if item is None:
+        return _next_token(statement.rows(bound), size, ordering, scope)
+    values, names = statement.fetch(bound), statement.names
+    next_token = None
+    if len(values) > size:  # as _next_token; the last row kept is the only one made a dict
+        values = values[:size]
+        next_token = _token_after(dict(zip(names, values[-1], strict=True)), ordering, scope)
+    position = names.index(item)
+    return [row[position] for row in values], next_token
+
+
+def _picked(page, item):
+    rows, next_token = page
+    return (rows, next_token) if item is None else ([row[item] for row in rows], next_token)
 
 
 def seek_page_json(request, build, *, key, params, ordering, scope, filter_first=False, item="item_json"):
@@ -228,9 +253,9 @@ def seek_page_json(request, build, *, key, params, ordering, scope, filter_first
     `.values()` queryset of the ordering's fields and `item`, an annotation made by json_text(). Returns
     (JSONArray of the page's items, next_token); no item is built or parsed in Python. Its statements are kept apart
     from seek_page_cached's under the same `key`."""
-    rows, next_token = seek_page_cached(request, build, key=("json", item, key), params=params, ordering=ordering,
-                                        scope=scope, filter_first=filter_first)
-    return JSONArray.of(row[item] for row in rows), next_token
+    items, next_token = seek_page_cached(request, build, key=("json", item, key), params=params, ordering=ordering,
+                                         scope=scope, filter_first=filter_first, item=item)
+    return JSONArray.of(items), next_token
 
 
 def seek_chain(request, parts, *, scope):

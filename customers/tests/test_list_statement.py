@@ -114,3 +114,32 @@ def test_the_api_uses_the_statement(api, global_admin, django_assert_num_queries
     assert [statement is not None for statement in pagination._STATEMENTS.values()] == [True]
     with django_assert_num_queries(2):
         assert api.get("/v1/customers?size=1").status_code == 200
+
+
+def test_json_pages_are_the_same_through_the_statement_and_through_the_orm(actors):
+    """seek_page_json takes the page's items from the statement's rows without making a dict of each (only the last
+    row kept, for the token); its ORM path (a statement whose parameters did not check) answers the same items and
+    tokens, page after page."""
+    from core.api.pagination import seek_page_json
+
+    provider, _reseller = actors
+    for i in range(5):
+        CustomerFactory(organisation_id=provider.organisation_id, company_name=f"Contoso {i % 2} \"q\" é")
+    arguments = {"actor": provider, "search": "", "search_field": "", "country": "", "reseller": ""}
+    key, params = selectors.customer_list_statement(**arguments)
+    wrong = [provider.organisation_id + 1000, "reseller"]  # the ORM path: the statement is refused, once and for all
+    tokens = {"statement": None, "orm": None}
+    pages = {"statement": [], "orm": []}
+    while True:
+        with time_machine.travel(timezone.now(), tick=False):  # both paths sign their tokens in the same second
+            for path, (bound, shape) in {"statement": (params, key), "orm": (wrong, ("orm", *key))}.items():
+                items, tokens[path] = seek_page_json(
+                    _request("size=2", tokens[path]), lambda: selectors.customer_list_rows(**arguments, **JSON_ITEMS),
+                    key=shape, params=bound, ordering=selectors.CUSTOMER_ORDERING, scope="t")
+                pages[path].append(items.text)
+        assert tokens["statement"] == tokens["orm"] and pages["statement"][-1] == pages["orm"][-1]
+        if tokens["statement"] is None:
+            break
+    assert len(pages["statement"]) == 3 and sum(text.count('"commerceId"') for text in pages["statement"]) == 5
+    assert pagination._STATEMENTS[(("json", "item_json", key), False, True, 2)] is not None
+    assert pagination._STATEMENTS[(("json", "item_json", ("orm", *key)), False, False, 2)] is None
