@@ -162,8 +162,12 @@ SELECT b.id, b.usage_date, b.staged, b.has_price,
                                              ELSE b.tier_price * ((100 - b.pec) * 0.01) END, 18) END
            AS effective_unit_price,
        CASE WHEN b.has_price THEN b.bc_after - b.bc_before END AS pricing_pre_tax_total,
-       CASE WHEN b.has_price THEN trunc(b.bc_after::numeric(60, 40) / %(usd_per_unit)s, %(places)s)
-                                  - trunc(b.bc_before::numeric(60, 40) / %(usd_per_unit)s, %(places)s) END
+       CASE WHEN NOT b.has_price THEN NULL
+            -- billed in USD with cents (a rate of 1): the same amount (both BCs have two decimals), without the
+            -- divisions; the constant test is folded when the statement is planned
+            WHEN %(usd_per_unit)s::numeric = 1 AND %(places)s::int >= 2 THEN b.bc_after - b.bc_before
+            ELSE trunc(b.bc_after::numeric(60, 40) / %(usd_per_unit)s, %(places)s)
+                 - trunc(b.bc_before::numeric(60, 40) / %(usd_per_unit)s, %(places)s) END
            AS billing_pre_tax_total
 FROM booked b"""
 
