@@ -56,7 +56,7 @@ def main(argv):
                     flag = f"  ABOVE TARGET {limit}x"
                     failed = True
                 print(f"{result['name']:45} {result['seconds']:9.4f} {result['floor_seconds']:9.4f} "
-                      f"{ratio:6.1f}x  {result['floor']}{flag}")
+                      f"{ratio:6.2f}x  {result['floor']}{flag}")
     finally:
         teardown_databases(config, verbosity=0)
     return 1 if failed else 0
