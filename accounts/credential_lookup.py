@@ -15,6 +15,10 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connections, router
+from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 from core.db import statement_cursor
 
@@ -28,6 +32,8 @@ class _Part:
     attnames: tuple
     converters: tuple  # per column: (converter, column expression) pairs to apply, in order (empty for most)
     pk_index: int
+    converters_any: bool  # whether any column has a converter
+    plain: bool  # Model.__init__ and no attribute that sets itself (but foreign keys' ids): __dict__ will do
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,23 @@ def _part(model, alias, connection):
         converters.append(tuple((converter, column) for converter in
                                 connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
     attnames = tuple(f.attname for f in fields)
-    part = _Part(model, alias, attnames, tuple(converters), attnames.index(model._meta.pk.attname))
+    part = _Part(model, alias, attnames, tuple(converters), attnames.index(model._meta.pk.attname),
+                 any(converters), _plain(model, attnames))
     return part, [
         f"{connection.ops.quote_name(alias)}.{connection.ops.quote_name(f.column)}" for f in fields]
+
+
+def _plain(model, attnames):
+    """Whether setting each field's attribute (what Model.__init__ does) is writing it into the instance's __dict__:
+    the model's own __init__ is Model's, and no attribute is a data descriptor other than a foreign key's id (whose
+    __set__ writes __dict__ too, after dropping a cached related object a new instance does not have)."""
+    if model.__init__ is not Model.__init__:
+        return False
+    for name in attnames:
+        attribute = next((klass.__dict__[name] for klass in model.__mro__ if name in klass.__dict__), None)
+        if hasattr(type(attribute), "__set__") and not isinstance(attribute, ForeignKeyDeferredAttribute):
+            return False
+    return True
 
 
 @functools.cache
@@ -76,12 +96,24 @@ def _plan(alias):
 def _instance(part, values, db, connection):
     if values[part.pk_index] is None:
         return None  # the LEFT JOIN found no row
-    converted = []
-    for value, converters in zip(values, part.converters, strict=True):
-        for converter, expression in converters:
-            value = converter(value, expression, connection)
-        converted.append(value)
-    return part.model.from_db(db, part.attnames, converted)
+    if part.converters_any:
+        converted = []
+        for value, converters in zip(values, part.converters, strict=True):
+            for converter, expression in converters:
+                value = converter(value, expression, connection)
+            converted.append(value)
+        values = converted
+    model = part.model
+    if not part.plain or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(db, part.attnames, values)
+    # What Model.from_db makes of a full row (Model.__init__ with every field as a positional value: each value set
+    # as the instance's attribute, the state not adding, from `db`), without the call per field: with no pre_init or
+    # post_init listener the instance is the same (accounts' tests compare it with select_related's).
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(part.attnames, values))
+    state = instance._state = ModelState()
+    state.adding, state.db = False, db
+    return instance
 
 
 def credential_by_token_hash(token_hash):

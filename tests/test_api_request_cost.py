@@ -39,6 +39,28 @@ def test_the_token_lookup_answers_what_select_related_answers(global_admin, djan
     assert model_to_dict(found)["roles"] == model_to_dict(expected)["roles"]
 
 
+def test_the_token_lookup_builds_instances_through_django_when_a_model_signal_listens(global_admin):
+    """The lookup builds its instances without Model.__init__ (accounts.credential_lookup._instance); with a
+    pre_init or post_init listener on a model it goes through Model.from_db, so the listener hears them."""
+    from django.db.models.signals import post_init
+
+    from accounts.models import User
+
+    _credential, raw = credential_create(actor=actor_for_user(global_admin), name="script", days=7)
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance.pk)
+
+    post_init.connect(listener, sender=User)
+    try:
+        found = credential_authenticate(raw)
+    finally:
+        post_init.disconnect(listener, sender=User)
+    assert heard == [global_admin.pk] and found.user.pk == global_admin.pk and not found.user._state.adding
+    assert _fields(found.user) == _fields(User.objects.get(pk=global_admin.pk))
+
+
 def test_an_application_credential_has_no_user(global_admin, django_assert_num_queries):
     _credential, raw = credential_create(actor=actor_for_user(global_admin), name="app", kind=CredentialKind.APP,
                                          roles=[Role.SALES_AGENT.value])
