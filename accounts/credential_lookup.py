@@ -110,7 +110,7 @@ def _instance(part, values, db, connection):
     # as the instance's attribute, the state not adding, from `db`), without the call per field: with no pre_init or
     # post_init listener the instance is the same (accounts' tests compare it with select_related's).
     instance = model.__new__(model)
-    instance.__dict__.update(zip(part.attnames, values))
+    instance.__dict__.update(zip(part.attnames, values, strict=True))
     state = instance._state = ModelState()
     state.adding, state.db = False, db
     return instance
