@@ -441,18 +441,18 @@ def _write_fresh(organisation_id, import_id, typed, first, last):
         attached = [m for m in months if m not in built]
         if attached or undated:
             targets.append((table, attached))
+        if rating:  # its statistics: a key per line (the planner would otherwise sort both sides to merge them)
+            cursor.execute(f"ANALYZE {rating}")
+        cursor.execute("SELECT set_config('join_collapse_limit', '1', true)")  # the joins in the order written
         for target, target_months in targets:
             ranges = " OR ".join([*(f"(du.d >= {quote(m)} AND du.d < {quote(next_month(m))})"
                                     for m in target_months), *(["du.d IS NULL"] if target == table and undated
                                                                else [])])
-            if rating:  # its statistics: a key per line (the planner would otherwise sort both sides to merge them)
-                cursor.execute(f"ANALYZE {rating}")
-            cursor.execute("SELECT set_config('join_collapse_limit', '1', true)")  # the joins in the order written
             cursor.execute(f"INSERT INTO {target} ({', '.join(names)}) "
                            f"SELECT nextval({quote(sequence)}::regclass), {', '.join(values)} "
                            f"{joins} WHERE k.sub_id IS NOT NULL AND ({ranges})", params)
             added += cursor.rowcount
-            cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [collapse])
+        cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [collapse])
     partitions.attach_partitions(built)
     return added, 0, 0, months
 
