@@ -22,12 +22,12 @@ from psycopg.types.string import TextLoader
 from core.db import statement_cursor
 from core.errors import InvalidInput
 
+from . import continuation
 from .renderers import JSONArray
 from .serializers import link
 
 DEFAULT_SIZE = 100
 MAX_SIZE = 1000
-_SALT = "core.continuation"
 
 
 def _query_value(request, name):
@@ -112,7 +112,7 @@ def _next_token(rows, size, ordering, scope):
 
 def _token_after(last, ordering, scope):
     """The continuation token of the page that ends with the row `last`."""
-    return signing.dumps({"s": scope, "v": _sort_values(last, ordering)}, salt=_SALT, compress=True)
+    return continuation.dumps({"s": scope, "v": _sort_values(last, ordering)})
 
 
 def seek_page(request, queryset, *, ordering, scope, filter_first=False, default_size=DEFAULT_SIZE,
@@ -282,8 +282,7 @@ def seek_chain(request, parts, *, scope):
     if len(rows) > size:
         rows = rows[:size]
         index, last = rows[-1]
-        next_token = signing.dumps({"s": scope, "p": index, "v": _sort_values(last, parts[index][1])}, salt=_SALT,
-                                   compress=True)
+        next_token = continuation.dumps({"s": scope, "p": index, "v": _sort_values(last, parts[index][1])})
     return [row for _index, row in rows], next_token
 
 
@@ -296,7 +295,7 @@ def _read_token(request, scope):
     if seek and seek != "next":
         raise InvalidInput(_("Only seekOperation=Next is supported."), field="seekOperation")
     try:
-        payload = signing.loads(token, salt=_SALT)
+        payload = continuation.loads(token)
     except signing.BadSignature:
         raise InvalidInput(_("The continuation token is not valid."), field="MS-ContinuationToken") from None
     if not isinstance(payload, dict) or payload.get("s") != scope or not isinstance(payload.get("v"), list):

@@ -104,8 +104,14 @@ class TenantRateThrottle(SimpleRateThrottle):
             return None
         self.key = self.get_cache_key(request, view)
         self.now = self.timer()
-        key = cache.make_and_validate_key(self.key)
-        return cache._cache.get_client(key, write=True), key
+        # The cache's key (its prefix and version; the key is ours, short ASCII, so memcached's key warnings have
+        # nothing to say) and one client per cache object for the process (Django makes a client per call: the
+        # object only wraps the pool, which stays the cache's own).
+        key = cache.make_key(self.key)
+        client = getattr(cache, "_throttle_client", None)
+        if client is None:
+            client = cache._throttle_client = cache._cache.get_client(key, write=True)
+        return client, key
 
     def _args(self):
         return [repr(self.now), self.duration, self.num_requests]

@@ -1,0 +1,74 @@
+"""Continuation tokens in Django's signed format (`django.core.signing.dumps(payload, salt=SALT, compress=True)`:
+base64 JSON, a timestamp, an HMAC-SHA256 signature), written and checked without Django's per-call set-up.
+
+Django derives the HMAC key from the salt and SECRET_KEY (a SHA-256) and builds a signer on every call; a list
+answers a token per page, and its deep pages read one too. Here the key is derived once per secret, and the payload is
+compressed only when it is long enough for zlib to possibly win (a page's sort keys rarely are): the token stays one
+that `signing.loads(token, salt=SALT)` reads, and `loads` reads every token `signing.dumps` writes. A token whose
+signature does not match the current key is handed to `signing.loads`, which tries SECRET_KEY_FALLBACKS and raises
+`signing.BadSignature` as before (core/tests/test_continuation.py).
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import zlib
+
+from django.conf import settings
+from django.core import signing
+
+SALT = "core.continuation"
+# Below this many bytes of JSON, zlib's header and checksum (6 bytes) and a block's overhead leave nothing to win on
+# text like sort keys; Django tries it anyway and keeps the plain form.
+_COMPRESS_FROM = 160
+_keys = {}
+_JSON = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) would make one per call
+
+
+def _key(secret) -> bytes:
+    """salted_hmac's key for this salt's signer (Signer.signature: salt + "signer", SHA-256)."""
+    key = _keys.get(secret)
+    if key is None:
+        if len(_keys) >= 8:  # settings overridden in tests: never grow without bound
+            _keys.clear()
+        raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+        key = _keys[secret] = hashlib.sha256((SALT + "signer").encode() + raw).digest()
+    return key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _signature(value: str, secret) -> str:
+    return _b64(hmac.digest(_key(secret), value.encode(), "sha256"))  # one call into OpenSSL
+
+
+def dumps(payload) -> str:
+    data = _JSON.encode(payload).encode("latin-1")  # signing.JSONSerializer's bytes
+    text = None
+    if len(data) >= _COMPRESS_FROM:
+        compressed = zlib.compress(data)
+        if len(compressed) < len(data) - 1:
+            text = "." + _b64(compressed)
+    if text is None:
+        text = _b64(data)
+    value = f"{text}:{signing.b62_encode(int(time.time()))}"
+    return f"{value}:{_signature(value, settings.SECRET_KEY)}"
+
+
+def loads(token: str):
+    """The payload of a token this module or `signing.dumps(..., salt=SALT)` wrote; `signing.BadSignature` if it is
+    neither (or was signed with a key that is no longer SECRET_KEY nor one of its fallbacks)."""
+    value, _sep, signature = token.rpartition(":")
+    if not value or not hmac.compare_digest(signature.encode(), _signature(value, settings.SECRET_KEY).encode()):
+        return signing.loads(token, salt=SALT)
+    text = value.rpartition(":")[0].encode()
+    compressed = text[:1] == b"."
+    data = base64.urlsafe_b64decode(text[1:] + b"=" * (-(len(text) - 1) % 4)) if compressed else \
+        base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+    if compressed:
+        data = zlib.decompress(data)
+    return json.loads(data.decode("latin-1"))
