@@ -30,6 +30,22 @@ try:
 except ImportError:  # hypothesis is a dev extra
     pass
 
+
+def _test_handlers_resolve_as_the_portal():
+    """Django's and DRF's test clients resolve /v1/ paths as the portal's WSGI handler does (core.handlers: each
+    path's match kept and copied per request), so every API test runs through it."""
+    from django.test import client as django_client
+    from rest_framework import test as drf_test
+
+    from core.handlers import KeptApiRoutes
+
+    django_client.ClientHandler = type("ClientHandler", (KeptApiRoutes, django_client.ClientHandler), {})
+    drf_test.ForceAuthClientHandler = type("ForceAuthClientHandler",
+                                           (KeptApiRoutes, drf_test.ForceAuthClientHandler), {})
+
+
+_test_handlers_resolve_as_the_portal()
+
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -1,10 +1,14 @@
 import gc
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnercenter.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # as django.core.wsgi.get_wsgi_application, with the portal's handler
+
+from core.handlers import PortalWSGIHandler  # noqa: E402 - after setup, as Django's own handler
+
+application = PortalWSGIHandler()
 
 
 def _load_lazy_parts():
