@@ -16,6 +16,7 @@ import json
 import time
 import zlib
 
+import orjson
 from django.conf import settings
 from django.core import signing
 
@@ -27,15 +28,17 @@ _keys = {}
 _JSON = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) would make one per call
 
 
-def _key(secret) -> bytes:
-    """salted_hmac's key for this salt's signer (Signer.signature: salt + "signer", SHA-256)."""
-    key = _keys.get(secret)
-    if key is None:
+def _hmac(secret):
+    """An HMAC-SHA256 keyed as salted_hmac keys this salt's signer (Signer.signature: salt + "signer"), kept per
+    secret and copied per token (copying OpenSSL's state costs less than setting up a new one)."""
+    base = _keys.get(secret)
+    if base is None:
         if len(_keys) >= 8:  # settings overridden in tests: never grow without bound
             _keys.clear()
         raw = secret.encode() if isinstance(secret, str) else bytes(secret)
-        key = _keys[secret] = hashlib.sha256((SALT + "signer").encode() + raw).digest()
-    return key
+        base = _keys[secret] = hmac.new(hashlib.sha256((SALT + "signer").encode() + raw).digest(),
+                                        digestmod="sha256")
+    return base.copy()
 
 
 def _b64(data: bytes) -> str:
@@ -43,11 +46,25 @@ def _b64(data: bytes) -> str:
 
 
 def _signature(value: str, secret) -> str:
-    return _b64(hmac.digest(_key(secret), value.encode(), "sha256"))  # one call into OpenSSL
+    mac = _hmac(secret)
+    mac.update(value.encode())
+    return _b64(mac.digest())
+
+
+def _json(payload) -> bytes:
+    """The payload as signing.JSONSerializer writes it for loads (compact, ASCII): orjson's bytes when they are
+    ASCII (the same text), else the standard library's, which escapes the rest."""
+    try:
+        data = orjson.dumps(payload)
+    except TypeError:  # what orjson refuses (an integer beyond 64 bits): json decides
+        data = None
+    if data is None or not data.isascii():
+        data = _JSON.encode(payload).encode("latin-1")
+    return data
 
 
 def dumps(payload) -> str:
-    data = _JSON.encode(payload).encode("latin-1")  # signing.JSONSerializer's bytes
+    data = _json(payload)
     text = None
     if len(data) >= _COMPRESS_FROM:
         compressed = zlib.compress(data)
@@ -71,4 +88,7 @@ def loads(token: str):
         base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
     if compressed:
         data = zlib.decompress(data)
-    return json.loads(data.decode("latin-1"))
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:  # what orjson refuses (an integer beyond 64 bits): json, as Django reads it
+        return json.loads(data.decode("latin-1"))

@@ -61,3 +61,10 @@ def test_another_salt_does_not_pass():
     token = signing.dumps({"s": "customers", "v": ["Litware", 1]}, salt="billing.pricing.diff")
     with pytest.raises(signing.BadSignature):
         continuation.loads(token)
+
+
+def test_values_beyond_orjson_still_round_trip():
+    payload = {"s": "big", "v": [2**70, "Zoë ☃", -(2**65)]}
+    token = continuation.dumps(payload)
+    assert continuation.loads(token) == payload == signing.loads(token, salt=continuation.SALT)
+    assert continuation.loads(signing.dumps(payload, salt=continuation.SALT, compress=True)) == payload
