@@ -90,6 +90,11 @@ _ROWS_TABLE = ("CREATE TEMP TABLE _rating_rows ON COMMIT DROP AS {rows}",
                "ANALYZE _rating_rows (azure_plan_id, k_meter, usage_date, product_id, sku_id, meter_id)")
 
 
+def _pec_by_group(cursor) -> bool:
+    cursor.execute(statements.PEC_BY_GROUP_SQL)
+    return cursor.fetchone()[0]
+
+
 def _stored_rows(staged_table: str | None = None, *, stored: bool = True) -> str:
     """The month's rows for the figures statement: the organisation's stored rows (unless `stored` is false), and the
     rows of `staged_table`."""
@@ -180,9 +185,11 @@ def _rate_month(organisation: Organisation, month: date, *, pec_decided: bool = 
         return out
     params = _month_params(organisation, m0)
     with connection.cursor() as cursor:
-        for statement in (_DROP, statements.DIRTY_SQL, statements.PEC_SQL, "ANALYZE _rating_dirty, _rating_pec",
-                          _ROWS_TABLE[0].replace("{rows}", statements.rows_sql(_stored_rows())), _ROWS_TABLE[1],
-                          statements.METERS_SQL, statements.TIERS_SQL, "ANALYZE _rating_tiers",
+        for statement in (_DROP, statements.DIRTY_SQL, statements.PEC_SQL, "ANALYZE _rating_dirty, _rating_pec"):
+            cursor.execute(_format(statement), params)
+        rows = statements.rows_sql(_stored_rows(), by_group=_pec_by_group(cursor))
+        for statement in (_ROWS_TABLE[0].replace("{rows}", rows), _ROWS_TABLE[1], statements.METERS_SQL,
+                          statements.TIERS_SQL, "ANALYZE _rating_tiers",
                           "CREATE TEMP TABLE _rating_result ON COMMIT DROP AS "  # noqa: S608 (constants)
                           + statements.figures_sql("SELECT * FROM _rating_rows"), "ANALYZE _rating_result"):
             cursor.execute(_format(statement), params)
@@ -237,13 +244,18 @@ def rate_staged(*, organisation_id: int, table: str, months: list[date]) -> str 
     write = _STAGED_WRITE.replace("{columns}", "id, " + ", ".join(STAGED_RATING_COLUMNS))
     for m0 in open_months:
         params = _month_params(organisation, m0)
-        sequence = [_DROP, statements.STAGED_GROUPS_SQL.replace("{staged}", table), statements.STAGED_DIRTY_SQL,
-                    statements.PEC_SQL, "ANALYZE _rating_dirty, _rating_pec"]
+        with connection.cursor() as cursor:
+            for statement in (_DROP, statements.STAGED_GROUPS_SQL.replace("{staged}", table),
+                              statements.STAGED_DIRTY_SQL, statements.PEC_SQL, "ANALYZE _rating_dirty, _rating_pec"):
+                cursor.execute(_format(statement), params)
+            by_group = _pec_by_group(cursor)
+        sequence = []
         if _has_rows(organisation_id, m0):  # stored rows take part: made a table and ANALYZEd first
-            sequence += [_ROWS_TABLE[0].replace("{rows}", statements.rows_sql(_stored_rows(table))), _ROWS_TABLE[1]]
+            sequence += [_ROWS_TABLE[0].replace("{rows}", statements.rows_sql(_stored_rows(table), by_group=by_group)),
+                         _ROWS_TABLE[1]]
             rows = "SELECT * FROM _rating_rows"
         else:  # a month's first rows: the staged rows alone, read once by the figures statement
-            rows = statements.rows_sql(_stored_rows(table, stored=False))
+            rows = statements.rows_sql(_stored_rows(table, stored=False), by_group=by_group)
         sequence += [statements.STAGED_METERS_SQL, statements.TIERS_SQL, "ANALYZE _rating_tiers",
                      write.replace("{figures}", statements.figures_sql(rows))]
         with connection.cursor() as cursor:

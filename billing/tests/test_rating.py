@@ -160,7 +160,11 @@ def test_a_late_row_rerates_only_its_meter():
     ({"meter_name": "D2 v5 Spot", "sku_name": "D2 v5 Spot"}, "Azure,Consumption"),
     ({"benefit_type": "SavingsPlan", "benefit_id": "28ddab06-2c5b-479e-88bb-7b7bfda4e7fd"}, "Azure,Consumption"),
     ({"publisher_name": "Contoso Networks, Inc."}, "Azure,Consumption"),
-], ids=["third_party", "spot", "savings_plan", "marketplace"])
+    # Named only by their words, in any case (the tests compare ASCII case-insensitively):
+    ({"meter_subcategory": "Virtual Machines SPOT"}, "Azure,Consumption"),
+    ({"benefit_type": "SAVINGSPLAN"}, "Azure,Consumption"),
+    ({"charge_type": "ReservationUsage"}, "Azure,Consumption"),
+], ids=["third_party", "spot", "savings_plan", "marketplace", "spot_upper", "savings_type_only", "reservation_charge"])
 def test_excluded_products_never_earn_pec(fields, tags):
     w = world()
     meter(price_list(), price="1", tags=tags)
