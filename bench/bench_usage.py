@@ -265,7 +265,9 @@ def run():
     begin = time.perf_counter()
     first = do_import()
     import_only = time.perf_counter() - begin
-    unrated = UsageRecord.objects.filter(organisation_id=org.pk, rated_at__isnull=True).exists()
+    # What rating would still consider (billing.rating.statements.UNRATED: its partial index answers at once).
+    unrated = UsageRecord.objects.filter(organisation_id=org.pk, rated_at__isnull=True,
+                                         not_rated_reason__in=["", "no_price"]).exists()
     rated_by = "the rating listener, inside the import"
     if unrated:
         if rate_usage is None:

@@ -116,6 +116,7 @@ class UsageRecord(models.Model):
         #       (md5(resource_uri)::uuid), charge_type, benefit_id)   -- the natural key: a re-import adds 0 rows
         #   INDEX (organisation_id, azure_plan_id, meter_id, usage_date)   -- rating a meter of a plan over a month
         #   INDEX (organisation_id, customer_id, usage_date)               -- spend pages and summaries
+        #   INDEX (organisation_id, usage_date) WHERE unrated                -- is anything left to rate? (0010)
 
     def __str__(self):
         return f"{self.azure_subscription_id} {self.meter_id} {self.usage_date} {self.quantity}"

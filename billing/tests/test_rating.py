@@ -251,3 +251,27 @@ def test_usage_changed_rates_inside_the_callers_transaction_and_the_task_rates_t
     assert _rows()[0].pricing_pre_tax_total == D("8.50")
     add_usage(w.sub, date(2026, 8, 4), "10")
     assert rate_usage_task.delay(w.organisation.pk, ["2026-08-01"]).get()["rows_rated"] == 1
+
+
+def test_finding_what_is_left_to_rate_reads_the_partial_index_not_every_row():
+    """Whether a month (or an organisation) has rows rating would still consider is answered by the partial index
+    usagerecord_unrated (migration 0010), whose predicate is statements.UNRATED: if the two drift apart, the check
+    reads every row of the month again."""
+    from billing.rating import services
+
+    w = world()
+    meter(price_list(), price="1")
+    add_usage(w.sub, date(2026, 8, 3), "10")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'billing_usagerecord_p202608' "
+                       "AND indexdef LIKE '%%WHERE%%rated_at IS NULL%%'")
+        (index,) = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN SELECT EXISTS (SELECT 1 FROM billing_usagerecord u WHERE u.organisation_id = %s "
+                       f"AND u.usage_date >= %s AND u.usage_date < %s AND {services._UNRATED})",
+                       [w.organisation.pk, AUG, date(2026, 9, 1)])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
+    assert services._has_unrated(w.organisation.pk, AUG)
+    rate_usage(organisation_id=w.organisation.pk, months=[AUG])
+    assert not services._has_unrated(w.organisation.pk, AUG)
