@@ -16,7 +16,6 @@ import json
 import time
 import zlib
 
-import orjson
 from django.conf import settings
 from django.core import signing
 
@@ -52,15 +51,9 @@ def _signature(value: str, secret) -> str:
 
 
 def _json(payload) -> bytes:
-    """The payload as signing.JSONSerializer writes it for loads (compact, ASCII): orjson's bytes when they are
-    ASCII (the same text), else the standard library's, which escapes the rest."""
-    try:
-        data = orjson.dumps(payload)
-    except TypeError:  # what orjson refuses (an integer beyond 64 bits): json decides
-        data = None
-    if data is None or not data.isascii():
-        data = _JSON.encode(payload).encode("latin-1")
-    return data
+    """The payload as signing.JSONSerializer writes it (compact, ASCII, NaN as NaN), with one encoder kept rather
+    than one made per call."""
+    return _JSON.encode(payload).encode("latin-1")
 
 
 def dumps(payload) -> str:
@@ -88,7 +81,4 @@ def loads(token: str):
         base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
     if compressed:
         data = zlib.decompress(data)
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:  # what orjson refuses (an integer beyond 64 bits): json, as Django reads it
-        return json.loads(data.decode("latin-1"))
+    return json.loads(data.decode("latin-1"))  # as Django reads it (orjson would read a long integer as a float)

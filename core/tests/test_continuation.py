@@ -63,8 +63,15 @@ def test_another_salt_does_not_pass():
         continuation.loads(token)
 
 
-def test_values_beyond_orjson_still_round_trip():
-    payload = {"s": "big", "v": [2**70, "Zoë ☃", -(2**65)]}
+def test_long_integers_non_ascii_text_and_nan_round_trip():
+    payload = {"s": "big", "v": [2**70 + 1, "Zoë ☃", -(2**63) - 7, 1.5]}
     token = continuation.dumps(payload)
     assert continuation.loads(token) == payload == signing.loads(token, salt=continuation.SALT)
     assert continuation.loads(signing.dumps(payload, salt=continuation.SALT, compress=True)) == payload
+
+
+def test_nan_is_read_back_as_nan():
+    import math
+
+    token = continuation.dumps({"s": "f", "v": [float("nan")]})
+    assert math.isnan(continuation.loads(token)["v"][0]) and math.isnan(signing.loads(token, salt=continuation.SALT)["v"][0])
