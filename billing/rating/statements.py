@@ -137,19 +137,23 @@ priced AS (
            t.third_party, t.n IS NOT NULL AS has_price, sum(b.quantity) OVER ({order_b}) AS cum_after
     FROM rows b LEFT JOIN _rating_tiers t ON t.product_id = b.product_id AND t.sku_id = b.sku_id
                                          AND t.meter_id = b.meter_id AND t.day = b.usage_date
+), sliced AS (  -- a tiered row's slice cost and tier price, from one reading of its tiers
+    SELECT p.*, CASE WHEN p.n > 1 THEN (
+               SELECT ARRAY[sum(x.price * (greatest(x.lo, least(p.cum_after, x.hi))
+                                           - greatest(x.lo, least(p.cum_after - p.quantity, x.hi)))),
+                            min(x.price) FILTER (WHERE p.cum_after - p.quantity >= x.lo
+                                                   AND p.cum_after - p.quantity < x.hi)]
+               FROM unnest(p.prices, p.los, p.his) AS x(price, lo, hi)) END AS tiered
+    FROM priced p OFFSET 0  -- computed once, not once per use of its two values
 ), costed AS (
     SELECT p.*, CASE WHEN p.excluded OR p.third_party THEN 0 ELSE p.access_pec END AS pec,
            CASE WHEN p.n = 1 THEN p.price * (greatest(p.lo, least(p.cum_after, p.hi))
                                              - greatest(p.lo, least(p.cum_after - p.quantity, p.hi)))
-                WHEN p.n > 1 THEN (SELECT sum(x.price * (greatest(x.lo, least(p.cum_after, x.hi))
-                                                         - greatest(x.lo, least(p.cum_after - p.quantity, x.hi))))
-                                   FROM unnest(p.prices, p.los, p.his) AS x(price, lo, hi)) END AS list_cost,
+                WHEN p.n > 1 THEN p.tiered[1] END AS list_cost,
            CASE WHEN p.n = 1 THEN CASE WHEN p.cum_after - p.quantity >= p.lo
                                             AND p.cum_after - p.quantity < p.hi THEN p.price END
-                WHEN p.n > 1 THEN (SELECT min(x.price) FILTER (WHERE p.cum_after - p.quantity >= x.lo
-                                                                 AND p.cum_after - p.quantity < x.hi)
-                                   FROM unnest(p.prices, p.los, p.his) AS x(price, lo, hi)) END AS tier_price
-    FROM priced p OFFSET 0  -- computed once (not inlined into each use), in the order of `priced`
+                WHEN p.n > 1 THEN p.tiered[2] END AS tier_price
+    FROM sliced p OFFSET 0  -- computed once (not inlined into each use), in the order of `priced`
 ), running AS (
     SELECT e.*, sum(e.cost) OVER ({order_e}) AS cum_cost
     FROM (SELECT c.*, c.list_cost * ((100 - c.pec) * 0.01) AS cost FROM costed c) e
