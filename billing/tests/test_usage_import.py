@@ -233,6 +233,17 @@ def test_every_bad_line_is_listed_and_nothing_is_imported(billing_admin, estate)
     _nothing_imported()
 
 
+@pytest.mark.parametrize("spelling", ["NaN", "NAN", "nan", "Infinity", "-INFINITY", "inf"])
+def test_a_number_postgresql_would_read_as_nan_or_infinity_is_a_bad_line(billing_admin, estate, spelling):
+    """PostgreSQL's numeric reads NaN and Infinity in any case: with no other bad sign in the file, the import must
+    still look at the numbers (usage_seen's `odd`) and refuse the line."""
+    data = rows()
+    data[1]["Quantity"] = spelling
+    error = _bad(billing_admin, usage_csv(data))
+    assert [(p["line"], p["column"]) for p in error.data] == [(3, "Quantity")]
+    _nothing_imported()
+
+
 def test_bad_lines_of_a_batch_name_the_apis_fields(billing_admin, estate):
     data = rows()
     data[1]["Quantity"] = "lots"

@@ -118,10 +118,12 @@ def prepare(organisation_id):
     numbers = ", ".join(("quantity", *_MS_NUMBERS))
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS usage_seen, usage_dates, usage_keys")
+        # `odd`: an n or N among the numbers (NaN, Infinity). Lowered in the "C" collation, which folds ASCII letters
+        # only: no other letter lowers to n, and the database's collation would fold each line through wide characters.
         cursor.execute(f"""
             CREATE TEMP TABLE usage_seen ON COMMIT DROP AS
             SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, usage_date,
-                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers})) LIKE '%n%') AS odd
+                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers}) COLLATE "C") LIKE '%n%') AS odd
             FROM usage_stage GROUP BY 1, 2, 3, 4""")
         # A date outside DATE_FLOOR .. the month after the current one is no usage date (d NULL, `far` true): a stray
         # year (0001, 9999) would otherwise create every monthly partition in between, or overflow the last one.
