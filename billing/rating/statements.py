@@ -2,9 +2,11 @@
 rows before they are written): per month, the groups to rate, their PEC days, their tiers, then ONE statement that
 prices every row of those groups.
 
-The figures statement reads the rows once and sorts them once: the cumulative quantity and the cumulative cost are two
-windows over the same order (Azure plan, meter, priced or not; usage date, then the natural key), the second over the
-output of the first, so the planner reuses the first sort. A row's tiers come from `_rating_tiers`, one row per
+The figures statement reads the rows once and sorts them once by their long keys: the cumulative quantity and the
+cumulative cost are two windows over the same order (Azure plan, meter, priced or not; usage date, then the natural
+key), the second over the output of the first. The first numbers each row in its group (`rn`); the second orders by
+that number, so the rows between the two windows no longer carry the natural key's texts (the ResourceURI is the
+widest column), and its sort meets rows already in order. A row's tiers come from `_rating_tiers`, one row per
 (product, SKU, meter, day) that a price period covers: an untiered meter (one tier, the usual case) is priced inline;
 a tiered one sums its slices over the tier arrays. The sums are exact (numeric), so the figures are those of a join on
 every tier row and a GROUP BY (what this statement replaced).
@@ -124,6 +126,8 @@ WHERE u.usage_date >= %(m0)s AND u.usage_date < %(m1)s AND u.not_rated_reason <>
 
 _ORDER = ("PARTITION BY {p}azure_plan_id, {p}k_meter, {priced} ORDER BY {p}usage_date, {p}azure_subscription_id, "
           "{p}k_uri, {p}k_charge, {p}k_benefit, {p}id ROWS UNBOUNDED PRECEDING")
+# The second window: the same groups, in the first window's order, as numbered by it (row_number over _ORDER).
+_ORDER_AGAIN = "PARTITION BY e.azure_plan_id, e.k_meter, e.has_price ORDER BY e.rn ROWS UNBOUNDED PRECEDING"
 
 # The figures of every row: the cumulative quantity of the month per plan and meter (priced rows only, in usage date
 # then natural-key order), the list cost of the row's slice over its tiers, PEC, the floored month-to-date cost
@@ -132,9 +136,10 @@ _ORDER = ("PARTITION BY {p}azure_plan_id, {p}k_meter, {priced} ORDER BY {p}usage
 FIGURES_SQL = """
 WITH rows AS ({rows}),
 priced AS (
-    SELECT b.id, b.usage_date, b.azure_plan_id, b.k_meter, b.azure_subscription_id, b.k_uri, b.k_charge, b.k_benefit,
+    SELECT b.id, b.usage_date, b.azure_plan_id, b.k_meter,
            b.quantity, b.staged, b.excluded, b.access_pec, t.n, t.price, t.lo, t.hi, t.prices, t.los, t.his,
-           t.third_party, t.n IS NOT NULL AS has_price, sum(b.quantity) OVER ({order_b}) AS cum_after
+           t.third_party, t.n IS NOT NULL AS has_price, sum(b.quantity) OVER ({order_b}) AS cum_after,
+           row_number() OVER ({order_b}) AS rn
     FROM rows b LEFT JOIN _rating_tiers t ON t.product_id = b.product_id AND t.sku_id = b.sku_id
                                          AND t.meter_id = b.meter_id AND t.day = b.usage_date
 ), sliced AS (  -- a tiered row's slice cost and tier price, from one reading of its tiers
@@ -199,4 +204,4 @@ def figures_sql(rows: str) -> str:
     tables' names (services._format)."""
     return (FIGURES_SQL.replace("{rows}", rows)
             .replace("{order_b}", _ORDER.format(p="b.", priced="t.n IS NOT NULL"))
-            .replace("{order_e}", _ORDER.format(p="e.", priced="e.has_price")))
+            .replace("{order_e}", _ORDER_AGAIN))
