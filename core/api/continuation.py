@@ -9,7 +9,6 @@ signature does not match the current key is handed to `signing.loads`, which tri
 `signing.BadSignature` as before (core/tests/test_continuation.py).
 """
 
-import base64
 import hashlib
 import hmac
 import json
@@ -41,7 +40,7 @@ def _hmac(secret):
 
 
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return signing.b64_encode(data).decode()
 
 
 def _signature(value: str, secret) -> str:
@@ -77,8 +76,7 @@ def loads(token: str):
         return signing.loads(token, salt=SALT)
     text = value.rpartition(":")[0].encode()
     compressed = text[:1] == b"."
-    data = base64.urlsafe_b64decode(text[1:] + b"=" * (-(len(text) - 1) % 4)) if compressed else \
-        base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+    data = signing.b64_decode(text[1:] if compressed else text)
     if compressed:
         data = zlib.decompress(data)
     return json.loads(data.decode("latin-1"))  # as Django reads it (orjson would read a long integer as a float)
