@@ -40,7 +40,9 @@ from ..usage.partitions import month_start, next_month
 ALERT_THRESHOLD = Decimal("80")  # percent of the budget
 ALERT_CEILING = Decimal("100")  # past it: no more alerts
 ALERT_INTERVAL = dt.timedelta(days=7)
-MAX_AMOUNT = Decimal("999999999999999999.99")  # the column: 20 digits, 2 decimals
+# 15 significant digits: Partner Center's budget is a JSON number, which clients (and our renderer) read as a double;
+# every amount up to this one comes back to the cent, a larger one would not (1234567890123456.78 -> ...456.8).
+MAX_AMOUNT = Decimal("9999999999999.99")
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ def parse_budget_amount(value, *, field="amount") -> Decimal | None:
     if amount < 0:
         raise InvalidInput(_("The budget amount cannot be negative."), field=field)
     if amount > MAX_AMOUNT:
-        raise InvalidInput(_("The budget amount is too large."), field=field)
+        raise InvalidInput(_("The budget amount is too large: at most 9999999999999.99."), field=field)
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(_("The budget amount has at most 2 decimals."), field=field)
     return amount.quantize(Decimal("0.01"))

@@ -3,6 +3,7 @@
 
 import csv
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -405,7 +406,7 @@ def test_budget_get_and_patch_as_microsofts_samples(api, plan, samples):
 @pytest.mark.parametrize("body,field", [
     ({"Amount": -1}, "amount"), ({"amount": "100"}, "amount"), ({"amount": True}, "amount"),
     ({"amount": 10.001}, "amount"), ({"amount": [5]}, "amount"), ({"Attributes": {}}, "amount"),
-    ({"amount": 1e30}, "amount"),
+    ({"amount": 1e30}, "amount"), ({"amount": 10000000000000}, "amount"),
 ])
 def test_bad_budgets_are_400_and_change_nothing(api, plan, body, field):
     url = f"/v1/customers/{plan.customer.tenant_id}/usagebudget"
@@ -413,6 +414,15 @@ def test_bad_budgets_are_400_and_change_nothing(api, plan, body, field):
     assert_error(api.patch(url, body, format="json"), 400, 800002, field)
     assert SpendingBudget.objects.get().amount == Decimal("50.00")
     assert AuditEvent.objects.filter(action="customer.spending_budget_set").count() == 1
+
+
+def test_the_largest_budget_comes_back_to_the_cent(api, plan):
+    url = f"/v1/customers/{plan.customer.tenant_id}/usagebudget"
+    for amount in ("9999999999999.99", "1234567890123.45", "0.07"):
+        sent = json.loads(f'{{"amount": {amount}}}', parse_float=Decimal)
+        assert Decimal(str(api.patch(url, sent, format="json").json()["amount"])) == Decimal(amount)
+        assert Decimal(str(api.get(url).json()["amount"])) == Decimal(amount)
+        assert SpendingBudget.objects.get().amount == Decimal(amount)
 
 
 def test_a_stale_etag_is_412(api, plan):
