@@ -48,7 +48,7 @@ def test_the_list_has_every_field_of_microsofts_sample(api, docs):
     # Issued documents only, newest first: the credit note (issued after October's invoice), November, October.
     assert numbers == [docs["november"].number, docs["note"].number, docs["october"].number]
     october = next(i for i in body["items"] if i["id"] == docs["october"].number)
-    assert october["invoiceType"] == "OneTime" and october["documentType"] == "Invoice"
+    assert october["invoiceType"] == "OneTime" and october["documentType"] == "invoice"
     assert october["attributes"] == {"objectType": "Invoice"} and october["amendsOf"] is None
     assert october["invoiceDate"] == "2026-11-01T00:00:00Z"
     assert october["billingPeriodStartDate"] == "2026-10-01T00:00:00Z"
@@ -63,9 +63,9 @@ def test_the_list_has_every_field_of_microsofts_sample(api, docs):
 
 def test_a_credit_note_is_shown_as_partner_center_shows_one(api, docs):
     note = api.get(f"/v1/invoices/{docs['note'].number}").json()
-    assert note["documentType"] == "Credit Note" and note["amendsOf"] == docs["october"].number
+    assert note["documentType"] == "adjustment_note" and note["amendsOf"] == docs["october"].number
     assert Decimal(str(note["totalCharges"])) == docs["note"].total_amount < 0
-    assert note["amendments"] == []
+    assert note["amendments"] == [] and note["dueDate"] is None  # nothing is due on a credit note
     lines = api.get(f"/v1/invoices/{docs['note'].number}/lineitems?provider=onetime"
                     "&invoicelineitemtype=billinglineitems").json()["items"]
     assert len(lines) == 2 and all(Decimal(line["subtotal"]) < 0 for line in lines)
@@ -73,12 +73,15 @@ def test_a_credit_note_is_shown_as_partner_center_shows_one(api, docs):
     assert {line["invoiceNumber"] for line in lines} == {docs["note"].number}
 
 
-def test_one_invoice_has_every_field_of_microsofts_sample_and_an_absolute_pdf_link(api, docs):
+def test_one_invoice_has_every_field_of_microsofts_sample_and_a_pdf_link_relative_to_v1(api, docs):
     number = docs["october"].number
     body = api.get(f"/v1/invoices/{number}").json()
     missing = _missing(load_fixture("get-invoice.response.json"), body)
     assert not missing, missing
-    assert body["pdfDownloadLink"] == f"http://testserver/v1/invoices/{number}/documents/statement"
+    assert body["pdfDownloadLink"] == f"/invoices/{number}/documents/statement"  # as the sample, like links' uri
+    pdf = api.get(f"/v1{body['pdfDownloadLink']}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Disposition"] == f'attachment; filename="Invoice_{number}.pdf"'  # api.md §16.2
     # Partner Center's own id forms: its links' OneTime- prefix, any case; and the sample's request path.
     assert api.get(f"/v1{body['links']['self']['uri']}").json()["id"] == number
     assert api.get(f"/v1/invoices/{number.lower()}").json()["id"] == number

@@ -74,7 +74,7 @@ def test_pages_need_sign_in(issued, client):
 def test_api_statement_is_the_stored_pdf_by_number_or_public_id(issued, api):
     response = api.get(f"/v1/invoices/{issued.number}/documents/statement")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == f'attachment; filename="{issued.number}.pdf"'
+    assert response["Content-Disposition"] == f'attachment; filename="Invoice_{issued.number}.pdf"'
     stored = Invoice.objects.get(pk=issued.pk)
     assert response.content == bytes(stored.pdf) and response.content.startswith(b"%PDF")
     again = api.get(f"/v1/invoices/{issued.public_id}/documents/statement", HTTP_ACCEPT="application/pdf")

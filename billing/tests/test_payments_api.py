@@ -63,14 +63,23 @@ def test_only_a_billing_admin_records_payments(api, org):
 def test_issue_a_credit_note_through_the_api(ba_api, org):
     doc = invoice(org)
     first, second = doc.lines.order_by("id")
+    # The lines' ids, as a script finds them: the invoice's billing line items carry lineId (an extension).
+    listed = ba_api.get(f"/v1/invoices/{doc.number}/lineitems?provider=onetime&invoicelineitemtype=billinglineitems")
+    assert [item["lineId"] for item in listed.json()["items"]] == [str(first.pk), str(second.pk)]
     url = f"/v1/invoices/{doc.number}/creditnotes"
     body = {"reason": "Duplicate meter", "lines": [{"lineId": str(first.pk), "amount": "3.50"},
                                                    {"lineId": str(second.pk)}]}
     created = ba_api.post(url, body, format="json", HTTP_MS_REQUESTID=str(uuid.uuid4()))
     assert created.status_code == 201, created.json()
     note = created.json()
-    assert note["id"] == "G000000002" and note["amendsOf"] == doc.number and note["documentType"] == "credit_note"
-    assert note["totalCharges"] == str(-(Decimal("3.50") + second.subtotal))
+    assert note["id"] == "G000000002" and note["amendsOf"] == doc.number
+    # The same resource as GET /v1/invoices/{id}, with its reason and lines.
+    shown = ba_api.get(f"/v1/invoices/{note['id']}").json()
+    assert {k: v for k, v in note.items() if k not in ("reason", "lines")} == shown
+    assert note["documentType"] == "adjustment_note" and note["reason"] == "Duplicate meter"
+    assert Decimal(str(note["totalCharges"])) == -(Decimal("3.50") + second.subtotal)
+    stored = Invoice.objects.get(number=note["id"], organisation=org).lines.order_by("id")
+    assert [Decimal(line["quantity"]) for line in note["lines"]] == [line.quantity for line in stored]  # strings: exact
     assert [line["amendsLineId"] for line in note["lines"]] == [str(first.pk), str(second.pk)]
     # Over what the line has left, a missing reason, a foreign invoice: refused, nothing written.
     too_much = {"reason": "x", "lines": [{"lineId": str(first.pk), "amount": str(first.subtotal)}]}

@@ -32,6 +32,6 @@ class InvoiceStatementView(PCAPIView):
     def get(self, request, invoice_id):
         invoice = selectors.invoice_get(self.actor(request), invoice_id)
         response = HttpResponse(ensure_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+        response["Content-Disposition"] = f'attachment; filename="Invoice_{invoice.number}.pdf"'
         response["ETag"] = f'"{invoice.pdf_sha256}"'
         return response

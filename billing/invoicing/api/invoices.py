@@ -37,13 +37,6 @@ def invoice_get(request, actor, invoice_id):
     return selectors.invoice_get(actor, invoice_key(invoice_id))
 
 
-def pdf_link(request):
-    def build(invoice):
-        return request.build_absolute_uri(f"/v1/invoices/{invoice.number}/documents/statement")
-
-    return build
-
-
 def _params(request) -> dict:
     return {key.lower(): value for key, value in request.query_params.items()}
 
@@ -59,11 +52,10 @@ def _offset(params) -> int:
     return offset
 
 
-def resources(request, invoices) -> list[dict]:
+def resources(invoices) -> list[dict]:
     amendments = reads.amendments_of(invoices)
     paid = reads.paid_amounts([*invoices, *(note for notes in amendments.values() for note in notes)])
-    build = pdf_link(request)
-    return [s.invoice_resource(invoice, paid=paid, amendments=amendments, pdf_link=build) for invoice in invoices]
+    return [s.invoice_resource(invoice, paid=paid, amendments=amendments) for invoice in invoices]
 
 
 class InvoiceListView(PCAPIView):
@@ -81,7 +73,7 @@ class InvoiceListView(PCAPIView):
                ],
                summary="The partner's invoices and credit notes, newest first", tags=TAGS,
                description="Partner Center's `Invoice`s of the caller's organisation, issued ones only (drafts "
-                           "are never listed). A credit note is listed as `documentType: \"Credit Note\"` with "
+                           "are never listed). A credit note is listed as `documentType: \"adjustment_note\"` with "
                            "`amendsOf` (the invoice it corrects) and also appears in that invoice's `amendments`. "
                            "`paidAmount` is minus the payments allocated to the invoice. Offset paging: "
                            "`links.next` while more remain.",
@@ -95,7 +87,7 @@ class InvoiceListView(PCAPIView):
         invoices = list(reads.invoice_list(actor, date_filter=date_filter)[offset:offset + size + 1])
         more = len(invoices) > size
         invoices = invoices[:size]
-        body = collection(resources(request, invoices), request)
+        body = collection(resources(invoices), request)
         body["links"]["self"] = link(_list_uri(request, size, offset))
         if more:
             body["links"]["next"] = link(_list_uri(request, size, offset + size))
@@ -112,12 +104,12 @@ class InvoiceDetailView(PCAPIView):
 
     @pc_schema(ok=s.InvoiceSerializer, errors=(401, 403, 404, 429), parameters=[INVOICE_ID],
                summary="One invoice or credit note", tags=TAGS,
-               description="`pdfDownloadLink` is the absolute address of its PDF. Unknown, draft or another "
+               description="`pdfDownloadLink` is its PDF's address relative to /v1. Unknown, draft or another "
                            "organisation's invoice: 404/1000.",
                operation_id="invoices_retrieve")
     def get(self, request, invoice_id):
         invoice = invoice_get(request, self.actor(request), invoice_id)
-        return Response(resources(request, [invoice])[0])
+        return Response(resources([invoice])[0])
 
 
 def _summaries(request, actor):

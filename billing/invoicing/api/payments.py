@@ -22,6 +22,8 @@ from core.errors import InvalidInput, NotFound
 from .. import page_selectors, selectors
 from ..credit_notes import credit_note_issue
 from ..payments import payment_record
+from .invoices import resources
+from .serializers import InvoiceSerializer, plain
 
 EXT_TAGS = ["Invoicing (extension)"]
 
@@ -107,9 +109,12 @@ class CreditNoteLineSerializer(serializers.Serializer):
     skuId = serializers.CharField(source="sku_id")
     meterId = serializers.CharField(source="meter_id")
     meterName = serializers.CharField(source="meter_name")
-    quantity = serializers.DecimalField(max_digits=38, decimal_places=18, coerce_to_string=False)
+    quantity = serializers.SerializerMethodField()
     subtotal = serializers.SerializerMethodField()
     pricingPreTaxTotal = serializers.SerializerMethodField()
+
+    def get_quantity(self, obj) -> str:
+        return plain(obj.quantity)  # a string, as the billing line items write it: no float's digits
 
     def get_subtotal(self, obj) -> str:
         return _money(obj.subtotal)
@@ -118,30 +123,16 @@ class CreditNoteLineSerializer(serializers.Serializer):
         return _money(obj.pricing_pre_tax_total)
 
 
-class CreditNoteSerializer(serializers.Serializer):
-    id = serializers.CharField(source="number")
-    documentType = serializers.SerializerMethodField()
-    amendsOf = serializers.CharField(source="amends_of.number")
-    invoiceDate = serializers.DateField(source="invoice_date")
-    billingPeriodStartDate = serializers.DateField(source="period_start")
-    billingPeriodEndDate = serializers.DateField(source="period_end")
-    totalCharges = serializers.SerializerMethodField()
-    currencyCode = serializers.CharField(source="currency")
+class CreditNoteSerializer(InvoiceSerializer):
+    """The credit note as GET /v1/invoices/{id} shows it (documentType adjustment_note), with its reason and lines."""
+
     reason = serializers.CharField()
-    lines = serializers.SerializerMethodField()
-    attributes = serializers.SerializerMethodField()
+    lines = CreditNoteLineSerializer(many=True)
 
-    def get_documentType(self, obj) -> str:
-        return "credit_note"
 
-    def get_totalCharges(self, obj) -> str:
-        return _money(obj.total_amount)
-
-    def get_lines(self, obj) -> list[dict]:
-        return CreditNoteLineSerializer(obj.lines.select_related("customer").order_by("id"), many=True).data
-
-    def get_attributes(self, obj) -> dict:
-        return {"objectType": "Invoice"}
+def credit_note_body(note) -> dict:
+    return {**resources([note])[0], "reason": note.reason,
+            "lines": CreditNoteLineSerializer(note.lines.select_related("customer").order_by("id"), many=True).data}
 
 
 class CreditLimitSerializer(serializers.Serializer):
@@ -218,8 +209,10 @@ class CreditNoteView(PCAPIView):
                summary="Extension: issue a credit note for lines of an invoice", tags=EXT_TAGS,
                operation_id="invoices_creditnotes_create",
                description="Billing admin. Body {reason, lines: [{lineId, amount}]} (`amount` left out: all the line "
-                           "still has). The credit note has its own G number, documentType credit_note and amendsOf "
-                           "the invoice. 409/990320 when the invoice is not finalized or paid; 400/800002 naming the "
+                           "still has). The answer is the credit note as GET /v1/invoices/{id} shows it (its own G "
+                           "number, documentType adjustment_note, amendsOf the invoice) with its reason and lines; "
+                           "a line's lineId is the billing line item's lineId. 409/990320 when the invoice is not "
+                           "finalized or paid; 400/800002 naming the "
                            "line when an amount is more than the line has left. Nothing is written on any error.")
     def post(self, request, invoice_id):
         actor = self.actor(request)
@@ -233,7 +226,7 @@ class CreditNoteView(PCAPIView):
                 raise InvalidInput(_("Line %(line)s is named twice.") % {"line": key}, field="lines")
             lines[key] = item.get("amount")
         note = credit_note_issue(actor=actor, invoice=invoice, lines=lines, reason=data["reason"])
-        response = Response(CreditNoteSerializer(note).data, status=201)
+        response = Response(credit_note_body(note), status=201)
         response["Location"] = f"/v1/invoices/{note.number}"
         return response
 

@@ -15,7 +15,9 @@ from ...models import DocumentType
 from ...rating.api.serializers import DailyRatedUsageLineItemSerializer, _Attributes
 
 NO_DATE = "0001-01-01T00:00:00"  # Partner Center's "never" (lastPaymentDate of a summary without payments)
-DOCUMENT_TYPES = {DocumentType.INVOICE: "Invoice", DocumentType.CREDIT_NOTE: "Credit Note"}
+# Partner Center's documentType values (api.md §16.1, its samples): a credit note here corrects lines of an invoice,
+# Microsoft's adjustment note.
+DOCUMENT_TYPES = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "adjustment_note"}
 
 
 @functools.cache
@@ -63,10 +65,15 @@ def invoice_details(invoice) -> list[dict]:
     return details
 
 
-def invoice_resource(invoice, *, paid: dict, amendments: dict, pdf_link) -> dict:
-    """One Invoice: `paid` {invoice pk: allocated}, `amendments` {invoice pk: [credit notes]}, `pdf_link(invoice)`
-    the absolute address of its PDF. paidAmount is negative (money received reduces what is owed), as Partner
-    Center shows a payment."""
+def pdf_link(invoice) -> str:
+    """The PDF's address relative to /v1, as Partner Center writes it (and its links' `uri`)."""
+    return f"/invoices/{invoice.number}/documents/statement"
+
+
+def invoice_resource(invoice, *, paid: dict, amendments: dict | None) -> dict:
+    """One Invoice: `paid` {invoice pk: allocated}, `amendments` {invoice pk: [credit notes]} (None: not listed, as
+    in an amendment). paidAmount is negative (money received reduces what is owed), as Partner Center shows a
+    payment. dueDate (an extension) is null for a credit note: nothing is due on it."""
     body = {
         "id": invoice.number,
         "invoiceDate": iso_day(invoice.invoice_date),
@@ -83,12 +90,12 @@ def invoice_resource(invoice, *, paid: dict, amendments: dict, pdf_link) -> dict
         "amendsOf": invoice.amends_of.number if invoice.amends_of_id else None,
         "invoiceType": "OneTime",
         "status": invoice.status,
-        "dueDate": iso_day(invoice.due_date),
+        "dueDate": (iso_day(invoice.due_date) or None) if invoice.document_type == DocumentType.INVOICE else None,
         "links": {"self": link(f"/invoices/{wire_id(invoice)}")},
         "attributes": {"objectType": "Invoice"},
     }
     if amendments is not None:
-        body["amendments"] = [invoice_resource(note, paid=paid, amendments=None, pdf_link=pdf_link)
+        body["amendments"] = [invoice_resource(note, paid=paid, amendments=None)
                               for note in amendments.get(invoice.pk, [])]
     return body
 
@@ -193,6 +200,7 @@ def onetime_line_item(row, partners: dict) -> dict:
         "promotionId": "",
         "invoiceLineItemType": "billing_line_items",
         "billingProvider": "one_time",
+        **({"lineId": str(row["id"])} if row.get("id") and row.get("invoice__number") else {}),
         "attributes": {"objectType": "OneTimeInvoiceLineItem"},
     }
 
@@ -235,7 +243,7 @@ class InvoiceAmendmentSerializer(serializers.Serializer):
     paidAmount = _money(help_text="Minus the payments allocated to it")
     currencyCode = serializers.CharField()
     currencySymbol = serializers.CharField()
-    pdfDownloadLink = serializers.CharField(help_text="Absolute address of the PDF (/v1/invoices/{id}/documents/"
+    pdfDownloadLink = serializers.CharField(help_text="The PDF's address relative to /v1 (/invoices/{id}/documents/"
                                                       "statement)")
     taxReceipts = TaxReceiptSerializer(many=True, help_text="Always empty: no tax receipts are issued here")
     invoiceDetails = InvoiceDetailSerializer(many=True)
@@ -243,7 +251,8 @@ class InvoiceAmendmentSerializer(serializers.Serializer):
     amendsOf = serializers.CharField(allow_null=True, help_text="A credit note: the invoice it corrects")
     invoiceType = serializers.CharField(help_text="OneTime (new commerce)")
     status = serializers.CharField(help_text="Extension: finalized, paid or void")
-    dueDate = serializers.CharField(help_text="Extension: the invoice date + 60 days (net 60)")
+    dueDate = serializers.CharField(allow_null=True, help_text="Extension: the invoice date + 60 days (net 60); "
+                                                               "null for a credit note")
     links = _SelfLinks()
     attributes = _Attributes()
 
