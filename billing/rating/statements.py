@@ -4,7 +4,8 @@ prices every row of those groups.
 
 The figures statement reads the rows once and sorts them once by their long keys: the cumulative quantity and the
 cumulative cost are two windows over the same order (Azure plan, meter, priced or not; usage date, then the natural
-key), the second over the output of the first. The first numbers each row in its group (`rn`); the second orders by
+key), the second over the output of the first and split further by charge type and PEC rate (an invoice line's own
+month to date). The first numbers each row in its group (`rn`); the second orders by
 that number, so the rows between the two windows no longer carry the natural key's texts (the ResourceURI is the
 widest column), and its sort meets rows already in order. A row's tiers come from `_rating_tiers`, one row per
 (product, SKU, meter, day) that a price period covers: an untiered meter (one tier, the usual case) is priced inline;
@@ -126,17 +127,21 @@ WHERE u.usage_date >= %(m0)s AND u.usage_date < %(m1)s AND u.not_rated_reason <>
 
 _ORDER = ("PARTITION BY {p}azure_plan_id, {p}k_meter, {priced} ORDER BY {p}usage_date, {p}azure_subscription_id, "
           "{p}k_uri, {p}k_charge, {p}k_benefit, {p}id ROWS UNBOUNDED PRECEDING")
-# The second window: the same groups, in the first window's order, as numbered by it (row_number over _ORDER).
-_ORDER_AGAIN = "PARTITION BY e.azure_plan_id, e.k_meter, e.has_price ORDER BY e.rn ROWS UNBOUNDED PRECEDING"
+# The second window: the month to date of each future invoice line (billing.invoicing.lines_sql: a plan's meter, charge
+# type and PEC rate), in the first window's order, as numbered by it (row_number over _ORDER).
+_ORDER_AGAIN = ("PARTITION BY e.azure_plan_id, e.k_meter, e.has_price, e.k_charge, e.pec ORDER BY e.rn "
+                "ROWS UNBOUNDED PRECEDING")
 
 # The figures of every row: the cumulative quantity of the month per plan and meter (priced rows only, in usage date
-# then natural-key order), the list cost of the row's slice over its tiers, PEC, the floored month-to-date cost
-# (Microsoft's BC = ROUNDDOWN(cost, 2)) and the row's part of it, in USD and in the billing currency. A row without a
+# then natural-key order: the tiers), the list cost of the row's slice over its tiers, PEC, the floored month-to-date
+# cost (Microsoft's BC = ROUNDDOWN(cost, 2)) of the row's invoice line (plan, meter, charge type, PEC rate: each line is
+# then the ROUNDDOWN of its own exact cost, never above it, as Microsoft's recon subtotal ROUNDDOWN(EUP x BQ, 2)) and
+# the row's part of it, in USD and in the billing currency. A row without a
 # price on its day (no tier) has `has_price` false and no figures; its quantity does not count.
 FIGURES_SQL = """
 WITH rows AS ({rows}),
 priced AS (
-    SELECT b.id, b.usage_date, b.azure_plan_id, b.k_meter,
+    SELECT b.id, b.usage_date, b.azure_plan_id, b.k_meter, b.k_charge,
            b.quantity, b.staged, b.excluded, b.access_pec, t.n, t.price, t.lo, t.hi, t.prices, t.los, t.his,
            t.third_party, t.n IS NOT NULL AS has_price, sum(b.quantity) OVER ({order_b}) AS cum_after,
            row_number() OVER ({order_b}) AS rn
@@ -160,7 +165,7 @@ priced AS (
                 WHEN p.n > 1 THEN p.tiered[2] END AS tier_price
     FROM sliced p OFFSET 0  -- computed once (not inlined into each use), in the order of `priced`
 ), running AS (
-    SELECT e.*, sum(e.cost) OVER ({order_e}) AS cum_cost
+    SELECT e.*, sum(e.cost) OVER ({order_e}) AS cum_cost, sum(e.quantity) OVER ({order_e}) AS line_qty
     FROM (SELECT c.*, c.list_cost * ((100 - c.pec) * 0.01) AS cost FROM costed c) e
 ), booked AS (  -- Microsoft's BC = ROUNDDOWN(month-to-date cost, 2)
     SELECT r.*, trunc(r.cum_cost, 2) AS bc_after, trunc(r.cum_cost - r.cost, 2) AS bc_before FROM running r OFFSET 0
@@ -169,7 +174,7 @@ SELECT b.id, b.usage_date, b.staged, b.has_price,
        CASE WHEN b.has_price THEN round(CASE WHEN b.quantity <> 0 THEN b.list_cost / b.quantity ELSE b.tier_price END,
                                         18) END AS unit_price,
        CASE WHEN b.has_price THEN b.pec::numeric(7, 4) END AS pec_percentage,
-       CASE WHEN b.has_price THEN round(CASE WHEN b.cum_after <> 0 THEN b.bc_after / b.cum_after
+       CASE WHEN b.has_price THEN round(CASE WHEN b.line_qty <> 0 THEN b.bc_after / b.line_qty
                                              ELSE b.tier_price * ((100 - b.pec) * 0.01) END, 18) END
            AS effective_unit_price,
        CASE WHEN b.has_price THEN b.bc_after - b.bc_before END AS pricing_pre_tax_total,

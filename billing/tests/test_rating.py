@@ -60,6 +60,27 @@ def test_microsofts_worked_example_comes_out_exactly():
         assert row.rated_at is not None and row.not_rated_reason == ""
 
 
+def test_a_line_without_pec_is_never_charged_above_its_list_cost_beside_one_with_pec():
+    """The cents are floored per future invoice line (plan, meter, charge type, PEC rate), not across the meter: a row
+    without PEC after one with PEC no longer carries the PEC row's rounded-off fraction (0.87 for 0.868 before)."""
+    w = world(subscriptions=2)
+    w.subs[1].role_assignments.all().delete()  # the partner never managed the second subscription: no PEC
+    meter(price_list(), price="0.868")
+    usage_rows([usage(w.subs[0], date(2026, 8, day), "1", resource_uri="/r/pec") for day in (1, 2)]
+               + [usage(w.subs[1], date(2026, 8, day), "1", resource_uri="/r/list") for day in (1, 2)])
+    rate_usage(organisation_id=w.organisation.pk, months=[AUG])
+    with_pec = _rows(azure_subscription_id=w.subs[0].pk)
+    without = _rows(azure_subscription_id=w.subs[1].pk)
+    assert [r.pec_percentage for r in with_pec] == [15, 15] and [r.pec_percentage for r in without] == [0, 0]
+    assert [r.pricing_pre_tax_total for r in with_pec] == [D("0.73"), D("0.74")]  # 0.7378, then 1.4756 -> 1.47
+    assert [r.pricing_pre_tax_total for r in without] == [D("0.86"), D("0.87")]  # 0.868, then 1.736 -> 1.73
+    assert without[0].effective_unit_price == D("0.86") and without[1].effective_unit_price == D("0.865")
+    for rows, share in ((with_pec, D("0.85")), (without, D(1))):
+        line = sum(r.pricing_pre_tax_total for r in rows)
+        assert line == (D("0.868") * 2 * share).quantize(D("0.01"), rounding="ROUND_DOWN")
+        assert all(r.effective_unit_price <= r.unit_price * share for r in rows)
+
+
 def test_tiers_apply_to_the_months_cumulative_quantity():
     """domain.md §3.3.5: tiers 1-100 @1.00, 101-100000 @0.80, 100001+ @0.50: 101 units cost 100.80 (no PEC here:
     the partner holds no role)."""

@@ -81,23 +81,30 @@ def test_amounts_are_within_the_documented_rounding(setup, parts, without_pec):
             setup.subs[i].role_assignments.all().delete()
         rows = _rate(setup, parts)
         transaction.set_rollback(True)
-    cumulative_qty, exact_cum, booked_usd, booked_eur = Decimal(0), Decimal(0), Decimal(0), Decimal(0)
+    # The tiers count the meter's whole month; the cents are floored per invoice line (the plan's meter and PEC rate).
+    cumulative_qty = Decimal(0)
+    line_qty, exact_cum, booked_usd, booked_eur = ({0: Decimal(0), 15: Decimal(0)} for _ in range(4))
     for row in rows:
         share = 1 - row.pec_percentage / 100
-        assert row.pec_percentage == (0 if rows and _index(setup, row) in without_pec else 15)
+        pec = int(row.pec_percentage)
+        assert pec == (0 if rows and _index(setup, row) in without_pec else 15)
         exact = (tier_cost(cumulative_qty + row.quantity) - tier_cost(cumulative_qty)) * share
         cumulative_qty += row.quantity
-        exact_cum += exact
-        booked_usd += row.pricing_pre_tax_total
-        booked_eur += row.billing_pre_tax_total
-        # The month to date is Microsoft's BC = ROUNDDOWN(exact, 2); each row is within a cent of its exact cost.
-        assert booked_usd == floor2(exact_cum)
+        line_qty[pec] += row.quantity
+        exact_cum[pec] += exact
+        booked_usd[pec] += row.pricing_pre_tax_total
+        booked_eur[pec] += row.billing_pre_tax_total
+        # A line's month to date is Microsoft's BC = ROUNDDOWN(exact, 2), never above its exact cost; each row is
+        # within a cent of its own.
+        assert booked_usd[pec] == floor2(exact_cum[pec]) <= exact_cum[pec]
         assert abs(row.pricing_pre_tax_total - exact) < CENT
-        assert booked_eur == floor2(booked_usd / USD_PER_EUR)
+        assert booked_eur[pec] == floor2(booked_usd[pec] / USD_PER_EUR)
         assert abs(row.billing_pre_tax_total - exact / USD_PER_EUR) < CENT + CENT / USD_PER_EUR
-        if cumulative_qty:
+        if line_qty[pec]:
             # Stored with 18 decimals (PostgreSQL rounds half away from zero, after its own division scale).
-            assert abs(row.effective_unit_price - booked_usd / cumulative_qty) <= Decimal("1e-18")
+            assert abs(row.effective_unit_price - booked_usd[pec] / line_qty[pec]) <= Decimal("1e-18")
+            # so the line's effective price times its quantity never exceeds its list cost
+            assert row.effective_unit_price * line_qty[pec] <= exact_cum[pec] + Decimal("1e-13")
 
 
 def _index(setup, row):
