@@ -176,6 +176,26 @@ def test_bad_queries_get_partner_centers_errors(api, october, query, status, cod
     assert_error(api.get(f"/v1/invoices/{october.number}/lineitems?{query}"), status, code, field)
 
 
+def test_a_code_that_is_no_currency_is_a_400_on_every_line_item_route_not_an_empty_page(api, october):
+    """XYZ has the shape of a code but is no ISO 4217 currency: 400 naming currencycode (in the caller's language),
+    where a real currency the invoice is not in (EUR) is an empty page."""
+    for url in (f"/v1/invoices/{october.number}/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
+                "&currencycode=XYZ",
+                "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=usagelineitems"
+                "&currencycode=xyz&period=current",
+                "/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=billinglineitems"
+                "&currencycode=XYZ&period=current",
+                "/v1/invoices/estimates/links?currencycode=XYZ"):
+        error = assert_error(api.get(url), 400, 800002, "currencycode")
+        assert "XYZ" in error["description"]
+        french = assert_error(api.get(url, HTTP_X_LOCALE="fr-FR"), 400, 800002, "currencycode")
+        assert "n'est pas un code de devise" in french["description"]
+    french = assert_error(api.get("/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype="
+                                  "usagelineitems&currencycode=USD&period=last", HTTP_X_LOCALE="fr-FR"),
+                          400, 800002, "period")
+    assert "obligatoire" in french["description"]
+
+
 def test_bad_path_style_and_tokens(api, october):
     assert_error(api.get(f"/v1/invoices/{october.number}/lineitems/Office/BillingLineItems"), 400, 800042, "provider")
     assert_error(api.get(f"/v1/invoices/{october.number}/lineitems/OneTime/Nothing"), 400, 800002,

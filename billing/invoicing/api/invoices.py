@@ -17,6 +17,7 @@ from core.api.serializers import link
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
 
+from ...rating.api.views import check_currency
 from .. import reads, selectors
 from . import serializers as s
 
@@ -152,7 +153,5 @@ class EstimateLinksView(PCAPIView):
                tags=TAGS, operation_id="invoices_estimates_links_list")
     def get(self, request):
         actor = self.actor(request)
-        currency = (_params(request).get("currencycode") or "").strip().upper() or reads.billing_currency_of(actor)
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise InvalidInput(_("currencycode must be an ISO 4217 code such as USD."), field="currencycode")
+        currency = check_currency(_params(request).get("currencycode"), default=reads.billing_currency_of(actor))
         return Response(collection(s.estimate_links(currency), request))

@@ -73,11 +73,7 @@ def check_kind(raw) -> str:
     return kind
 
 
-def check_currency(raw, default=None) -> str:
-    currency = (raw or "").strip().upper() or (default or "")
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise InvalidInput(_("currencycode is required: an ISO 4217 code such as USD."), field="currencycode")
-    return currency
+check_currency = rating_views.check_currency
 
 
 def check_period(raw, *, required=False) -> str:

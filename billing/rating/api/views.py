@@ -5,6 +5,7 @@ the customer is found first (foreign, unknown or malformed id: 404/1000), then t
 import re
 
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from core.api.pagination import collection, relative_uri, seek_page
 from core.api.schema import CONTINUATION, IDEMPOTENCY_KEY, IF_MATCH, REQUEST_ID, SEEK, collection_schema, pc_schema
 from core.api.views import PCAPIView
 from core.errors import InvalidInput
+from core.money import is_currency
 
 from ...errors import LineItemsNotSupported
 from ...pricing.api.views import AnyAcceptNegotiation
@@ -47,39 +49,50 @@ def _token(value) -> str:
     return re.sub(r"[\s_-]", "", str(value or "")).lower()
 
 
+def check_currency(raw, default=None) -> str:
+    """`currencycode`: an ISO 4217 code (core.money's table), any case; `default` when it is left out. A code that is
+    no currency is a 400 naming it, not an empty answer."""
+    currency = (raw or "").strip().upper() or (default or "")
+    if not currency:
+        raise InvalidInput(_("currencycode is required: an ISO 4217 code such as USD."), field="currencycode")
+    if not is_currency(currency):
+        raise InvalidInput(_("currencycode “%(code)s” is not an ISO 4217 currency code such as USD.")
+                           % {"code": currency[:12]}, field="currencycode")
+    return currency
+
+
 def line_item_query(request, actor) -> dict:
     """The line-item query's parameters, checked: provider, invoicelineitemtype, currencycode, period and
     hasPartnerEarnedCredit (names and values in any case, as Partner Center matches them)."""
     params = _params(request)
     provider = _token(params.get("provider"))
     if not provider:
-        raise InvalidInput("provider is required (onetime).", field="provider")
+        raise InvalidInput(_("provider is required (onetime)."), field="provider")
     if provider in ("azure", "office", "marketplace"):
-        raise LineItemsNotSupported(f"provider={params['provider']}: the legacy providers' line items are not served "
-                                    "by this portal; Azure plan consumption is provider=onetime.",
-                                    parameters={"field": "provider"})
+        raise LineItemsNotSupported(_("provider=%(provider)s: the legacy providers' line items are not served by "
+                                      "this portal; Azure plan consumption is provider=onetime.")
+                                    % {"provider": params["provider"]}, parameters={"field": "provider"})
     if provider != "onetime":
-        raise InvalidInput("provider must be onetime.", field="provider")
+        raise InvalidInput(_("provider must be onetime."), field="provider")
     kind = _token(params.get("invoicelineitemtype"))
     if kind == "billinglineitems":
-        raise LineItemsNotSupported("invoicelineitemtype=billinglineitems (unbilled reconciliation line items) is not "
-                                    "served yet; the daily rated usage is invoicelineitemtype=usagelineitems.",
+        raise LineItemsNotSupported(_("invoicelineitemtype=billinglineitems is answered by /v1/invoices/unbilled/"
+                                      "lineitems; this view serves the daily rated usage (usagelineitems)."),
                                     parameters={"field": "invoicelineitemtype"})
     if kind != "usagelineitems":
-        raise InvalidInput("invoicelineitemtype must be usagelineitems.", field="invoicelineitemtype")
-    currency = (params.get("currencycode") or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise InvalidInput("currencycode is required: an ISO 4217 code such as USD.", field="currencycode")
+        raise InvalidInput(_("invoicelineitemtype must be billinglineitems or usagelineitems."),
+                           field="invoicelineitemtype")
+    currency = check_currency(params.get("currencycode"))
     period = _token(params.get("period"))
     if period not in ("current", "previous"):
-        raise InvalidInput("period is required: current or previous.", field="period")
+        raise InvalidInput(_("period is required: current or previous."), field="period")
     raw_pec = _token(params.get("haspartnerearnedcredit"))
     if raw_pec in ("",):
         has_pec = None
     elif raw_pec in ("true", "false"):
         has_pec = raw_pec == "true"
     else:
-        raise InvalidInput("hasPartnerEarnedCredit must be true or false.", field="hasPartnerEarnedCredit")
+        raise InvalidInput(_("hasPartnerEarnedCredit must be true or false."), field="hasPartnerEarnedCredit")
     return {"currency": currency, "month": spend.period_month(actor=actor, period=period), "has_pec": has_pec,
             "period": period}
 
