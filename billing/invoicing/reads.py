@@ -44,11 +44,13 @@ UNBILLED_ORDERING = ("customer_id", "azure_plan_id", "reseller_key", "meter_id",
 def parse_date_filter(raw) -> Q:
     """Partner Center's `filter` of the invoice list: {"Field": "InvoiceDate", "Value": "2026-10-01",
     "Operator": "greater_than_or_equals"} (names and values in any case; equals, greater_than(_or_equals),
-    less_than(_or_equals); the value a date or a date and time, of which the date counts)."""
+    less_than(_or_equals); the value a date or a valid date and time, of which the date counts)."""
     try:
         data = {fold(key): value for key, value in json.loads(raw).items()}
         field, operator, value = fold(data.get("field", "")), fold(data.get("operator", "equals")), data.get("value")
-        day = dt.date.fromisoformat(str(value)[:10])
+        text = str(value).strip()
+        # a date, or a whole valid date and time (its date counts): 2026-12-06T25:00:00 or +99:00 is refused
+        day = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text).date()
     except (ValueError, AttributeError, TypeError, RecursionError):
         raise InvalidInput(_('filter must be JSON like {"Field":"InvoiceDate","Value":"2026-10-01",'
                              '"Operator":"greater_than_or_equals"}.'), field="filter") from None

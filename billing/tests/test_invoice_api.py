@@ -125,6 +125,7 @@ def test_the_invoice_date_filter(api, docs):
     assert ids(_filter("2026-12-01")) == {november}
     assert ids(_filter("2026-11-01", "equals")) == {october}
     assert ids(_filter("2026-11-01T00:00:00Z", "greater_than")) == {note, november}
+    assert ids(_filter("2026-11-01T18:44:37.5381456Z", "greater_than")) == {note, november}  # Microsoft's 7 digits
     assert ids(_filter("2026-12-01", "less_than")) == {october, note}
     assert ids(_filter("2026-11-04", "less_than_or_equals")) == {october, note}
     # Names and values in any case, as Json.NET reads them.
@@ -139,6 +140,9 @@ def test_the_invoice_date_filter(api, docs):
     ("filter=" + _filter("2026-10-01", field="CompanyName"), "filter"),
     ("filter=" + _filter("2026-10-01", operator="starts_with"), "filter"),
     ("filter=" + _filter("yesterday"), "filter"),
+    ("filter=" + _filter("2026-12-06T25:00:00"), "filter"),
+    ("filter=" + _filter("2026-12-06T10:00:00+99:00"), "filter"),
+    ("filter=" + _filter("2026-12-06junk"), "filter"),
     ("filter=not-json", "filter"),
     ("filter=[1]", "filter"),
     ("size=0x", "size"),
