@@ -85,6 +85,7 @@ def test_one_invoice_has_every_field_of_microsofts_sample_and_a_pdf_link_relativ
     # Partner Center's own id forms: its links' OneTime- prefix, any case; and the sample's request path.
     assert api.get(f"/v1{body['links']['self']['uri']}").json()["id"] == number
     assert api.get(f"/v1/invoices/{number.lower()}").json()["id"] == number
+    assert_error(api.get(f"/v1/invoices/Recurring-{number}"), 404, 1000)  # the wrong invoice type names none
     path = request_path("get-invoice.request.http").replace("<invoice-id>", number)
     assert api.get("/v1" + path).status_code == 200
 

@@ -30,8 +30,9 @@ INVOICE_ID = OpenApiParameter("invoice_id", str, OpenApiParameter.PATH,
 
 
 def invoice_key(invoice_id) -> str:
-    """The invoice number of a route's id: Partner Center's links prefix it with the invoice type (`OneTime-`)."""
-    return re.sub(r"^(onetime|recurring)-", "", str(invoice_id).strip(), flags=re.IGNORECASE)
+    """The invoice number of a route's id: Partner Center's links prefix it with the invoice type (`OneTime-`). Every
+    invoice here is OneTime: `Recurring-G...` names no invoice (404), as in Partner Center."""
+    return re.sub(r"^onetime-", "", str(invoice_id).strip(), flags=re.IGNORECASE)
 
 
 def invoice_get(request, actor, invoice_id):
