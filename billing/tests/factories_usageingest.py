@@ -42,12 +42,32 @@ STORAGE = {"ProductId": "DZH318Z0BP88", "SkuId": "00ZV", "MeterId": "9995d93a-7d
            "SkuName": "Standard LRS", "ProductName": "Storage - Standard Page Blob"}
 
 
+def _partner_of(customer_id) -> str:
+    """The PartnerId Microsoft writes: the billing partner's tenant id (the customer's organisation's); empty for a
+    customer this install does not know (a line kept aside)."""
+    from customers.models import Customer
+
+    tenant = (Customer.objects.filter(tenant_id=str(customer_id)).values_list("organisation__tenant_id", flat=True)
+              .first() if _is_guid(customer_id) else None)
+    return str(tenant) if tenant else ""
+
+
+def _is_guid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def line(customer_id, entitlement_id, day, quantity, meter=VM, resource="vm1", **extra):
     """One daily rated usage line (Microsoft's column names); rating columns empty unless given."""
     group = extra.pop("ResourceGroup", "rg-app")
     row = dict.fromkeys(CSV_COLUMNS, "")
     row.update({
-        "PartnerId": "00000000-0000-0000-0000-00000000a001", "PartnerName": "Contoso Partner",
+        "PartnerId": _partner_of(customer_id), "PartnerName": "Contoso Partner",
         "CustomerId": str(customer_id), "CustomerName": "Customer", "CustomerCountry": "US",
         "AvailabilityId": "DZH318Z0BQ4L", "PublisherName": "Microsoft",
         "SubscriptionDescription": "Azure plan", "ChargeStartDate": "2026-12-01", "ChargeEndDate": "2026-12-31",

@@ -152,12 +152,36 @@ def test_the_three_formats_write_the_same_rows(billing_admin, estate):
     assert before == after
 
 
+FIXTURE_PARTNER = uuid.UUID("00000000-0000-0000-0000-00000000a001")  # the fixture's PartnerId
+
+
 def test_the_fixture_file_imports(billing_admin, org):
+    org.tenant_id = FIXTURE_PARTNER  # the file is this partner's (Microsoft writes its tenant id on every line)
+    org.save(update_fields=["tenant_id"])
     usage_estate(org, tenant_id=uuid.UUID("6c0e3c5a-2b1f-4d8e-9a7b-5c4d3e2f1a0b"),
                  subscription_ids=[uuid.UUID("0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f")])
     with open(FIXTURES / "daily-rated-usage.csv", "rb") as handle:
         record = _import(billing_admin, handle, name="daily-rated-usage.csv")
     assert record.rows_added == 4 and record.rows_unmatched == 1
+
+
+def test_another_partners_file_is_refused_whole_not_kept_aside(billing_admin, org, estate):
+    """The fixture's PartnerId is not this organisation's: every line is listed, nothing is imported, and none waits
+    among the unmatched rows as if its customers were only missing here. A line without PartnerId is accepted."""
+    assert org.tenant_id != FIXTURE_PARTNER
+    error = _bad(billing_admin, (FIXTURES / "daily-rated-usage.csv").read_bytes(), name="daily-rated-usage.csv")
+    assert {p["column"] for p in error.data} == {"PartnerId"} and len(error.data) == 5
+    assert "another partner's" in error.data[0]["reason"] and str(org.tenant_id) in error.data[0]["reason"]
+    _nothing_imported()
+    mixed = rows()
+    mixed[2]["PartnerId"] = str(FIXTURE_PARTNER).upper()
+    error = _bad(billing_admin, usage_csv(mixed))
+    assert [(p["line"], p["column"]) for p in error.data] == [(4, "PartnerId")]
+    _nothing_imported()
+    unnamed = rows()
+    for row in unnamed:
+        row["PartnerId"] = ""
+    assert _import(billing_admin, usage_csv(unnamed)).rows_added == len(unnamed)
 
 
 # ---------------------------------------------------------------- the natural key
@@ -363,7 +387,10 @@ def test_a_closed_month_is_refused_listing_the_rows_and_nothing_changes(billing_
 def test_another_organisations_customer_is_unmatched_for_you(billing_admin, estate, other_org):
     theirs = uuid.uuid4()
     their_customer, _plan, _subs = usage_estate(other_org, subscription_ids=[theirs])
-    record = _import(billing_admin, usage_csv([line(their_customer.tenant_id, theirs, "2026-12-01", 3)]))
+    # With their PartnerId the file is refused whole (test_another_partners_file_is_refused_whole_not_kept_aside);
+    # without one (a script's batch may leave it out), their customer is still not resolved for us.
+    record = _import(billing_admin, usage_csv([line(their_customer.tenant_id, theirs, "2026-12-01", 3,
+                                                    PartnerId="")]))
     assert (record.rows_added, record.rows_unmatched) == (0, 1)
     assert UnmatchedUsage.objects.get().reason == "unknown_customer"
     assert not UsageRecord.objects.exists()

@@ -24,7 +24,7 @@ from ..pricing.loader import _copy_problem as copy_problem
 # The stage's columns: UsageRecord's input fields and Microsoft's figures, as text. `ms_pec_rate` / `ms_credit_rate`
 # hold the API's fractions (0.15) where a file gives percentages (15).
 STAGE_COLUMNS = (
-    "customer_id", "entitlement_id", "usage_date",
+    "partner_id", "customer_id", "entitlement_id", "usage_date",
     "product_id", "sku_id", "availability_id", "product_name", "sku_name", "publisher_name", "publisher_id",
     "meter_id", "meter_type", "meter_category", "meter_subcategory", "meter_name", "meter_region", "unit", "unit_type",
     "resource_location", "consumed_service", "resource_group", "resource_uri", "charge_type", "service_info1",
@@ -36,7 +36,7 @@ STAGE_COLUMNS = (
 
 # Microsoft's daily rated usage file (domain.md §4.3) and the v2 export's attributes (api.md §17): the same names.
 _FILE_NAMES = {
-    "CustomerId": "customer_id", "EntitlementId": "entitlement_id", "UsageDate": "usage_date",
+    "PartnerId": "partner_id", "CustomerId": "customer_id", "EntitlementId": "entitlement_id", "UsageDate": "usage_date",
     "ProductId": "product_id", "SkuId": "sku_id", "AvailabilityId": "availability_id", "ProductName": "product_name",
     "SkuName": "sku_name", "PublisherName": "publisher_name", "PublisherId": "publisher_id", "MeterId": "meter_id",
     "MeterType": "meter_type", "MeterCategory": "meter_category", "MeterSubCategory": "meter_subcategory",
@@ -64,7 +64,8 @@ for _column, _extra in (("benefit_order_id", "BenefitOrderID"), ("benefit_id", "
 
 # The JSON batch: DailyRatedUsageLineItem's names (api.md §16.5).
 BATCH_KEYS = {
-    "customer_id": ["customerId"], "entitlement_id": ["entitlementId"], "usage_date": ["usageDate"],
+    "partner_id": ["partnerId"], "customer_id": ["customerId"], "entitlement_id": ["entitlementId"],
+    "usage_date": ["usageDate"],
     "product_id": ["productId"], "sku_id": ["skuId"], "availability_id": ["availabilityId"],
     "product_name": ["productName"], "sku_name": ["skuName"], "publisher_name": ["publisherName"],
     "publisher_id": ["publisherId"], "meter_id": ["meterId"], "meter_type": ["meterType"],

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.sql import quote
 
+from accounts.models import Organisation
 from azureplan.models import AzurePlan, AzureSubscription, LegacySubscription
 from customers.models import Customer
 
@@ -116,6 +117,8 @@ def prepare(organisation_id):
     organisation's scope: its customer, the Azure subscription under one of that customer's plans, the plan's reseller
     of record, the legacy cut-over instant, or why it does not resolve)."""
     numbers = ", ".join(("quantity", *_MS_NUMBERS))
+    tenant = str(Organisation.objects.filter(pk=organisation_id).values_list("tenant_id", flat=True).first() or "")
+    connection.usage_partner_tenant = tenant
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS usage_seen, usage_dates, usage_keys")
         # `odd`: an n or N among the numbers (NaN, Infinity). Lowered in the "C" collation, which folds ASCII letters
@@ -123,7 +126,8 @@ def prepare(organisation_id):
         cursor.execute(f"""
             CREATE TEMP TABLE usage_seen ON COMMIT DROP AS
             SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, usage_date,
-                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers}) COLLATE "C") LIKE '%n%') AS odd
+                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers}) COLLATE "C") LIKE '%n%') AS odd,
+                   bool_or({_foreign("partner_id")}) AS foreign_partner
             FROM usage_stage GROUP BY 1, 2, 3, 4""")
         # A date outside DATE_FLOOR .. the month after the current one is no usage date (d NULL, `far` true): a stray
         # year (0001, 9999) would otherwise create every monthly partition in between, or overflow the last one.
@@ -166,6 +170,32 @@ def prepare(organisation_id):
 
 def _text(value):
     return quote(str(value))
+
+
+def _foreign(column):
+    """A line's PartnerId that is given and is not the importing organisation's tenant (set by `prepare`)."""
+    tenant = _text(getattr(connection, "usage_partner_tenant", ""))
+    return f"(btrim(coalesce({column}, '')) <> '' AND lower(btrim({column})) <> {tenant})"
+
+
+def foreign_partner_lines(label):
+    """Lines whose PartnerId is another partner's (Microsoft writes the billing partner's tenant id on every line):
+    (line, column, reason) of the first MAX_ERRORS, and the total. Read only when usage_seen saw one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM usage_seen WHERE foreign_partner)")
+        if not cursor.fetchone()[0]:
+            return [], 0
+        cursor.execute(f"""
+            SELECT line, left(btrim(partner_id), 60), count(*) OVER () FROM usage_stage
+            WHERE {_foreign("partner_id")} ORDER BY line LIMIT {MAX_ERRORS}""")
+        rows = cursor.fetchall()
+    column = label.get("partner_id", "PartnerId")
+    tenant = connection.usage_partner_tenant
+    found = [{"line": line, "column": column,
+              "reason": _("PartnerId “%(value)s” is another partner's: this organisation's is %(tenant)s. Import only "
+                          "your own usage file.") % {"value": value, "tenant": tenant}}
+             for line, value, _t in rows]
+    return found, (rows[0][2] if rows else 0)
 
 
 def problems(label, where="true"):

@@ -178,6 +178,9 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE usage_stage (customer_id, entitlement_id, usage_date)")
     pipeline.prepare(organisation_id)
+    found, total = pipeline.foreign_partner_lines(label)
+    if total:  # another partner's file: nothing of it is imported, nor kept aside as customers unknown here
+        raise _invalid(found, total, what=UsageFileInvalid)
     first, last_day = pipeline.date_range()
     closed = pipeline.has_closed_months(organisation_id)
     if closed or pipeline.suspect():

@@ -29,6 +29,8 @@ def upload(name, content, mime="text/csv"):
 @pytest.mark.browser
 @DB
 def test_upload_usage_watch_the_job_and_read_the_report(page, make_user, org):
+    org.tenant_id = uuid.UUID("00000000-0000-0000-0000-00000000a001")  # the fixture file's PartnerId: this partner's
+    org.save(update_fields=["tenant_id"])
     usage_estate(org, tenant_id=TENANT, subscription_ids=[SUB])
     admin = make_user(Role.BILLING_ADMIN, email="bill@a.example.com", first_name="Bill", last_name="Admin")
     sign_in_with_mfa(page, admin.email, PASSWORD, enrol(admin))
