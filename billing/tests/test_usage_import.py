@@ -268,6 +268,30 @@ def test_a_number_postgresql_would_read_as_nan_or_infinity_is_a_bad_line(billing
     _nothing_imported()
 
 
+@pytest.mark.parametrize("quantity", ["-5", " -0.25", "-1e-3"])
+def test_a_negative_quantity_is_a_bad_line(billing_admin, estate, quantity):
+    """Usage is consumed, never negative: a negative Quantity would lower the month's tiers and amounts."""
+    data = rows()
+    data[3]["Quantity"] = quantity
+    error = _bad(billing_admin, usage_csv(data))
+    assert [(p["line"], p["column"]) for p in error.data] == [(5, "Quantity")]
+    assert "negative" in error.data[0]["reason"]
+    _nothing_imported()
+
+
+def test_a_negative_quantity_cannot_replace_a_stored_one(billing_admin, estate):
+    _import(billing_admin, usage_csv(rows()))
+    before = sorted(UsageRecord.objects.values_list("id", "quantity"))
+    data = rows()
+    data[0]["Quantity"] = "-24"
+    error = _bad(billing_admin, usage_csv(data))
+    assert [(p["line"], p["column"]) for p in error.data] == [(2, "Quantity")]
+    assert sorted(UsageRecord.objects.values_list("id", "quantity")) == before
+    zero = rows()
+    zero[0]["Quantity"] = "-0"  # minus zero is zero: accepted
+    assert _import(billing_admin, usage_csv(zero)).rows_replaced == 1
+
+
 def test_bad_lines_of_a_batch_name_the_apis_fields(billing_admin, estate):
     data = rows()
     data[1]["Quantity"] = "lots"

@@ -126,7 +126,8 @@ def prepare(organisation_id):
         cursor.execute(f"""
             CREATE TEMP TABLE usage_seen ON COMMIT DROP AS
             SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, usage_date,
-                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers}) COLLATE "C") LIKE '%n%') AS odd,
+                   ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers}) COLLATE "C") LIKE '%n%'
+                                                      OR ltrim(quantity) LIKE '-%') AS odd,
                    bool_or({_foreign("partner_id")}) AS foreign_partner
             FROM usage_stage GROUP BY 1, 2, 3, 4""")
         # A date outside DATE_FLOOR .. the month after the current one is no usage date (d NULL, `far` true): a stray
@@ -235,6 +236,9 @@ def problems(label, where="true"):
          f"{name('quantity')} || ' “' || {q('quantity')} || {_text(_('” is not a number.'))}"),
         ("quantity", f"CASE WHEN btrim(t.quantity) ~ '{NUMBER_RE}' THEN abs(btrim(t.quantity)::numeric) >= 1e20 END",
          f"{name('quantity')} || {_text(_(' is too large (at most 20 digits before the decimal point).'))}"),
+        ("quantity", f"CASE WHEN btrim(t.quantity) ~ '{NUMBER_RE}' THEN btrim(t.quantity)::numeric < 0 END",
+         f"{name('quantity')} || ' “' || {q('quantity')} || "
+         f"{_text(_('” is negative: usage is a quantity of 0 or more.'))}"),
         ("meter_id", f"{blank('meter_id')} AND ({blank('product_id')} OR {blank('sku_id')})",
          f"{name('meter_id')} || {_text(_(' is empty (and no ProductId and SkuId name the meter).'))}"),
     ]
@@ -303,7 +307,7 @@ def _surely_good():
                             *(f"coalesce(length(t.{c}), 0) <= 3" for c in _MS_CURRENCIES)])
     return (f"t.cu IS NOT NULL AND t.eu IS NOT NULL AND t.du_d IS NOT NULL "
             f"AND (t.dx_d IS NOT NULL OR t.ms_exchange_rate_date IS NULL OR t.ms_exchange_rate_date = '') "
-            f"AND ({joined}) ~ '{pattern}' AND {lengths} "
+            f"AND ({joined}) ~ '{pattern}' AND ltrim(t.quantity) NOT LIKE '-%' AND {lengths} "
             f"AND (btrim(t.meter_id) <> '' OR (btrim(t.product_id) <> '' AND btrim(t.sku_id) <> ''))")
 
 
