@@ -16,8 +16,10 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a 200,000-row sheet is about 70 MB
 
 def _file_field(label):
     return forms.FileField(
-        label=label, help_text=_("CSV exactly as Microsoft serves it (UTF-8, with or without BOM), at most 200 MB."),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,text/csv"}))
+        label=label, help_text=_("CSV exactly as Microsoft serves it (UTF-8, with or without BOM), or gzipped "
+                                 "(.csv.gz), at most 200 MB."),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control",
+                                               "accept": ".csv,.gz,text/csv,application/gzip"}))
 
 
 class _MonthField(forms.CharField):

@@ -7,6 +7,7 @@ as one line (the record number), which is what Microsoft's files have.
 """
 
 import csv
+import gzip
 import hashlib
 import io
 import tempfile
@@ -51,6 +52,44 @@ class FileProblem(Exception):
 
 def problem(line, column, reason):
     return {"line": line, "column": column, "reason": str(reason)}
+
+
+class _Prefixed:
+    """A binary stream whose first bytes were read already (to look for gzip's magic): gives them back first."""
+
+    def __init__(self, head, stream):
+        self.head = head
+        self.stream = stream
+
+    def read(self, size=CHUNK):
+        if self.head:
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        data = self.stream.read(size)
+        return data.encode("utf-8") if isinstance(data, str) else data
+
+
+class _Ungzipped:
+    """A gzip stream decompressed on the fly; a damaged one is a FileProblem, not an error of the server."""
+
+    def __init__(self, stream):
+        self.gzip = gzip.GzipFile(fileobj=stream, mode="rb")
+
+    def read(self, size=CHUNK):
+        try:
+            return self.gzip.read(size)
+        except (OSError, EOFError) as exc:
+            raise FileProblem([problem(0, "", _("The file cannot be decompressed (%(detail)s).")
+                                       % {"detail": str(exc)[:200]})]) from None
+
+
+def ungzipped(stream):
+    """`stream` as it is, or decompressed when it starts with gzip's magic bytes (a .csv.gz, as Microsoft's
+    downloads and the demo's price sheets under billing/data/ are)."""
+    head = stream.read(2)
+    head = head.encode("utf-8") if isinstance(head, str) else (head or b"")
+    prefixed = _Prefixed(head, stream)
+    return _Ungzipped(prefixed) if head == b"\x1f\x8b" else prefixed
 
 
 class _HashingReader:
@@ -137,7 +176,7 @@ def header_and_body(stream, columns, *, what, hashing=False):
     `columns`' header: returns (our column names in file order, an iterator over the bytes after the header line in
     chunks of up to 1 MiB, for a COPY of the rest elsewhere; and, when `hashing`, the SHA-256 of every byte read, header
     included: complete once the iterator is exhausted, else None)."""
-    reader = _HashingReader(stream, hashing=hashing)
+    reader = _HashingReader(ungzipped(stream), hashing=hashing)
     order, rest = _header(reader, columns, what=what)
 
     def body():
@@ -150,9 +189,10 @@ def header_and_body(stream, columns, *, what, hashing=False):
 
 def mentions(stream, words):
     """Whether any of `words` (lower-case bytes) appears in `stream` (binary, read from where it stands to its end, in
-    1 MiB chunks), in any case."""
+    1 MiB chunks; a gzipped stream decompressed), in any case."""
     tail = b""
     longest = max(len(word) for word in words)
+    stream = ungzipped(stream)
     while chunk := stream.read(CHUNK):
         text = tail + (chunk.encode("utf-8") if isinstance(chunk, str) else chunk).lower()
         if any(word in text for word in words):
@@ -193,7 +233,7 @@ def stage(stream, *, table, columns, what, plain_quotes=False, sha256=None):
     """COPY the CSV `stream` (binary file-like) into a new TEMP table `table` (text columns + `line`), dropped at the
     end of the transaction. Returns (sha256 hex, byte size, data line count); `sha256`, when given (from `prehash`),
     is returned as it is instead of hashing again. Must run inside a transaction."""
-    reader = _HashingReader(stream, plain_quotes, hashing=sha256 is None)
+    reader = _HashingReader(ungzipped(stream), plain_quotes, hashing=sha256 is None)
     try:
         order, rest = _header(reader, columns, what=what)
     except FileProblem:
@@ -214,6 +254,8 @@ def stage(stream, *, table, columns, what, plain_quotes=False, sha256=None):
                     copy.write(rest)
                 while chunk := reader.read(CHUNK):
                     copy.write(chunk)
+        except FileProblem:  # a damaged gzip stream
+            raise
         except Exception as exc:  # psycopg's DataError/BadCopyFileFormat: a line COPY cannot read
             reader.drain()
             raise FileProblem([_copy_problem(exc)]) from None

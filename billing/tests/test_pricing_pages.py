@@ -190,6 +190,22 @@ def test_a_good_upload_redirects_to_its_report_and_a_second_changes_nothing(ga):
     assert "already has exactly this content" in text(again)
 
 
+def test_the_demos_gzipped_price_sheet_uploads_as_it_is_and_a_damaged_one_is_refused(ga):
+    """The README points at the .csv.gz files under billing/data/: the page takes them as they are."""
+    gz = (demo_data.MEDIA / "pricesheet-US-azure_consumption-202612.csv.gz").read_bytes()
+    response = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+                                                  "file": SimpleUploadedFile("dec.csv.gz", gz)}, follow=True)
+    assert "Price sheet US · Azure plan consumption · December 2026" in text(response)
+    record = PricingImport.objects.get(month="2026-12-01")
+    assert record.row_count == len(sheet().decode("utf-8-sig").strip().split("\r\n")) - 1
+    damaged = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption",
+                                                 "month": "2026-11",
+                                                 "file": SimpleUploadedFile("nov.csv.gz", gz[:len(gz) // 2])})
+    assert damaged.status_code == 400
+    assert re.search(r'data-field-error="file">[^<]*cannot be decompressed', damaged.content.decode())
+    assert PricingImport.objects.filter(month="2026-11-01").count() == 0
+
+
 def test_a_bad_upload_shows_the_error_beside_the_field_and_every_bad_line(ga):
     good = sheet().decode("utf-8-sig").split("\r\n")
     good[3] = good[3].replace('"USD","', '"USD","-', 1)  # a negative price on line 4
