@@ -158,6 +158,12 @@ def _gates(customer, organisation, *, upgrade=None, lines=()):
         check(customer=customer, organisation=organisation, lines=lines)
 
 
+def legacy_gate(customer, organisation):
+    """LegacyAzurePresent while the customer still has active legacy Azure subscriptions from `organisation` (the
+    customer page says so before the cart, as the checkout would)."""
+    _legacy_gate(customer, organisation)
+
+
 def _legacy_gate(customer, organisation):
     legacy = sum(counter(customer, organisation) for counter in LEGACY_AZURE_COUNTERS)
     if legacy:

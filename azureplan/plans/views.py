@@ -31,6 +31,7 @@ from ..choices import (
     AzureSubscriptionStatus,
     PlanStatus,
 )
+from ..ordering.services import legacy_gate
 from . import selectors, services
 from .forms import (
     AzureSubscriptionCreateForm,
@@ -71,7 +72,7 @@ def refusal(exc, customer, actor=None):
     elif isinstance(exc, errors.AzurePlanExists):
         link = (_customer_url(customer), _("Open the customer's Azure plan"))
     elif isinstance(exc, errors.LegacyAzurePresent):
-        link = (reverse("azureplan:catalog_compare"), _("Compare the legacy Azure offer with the Azure plan"))
+        link = (_customer_url(customer, "legacy-azure"), _("Move its legacy Azure subscriptions to the Azure plan"))
     elif isinstance(exc, errors.CartNotFound | errors.CartAlreadySubmitted | errors.OfferNotAvailableInCountry
                     | errors.AvailabilityNotFound):
         link = (reverse("azureplan:azure_plan_cart", args=[customer.tenant_id]), _("Start a new cart"))
@@ -149,9 +150,11 @@ def customer_azure_context(request, customer, overrides=None):
     can_buy = allowed(actor, Perm.PURCHASE) and is_owner
     buy_blocked = ""
     if can_buy and not live:
-        # The purchase gate (reseller relationship, MCA) said before the cart, not after a wasted checkout.
+        # The purchase gate (reseller relationship, MCA) and legacy Azure still to move said before the cart, not
+        # after a wasted checkout.
         try:
             purchase_gate(customer=customer)
+            legacy_gate(customer, organisation)
         except PartnerCenterError as exc:
             buy_blocked = refusal(exc, customer, actor)
     return {

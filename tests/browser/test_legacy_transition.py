@@ -147,6 +147,16 @@ def test_import_then_transition_all_eligible_customers(new_page, make_user, org)
     screenshot(page, "legacy-04-workspace-imported")
     assert LegacySubscription.objects.count() == 5
 
+    # Contoso's page says before any cart that its legacy Azure moves by a transition, and the link goes there.
+    page.goto(f"/customers/{contoso.tenant_id}/")
+    blocked = page.get_by_test_id("buy-blocked")
+    expect(blocked.get_by_role("button", name="Buy the Azure plan")).to_be_disabled()
+    expect(blocked).to_contain_text("2 active legacy Azure")
+    blocked.get_by_test_id("buy-blocked-fix").click()
+    expect(page).to_have_url(re.compile(rf"/customers/{contoso.tenant_id}/#legacy-azure$"))
+    expect(page.locator("#legacy-azure")).to_be_visible()
+    page.goto("/azure-plan/legacy/")
+
     # The same file again adds nothing and says so.
     page.get_by_test_id("import-link").click()
     page.get_by_label("CSV file of legacy subscriptions").set_input_files(csv_file(good))

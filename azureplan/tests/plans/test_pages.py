@@ -217,8 +217,23 @@ def test_legacy_azure_990050_refused_on_the_cart(portal_client, sales, customer,
     assert response.status_code == 400
     code, message, link = refusal(response)
     assert code == 990050 and "2 active legacy Azure (MS-AZR-0145P)" in message and "transition" in message
-    assert link == reverse("azureplan:catalog_compare")
+    assert link == reverse("customers:customer_detail", args=[customer.tenant_id]) + "#legacy-azure"
     assert snapshot() == before
+
+
+def test_with_legacy_azure_left_the_buy_button_is_disabled_before_the_cart_and_points_to_the_transition(
+        portal_client, sales, customer):
+    """Said on the customer page, not only at Place order after a cart was filled."""
+    ordering_services.LEGACY_AZURE_COUNTERS.append(lambda c, o: 2 if c.pk == customer.pk else 0)
+    try:
+        response = customer_page(portal_client(sales), customer)
+    finally:
+        ordering_services.LEGACY_AZURE_COUNTERS.pop()
+    assert f'href="{reverse("azureplan:azure_plan_cart", args=[customer.tenant_id])}"' not in html(response)
+    blocked = re.search(r'data-testid="buy-blocked">(.*?)</div>', html(response), re.S)
+    assert blocked and "disabled" in blocked.group(1) and "2 active legacy Azure" in text(response)
+    fix = re.search(r'<a href="([^"]+)" data-testid="buy-blocked-fix">', html(response))
+    assert fix and fix.group(1) == reverse("customers:customer_detail", args=[customer.tenant_id]) + "#legacy-azure"
 
 
 def test_indirect_provider_must_pick_the_reseller(portal_client, make_org, make_user):
