@@ -9,6 +9,8 @@ from accounts import navigation
 from accounts.permissions import Perm
 from customers import registry
 
+from . import registry as azure_registry
+
 ORDER = {
     "order.created": _("Order placed"),
     "order.completed": _("Order completed"),
@@ -120,7 +122,7 @@ def register_object_names():
 def register():
     register_object_names()
     from .legacy.rules import active_legacy_count, active_legacy_of_partner
-    from .ordering.services import LEGACY_AZURE_COUNTERS
+    from .ordering.services import LEGACY_AZURE_COUNTERS, legacy_gate
     from .plans.services import active_azure_count
 
     registry.register_section(registry.CustomerSection(
@@ -153,3 +155,4 @@ def register():
     registry.register_active_subscription_counter(active_legacy_count)
     if active_legacy_of_partner not in LEGACY_AZURE_COUNTERS:
         LEGACY_AZURE_COUNTERS.append(active_legacy_of_partner)
+    azure_registry.register_buy_gate("legacy_azure", legacy_gate)  # the customer page says it before the cart

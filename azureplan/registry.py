@@ -54,3 +54,17 @@ def register_purchase_check(key: str, check: Callable[..., None]):
 
 def purchase_checks() -> list[Callable[..., None]]:
     return [_purchase_checks[key] for key in sorted(_purchase_checks)]
+
+
+# Gates the customer page runs before it offers to buy an Azure plan, `gate(customer, organisation)` raising a
+# PartnerCenterError (the same refusal the checkout would give): azureplan.ordering registers its legacy Azure gate
+# (the plans layer below it shows the button and cannot import it).
+_buy_gates: dict[str, Callable[..., None]] = {}
+
+
+def register_buy_gate(key: str, gate: Callable[..., None]):
+    _buy_gates[key] = gate
+
+
+def buy_gates() -> list[Callable[..., None]]:
+    return [_buy_gates[key] for key in sorted(_buy_gates)]
