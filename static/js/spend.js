@@ -11,6 +11,7 @@
   "use strict";
   const COLOURS = ["#0f6cbd", "#1b2a41", "#ca5010", "#c4314b", "#107c10", "#8764b8", "#038387", "#986f0b", "#5c2e91"];
   const LINE_COLOURS = { cumulative: "#1b2a41", forecast: "#ca5010", budget: "#c4314b" };
+  const BAR_COLOUR = "#0f6cbd";
 
   function dayLabel(text, lang) {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
@@ -35,7 +36,7 @@
     const datasets = spec.series.map(function (series, index) {
       if (series.type === "bar") {
         return { type: "bar", label: series.label, data: numbers(series.values), backgroundColor: "#9cc3e8",
-                 borderColor: "#0f6cbd", borderWidth: 1, order: 3, yAxisID: "daily" };
+                 borderColor: BAR_COLOUR, borderWidth: 1, order: 3, yAxisID: "daily" };
       }
       const key = index === 1 ? "cumulative" : (series.flat ? "budget" : "forecast");
       const colour = LINE_COLOURS[key];
@@ -57,13 +58,17 @@
           } } },
         },
         // Two value axes, both from zero: the month to date, forecast and budget on the left, each day's spend
-        // (an order of magnitude smaller by the month's end) on the right, so the bars stay readable.
+        // (an order of magnitude smaller by the month's end) on the right, so the bars stay readable. Each axis is
+        // drawn in the colour of what it measures (the bars' blue on the right), so a bar is not read against the
+        // month-to-date scale.
         scales: {
-          y: { position: "left", beginAtZero: true, title: { display: true, text: spec.axes ? spec.axes.total : "" },
-               ticks: { callback: function (value) { return money.format(value); } } },
+          y: { position: "left", beginAtZero: true, border: { color: LINE_COLOURS.cumulative },
+               title: { display: true, text: spec.axes ? spec.axes.total : "", color: LINE_COLOURS.cumulative },
+               ticks: { color: LINE_COLOURS.cumulative, callback: function (value) { return money.format(value); } } },
           daily: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
-                   title: { display: true, text: spec.axes ? spec.axes.daily : "" },
-                   ticks: { callback: function (value) { return money.format(value); } } },
+                   border: { color: BAR_COLOUR, width: 2 },
+                   title: { display: true, text: spec.axes ? spec.axes.daily : "", color: BAR_COLOUR },
+                   ticks: { color: BAR_COLOUR, callback: function (value) { return money.format(value); } } },
           x: { ticks: { autoSkip: true, maxRotation: 0 } },
         },
       },

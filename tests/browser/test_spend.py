@@ -123,6 +123,16 @@ def test_admin_agent_finds_the_customer_over_budget_and_sets_a_budget(page, make
                                                        "Budget"]
     assert daily["datasets"][0]["data"][0] == 12.45 and daily["datasets"][1]["data"][13] == 174.3
     assert daily["datasets"][3]["data"][0] == 150
+    # The bars' scale (right) is drawn in the bars' blue, the lines' (left) in the month to date's colour: a bar is
+    # not read against the month-to-date scale.
+    axes = page.get_by_test_id("daily-chart").evaluate(
+        "(el) => ({bars: el.chart.data.datasets[0].yAxisID, line: el.chart.data.datasets[1].yAxisID, "
+        "barColour: el.chart.data.datasets[0].borderColor, daily: el.chart.options.scales.daily.ticks.color, "
+        "dailyTitle: el.chart.options.scales.daily.title.color, total: el.chart.options.scales.y.ticks.color, "
+        "lineColour: el.chart.data.datasets[1].borderColor})")
+    assert axes["bars"] == "daily" and axes["line"] == "y"
+    assert axes["daily"] == axes["dailyTitle"] == axes["barColour"] and axes["total"] == axes["lineColour"]
+    expect(page.get_by_text("Bars (blue, right axis): each day's spend.")).to_be_visible()
     categories = chart_data(page, "category-chart")
     assert categories["type"] == "doughnut"
     assert categories["labels"] == ["Virtual Machines", "Storage", "SQL Database"]
