@@ -98,10 +98,19 @@ class TokenCreateForm(forms.Form):
                               initial=settings.API_TOKEN_DEFAULT_DAYS)
     kind = forms.ChoiceField(label=_("Kind"), choices=CredentialKind.choices, initial=CredentialKind.USER)
     roles = forms.MultipleChoiceField(
-        label=_("Roles of the application"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Roles of the application"), required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-app-only": "true"}),
         choices=[(r.value, r.label) for r in Role if r not in (Role.GLOBAL_ADMIN, Role.USER_MANAGEMENT_ADMIN)],
         help_text=_("Only for application credentials."),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == CredentialKind.USER and cleaned.get("roles"):
+            # Said, not silently dropped: a personal token acts with its user's own roles.
+            self.add_error("roles", _("A personal token acts with your own roles: choose roles only for an "
+                                      "application credential."))
+        return cleaned
 
 
 class DayOrInstantField(forms.Field):

@@ -1,5 +1,6 @@
 """Pages through Django's test client: sign-in, MFA gate, role-hidden navigation, no change on GET."""
 
+import re
 from datetime import timedelta
 
 import pyotp
@@ -88,6 +89,19 @@ def test_no_state_change_on_get(portal_client, global_admin, make_user):
     client.get(reverse("accounts:settings_tokens") + "?name=x&days=3&kind=user")
     agent.refresh_from_db()
     assert agent.is_active and not ApiCredential.objects.exists()
+
+
+def test_roles_on_a_personal_token_are_refused_beside_the_field_not_dropped(portal_client, global_admin):
+    client = portal_client(global_admin)
+    url = reverse("accounts:settings_tokens")
+    response = client.post(url, {"name": "script", "days": 30, "kind": "user", "roles": ["billing_admin"]})
+    assert response.status_code == 400
+    assert re.search(r'data-field-error="roles">[^<]*acts with your own roles', response.content.decode())
+    assert not ApiCredential.objects.exists()
+    assert client.post(url, {"name": "script", "days": 30, "kind": "user"}).status_code == 302
+    assert ApiCredential.objects.get().kind == "user"
+    page = client.get(url).content.decode()
+    assert f'href="{reverse("api-docs")}" data-testid="api-docs-link"' in page
 
 
 def test_invite_page_shows_errors_beside_fields(portal_client, global_admin):

@@ -74,3 +74,21 @@ window.addEventListener("pageshow", function () {
     });
   });
 });
+
+// The API token form: the roles are an application credential's only; they are disabled (not sent) while the kind
+// chosen is a personal token, which acts with its user's own roles. The server refuses roles on a personal token too.
+function syncAppOnly(form) {
+  const kind = form.querySelector("select[name=kind]");
+  if (!kind) return;
+  form.querySelectorAll("[data-app-only] input, input[data-app-only]").forEach(function (input) {
+    input.disabled = kind.value !== "app";
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[name=kind]") && event.target.form) syncAppOnly(event.target.form);
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("[data-app-only]")) syncAppOnly(form);
+  });
+});

@@ -77,3 +77,24 @@ def test_token_is_shown_once_works_and_stops_working_when_revoked(page, make_use
     assert AuditEvent.objects.filter(action="credential.revoked", object_id=str(credential.public_id)).exists()
     status, body = api_get(api_url, token)
     assert status == 401, body
+
+
+@pytest.mark.browser
+@DB
+def test_an_application_credentials_roles_are_offered_only_for_that_kind(page, make_user, org):
+    admin = make_user(Role.GLOBAL_ADMIN, email="ga@a.example.com")
+    sign_in_with_mfa(page, admin.email, PASSWORD, enrol(admin))
+    page.goto("/settings/tokens/")
+    billing = page.get_by_label("Billing admin")
+    expect(billing).to_be_disabled()  # a personal token (the default kind) acts with the user's own roles
+    page.get_by_label("Kind").select_option("app")
+    expect(billing).to_be_enabled()
+    billing.check()
+    page.get_by_label("Name", exact=True).fill("Invoice export")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_test_id("new-token")).to_be_visible()
+    credential = ApiCredential.objects.get(name="Invoice export")
+    assert credential.kind == "app" and credential.roles == ["billing_admin"]
+    expect(page.get_by_label("Billing admin")).to_be_disabled()  # the form is back to a personal token
+    page.get_by_test_id("api-docs-link").click()
+    expect(page).to_have_url(re.compile(r"/api/docs/$"))
