@@ -54,8 +54,9 @@ def problem(line, column, reason):
     return {"line": line, "column": column, "reason": str(reason)}
 
 
-class _Prefixed:
-    """A binary stream whose first bytes were read already (to look for gzip's magic): gives them back first."""
+class Prefixed:
+    """A binary stream whose first bytes were read already (to look for gzip's magic, or a usage file's format):
+    gives them back first."""
 
     def __init__(self, head, stream):
         self.head = head
@@ -88,7 +89,7 @@ def ungzipped(stream):
     downloads and the demo's price sheets under billing/data/ are)."""
     head = stream.read(2)
     head = head.encode("utf-8") if isinstance(head, str) else (head or b"")
-    prefixed = _Prefixed(head, stream)
+    prefixed = Prefixed(head, stream)
     return _Ungzipped(prefixed) if head == b"\x1f\x8b" else prefixed
 
 

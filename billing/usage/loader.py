@@ -18,7 +18,7 @@ import re
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from ..pricing.loader import CHUNK, FileProblem, problem
+from ..pricing.loader import CHUNK, FileProblem, Prefixed, problem
 from ..pricing.loader import _copy_problem as copy_problem
 
 # The stage's columns: UsageRecord's input fields and Microsoft's figures, as text. `ms_pec_rate` / `ms_credit_rate`
@@ -95,21 +95,6 @@ def labels(source):
     return BATCH_LABELS if source == "batch" else CSV_LABELS
 
 
-class _Peeked:
-    """A binary stream whose first bytes were read to detect the format: reads them again first."""
-
-    def __init__(self, head, stream):
-        self.head = head
-        self.stream = stream
-
-    def read(self, size=CHUNK):
-        if self.head:
-            data, self.head = self.head[:size], self.head[size:]
-            return data
-        data = self.stream.read(size)
-        return data.encode("utf-8") if isinstance(data, str) else data
-
-
 def _read_head(stream, size=64 * 1024):
     data = stream.read(size)
     return data.encode("utf-8") if isinstance(data, str) else (data or b"")
@@ -120,7 +105,7 @@ def open_source(stream, source=None):
     with a header), batch (`[` or `{"items": ...`) or jsonl (one JSON object per line)."""
     head = _read_head(stream)
     if head[:2] == b"\x1f\x8b":
-        stream = gzip.GzipFile(fileobj=_Peeked(head, stream), mode="rb")
+        stream = gzip.GzipFile(fileobj=Prefixed(head, stream), mode="rb")
         try:
             head = _read_head(stream)
         except (OSError, EOFError, gzip.BadGzipFile):
@@ -139,7 +124,7 @@ def open_source(stream, source=None):
     if source not in SOURCES:
         raise FileProblem([problem(0, "", _("Unknown source “%(source)s”: csv, jsonl or batch.")
                                    % {"source": str(source)[:20]})])
-    return source, _Peeked(head, stream)
+    return source, Prefixed(head, stream)
 
 
 class _Counting:
