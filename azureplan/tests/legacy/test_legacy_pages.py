@@ -480,3 +480,12 @@ def test_a_name_too_long_is_flagged_before_the_transition_and_renamed_in_its_row
     page = customer_page(client, contoso)
     assert "longer than an Azure subscription's 64 characters" not in text(page)
     assert LegacySubscription.objects.get(pk=legacy.pk).friendly_name == "Short"
+
+
+def test_the_rename_box_help_reads_in_french(portal_client, make_user, contoso, actor_of):
+    """The rename box's help text is translated when the page is shown, not once when the form's module loads."""
+    french = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="fr@a.example.com", language="fr")
+    legacy_estate(actor_of(french), contoso, names=["Fine", LONG_NAME])
+    page = text(customer_page(portal_client(french), contoso))
+    assert "64 caractères au maximum, la limite du nom d'un abonnement Azure." in page
+    assert "At most 64 characters" not in page
