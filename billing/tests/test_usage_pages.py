@@ -85,7 +85,7 @@ def test_the_report_is_written_in_the_language_of_who_started_the_import(portal_
     record = UsageImport.objects.get()
     assert response.status_code == 302 and record.report["status"] == "failed"
     assert record.report["errors"][0]["reason"] == "Quantity “12,5x” n’est pas un nombre.", record.report
-    assert record.report["message"].startswith("1 problème(s) dans le fichier de consommation")
+    assert record.report["message"].startswith("1 problème dans le fichier de consommation (ligne 2, Quantity : ")
     assert "Rien n’a été importé." in record.report["message"]
     assert "Quantity “12,5x” n’est pas un nombre." in client.get(response["Location"]).content.decode()
 

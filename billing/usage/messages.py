@@ -8,6 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..pricing.loader import problems_summary
+
+
+def problems_message(first, total) -> str:
+    """Why a usage file was refused: "3 problems in the usage file (the first: line 4, UsageDate: …). Nothing was
+    imported." The column is left out when the problem has none (a problem of the whole file)."""
+    counted = ngettext("%(count)s problem in the usage file", "%(count)s problems in the usage file", total) % {
+        "count": total}
+    return problems_summary(counted, first, total)
+
 
 def same_file_message(when: datetime) -> str:
     return _("This file was already imported (import of %(when)s) and nothing it depends on changed: 0 rows added, "

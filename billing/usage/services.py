@@ -31,7 +31,7 @@ from ..errors import UsageFileInvalid, UsageMonthClosed
 from ..models import UnmatchedUsage, UsageImport, UsageImportSource
 from ..pricing.loader import CHUNK, FileProblem
 from . import hooks, loader, pipeline
-from .messages import lines_message, same_file_message
+from .messages import lines_message, problems_message, same_file_message
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,7 @@ def loader_bytes(data):
 
 
 def _invalid(problems, total, *, what):
-    first = problems[0]
-    description = _("%(count)s problem(s) in the usage file (the first: line %(line)s, %(column)s: %(reason)s). "
-                    "Nothing was imported.") % {"count": total, "line": first["line"], "column": first["column"] or "-",
-                                                "reason": first["reason"]}
-    return what(description, field="file", data=problems, parameters={"totalCount": total})
+    return what(problems_message(problems[0], total), field="file", data=problems, parameters={"totalCount": total})
 
 
 # The import's transaction only (SET LOCAL): sorts, hashes and windows of a month's rows in memory rather than spilled
