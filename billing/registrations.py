@@ -3,6 +3,8 @@ navigation (replacing the placeholders accounts registers under the same keys), 
 of the customer page with its activity line (a budget changed), rating as the listener of changed usage, and the PEC
 calendar section of the Azure subscription page."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 from accounts import navigation
@@ -47,6 +49,7 @@ def register():
     _register_rating()
     _register_pec_calendar()
     _register_invoicing()
+    _register_audit_names()
 
 
 def _register_rating():
@@ -88,3 +91,49 @@ def _register_invoicing():
     registry.register_section(registry.CustomerSection(
         key="invoiced_months", template="billing/invoicing/inc/customer_section.html", context=_invoiced_context,
         order=260, anchor="invoiced-months", visible=lambda request, data: bool(data.get("show"))))
+
+
+# ---------------------------------------------------------------- audit log: billing objects by what people know
+
+_MONTH_IN_REPR = re.compile(r"\((\d{4}-\d{2})\)$")
+
+
+def _billing_run_name(event):
+    """"Billing run of 2026-11" (the repr names it by its UUID): the month from the event's data or its repr."""
+    month = (event.data or {}).get("month") or next(iter(_MONTH_IN_REPR.findall(event.object_repr or "")), "")
+    return _("Billing run of %(month)s") % {"month": month} if month else None
+
+
+def _payment_name(event):
+    data = event.data or {}
+    if not data.get("amount"):
+        return None
+    return _("Payment of %(amount)s %(currency)s received on %(date)s") % {
+        "amount": data["amount"], "currency": data.get("currency", ""), "date": data.get("receivedOn", "—")}
+
+
+def _price_list_name(event):
+    """"Price list US · Azure plan consumption · 2026-12" from the repr "US azure_consumption 2026-12"."""
+    from .models import PriceSheetView
+
+    parts = (event.object_repr or "").split()
+    if len(parts) != 3 or parts[1] not in PriceSheetView.values:
+        return None
+    return _("Price list %(market)s · %(view)s · %(month)s") % {
+        "market": parts[0], "view": PriceSheetView(parts[1]).label, "month": parts[2]}
+
+
+def _fx_import_name(event):
+    months = (event.data or {}).get("months")
+    if event.action != "fx_rates.imported" or not months:
+        return None
+    return _("Exchange rates of %(months)s") % {"months": ", ".join(months)}
+
+
+def _register_audit_names():
+    from core.audit import register_object_name
+
+    register_object_name("billing.BillingRun", display=_billing_run_name)
+    register_object_name("billing.Payment", display=_payment_name)
+    register_object_name("billing.PriceList", display=_price_list_name)
+    register_object_name("billing.PricingImport", display=_fx_import_name)

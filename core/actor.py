@@ -4,7 +4,25 @@ Services and selectors take an Actor, never a request: the same rules hold for p
 management commands and Celery tasks.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+# The id of the request being served (core.middleware.RequestIdMiddleware), "" outside a request: what an audit
+# event records when its actor was made without one.
+_REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
+
+
+def current_request_id() -> str:
+    return _REQUEST_ID.get()
+
+
+def serving_request(request_id: str):
+    """Mark `request_id` as the request being served; returns the token to reset it with `served`."""
+    return _REQUEST_ID.set(request_id or "")
+
+
+def served(token):
+    _REQUEST_ID.reset(token)
 
 
 @dataclass(frozen=True)

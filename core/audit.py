@@ -2,6 +2,7 @@
 
 import re
 
+from .actor import current_request_id
 from .models import AuditEvent
 
 # How pages name an event's object in the reader's language: object_repr is English text frozen when the event
@@ -26,10 +27,12 @@ def actor_display(event):
     return event.actor_label
 
 
-def register_object_name(model_label, *, name=None, statuses=None):
+def register_object_name(model_label, *, name=None, statuses=None, display=None):
     """`name`: a translatable format with %(id)s for "<Kind> <id>" reprs (None: the repr's head is a name, kept);
-    `statuses`: the TextChoices of the recorded status, shown by its translated label."""
-    _OBJECT_NAMES[model_label] = (name, statuses)
+    `statuses`: the TextChoices of the recorded status, shown by its translated label; `display(event)`: the name
+    written from the event itself (its data), for objects whose repr names them by an id nobody recognises (a
+    billing run by its month); None falls back to the repr."""
+    _OBJECT_NAMES[model_label] = (name, statuses, display)
 
 
 def object_display(event, *, with_status=True):
@@ -38,7 +41,9 @@ def object_display(event, *, with_status=True):
     text = event.object_repr or ""
     if entry is None:
         return text
-    name, statuses = entry
+    name, statuses, display = entry
+    if display is not None and (shown := display(event)):
+        return str(shown)
     match = _REPR.match(text)
     head, status = match.group("head"), match.group("status")
     if name is not None:
@@ -47,6 +52,18 @@ def object_display(event, *, with_status=True):
         return head
     label = next((c.label for c in statuses or () if status.lower() in (c.value.lower(), c.name.lower())), status)
     return f"{head} ({label})"
+
+
+def for_display(events):
+    """`events` with what a page shows of each, in the reader's language: `action_label`, `object_display` and
+    `actor_display` (not the code and the English recorded at the time)."""
+    from .audit_actions import action_label
+
+    events = list(events)
+    for event in events:
+        event.action_label = action_label(event.action)
+        event.object_display, event.actor_display = object_display(event), actor_display(event)
+    return events
 
 
 _SUBJECT_SEARCHES = {}
@@ -119,6 +136,7 @@ def audit_event(*, actor, action, obj=None, object_type="", object_id="", object
         subject_type=subject_type,
         subject_id=subject_id,
         data=data or {},
-        request_id=actor.request_id,
+        # The request's id also when the actor was made without it (sign-in, MFA, an invitation accepted).
+        request_id=actor.request_id or current_request_id(),
         ip_address=ip_address,
     )

@@ -3,6 +3,8 @@ import uuid
 
 from django.utils import translation
 
+from .actor import served, serving_request
+
 _ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Partner Center's API paths: /v1/ and the pricing host's /v1.0/ (price sheets, FX rates: billing.pricing.api).
 API_PREFIXES = ("/v1/", "/v1.0/")
@@ -26,7 +28,11 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request.request_id = _clean_id(request.headers.get("MS-RequestId")) or str(uuid.uuid4())
         request.correlation_id = _clean_id(request.headers.get("MS-CorrelationId")) or str(uuid.uuid4())
-        response = self.get_response(request)
+        token = serving_request(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            served(token)
         response["MS-RequestId"] = request.request_id
         response["MS-CorrelationId"] = request.correlation_id
         return response

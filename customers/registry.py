@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.audit import object_display
+from core.audit_actions import action_label
 
 
 def _always(request, data):
@@ -103,10 +104,10 @@ def register_activity(prefix: str, describe: Callable):
 
 
 def describe_activity(event):
-    """The activity line of an audit event; an action no app describes shows as itself."""
+    """The activity line of an audit event; an action no app describes shows by its audit log label."""
     matches = [prefix for prefix in _describers if event.action.startswith(prefix)]
     if not matches:
-        return ActivityLine(label=event.action)
+        return ActivityLine(label=action_label(event.action))
     return _describers[max(matches, key=len)](event)
 
 
@@ -155,12 +156,12 @@ def change(data, key="changes", field=None):
 
 def labelled(labels, *, hidden=(), detail=None):
     """A describer from a table {action: translated label}: `hidden` actions are left out, `detail(event, data)`
-    gives the details column. An action missing from the table shows as itself."""
+    gives the details column. An action missing from the table shows by its audit log label (or as itself)."""
 
     def describe(event):
         if event.action in hidden:
             return None
-        return ActivityLine(label=labels.get(event.action, event.action),
+        return ActivityLine(label=labels.get(event.action) or action_label(event.action),
                             detail=(detail(event, event.data or {}) if detail else "") or "")
 
     return describe

@@ -83,7 +83,7 @@ def events(global_admin, make_user):
 
 
 def _actions(response):
-    return re.findall(r"<td><code>([^<]+)</code></td>", response.content.decode())
+    return re.findall(r'<td data-action="([^"]+)"', response.content.decode())
 
 
 @pytest.mark.parametrize(("params", "expected"), [

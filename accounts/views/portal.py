@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.audit import actor_display, object_display
+from core.audit import for_display
 from core.errors import InvalidInput, NotFound, PartnerCenterError, PermissionDenied
 from core.forms import apply_error
 from core.portal import run_form_action
@@ -100,7 +100,7 @@ def dashboard(request):
             "invited": users.filter(is_active=True, activated_at__isnull=True).count(),
         }
     if allowed(request.actor, Perm.VIEW_AUDIT_LOG):
-        context["recent_events"] = selectors.audit_list(actor=request.actor)[:8]
+        context["recent_events"] = for_display(selectors.audit_list(actor=request.actor)[:8])
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -383,9 +383,7 @@ def settings_audit(request):
                       status=400)
     events = selectors.audit_list(actor=request.actor, **form.filters())
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    for event in page:
-        # In the reader's language, not the English recorded at the time.
-        event.object_display, event.actor_display = object_display(event), actor_display(event)
+    page.object_list = for_display(page.object_list)  # in the reader's language, not the codes and English recorded
     return render(request, "accounts/settings_audit.html", {"form": form, "page": page, "filtered": form.is_filtered(),
                                                             "section": "audit"})
 

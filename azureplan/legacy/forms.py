@@ -2,6 +2,8 @@
 whose name is too long for an Azure subscription."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .rules import AZURE_SUBSCRIPTION_NAME_MAX, MAX_IMPORT_BYTES
@@ -22,6 +24,7 @@ class LegacyImportForm(forms.Form):
 class LegacyRenameForm(forms.Form):
     friendly_name = forms.CharField(
         label=_("New name"), max_length=AZURE_SUBSCRIPTION_NAME_MAX,
-        help_text=_("At most %(max)s characters, the limit of an Azure subscription's name.")
-        % {"max": AZURE_SUBSCRIPTION_NAME_MAX},
+        # Formatted when shown (in the reader's language), not when the module is imported.
+        help_text=lazy(lambda: gettext("At most %(max)s characters, the limit of an Azure subscription's name.")
+                       % {"max": AZURE_SUBSCRIPTION_NAME_MAX}, str)(),
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))

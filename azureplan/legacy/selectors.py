@@ -67,6 +67,14 @@ def legacy_get_by_id(*, actor, public_id) -> LegacySubscription:
     return get_for_actor_or_404(LegacySubscription.objects.select_related("customer"), actor, public_id=public_id)
 
 
+def legacy_failed_to_move(*, actor, legacy) -> bool:
+    """Whether a transition failed for legacy subscription `legacy` and it has not moved since (a retry can move
+    it)."""
+    require(actor, Perm.VIEW_CUSTOMERS)
+    return (not legacy.is_transitioned
+            and ProductUpgradeLine.objects.filter(legacy=legacy, status=UpgradeLineStatus.FAILED).exists())
+
+
 def import_list(*, actor, limit=20) -> list[LegacyImport]:
     require(actor, Perm.VIEW_CUSTOMERS)
     return list(LegacyImport.objects.for_actor(actor).select_related("created_by").order_by("-created_at", "-id")[:limit])

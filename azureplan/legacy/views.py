@@ -261,14 +261,16 @@ def legacy_customer_context(request, customer):
     blocked = _start_blocked(actor, account_selectors.organisation_get(actor=actor))
     eligibility = services.upgrade_eligibility(actor=actor, customer=customer)
 
-    def rename_form(legacy_id):
-        return overrides.get("rename", {}).get(legacy_id) or LegacyRenameForm(auto_id=f"rename{legacy_id}_%s")
+    def rename_form(legacy):
+        # The box starts with the current name, to be shortened or changed.
+        return overrides.get("rename", {}).get(legacy.pk) or LegacyRenameForm(
+            auto_id=f"rename{legacy.pk}_%s", initial={"friendly_name": legacy.friendly_name})
 
     for line in section.lines:
         if line.needs_rename:
-            line.rename_form = rename_form(line.legacy_id)
+            line.rename_form = rename_form(line.legacy)
     for sub in section.subs:
-        sub.rename_form = rename_form(sub.pk) if sub.renamable else None
+        sub.rename_form = rename_form(sub) if sub.renamable else None
     return {
         "show": True, "subs": section.subs, "eligibility": eligibility, "upgrade": section.upgrade,
         "lines": section.lines, "any_failed": section.any_failed, "too_long": section.too_long,
@@ -362,8 +364,12 @@ def legacy_subscription_rename(request, public_id):
             _not_found_if_404(exc)
             apply_error(form, exc)
         else:
-            messages.success(request, _("The legacy subscription is now called “%(name)s”. Retry the failed "
-                                        "subscriptions to move it.") % {"name": legacy.friendly_name})
+            if lsel.legacy_failed_to_move(actor=request.actor, legacy=legacy):
+                message = _("The legacy subscription is now called “%(name)s”. Retry the failed subscriptions to "
+                            "move it.")
+            else:  # no transition ran for it yet (or none failed): the transition moves it under this name
+                message = _("The legacy subscription is now called “%(name)s”.")
+            messages.success(request, message % {"name": legacy.friendly_name})
             return redirect(_customer_url(customer))
     # The form beside a failed line shows its errors; where no form is shown (no failed line for it any more, or
     # the name was fixed in another tab), the error is said at the top of the section.

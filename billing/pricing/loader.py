@@ -10,10 +10,12 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 import tempfile
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 CHUNK = 1 << 20
 MAX_ERRORS = 1000  # listed in a report; the count says how many there were
@@ -91,6 +93,25 @@ def ungzipped(stream):
     head = head.encode("utf-8") if isinstance(head, str) else (head or b"")
     prefixed = Prefixed(head, stream)
     return _Ungzipped(prefixed) if head == b"\x1f\x8b" else prefixed
+
+
+def problems_summary(counted, first, total):
+    """The one-sentence summary of a refused file: `counted` says how many problems in which file ("3 bad lines in
+    the price sheet", from ngettext), `first` is the first problem {line, column, reason}; its line and column are
+    left out when it has none (a problem of the whole file)."""
+    line, column = first.get("line"), first.get("column")
+    if line and column:
+        where = _("line %(line)s, %(column)s") % {"line": line, "column": column}
+    elif line:
+        where = _("line %(line)s") % {"line": line}
+    else:
+        where = column or ""
+    values = {"problems": counted, "where": where, "reason": str(first.get("reason") or "").rstrip().removesuffix(".")}
+    if where:
+        return ngettext("%(problems)s (%(where)s: %(reason)s). Nothing was imported.",
+                        "%(problems)s (the first: %(where)s: %(reason)s). Nothing was imported.", total) % values
+    return ngettext("%(problems)s (%(reason)s). Nothing was imported.",
+                    "%(problems)s (the first: %(reason)s). Nothing was imported.", total) % values
 
 
 class _HashingReader:
@@ -322,6 +343,21 @@ def number_sql(column):
 
 def blank(column):
     return f"coalesce(btrim({column}), '') = ''"
+
+
+def sql_message(message, **values):
+    """A translated message with %(name)s placeholders as an SQL text expression and its parameters: each
+    placeholder is the SQL expression `values[name]` (NULL as empty), the rest are parameters, so a translator
+    sees the whole sentence."""
+    parts = re.split(r"%\((\w+)\)s", message)
+    sql, params = [], []
+    for index, part in enumerate(parts):
+        if index % 2:
+            sql.append(f"coalesce(({values[part]})::text, '')")
+        elif part:
+            sql.append("%s")
+            params.append(part.replace("%%", "%"))
+    return " || ".join(sql) or "''", params
 
 
 def fetch_problems(sql, params=()):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.permissions import Perm, require
 from core.audit import audit_record
@@ -17,7 +18,8 @@ from core.money import CURRENCIES
 from ..errors import FxRateAlreadySet, FxRatesInvalid
 from ..models import ExchangeRate, ImportKind, PriceList, PriceSheetRow, PriceSheetView, PricingImport
 from . import loader
-from .loader import FX_COLUMNS, FileProblem, datetime_parts_sql, datetime_sql, number_sql
+from .loader import FX_COLUMNS, FileProblem, datetime_parts_sql, datetime_sql, number_sql, problems_summary
+from .messages import import_message
 from .rules import month_parse, next_month, sold_markets, view_parse
 from .sheet_load import partition_name, write_rows
 
@@ -177,11 +179,9 @@ def price_sheet_import(*, actor, file, market, view, month, file_name="", carefu
         report = {
             "kind": ImportKind.PRICE_SHEET, "market": market, "view": view, "month": f"{month:%Y-%m}",
             "sha256": sha, "fileName": file_name, "rowCount": count, "rowsWritten": written, "unchanged": unchanged,
-            "message": (_("This price list already has exactly this content: nothing was changed.") if unchanged
-                        else _("%(count)s price lines imported (%(written)s rows written).")
-                        % {"count": count, "written": written}),
             **diff,
         }
+        report["message"] = import_message(report)
         record = PricingImport.objects.create(
             kind=ImportKind.PRICE_SHEET, price_list=price_list, market=market, view=view, month=month,
             source_sha256=sha, file_name=file_name, row_count=count, rows_written=written, unchanged=unchanged,
@@ -235,36 +235,40 @@ def _typed_fx(month):
 
 def _fx_problems(limit_month):
     currencies = sorted(CURRENCIES)
+    message = loader.sql_message
     checks = [
-        ("SELECT line, 'CurrencyCode' AS col, %s || coalesce(btrim(currency), '') || %s AS reason FROM fx_typed "
+        ("SELECT line, 'CurrencyCode' AS col, {reason} AS reason FROM fx_typed "
          "WHERE NOT (code = ANY(%s)) OR code IS NULL",
-         [_("CurrencyCode “"), _("” is not an ISO 4217 currency code."), currencies]),
-        ("SELECT line, 'USDPerUnit', %s || coalesce(left(usd_per_unit, 40), '') || %s FROM fx_typed "
-         "WHERE rate IS NULL", [_("USDPerUnit “"), _("” is not a number.")]),
-        ("SELECT line, 'USDPerUnit', %s FROM fx_typed WHERE rate <= 0 OR rate >= 1e10",
-         [_("USDPerUnit must be more than 0 (and below 10^10).")]),
-        ("SELECT line, 'Month', %s || coalesce(btrim(month), '') || %s FROM fx_typed WHERE d_month IS NULL",
-         [_("Month “"), _("” is not a month such as 202612 (a bare year needs the month given to the import).")]),
-        ("SELECT line, 'Month', %s FROM fx_typed WHERE d_month > %s",
-         [_("This month is in the future beyond next month."), limit_month]),
-        ("SELECT line, 'CurrencyCode', %s || first_line::text || %s FROM ("
+         message(_("CurrencyCode “%(value)s” is not an ISO 4217 currency code."), value="btrim(currency)"),
+         [currencies]),
+        ("SELECT line, 'USDPerUnit', {reason} FROM fx_typed WHERE rate IS NULL",
+         message(_("USDPerUnit “%(value)s” is not a number."), value="left(usd_per_unit, 40)"), []),
+        ("SELECT line, 'USDPerUnit', {reason} FROM fx_typed WHERE rate <= 0 OR rate >= 1e10",
+         message(_("USDPerUnit must be more than 0 (and below 10^10).")), []),
+        ("SELECT line, 'Month', {reason} FROM fx_typed WHERE d_month IS NULL",
+         message(_("Month “%(value)s” is not a month such as 202612 (a bare year needs the month given to the "
+                   "import)."), value="btrim(month)"), []),
+        ("SELECT line, 'Month', {reason} FROM fx_typed WHERE d_month > %s",
+         message(_("This month is in the future beyond next month.")), [limit_month]),
+        ("SELECT line, 'CurrencyCode', {reason} FROM ("
          "  SELECT line, first_value(line) OVER w AS first_line, row_number() OVER w AS n FROM fx_typed "
          "  WHERE d_month IS NOT NULL WINDOW w AS (PARTITION BY code, d_month ORDER BY line)) d WHERE n > 1",
-         [_("Duplicate of line "), _(": one rate per currency and month.")]),
+         message(_("Duplicate of line %(first)s: one rate per currency and month."), first="first_line"), []),
     ]
-    sql = " UNION ALL ".join(f"({query})" for query, _params in checks)
-    return loader.fetch_problems(sql, [value for _query, values in checks for value in values])
+    sql = " UNION ALL ".join(f"({query.format(reason=reason[0])})" for query, reason, _params in checks)
+    return loader.fetch_problems(sql, [value for _query, reason, params in checks for value in reason[1] + params])
 
 
 def _fx_conflicts():
     """Lines whose (currency, month) already has a different rate: rates are never changed once set."""
     table = ExchangeRate._meta.db_table
-    sql = (f"SELECT t.line, 'USDPerUnit' AS col, %s || trim_scale(e.usd_per_unit)::text || %s "
-           f"|| to_char(e.month, 'YYYY-MM') || %s AS reason "
+    reason, params = loader.sql_message(
+        _("The rate of this currency is already set to %(rate)s for %(month)s and is never changed."),
+        rate="trim_scale(e.usd_per_unit)", month="to_char(e.month, 'YYYY-MM')")
+    sql = (f"SELECT t.line, 'USDPerUnit' AS col, {reason} AS reason "
            f"FROM fx_typed t JOIN {table} e ON e.currency = t.code AND e.month = t.d_month "
            f"WHERE e.usd_per_unit <> t.rate")
-    return loader.fetch_problems(sql, [_("The rate of this currency is already set to "), _(" for "),
-                                       _(" and is never changed.")])
+    return loader.fetch_problems(sql, params)
 
 
 def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
@@ -297,14 +301,14 @@ def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
         _typed_fx(month)
         problems, total = _fx_problems(next_month(timezone.now().date()))
         if total:
-            raise FxRatesInvalid(_("%(count)s bad line(s) in the exchange-rate file (the first: line %(line)s, "
-                                   "%(column)s: %(reason)s). Nothing was imported.") % {"count": total, **problems[0]},
-                                 data=problems)
+            raise FxRatesInvalid(problems_summary(
+                ngettext("%(count)s bad line in the exchange-rate file", "%(count)s bad lines in the exchange-rate file",
+                         total) % {"count": total}, problems[0], total), data=problems)
         conflicts, total = _fx_conflicts()
         if total:
-            raise FxRateAlreadySet(_("%(count)s rate(s) differ from rates already set (the first: line %(line)s: "
-                                     "%(reason)s). Nothing was imported.") % {"count": total, **conflicts[0]},
-                                   data=conflicts)
+            raise FxRateAlreadySet(problems_summary(
+                ngettext("%(count)s rate differs from a rate already set", "%(count)s rates differ from rates already "
+                         "set", total) % {"count": total}, conflicts[0], total), data=conflicts)
         now = timezone.now()
         table = ExchangeRate._meta.db_table
         with connection.cursor() as cursor:
@@ -322,9 +326,8 @@ def fx_rates_import(*, actor, file, month=None, file_name="") -> ImportResult:
             "kind": ImportKind.FX_RATES, "months": months, "sha256": sha, "fileName": file_name, "rowCount": count,
             "rowsWritten": written, "unchanged": unchanged,
             "added": sorted(f"{code} {added_month}" for added_month, code in added)[:REPORT_LIST],
-            "message": (_("These exchange rates are already set: nothing was changed.") if unchanged
-                        else _("%(count)s exchange rates added.") % {"count": written}),
         }
+        report["message"] = import_message(report)
         record = PricingImport.objects.create(
             kind=ImportKind.FX_RATES, month=date.fromisoformat(months[0] + "-01") if len(months) == 1 else None,
             source_sha256=sha, file_name=file_name, row_count=count, rows_written=written, unchanged=unchanged,

@@ -8,6 +8,7 @@ path), then the swap or ATTACH. billing.pricing.services.price_sheet_import runs
 import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from psycopg.sql import quote
 
 from core.money import CURRENCIES
@@ -419,9 +420,9 @@ def _stage_and_check(stream, table, price_list_id, market, sha):
         _typed_sheet()
         problems, total = _sheet_problems(market)
         if total:
-            raise PriceSheetInvalid(
-                _("%(count)s bad line(s) in the price sheet (the first: line %(line)s, %(column)s: %(reason)s). "
-                  "Nothing was imported.") % {"count": total, **problems[0]}, data=problems)
+            raise PriceSheetInvalid(loader.problems_summary(
+                ngettext("%(count)s bad line in the price sheet", "%(count)s bad lines in the price sheet", total)
+                % {"count": total}, problems[0], total), data=problems)
         _load_from_typed(table, price_list_id)
     return count, sha
 

@@ -22,6 +22,7 @@ from ..errors import PriceListNotFound
 from ..models import ImportKind, PriceSheetView
 from . import page_selectors, selectors, services
 from .forms import FxRatesImportForm, PriceSheetImportForm
+from .messages import import_message
 from .rules import month_parse
 
 PER_PAGE = 50
@@ -290,6 +291,10 @@ def import_fx_rates(request):
 def import_detail(request, public_id):
     record = selectors.import_get(actor=request.actor, public_id=public_id)
     report = record.report or {}
+    # The summary in the reader's language (the report keeps it in the importer's).
+    report = {**report, "message": import_message({"kind": record.kind, "unchanged": record.unchanged,
+                                                   "rowCount": record.row_count,
+                                                   "rowsWritten": record.rows_written})}
     context = {"record": record, "report": report, "is_sheet": record.kind == ImportKind.PRICE_SHEET}
     if record.kind == ImportKind.PRICE_SHEET and report.get("previousMonth"):
         context["compare_query"] = urlencode({"market": record.market, "view": record.view,

@@ -263,3 +263,46 @@ def test_another_partners_importer_is_not_named(ga, make_org, make_user, portal_
         body = text(theirs.get(url))
         assert "ga@a.example.com" not in body, url
     assert "another partner" in text(theirs.get(reverse("billing:pricing_imports")))
+
+
+def test_an_import_report_reads_in_the_readers_language(loaded, make_user, portal_client):
+    """Imports made in English (here the system) read in French on a French user's report page: the summary, the
+    view's name in the title; the English reader still reads English."""
+    french = portal_client(make_user(Role.GLOBAL_ADMIN, email="fr@a.example.com", language="fr"))
+    sheet_import = PricingImport.objects.filter(kind="price_sheet", month="2026-12-01").get()
+    fx_import = PricingImport.objects.filter(kind="fx_rates").order_by("created_at").last()
+    assert "price lines imported" in sheet_import.report["message"]  # stored in the importer's language
+    body = text(french.get(reverse("billing:pricing_import_detail", args=[sheet_import.public_id])))
+    lines = f"{sheet_import.row_count} lignes de prix importées ({sheet_import.rows_written} lignes écrites)."
+    assert lines in body
+    assert "Grille tarifaire US · Consommation du plan Azure · décembre 2026" in body
+    assert "price lines" not in body and "Azure plan consumption" not in body
+    fx = text(french.get(reverse("billing:pricing_import_detail", args=[fx_import.public_id])))
+    assert f"{fx_import.rows_written} taux de change ajoutés." in fx and "exchange rates added" not in fx
+    english = portal_client(make_user(Role.GLOBAL_ADMIN, email="en@a.example.com"))
+    assert f"{fx_import.rows_written} exchange rates added." in text(
+        english.get(reverse("billing:pricing_import_detail", args=[fx_import.public_id])))
+
+
+def test_the_same_price_list_again_reads_in_french(ga, make_user, portal_client):
+    for _time in range(2):
+        ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+                                                    "file": SimpleUploadedFile("dec.csv", sheet())})
+    again = PricingImport.objects.order_by("created_at", "id").last()
+    assert again.unchanged
+    french = portal_client(make_user(Role.GLOBAL_ADMIN, email="fr@a.example.com", language="fr"))
+    body = text(french.get(reverse("billing:pricing_import_detail", args=[again.public_id])))
+    assert "Cette liste de prix a déjà exactement ce contenu : rien n’a été modifié." in body
+    title = text(french.get(reverse("billing:pricing"), {"market": "US", "view": "azure_consumption"}))
+    assert "Consommation du plan Azure" in title and "Azure plan consumption" not in title
+
+
+def test_a_bad_exchange_rate_file_is_explained_in_french(make_user, portal_client):
+    french = portal_client(make_user(Role.GLOBAL_ADMIN, email="fr@a.example.com", language="fr"))
+    content = b"CurrencyCode,USDPerUnit,Month\nEUR,abc,202612\nXXX,1.1,202612\n"
+    refused = french.post(reverse("billing:pricing_fx_import"), {"file": SimpleUploadedFile("fx.csv", content)})
+    assert refused.status_code == 400
+    body = text(refused)
+    assert ("2 lignes erronées dans le fichier des taux de change (en premier : ligne 2, USDPerUnit : "
+            "USDPerUnit « abc » n'est pas un nombre). Rien n’a été importé.") in body
+    assert "CurrencyCode « XXX » n'est pas un code de devise ISO 4217." in body

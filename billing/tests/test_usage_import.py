@@ -327,6 +327,40 @@ def test_empty_or_not_a_usage_file(billing_admin, estate, content, expected):
     _nothing_imported()
 
 
+def test_a_file_that_is_not_a_usage_file_is_explained_plainly(billing_admin, estate):
+    """One problem of the whole header: counted in the singular, no empty column printed, the sentence readable; in
+    French too."""
+    from django.utils import translation
+
+    junk = "\n".join(["name,age", "pat,3"]).encode()
+    error = _bad(billing_admin, junk)
+    assert str(error.description) == (
+        "1 problem in the usage file (line 1: This is not Microsoft's daily rated usage file. Its first line should "
+        "be the header (PartnerId, CustomerId, ..., EntitlementId, ...); JSON lines and a JSON batch are also "
+        "accepted). Nothing was imported.")
+    with translation.override("fr"):
+        error = _bad(billing_admin, junk)
+    assert str(error.description) == (
+        "1 problème dans le fichier de consommation (ligne 1 : Ce n’est pas le fichier de consommation quotidienne "
+        "valorisée de Microsoft. Sa première ligne devrait être l’en-tête (PartnerId, CustomerId, ..., "
+        "EntitlementId, ...) ; les lignes JSON et un lot JSON sont aussi acceptés). Rien n’a été importé.")
+
+
+def test_several_bad_lines_are_counted_in_the_plural_naming_the_first_ones_column(billing_admin, estate):
+    from django.utils import translation
+
+    data = rows()
+    data[0]["Quantity"] = "twelve"
+    data[2]["UsageDate"] = "2026-13-45"
+    error = _bad(billing_admin, usage_csv(data))
+    assert str(error.description).startswith("2 problems in the usage file (the first: line 2, Quantity: Quantity “")
+    assert str(error.description).endswith("Nothing was imported.")
+    with translation.override("fr"):
+        error = _bad(billing_admin, usage_csv(data))
+    assert str(error.description).startswith(
+        "2 problèmes dans le fichier de consommation (en premier : ligne 2, Quantity : Quantity “")
+
+
 def test_a_header_without_lines(billing_admin, estate):
     error = _bad(billing_admin, usage_csv([]))
     assert "no usage lines" in error.data[0]["reason"]

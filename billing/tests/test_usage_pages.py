@@ -85,6 +85,27 @@ def test_the_report_is_written_in_the_language_of_who_started_the_import(portal_
     record = UsageImport.objects.get()
     assert response.status_code == 302 and record.report["status"] == "failed"
     assert record.report["errors"][0]["reason"] == "Quantity “12,5x” n’est pas un nombre.", record.report
-    assert record.report["message"].startswith("1 problème(s) dans le fichier de consommation")
+    assert record.report["message"].startswith("1 problème dans le fichier de consommation (ligne 2, Quantity : ")
     assert "Rien n’a été importé." in record.report["message"]
     assert "Quantity “12,5x” n’est pas un nombre." in client.get(response["Location"]).content.decode()
+
+
+def test_the_summary_reads_in_the_readers_language(portal_client, make_user, estate,
+                                                  django_capture_on_commit_callbacks):
+    """An import an English user started reads in French on a French user's page (and the other way round): the
+    summary is written from the import's counts in the reader's language."""
+    english = portal_client(make_user(Role.BILLING_ADMIN, email="en@a.example.com"))
+    content = usage_csv([line(TENANT, SUB, "2026-12-01", 2), line(TENANT, uuid.uuid4(), "2026-12-01", 1)])
+    first = _upload(english, content, django_capture_on_commit_callbacks)["Location"]
+    again = _upload(english, content, django_capture_on_commit_callbacks)["Location"]
+    record = UsageImport.objects.order_by("created_at", "id").first()
+    assert record.report["message"].startswith("2 usage lines read: 1 row added, 0 replaced, 0 rows unchanged, "
+                                                "1 kept aside (unmatched), 0 not rated (legacy).")
+    assert "2 usage lines read: 1 row added" in english.get(first).content.decode()
+    french = portal_client(make_user(Role.BILLING_ADMIN, email="fr@a.example.com", language="fr"))
+    page = french.get(first).content.decode()
+    assert ("2 lignes de consommation lues : 1 ligne ajoutée, 0 remplacée, 0 ligne inchangée, 1 mise de côté "
+            "(non rapprochée), 0 non valorisée (ancienne offre).") in page
+    assert "usage lines read" not in page
+    same = french.get(again).content.decode()
+    assert "Ce fichier a déjà été importé (import du " in same and "already imported" not in same

@@ -206,9 +206,9 @@ def _csv_header(reader):
             order.append(column)
     missing = [name for name in CSV_REQUIRED if _FILE_NAMES[name] not in seen]
     if len(missing) == len(CSV_REQUIRED):
-        raise FileProblem([problem(1, "", _("This is not Microsoft's daily rated usage file: the first line should "
-                                           "be its header (CustomerId, ..., EntitlementId, ...), or the file JSON "
-                                           "lines or a JSON batch."))])
+        raise FileProblem([problem(1, "", _("This is not Microsoft's daily rated usage file. Its first line should "
+                                           "be the header (PartnerId, CustomerId, ..., EntitlementId, ...); JSON "
+                                           "lines and a JSON batch are also accepted."))])
     problems += [problem(1, name, _("Column %(column)s is missing: Microsoft's daily rated usage file has it.")
                          % {"column": name}) for name in missing]
     if problems:

@@ -31,6 +31,7 @@ from ..errors import UsageFileInvalid, UsageMonthClosed
 from ..models import UnmatchedUsage, UsageImport, UsageImportSource
 from ..pricing.loader import CHUNK, FileProblem
 from . import hooks, loader, pipeline
+from .messages import lines_message, problems_message, same_file_message
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +106,7 @@ def loader_bytes(data):
 
 
 def _invalid(problems, total, *, what):
-    first = problems[0]
-    description = _("%(count)s problem(s) in the usage file (the first: line %(line)s, %(column)s: %(reason)s). "
-                    "Nothing was imported.") % {"count": total, "line": first["line"], "column": first["column"] or "-",
-                                                "reason": first["reason"]}
-    return what(description, field="file", data=problems, parameters={"totalCount": total})
+    return what(problems_message(problems[0], total), field="file", data=problems, parameters={"totalCount": total})
 
 
 # The import's transaction only (SET LOCAL): sorts, hashes and windows of a month's rows in memory rather than spilled
@@ -155,10 +152,8 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
         record.rows_unmatched = last.rows_unmatched
         record.rows_not_rated = last.rows_not_rated
         report = {"status": "succeeded", "sha256": sha, "scopeState": state, "sameAs": str(last.public_id),
-                  "months": [], "refreshed": 0, "matchedWaiting": 0, "errors": [], "totalCount": 0,
-                  "message": _("This file was already imported (import of %(when)s) and nothing it depends on "
-                               "changed: 0 rows added, nothing was changed.")
-                  % {"when": timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M")}}
+                  "sameAsAt": last.created_at.isoformat(), "months": [], "refreshed": 0, "matchedWaiting": 0,
+                  "errors": [], "totalCount": 0, "message": same_file_message(last.created_at)}
         return report
     try:
         source, content = loader.open_source(stream, source)
@@ -221,14 +216,8 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
     months = sorted(set(months) | set(matched["months"]))
     report = {"status": "succeeded", "sha256": sha, "scopeState": state, "months": [f"{m:%Y-%m}" for m in months],
               "refreshed": refreshed, "matchedWaiting": matched["matched"], "errors": [], "totalCount": 0,
-              "message": _("%(lines)s usage lines read: %(added)s rows added, %(replaced)s replaced, %(unchanged)s "
-                           "unchanged, %(unmatched)s kept aside (unmatched), %(legacy)s not rated (legacy).")
-              % {"lines": lines, "added": added, "replaced": replaced, "unchanged": record.rows_unchanged,
-                 "unmatched": unmatched, "legacy": legacy}}
-    if added == 0 and replaced == 0:
-        report["message"] = _("%(lines)s usage lines read: 0 rows added, nothing was changed (%(unchanged)s rows "
-                              "already there, %(unmatched)s kept aside).") % {
-            "lines": lines, "unchanged": record.rows_unchanged, "unmatched": unmatched}
+              "message": lines_message(lines=lines, added=added, replaced=replaced, unchanged=record.rows_unchanged,
+                                       unmatched=unmatched, legacy=legacy)}
     hooks.usage_changed(organisation_id=organisation_id, months=months, staged_months=staged)
     return report
 

@@ -14,6 +14,7 @@ from core.models import JobStatus
 
 from . import selectors, services
 from .forms import UsageImportForm
+from .messages import import_message
 
 PER_PAGE = 50
 
@@ -51,7 +52,8 @@ def usage_import(request):
 def _detail_context(request, record):
     job = record.job
     running = job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING)
-    report = record.report or {}
+    # The summary in the reader's language (the report keeps it in the language of whoever started the import).
+    report = {**(record.report or {}), "message": "" if running else import_message(record)}
     return _base(request, "import", record=record, job=job, running=running, report=report,
                  status=(job.status if job else report.get("status", "succeeded")),
                  result=(job.result if job else {}) or {}, bad_rows=report.get("errors") or [],

@@ -480,3 +480,47 @@ def test_a_name_too_long_is_flagged_before_the_transition_and_renamed_in_its_row
     page = customer_page(client, contoso)
     assert "longer than an Azure subscription's 64 characters" not in text(page)
     assert LegacySubscription.objects.get(pk=legacy.pk).friendly_name == "Short"
+
+
+def test_the_rename_box_help_reads_in_french(portal_client, make_user, contoso, actor_of):
+    """The rename box's help text is translated when the page is shown, not once when the form's module loads."""
+    french = make_user(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, email="fr@a.example.com", language="fr")
+    legacy_estate(actor_of(french), contoso, names=["Fine", LONG_NAME])
+    page = text(customer_page(portal_client(french), contoso))
+    assert "64 caractères au maximum, la limite du nom d'un abonnement Azure." in page
+    assert "At most 64 characters" not in page
+
+
+def _rename_box_value(page, legacy):
+    action = reverse("azureplan:legacy_subscription_rename", args=[legacy.public_id])
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}[^>]*>.*?</form>', html(page), re.S)
+    assert form, "no rename box for this subscription"
+    found = re.search(r'<input[^>]*name="friendly_name"[^>]*>', form.group(0))
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return unescape(value.group(1)) if value else ""
+
+
+def test_the_rename_box_starts_with_the_current_name_and_its_message_fits_what_happened(
+        portal_client, ga_aa, contoso, actor_of, django_capture_on_commit_callbacks):
+    legacy_estate(actor_of(ga_aa), contoso, names=["Contoso production", LONG_NAME])
+    client = portal_client(ga_aa)
+    fine = LegacySubscription.objects.get(friendly_name="Contoso production")
+    long = LegacySubscription.objects.get(friendly_name=LONG_NAME)
+    page = customer_page(client, contoso)
+    assert _rename_box_value(page, fine) == "Contoso production"
+    assert _rename_box_value(page, long) == LONG_NAME
+    # No transition ran: the message says the new name only.
+    response = client.post(reverse("azureplan:legacy_subscription_rename", args=[fine.public_id]),
+                           {"friendly_name": "Contoso prod"}, follow=True)
+    said = text(response)
+    assert "The legacy subscription is now called “Contoso prod”." in said
+    assert "Retry the failed subscriptions to move it" not in said
+    # A transition failed for the long name: renaming it says to retry.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("azureplan:customer_legacy_start", args=[contoso.tenant_id]))
+    assert ProductUpgrade.objects.get().status == "failed"
+    assert _rename_box_value(customer_page(client, contoso), long) == LONG_NAME
+    response = client.post(reverse("azureplan:legacy_subscription_rename", args=[long.public_id]),
+                           {"friendly_name": "Contoso analytics"}, follow=True)
+    assert ("The legacy subscription is now called “Contoso analytics”. Retry the failed subscriptions to move it."
+            in text(response))
