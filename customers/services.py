@@ -29,12 +29,12 @@ from core.tenancy import get_for_actor_or_404
 
 from . import addresses, registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
+from .cultures import culture_clean
 from .errors import ActiveSubscriptions, CustomerError, InvitationInvalid, NoCommerceRelationship, OutsideMarket
 from .models import Customer, RelationshipRequest
 
 ADDR = "billingProfile.defaultAddress."
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
-_CULTURE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$", re.ASCII)
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$", re.ASCII)
 _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", re.ASCII)
 _PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
@@ -121,10 +121,11 @@ def validate_customer_data(data, *, organisation, existing=None):
     parts = ["en"]
     with problems:
         culture = (data.get("culture") or "en-US").strip()
-        if not _CULTURE_RE.match(culture):
-            raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
-        parts = culture.split("-")
-        clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
+        clean["culture"] = culture_clean(culture)
+        if clean["culture"] is None:
+            raise InvalidInput(_("%(culture)s is not a culture: write a language and a country, such as en-US or "
+                                 "fr-FR.") % {"culture": culture[:20]}, field="billingProfile.culture")
+        parts = clean["culture"].split("-")
     with problems:
         language = (data.get("language") or parts[0]).strip()
         if not _LANGUAGE_RE.match(language):

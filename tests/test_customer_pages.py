@@ -197,7 +197,12 @@ def test_create_shows_the_admin_credentials_once(portal_client, agent):
     ({"country": "ZZ"}, "country", "ZZ is not a known country code."),
     ({"country": ""}, "country", "This field is required."),
     ({"phone_number": "call me"}, "phone_number", "The phone number may contain digits"),
-    ({"culture": "english"}, "culture", "billingProfile.culture must look like en-US."),
+    ({"culture": "english"}, "culture", "english is not a culture: write a language and a country, such as en-US"),
+    ({"culture": "xx"}, "culture", "xx is not a culture: write a language and a country, such as en-US or fr-FR."),
+    ({"culture": "en"}, "culture", "en is not a culture"),  # a language without its country
+    ({"culture": "xx-US"}, "culture", "xx-US is not a culture"),  # no such language
+    ({"culture": "en-XX"}, "culture", "en-XX is not a culture"),  # no such country
+    ({"culture": "en_US"}, "culture", "en_US is not a culture"),
 ])
 def test_create_bad_input_shows_beside_the_field_and_changes_nothing(portal_client, agent, org, overrides, field,
                                                                        message):
@@ -208,6 +213,13 @@ def test_create_bad_input_shows_beside_the_field_and_changes_nothing(portal_clie
     errors = field_errors(response)
     assert list(errors) == [field] and message in errors[field], errors
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("typed,saved", [("fr-FR", "fr-FR"), ("en-gb", "en-GB"), ("zh-hans-cn", "zh-Hans-CN")])
+def test_create_keeps_a_culture_as_partner_center_writes_it(portal_client, agent, typed, saved):
+    response = portal_client(agent).post(reverse("customers:customer_create"), form_data(culture=typed))
+    assert response.status_code == 302
+    assert Customer.objects.get().culture == saved
 
 
 def test_registration_number_and_phone_are_required_in_the_listed_countries(portal_client, make_org, make_user):
@@ -298,6 +310,7 @@ def test_billing_profile_is_saved(portal_client, agent, customer):
     ({"first_name": ""}, "first_name", "This field is required."),
     ({"country": "DE"}, "country", "a customer in Germany is outside it"),
     ({"state": "Washington"}, "state", "at most 3 characters"),
+    ({"culture": "xx"}, "culture", "xx is not a culture"),
 ])
 def test_billing_profile_bad_input(portal_client, agent, customer, overrides, field, message):
     before = snapshot()

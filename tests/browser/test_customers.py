@@ -1,6 +1,6 @@
-"""Customers: a Sales agent adds a customer, invites another one, which accepts the reseller
-relationship from the link without signing in; the agent then attests the Microsoft Customer
-Agreement, and attesting the same contact again is refused (600061)."""
+"""Customers: a Sales agent adds a customer (a bad domain and culture are refused beside their fields), invites
+another one, which accepts the reseller relationship from the link without signing in; the agent then attests the
+Microsoft Customer Agreement, and attesting the same contact again is refused (600061)."""
 
 import re
 
@@ -45,14 +45,18 @@ def test_sales_agent_adds_invites_and_attests(new_page, make_user):
     page.get_by_label("City").fill("Redmond")
     page.get_by_label("State or province").fill("WA")
     page.get_by_label("Postal code").fill("98052")
+    page.get_by_label("Culture").fill("xx")
     expect(page.get_by_label("Country")).to_have_value("US")
     page.get_by_role("button", name="Add customer").click()
     expect(field_error(page, "domain")).to_contain_text("contoso onmicrosoft is not a valid domain name")
+    expect(field_error(page, "culture")).to_have_text(
+        "xx is not a culture: write a language and a country, such as en-US or fr-FR.")
     expect(page.get_by_label("Company name")).to_have_value("Contoso Ltd")  # the input is kept
     screenshot(page, "flow-customer-create-errors")
     assert not Customer.objects.exists()
 
     page.get_by_label("Domain", exact=True).fill("contoso.onmicrosoft.com")
+    page.get_by_label("Culture").fill("en-US")
     page.get_by_role("button", name="Add customer").click()
     expect(page).to_have_url(re.compile(rf"/customers/{UUID}/$"))
     expect(page.get_by_role("alert")).to_contain_text("Contoso Ltd was added.")
