@@ -24,6 +24,8 @@ from accounts.permissions import Perm, require
 from core.api.etag import check_etag
 from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
+from core.phone import MESSAGE as PHONE_MESSAGE
+from core.phone import phone_number_valid
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
@@ -37,7 +39,6 @@ ADDR = "billingProfile.defaultAddress."
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$", re.ASCII)
 _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", re.ASCII)
-_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
 MAX_EMAIL = 254
 INVITATION_SALT = "customers.relationship_request"
 
@@ -166,9 +167,8 @@ def validate_customer_data(data, *, organisation, existing=None):
         clean["country"] = country
     phone = (data.get("phone_number") or "").strip()
     with problems:
-        if phone and not _PHONE_RE.match(phone):
-            raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
-                               field=ADDR + "phoneNumber")
+        if phone and (len(phone) > 30 or not phone_number_valid(phone)):
+            raise InvalidInput(str(PHONE_MESSAGE), field=ADDR + "phoneNumber")
     registration = (data.get("organization_registration_number") or "").strip()
     if existing is not None:
         registration = existing.organization_registration_number

@@ -197,6 +197,7 @@ def test_create_shows_the_admin_credentials_once(portal_client, agent):
     ({"country": "ZZ"}, "country", "ZZ is not a known country code."),
     ({"country": ""}, "country", "This field is required."),
     ({"phone_number": "call me"}, "phone_number", "The phone number may contain digits"),
+    ({"phone_number": "(((( ))))"}, "phone_number", "with at least 6 digits"),
     ({"culture": "english"}, "culture", "english is not a culture: write a language and a country, such as en-US"),
     ({"culture": "xx"}, "culture", "xx is not a culture: write a language and a country, such as en-US or fr-FR."),
     ({"culture": "en"}, "culture", "en is not a culture"),  # a language without its country
@@ -373,6 +374,10 @@ def test_attest_then_duplicate_is_shown_on_the_page(portal_client, agent, custom
     ({"last_name": "x" * 51}, "last_name", "at most 50 characters"),
     ({"email": "nope"}, "email", "Enter a valid email address."),
     ({"phone_number": "1" * 31}, "phone_number", "at most 30 characters"),
+    ({"phone_number": "call me maybe"}, "phone_number",
+     "The phone number may contain digits, spaces and + ( ) . / - only, with at least 6 digits."),
+    ({"phone_number": "12345"}, "phone_number", "with at least 6 digits"),
+    ({"phone_number": "1+234567"}, "phone_number", "with at least 6 digits"),
     ({"date_agreed": ""}, "date_agreed", "This field is required."),
     ({"date_agreed": "14/06/2024x"}, "date_agreed", "Enter a valid date."),
     ({"date_agreed": (timezone.now() + timedelta(days=2)).date().isoformat()}, "date_agreed",
@@ -386,6 +391,14 @@ def test_bad_attestation_shows_beside_the_field(portal_client, agent, customer, 
     errors = field_errors(response)
     assert list(errors) == [field] and message in errors[field], errors
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("phone", ["+1 (425) 555-0199", "+33 1.23.45.67.89", "030/1234567", "123456"])
+def test_attestation_takes_a_phone_number_as_people_write_it(portal_client, agent, customer, phone):
+    response = portal_client(agent).post(reverse("agreements:customer_attest", args=[customer.tenant_id]),
+                                         attestation(phone_number=phone))
+    assert response.status_code == 302
+    assert Agreement.objects.get().phone_number == phone
 
 
 # ---------------------------------------------------------------- relationship removal

@@ -1,6 +1,7 @@
 """Customers: a Sales agent adds a customer (a bad domain and culture are refused beside their fields), invites
 another one, which accepts the reseller relationship from the link without signing in; the agent then attests the
-Microsoft Customer Agreement, and attesting the same contact again is refused (600061)."""
+Microsoft Customer Agreement (a phone number that is none is refused beside its field), and attesting the same
+contact again is refused (600061)."""
 
 import re
 
@@ -127,6 +128,14 @@ def test_sales_agent_adds_invites_and_attests(new_page, make_user):
     expect(form.get_by_label("First name")).to_have_value("Gail")
     expect(form.get_by_label("E-mail")).to_have_value("gail@fabrikam.example.com")
     expect(form.get_by_label("Phone number")).to_have_value("+1 206 555 0100")
+    # A phone number that is none: refused beside the field, nothing recorded.
+    form.get_by_label("Phone number").fill("call me maybe")
+    form.get_by_role("button", name="Attest").click()
+    expect(field_error(page, "phone_number")).to_have_text(
+        "The phone number may contain digits, spaces and + ( ) . / - only, with at least 6 digits.")
+    assert not Agreement.objects.exists()
+    form = page.get_by_test_id("attest-form")
+    form.get_by_label("Phone number").fill("+1 206 555 0100")
     form.get_by_role("button", name="Attest").click()
     expect(page.get_by_role("alert")).to_contain_text("The Microsoft Customer Agreement is attested for Fabrikam Inc.")
     expect(page.get_by_test_id("mca-status").first).to_have_text("MCA confirmed")
