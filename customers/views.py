@@ -27,6 +27,7 @@ from core.forms import apply_error
 from core.portal import run_form_action
 
 from . import registry, selectors, services
+from .cultures import culture_clean
 from .errors import InvitationInvalid
 from .forms import (
     AssignResellerForm,
@@ -343,6 +344,17 @@ def _invalid(request, exc):
     return render(request, "customers/invitation_invalid.html", {"message": exc.description}, status=400)
 
 
+def _invitation_data(data):
+    """The invitation form's input with the language of the page and the culture it makes with the country (left to
+    the default where the country is not one: the country's own error says why)."""
+    language = (get_language() or "en")[:2]
+    data["language"] = language
+    culture = culture_clean(f"{language}-{str(data.get('country') or '').strip().upper()}")
+    if culture:
+        data["culture"] = culture
+    return data
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation(request, token):
@@ -355,13 +367,19 @@ def invitation(request, token):
     form = InvitationAcceptForm(request.POST or None,
                                 countries=account_selectors.market_countries(organisation=partner),
                                 initial={"country": partner.country_id}, contact_only=bool(row.customer_id))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        accept_mca = data.pop("accept_mca", False)
-        language = (get_language() or "en")[:2]
-        data["language"] = language
-        if data.get("country"):
-            data["culture"] = f"{language}-{data['country'].upper()}"
+    if request.method == "POST" and not form.is_valid():
+        # The shape is wrong somewhere: still check the rest against the rules (the state and postal code of the
+        # country, the market, the domain's format and whether it is taken: reads only), so one submit shows every
+        # error, as Add customer does. A former customer's profiles are not asked for.
+        if not row.customer_id:
+            data = _invitation_data({name: form.cleaned_data.get(name, form.data.get(name)) for name in form.fields})
+            try:
+                services.validate_customer_data(data, organisation=partner)
+            except PartnerCenterError as exc:
+                apply_error(form, exc)
+    elif request.method == "POST":
+        data = _invitation_data(dict(form.cleaned_data))
+        accept_mca = bool(data.pop("accept_mca", False))
         try:
             customer = services.relationship_request_accept(token=token, data=data, accept_mca=accept_mca)
         except InvitationInvalid as exc:

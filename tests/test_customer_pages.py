@@ -548,6 +548,55 @@ def test_public_page_bad_input_keeps_the_invitation(client, invitation, override
     assert row.status == "pending"
 
 
+def test_public_page_empty_submit_shows_every_error_at_once(client, invitation):
+    row, path = invitation
+    before = snapshot()
+    response = client.post(path, {"country": "US"})  # what the browser sends: the market's country is chosen
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert set(errors) == {"company_name", "domain", "first_name", "last_name", "email", "address_line1", "city",
+                           "state", "postal_code"}, errors
+    assert errors["domain"] == "This field is required."  # said once, not again by the service
+    assert "Choose the state or province" in errors["state"]
+    assert "The postal code is required for an address in this country" in errors["postal_code"]
+    assert snapshot() == before
+    row.refresh_from_db()
+    assert row.status == "pending"
+
+
+def test_public_page_shows_field_address_and_domain_errors_in_one_submit(client, invitation, org):
+    CustomerFactory(organisation=org, domain="taken.onmicrosoft.com")
+    row, path = invitation
+    before = snapshot()
+    for overrides in ({"last_name": "", "phone_number": "call me"}, {}):  # with and without a field's own error
+        response = client.post(path, accept_data(domain="taken.onmicrosoft.com", postal_code="ABCDE", **overrides))
+        assert response.status_code == 400
+        errors = field_errors(response)
+        assert set(errors) == {"domain", "postal_code", *overrides}, errors
+        assert "The domain taken.onmicrosoft.com is already taken." in errors["domain"]
+        assert "ABCDE is not a valid postal code for this country" in errors["postal_code"]
+        if overrides:
+            assert errors["last_name"] == "This field is required."
+            assert "with at least 6 digits" in errors["phone_number"]
+    assert snapshot() == before
+    row.refresh_from_db()
+    assert row.status == "pending"
+
+
+def test_public_page_of_a_former_customer_asks_only_the_contact(client, invitation, agent, actor_of, make_user):
+    former = CustomerFactory(organisation=agent.organisation)
+    services.relationship_remove(actor=actor_of(make_user(Role.GLOBAL_ADMIN)), customer=former)
+    _row, url = services.relationship_request_create(actor=actor_of(agent), customer=former)
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    before = snapshot()
+    response = client.post(path, {"first_name": "", "last_name": "Admin", "email": "a@former.example.com",
+                                  "phone_number": "call me", "accept_mca": "on"})
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert set(errors) == {"first_name", "phone_number"}, errors
+    assert snapshot() == before
+
+
 def test_tampered_and_unknown_links(client, invitation):
     _row, path = invitation
     for bad in (path[:-3] + "xx/", "/invitations/nonsense/"):
