@@ -325,6 +325,24 @@ def require_relationship(customer):
             parameters={"customerId": str(customer.tenant_id)})
 
 
+def active_items(customer):
+    """What the registered counters find still active for the customer (ActiveItems with a count above zero)."""
+    return [item for counter in ACTIVE_SUBSCRIPTION_COUNTERS for item in counter(customer) if item.count > 0]
+
+
+def relationship_remove_blocker(customer, active=None):
+    """Why the reseller relationship cannot be removed now, naming what is active as the customer page shows it
+    ("Contoso still has an active Azure plan and 2 active Azure subscriptions: ..."), or None when it can be."""
+    active = active_items(customer) if active is None else active
+    if not active:
+        return None
+    texts = [item.text for item in active]
+    listed = texts[0] if len(texts) == 1 else _("%(items)s and %(last)s") % {"items": ", ".join(texts[:-1]),
+                                                                           "last": texts[-1]}
+    return _("%(customer)s still has %(items)s: the reseller relationship can be removed only once none is "
+             "left.") % {"customer": customer.company_name, "items": listed}
+
+
 def relationship_remove(*, actor, customer):
     """A Global admin ends the reseller relationship; refused while anything is still active."""
     require(actor, Perm.REMOVE_RESELLER_RELATIONSHIP)
@@ -334,12 +352,10 @@ def relationship_remove(*, actor, customer):
             raise NotFound()
         if not customer.has_relationship:
             raise Conflict(_("There is no reseller relationship with this customer any more."))
-        active = sum(counter(customer) for counter in ACTIVE_SUBSCRIPTION_COUNTERS)
+        active = active_items(customer)
         if active:
-            raise ActiveSubscriptions(
-                _("%(customer)s still has %(n)s active subscription(s). Suspend or cancel them first, then remove "
-                  "the relationship.") % {"customer": customer.company_name, "n": active},
-                parameters={"activeSubscriptions": active})
+            raise ActiveSubscriptions(relationship_remove_blocker(customer, active),
+                                      parameters={"activeSubscriptions": sum(item.count for item in active)})
         customer.relationship = RelationshipToPartner.NONE
         customer.allow_delegated_access = False
         customer.relationship_removed_at = timezone.now()

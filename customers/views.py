@@ -155,6 +155,7 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
     organisation = account_selectors.organisation_get(actor=actor)
     is_owner = customer.organisation_id == actor.organisation_id
     resellers = account_selectors.reseller_list(organisation=organisation) if is_owner else []
+    can_remove = is_owner and customer.has_relationship and allowed(actor, Perm.REMOVE_RESELLER_RELATIONSHIP)
     credentials = None
     if request.method == "GET":
         stored = request.session.get(NEW_CREDENTIALS_KEY)
@@ -166,7 +167,9 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
         "can_assign": is_owner and bool(resellers) and allowed(actor, Perm.EDIT_CUSTOMER),
         "assign_form": AssignResellerForm(initial={"reseller": customer.reseller.partner_id if customer.reseller else ""},
                                           resellers=resellers),
-        "can_remove": is_owner and customer.has_relationship and allowed(actor, Perm.REMOVE_RESELLER_RELATIONSHIP),
+        "can_remove": can_remove,
+        # The button is disabled, with the reason, while something is active (the service refuses it then).
+        "remove_blocked": services.relationship_remove_blocker(customer) if can_remove else None,
         "can_invite": allowed(actor, Perm.REQUEST_RESELLER_RELATIONSHIP) and organisation.tier != Tier.INDIRECT_RESELLER,
         "activity": _activity(selectors.customer_activity(actor=actor, customer=customer), actor, customer),
         "credentials": credentials, "tab": "customers",

@@ -13,6 +13,8 @@ from django.utils import timezone
 from accounts.choices import Role, Tier
 from accounts.models import Country
 from agreements.models import Agreement
+from azureplan.models import AzurePlan, AzureSubscription
+from azureplan.tests.factories import azure_plan_with_subscriptions
 from core.api.etag import etag_for
 from core.models import AuditEvent
 from core.testing import page_url
@@ -416,16 +418,48 @@ def test_global_admin_removes_the_relationship(portal_client, global_admin, cust
     assert customer.company_name not in html(client.get(reverse("customers:customer_list")))
 
 
-def test_removal_is_refused_while_subscriptions_are_active(portal_client, global_admin, customer):
-    services.ACTIVE_SUBSCRIPTION_COUNTERS.append(lambda c: 2 if c.pk == customer.pk else 0)
-    try:
-        before = snapshot()
-        response = portal_client(global_admin).post(
-            reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
-    finally:
-        services.ACTIVE_SUBSCRIPTION_COUNTERS.pop()
-    assert "Contoso Ltd still has 2 active subscription(s)." in html(response)
+def test_removal_is_offered_only_when_nothing_is_active_and_says_what_is(portal_client, global_admin, customer,
+                                                                         api_client_for, make_user):
+    """An active Azure plan with 2 active Azure subscriptions (and a cancelled one): the page disables the button
+    and names them as its Azure plan section does; a POST anyway and the API say the same."""
+    plan = azure_plan_with_subscriptions(customer, n=3)
+    AzureSubscription.objects.filter(pk=plan.azure_subscriptions.order_by("pk").first().pk).update(status="inactive")
+    expected = ("Contoso Ltd still has an active Azure plan and 2 active Azure subscriptions: the reseller relationship "
+                "can be removed only once none is left.")
+    client, api = portal_client(global_admin), api_client_for(global_admin)
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert re.search(r'<button[^>]*type="submit" disabled aria-describedby="remove-blocked"', page)
+    assert f'data-testid="remove-blocked">{expected}<' in page.replace("&#x27;", "'")
+    before = snapshot()
+    response = client.post(reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
+    assert expected in html(response)
+    answer = api.patch(f"/v1/customers/{customer.tenant_id}", {"relationshipToPartner": "none"}, format="json")
+    assert answer.status_code == 409 and answer.json()["description"] == expected
+    assert answer.json()["parameters"]["activeSubscriptions"] == 3
     assert snapshot() == before
+
+    french = portal_client(make_user(Role.GLOBAL_ADMIN, email="gf@a.example.com", language="fr"))  # same client
+    assert ("Contoso Ltd a encore un plan Azure actif et 2 abonnements Azure actifs" in
+            html(french.get(reverse("customers:customer_detail", args=[customer.tenant_id]))))
+    client = portal_client(global_admin)
+
+    # One Azure subscription left, then none and a suspended plan: said in the singular, then the plan alone.
+    AzureSubscription.objects.filter(pk=plan.azure_subscriptions.filter(status="active").first().pk).update(
+        status="inactive")
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert "still has an active Azure plan and an active Azure subscription:" in page
+    plan.azure_subscriptions.update(status="inactive")
+    AzurePlan.objects.filter(pk=plan.pk).update(status="suspended")
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert "Contoso Ltd still has a suspended Azure plan: the reseller relationship" in page
+
+    # Cancelled: the button works.
+    AzurePlan.objects.filter(pk=plan.pk).update(status="deleted")
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert 'data-testid="remove-blocked"' not in page and "Only possible while no subscription is active." in page
+    assert " disabled aria-describedby=\"remove-blocked\"" not in page
+    response = client.post(reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
+    assert "The reseller relationship with Contoso Ltd was removed." in html(response)
 
 
 def test_sales_agent_cannot_remove(portal_client, agent, customer):

@@ -18,6 +18,7 @@ from core.models import AuditEvent, IdempotencyRecord
 from core.testing import assert_error, assert_has_fields, request_path
 from customers import services
 from customers.models import Customer, RelationshipRequest
+from customers.registry import ActiveItems
 
 from .factories import CustomerFactory
 
@@ -359,7 +360,8 @@ class TestPatch:
 
     def test_refused_while_subscriptions_are_active(self, api, org):
         customer = CustomerFactory(organisation=org)
-        services.ACTIVE_SUBSCRIPTION_COUNTERS.append(lambda c: 2 if c.pk == customer.pk else 0)
+        services.ACTIVE_SUBSCRIPTION_COUNTERS.append(
+            lambda c: [ActiveItems(2, "2 active things")] if c.pk == customer.pk else [])
         try:
             before = state()
             response = api.patch(f"/v1/customers/{customer.tenant_id}", {"relationshipToPartner": "none"},
