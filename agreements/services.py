@@ -12,6 +12,8 @@ from accounts.choices import Tier
 from accounts.permissions import Perm, require
 from core.audit import audit_record
 from core.errors import InvalidInput, PermissionDenied
+from core.phone import MESSAGE as PHONE_MESSAGE
+from core.phone import phone_number_valid
 from customers.services import require_relationship
 
 from .choices import AgreementSource, AgreementType
@@ -96,6 +98,8 @@ def _contact(first_name, last_name, email, phone_number):
     if len(phone_number) > 30:
         raise InvalidInput(_("primaryContact.phoneNumber is at most 30 characters."),
                            field="primaryContact.phoneNumber")
+    if phone_number and not phone_number_valid(phone_number):
+        raise InvalidInput(str(PHONE_MESSAGE), field="primaryContact.phoneNumber")
     return first_name, last_name, email, phone_number
 
 

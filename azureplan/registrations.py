@@ -121,9 +121,9 @@ def register_object_names():
 
 def register():
     register_object_names()
-    from .legacy.rules import active_legacy_count, active_legacy_of_partner
+    from .legacy.rules import active_legacy_items, active_legacy_of_partner
     from .ordering.services import LEGACY_AZURE_COUNTERS, legacy_gate
-    from .plans.services import active_azure_count
+    from .plans.services import active_azure_items
 
     registry.register_section(registry.CustomerSection(
         key="azure", template="azureplan/inc/customer_azure_plan.html", context=_azure_context, order=200,
@@ -151,8 +151,8 @@ def register():
 
     # Counters of active subscriptions: the relationship removal (customers) counts the Azure plans and
     # subscriptions and the legacy ones; the purchase gate (ordering) counts the legacy ones.
-    registry.register_active_subscription_counter(active_azure_count)
-    registry.register_active_subscription_counter(active_legacy_count)
+    registry.register_active_subscription_counter(active_azure_items)
+    registry.register_active_subscription_counter(active_legacy_items)
     if active_legacy_of_partner not in LEGACY_AZURE_COUNTERS:
         LEGACY_AZURE_COUNTERS.append(active_legacy_of_partner)
     azure_registry.register_buy_gate("legacy_azure", legacy_gate)  # the customer page says it before the cart

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import reseller_choices
+from core.phone import MESSAGE as PHONE_MESSAGE
+from core.phone import phone_number_valid
 
 from .choices import REGISTRATION_REQUIRED_COUNTRIES
 
@@ -48,6 +50,13 @@ class AddressFields(forms.Form):
                 "countries": ", ".join(required_in)}
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def clean_phone_number(self):
+        """The service's rule (core.phone), checked with the other fields so one submit says everything."""
+        phone = self.cleaned_data["phone_number"].strip()
+        if phone and not phone_number_valid(phone):
+            raise forms.ValidationError(PHONE_MESSAGE)
+        return phone
 
 
 class CustomerCreateForm(AddressFields):

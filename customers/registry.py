@@ -7,7 +7,7 @@ agreements card, the Azure plan sections, their activity lines and the MCA colum
 - activity describers: an audit action prefix and a function giving the translated line (or None to hide it);
 - context for the public invitation page;
 - hooks run when a customer accepts a reseller relationship invitation (inside its transaction);
-- counters of active subscriptions, which refuse the removal of the relationship.
+- counters of active subscriptions, which refuse the removal of the relationship and say what they counted.
 
 Registering the same key twice replaces the first entry, so a second `ready()` (tests, reloads) adds nothing.
 """
@@ -54,6 +54,15 @@ class CustomerColumn:
 
 
 @dataclass(frozen=True)
+class ActiveItems:
+    """What a counter of active subscriptions found: how many, and said in words by the app that knows them
+    ("an active Azure plan", "2 active Azure subscriptions"), so a refusal names what the customer page shows."""
+
+    count: int
+    text: str
+
+
+@dataclass(frozen=True)
 class ActivityLine:
     label: str
     detail: str = ""
@@ -76,8 +85,8 @@ def shared_with_reseller() -> tuple:
     return tuple(sorted(_shared_with_reseller))
 _invitation_accepted: dict[str, Callable] = {}
 
-# Functions `counter(customer) -> int` of active subscriptions (each later app adds its own); removing the
-# reseller relationship is refused while their sum is not zero. customers.services re-exports this list.
+# Functions `counter(customer) -> [ActiveItems]` of what is still active (each later app adds its own); removing
+# the reseller relationship is refused while any counts more than zero. customers.services re-exports this list.
 ACTIVE_SUBSCRIPTION_COUNTERS: list[Callable] = []
 
 

@@ -24,20 +24,21 @@ from accounts.permissions import Perm, require
 from core.api.etag import check_etag
 from core.audit import audit_record
 from core.errors import Conflict, InvalidInput, NotFound, PartnerCenterError
+from core.phone import MESSAGE as PHONE_MESSAGE
+from core.phone import phone_number_valid
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
 
 from . import addresses, registry
 from .choices import REGISTRATION_REQUIRED_COUNTRIES, RelationshipRequestStatus, RelationshipToPartner
+from .cultures import culture_clean
 from .errors import ActiveSubscriptions, CustomerError, InvitationInvalid, NoCommerceRelationship, OutsideMarket
 from .models import Customer, RelationshipRequest
 
 ADDR = "billingProfile.defaultAddress."
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.ASCII)
-_CULTURE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$", re.ASCII)
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}$", re.ASCII)
 _REGISTRATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{2,48}[A-Za-z0-9]$", re.ASCII)
-_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{5,29}$", re.ASCII)
 MAX_EMAIL = 254
 INVITATION_SALT = "customers.relationship_request"
 
@@ -121,10 +122,11 @@ def validate_customer_data(data, *, organisation, existing=None):
     parts = ["en"]
     with problems:
         culture = (data.get("culture") or "en-US").strip()
-        if not _CULTURE_RE.match(culture):
-            raise InvalidInput(_("billingProfile.culture must look like en-US."), field="billingProfile.culture")
-        parts = culture.split("-")
-        clean["culture"] = parts[0].lower() + ("-" + parts[1].upper() if len(parts) > 1 else "")
+        clean["culture"] = culture_clean(culture)
+        if clean["culture"] is None:
+            raise InvalidInput(_("%(culture)s is not a culture: write a language and a country, such as en-US or "
+                                 "fr-FR.") % {"culture": culture[:20]}, field="billingProfile.culture")
+        parts = clean["culture"].split("-")
     with problems:
         language = (data.get("language") or parts[0]).strip()
         if not _LANGUAGE_RE.match(language):
@@ -165,9 +167,8 @@ def validate_customer_data(data, *, organisation, existing=None):
         clean["country"] = country
     phone = (data.get("phone_number") or "").strip()
     with problems:
-        if phone and not _PHONE_RE.match(phone):
-            raise InvalidInput(_("The phone number may contain digits, spaces and + ( ) . / - only."),
-                               field=ADDR + "phoneNumber")
+        if phone and (len(phone) > 30 or not phone_number_valid(phone)):
+            raise InvalidInput(str(PHONE_MESSAGE), field=ADDR + "phoneNumber")
     registration = (data.get("organization_registration_number") or "").strip()
     if existing is not None:
         registration = existing.organization_registration_number
@@ -324,6 +325,24 @@ def require_relationship(customer):
             parameters={"customerId": str(customer.tenant_id)})
 
 
+def active_items(customer):
+    """What the registered counters find still active for the customer (ActiveItems with a count above zero)."""
+    return [item for counter in ACTIVE_SUBSCRIPTION_COUNTERS for item in counter(customer) if item.count > 0]
+
+
+def relationship_remove_blocker(customer, active=None):
+    """Why the reseller relationship cannot be removed now, naming what is active as the customer page shows it
+    ("Contoso still has an active Azure plan and 2 active Azure subscriptions: ..."), or None when it can be."""
+    active = active_items(customer) if active is None else active
+    if not active:
+        return None
+    texts = [item.text for item in active]
+    listed = texts[0] if len(texts) == 1 else _("%(items)s and %(last)s") % {"items": ", ".join(texts[:-1]),
+                                                                           "last": texts[-1]}
+    return _("%(customer)s still has %(items)s: the reseller relationship can be removed only once none is "
+             "left.") % {"customer": customer.company_name, "items": listed}
+
+
 def relationship_remove(*, actor, customer):
     """A Global admin ends the reseller relationship; refused while anything is still active."""
     require(actor, Perm.REMOVE_RESELLER_RELATIONSHIP)
@@ -333,12 +352,10 @@ def relationship_remove(*, actor, customer):
             raise NotFound()
         if not customer.has_relationship:
             raise Conflict(_("There is no reseller relationship with this customer any more."))
-        active = sum(counter(customer) for counter in ACTIVE_SUBSCRIPTION_COUNTERS)
+        active = active_items(customer)
         if active:
-            raise ActiveSubscriptions(
-                _("%(customer)s still has %(n)s active subscription(s). Suspend or cancel them first, then remove "
-                  "the relationship.") % {"customer": customer.company_name, "n": active},
-                parameters={"activeSubscriptions": active})
+            raise ActiveSubscriptions(relationship_remove_blocker(customer, active),
+                                      parameters={"activeSubscriptions": sum(item.count for item in active)})
         customer.relationship = RelationshipToPartner.NONE
         customer.allow_delegated_access = False
         customer.relationship_removed_at = timezone.now()

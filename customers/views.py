@@ -27,6 +27,7 @@ from core.forms import apply_error
 from core.portal import run_form_action
 
 from . import registry, selectors, services
+from .cultures import culture_clean
 from .errors import InvitationInvalid
 from .forms import (
     AssignResellerForm,
@@ -154,6 +155,7 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
     organisation = account_selectors.organisation_get(actor=actor)
     is_owner = customer.organisation_id == actor.organisation_id
     resellers = account_selectors.reseller_list(organisation=organisation) if is_owner else []
+    can_remove = is_owner and customer.has_relationship and allowed(actor, Perm.REMOVE_RESELLER_RELATIONSHIP)
     credentials = None
     if request.method == "GET":
         stored = request.session.get(NEW_CREDENTIALS_KEY)
@@ -165,7 +167,9 @@ def render_customer_page(request, customer, *, overrides=None, status=200):
         "can_assign": is_owner and bool(resellers) and allowed(actor, Perm.EDIT_CUSTOMER),
         "assign_form": AssignResellerForm(initial={"reseller": customer.reseller.partner_id if customer.reseller else ""},
                                           resellers=resellers),
-        "can_remove": is_owner and customer.has_relationship and allowed(actor, Perm.REMOVE_RESELLER_RELATIONSHIP),
+        "can_remove": can_remove,
+        # The button is disabled, with the reason, while something is active (the service refuses it then).
+        "remove_blocked": services.relationship_remove_blocker(customer) if can_remove else None,
         "can_invite": allowed(actor, Perm.REQUEST_RESELLER_RELATIONSHIP) and organisation.tier != Tier.INDIRECT_RESELLER,
         "activity": _activity(selectors.customer_activity(actor=actor, customer=customer), actor, customer),
         "credentials": credentials, "tab": "customers",
@@ -343,6 +347,17 @@ def _invalid(request, exc):
     return render(request, "customers/invitation_invalid.html", {"message": exc.description}, status=400)
 
 
+def _invitation_data(data):
+    """The invitation form's input with the language of the page and the culture it makes with the country (left to
+    the default where the country is not one: the country's own error says why)."""
+    language = (get_language() or "en")[:2]
+    data["language"] = language
+    culture = culture_clean(f"{language}-{str(data.get('country') or '').strip().upper()}")
+    if culture:
+        data["culture"] = culture
+    return data
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation(request, token):
@@ -355,13 +370,19 @@ def invitation(request, token):
     form = InvitationAcceptForm(request.POST or None,
                                 countries=account_selectors.market_countries(organisation=partner),
                                 initial={"country": partner.country_id}, contact_only=bool(row.customer_id))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        accept_mca = data.pop("accept_mca", False)
-        language = (get_language() or "en")[:2]
-        data["language"] = language
-        if data.get("country"):
-            data["culture"] = f"{language}-{data['country'].upper()}"
+    if request.method == "POST" and not form.is_valid():
+        # The shape is wrong somewhere: still check the rest against the rules (the state and postal code of the
+        # country, the market, the domain's format and whether it is taken: reads only), so one submit shows every
+        # error, as Add customer does. A former customer's profiles are not asked for.
+        if not row.customer_id:
+            data = _invitation_data({name: form.cleaned_data.get(name, form.data.get(name)) for name in form.fields})
+            try:
+                services.validate_customer_data(data, organisation=partner)
+            except PartnerCenterError as exc:
+                apply_error(form, exc)
+    elif request.method == "POST":
+        data = _invitation_data(dict(form.cleaned_data))
+        accept_mca = bool(data.pop("accept_mca", False))
         try:
             customer = services.relationship_request_accept(token=token, data=data, accept_mca=accept_mca)
         except InvitationInvalid as exc:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from accounts.choices import Role, Tier
 from accounts.models import Country
 from agreements.models import Agreement
+from azureplan.models import AzurePlan, AzureSubscription
+from azureplan.tests.factories import azure_plan_with_subscriptions
 from core.api.etag import etag_for
 from core.models import AuditEvent
 from core.testing import page_url
@@ -197,7 +199,13 @@ def test_create_shows_the_admin_credentials_once(portal_client, agent):
     ({"country": "ZZ"}, "country", "ZZ is not a known country code."),
     ({"country": ""}, "country", "This field is required."),
     ({"phone_number": "call me"}, "phone_number", "The phone number may contain digits"),
-    ({"culture": "english"}, "culture", "billingProfile.culture must look like en-US."),
+    ({"phone_number": "(((( ))))"}, "phone_number", "with at least 6 digits"),
+    ({"culture": "english"}, "culture", "english is not a culture: write a language and a country, such as en-US"),
+    ({"culture": "xx"}, "culture", "xx is not a culture: write a language and a country, such as en-US or fr-FR."),
+    ({"culture": "en"}, "culture", "en is not a culture"),  # a language without its country
+    ({"culture": "xx-US"}, "culture", "xx-US is not a culture"),  # no such language
+    ({"culture": "en-XX"}, "culture", "en-XX is not a culture"),  # no such country
+    ({"culture": "en_US"}, "culture", "en_US is not a culture"),
 ])
 def test_create_bad_input_shows_beside_the_field_and_changes_nothing(portal_client, agent, org, overrides, field,
                                                                        message):
@@ -208,6 +216,13 @@ def test_create_bad_input_shows_beside_the_field_and_changes_nothing(portal_clie
     errors = field_errors(response)
     assert list(errors) == [field] and message in errors[field], errors
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("typed,saved", [("fr-FR", "fr-FR"), ("en-gb", "en-GB"), ("zh-hans-cn", "zh-Hans-CN")])
+def test_create_keeps_a_culture_as_partner_center_writes_it(portal_client, agent, typed, saved):
+    response = portal_client(agent).post(reverse("customers:customer_create"), form_data(culture=typed))
+    assert response.status_code == 302
+    assert Customer.objects.get().culture == saved
 
 
 def test_registration_number_and_phone_are_required_in_the_listed_countries(portal_client, make_org, make_user):
@@ -298,6 +313,7 @@ def test_billing_profile_is_saved(portal_client, agent, customer):
     ({"first_name": ""}, "first_name", "This field is required."),
     ({"country": "DE"}, "country", "a customer in Germany is outside it"),
     ({"state": "Washington"}, "state", "at most 3 characters"),
+    ({"culture": "xx"}, "culture", "xx is not a culture"),
 ])
 def test_billing_profile_bad_input(portal_client, agent, customer, overrides, field, message):
     before = snapshot()
@@ -360,6 +376,10 @@ def test_attest_then_duplicate_is_shown_on_the_page(portal_client, agent, custom
     ({"last_name": "x" * 51}, "last_name", "at most 50 characters"),
     ({"email": "nope"}, "email", "Enter a valid email address."),
     ({"phone_number": "1" * 31}, "phone_number", "at most 30 characters"),
+    ({"phone_number": "call me maybe"}, "phone_number",
+     "The phone number may contain digits, spaces and + ( ) . / - only, with at least 6 digits."),
+    ({"phone_number": "12345"}, "phone_number", "with at least 6 digits"),
+    ({"phone_number": "1+234567"}, "phone_number", "with at least 6 digits"),
     ({"date_agreed": ""}, "date_agreed", "This field is required."),
     ({"date_agreed": "14/06/2024x"}, "date_agreed", "Enter a valid date."),
     ({"date_agreed": (timezone.now() + timedelta(days=2)).date().isoformat()}, "date_agreed",
@@ -373,6 +393,14 @@ def test_bad_attestation_shows_beside_the_field(portal_client, agent, customer, 
     errors = field_errors(response)
     assert list(errors) == [field] and message in errors[field], errors
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("phone", ["+1 (425) 555-0199", "+33 1.23.45.67.89", "030/1234567", "123456"])
+def test_attestation_takes_a_phone_number_as_people_write_it(portal_client, agent, customer, phone):
+    response = portal_client(agent).post(reverse("agreements:customer_attest", args=[customer.tenant_id]),
+                                         attestation(phone_number=phone))
+    assert response.status_code == 302
+    assert Agreement.objects.get().phone_number == phone
 
 
 # ---------------------------------------------------------------- relationship removal
@@ -390,16 +418,48 @@ def test_global_admin_removes_the_relationship(portal_client, global_admin, cust
     assert customer.company_name not in html(client.get(reverse("customers:customer_list")))
 
 
-def test_removal_is_refused_while_subscriptions_are_active(portal_client, global_admin, customer):
-    services.ACTIVE_SUBSCRIPTION_COUNTERS.append(lambda c: 2 if c.pk == customer.pk else 0)
-    try:
-        before = snapshot()
-        response = portal_client(global_admin).post(
-            reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
-    finally:
-        services.ACTIVE_SUBSCRIPTION_COUNTERS.pop()
-    assert "Contoso Ltd still has 2 active subscription(s)." in html(response)
+def test_removal_is_offered_only_when_nothing_is_active_and_says_what_is(portal_client, global_admin, customer,
+                                                                         api_client_for, make_user):
+    """An active Azure plan with 2 active Azure subscriptions (and a cancelled one): the page disables the button
+    and names them as its Azure plan section does; a POST anyway and the API say the same."""
+    plan = azure_plan_with_subscriptions(customer, n=3)
+    AzureSubscription.objects.filter(pk=plan.azure_subscriptions.order_by("pk").first().pk).update(status="inactive")
+    expected = ("Contoso Ltd still has an active Azure plan and 2 active Azure subscriptions: the reseller relationship "
+                "can be removed only once none is left.")
+    client, api = portal_client(global_admin), api_client_for(global_admin)
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert re.search(r'<button[^>]*type="submit" disabled aria-describedby="remove-blocked"', page)
+    assert f'data-testid="remove-blocked">{expected}<' in page.replace("&#x27;", "'")
+    before = snapshot()
+    response = client.post(reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
+    assert expected in html(response)
+    answer = api.patch(f"/v1/customers/{customer.tenant_id}", {"relationshipToPartner": "none"}, format="json")
+    assert answer.status_code == 409 and answer.json()["description"] == expected
+    assert answer.json()["parameters"]["activeSubscriptions"] == 3
     assert snapshot() == before
+
+    french = portal_client(make_user(Role.GLOBAL_ADMIN, email="gf@a.example.com", language="fr"))  # same client
+    assert ("Contoso Ltd a encore un plan Azure actif et 2 abonnements Azure actifs" in
+            html(french.get(reverse("customers:customer_detail", args=[customer.tenant_id]))))
+    client = portal_client(global_admin)
+
+    # One Azure subscription left, then none and a suspended plan: said in the singular, then the plan alone.
+    AzureSubscription.objects.filter(pk=plan.azure_subscriptions.filter(status="active").first().pk).update(
+        status="inactive")
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert "still has an active Azure plan and an active Azure subscription:" in page
+    plan.azure_subscriptions.update(status="inactive")
+    AzurePlan.objects.filter(pk=plan.pk).update(status="suspended")
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert "Contoso Ltd still has a suspended Azure plan: the reseller relationship" in page
+
+    # Cancelled: the button works.
+    AzurePlan.objects.filter(pk=plan.pk).update(status="deleted")
+    page = html(client.get(reverse("customers:customer_detail", args=[customer.tenant_id])))
+    assert 'data-testid="remove-blocked"' not in page and "Only possible while no subscription is active." in page
+    assert " disabled aria-describedby=\"remove-blocked\"" not in page
+    response = client.post(reverse("customers:customer_remove_relationship", args=[customer.tenant_id]), follow=True)
+    assert "The reseller relationship with Contoso Ltd was removed." in html(response)
 
 
 def test_sales_agent_cannot_remove(portal_client, agent, customer):
@@ -520,6 +580,55 @@ def test_public_page_bad_input_keeps_the_invitation(client, invitation, override
     assert snapshot() == before
     row.refresh_from_db()
     assert row.status == "pending"
+
+
+def test_public_page_empty_submit_shows_every_error_at_once(client, invitation):
+    row, path = invitation
+    before = snapshot()
+    response = client.post(path, {"country": "US"})  # what the browser sends: the market's country is chosen
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert set(errors) == {"company_name", "domain", "first_name", "last_name", "email", "address_line1", "city",
+                           "state", "postal_code"}, errors
+    assert errors["domain"] == "This field is required."  # said once, not again by the service
+    assert "Choose the state or province" in errors["state"]
+    assert "The postal code is required for an address in this country" in errors["postal_code"]
+    assert snapshot() == before
+    row.refresh_from_db()
+    assert row.status == "pending"
+
+
+def test_public_page_shows_field_address_and_domain_errors_in_one_submit(client, invitation, org):
+    CustomerFactory(organisation=org, domain="taken.onmicrosoft.com")
+    row, path = invitation
+    before = snapshot()
+    for overrides in ({"last_name": "", "phone_number": "call me"}, {}):  # with and without a field's own error
+        response = client.post(path, accept_data(domain="taken.onmicrosoft.com", postal_code="ABCDE", **overrides))
+        assert response.status_code == 400
+        errors = field_errors(response)
+        assert set(errors) == {"domain", "postal_code", *overrides}, errors
+        assert "The domain taken.onmicrosoft.com is already taken." in errors["domain"]
+        assert "ABCDE is not a valid postal code for this country" in errors["postal_code"]
+        if overrides:
+            assert errors["last_name"] == "This field is required."
+            assert "with at least 6 digits" in errors["phone_number"]
+    assert snapshot() == before
+    row.refresh_from_db()
+    assert row.status == "pending"
+
+
+def test_public_page_of_a_former_customer_asks_only_the_contact(client, invitation, agent, actor_of, make_user):
+    former = CustomerFactory(organisation=agent.organisation)
+    services.relationship_remove(actor=actor_of(make_user(Role.GLOBAL_ADMIN)), customer=former)
+    _row, url = services.relationship_request_create(actor=actor_of(agent), customer=former)
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    before = snapshot()
+    response = client.post(path, {"first_name": "", "last_name": "Admin", "email": "a@former.example.com",
+                                  "phone_number": "call me", "accept_mca": "on"})
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert set(errors) == {"first_name", "phone_number"}, errors
+    assert snapshot() == before
 
 
 def test_tampered_and_unknown_links(client, invitation):

@@ -61,11 +61,11 @@ def test_navigation_follows_the_roles(portal_client, make_user, actor_of, roles,
 
 def test_invitation_hooks_and_counters_are_registered():
     from agreements.views import record_invitation_mca
-    from azureplan.legacy.rules import active_legacy_count, active_legacy_of_partner
+    from azureplan.legacy.rules import active_legacy_items, active_legacy_of_partner
     from azureplan.ordering.services import LEGACY_AZURE_COUNTERS
-    from azureplan.plans.services import active_azure_count
+    from azureplan.plans.services import active_azure_items
 
     assert record_invitation_mca in registry._invitation_accepted.values()
-    assert registry.ACTIVE_SUBSCRIPTION_COUNTERS.count(active_azure_count) == 1
-    assert registry.ACTIVE_SUBSCRIPTION_COUNTERS.count(active_legacy_count) == 1
+    assert registry.ACTIVE_SUBSCRIPTION_COUNTERS.count(active_azure_items) == 1
+    assert registry.ACTIVE_SUBSCRIPTION_COUNTERS.count(active_legacy_items) == 1
     assert LEGACY_AZURE_COUNTERS.count(active_legacy_of_partner) == 1

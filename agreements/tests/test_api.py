@@ -102,7 +102,7 @@ class TestConfirm:
             assert data[key] == expected[key], key
         assert state() == before
         # a changed contact is a new confirmation
-        changed = body(primaryContact={**BODY["primaryContact"], "phoneNumber": "999"})
+        changed = body(primaryContact={**BODY["primaryContact"], "phoneNumber": "+1 425 555 0199"})
         assert agent_api.post(url, changed, format="json").status_code == 201
 
     def test_pascal_case_and_default_type(self, agent_api, customer):
@@ -120,6 +120,9 @@ class TestConfirm:
         (lambda b: b["primaryContact"].update(lastName=""), "primaryContact.lastName"),
         (lambda b: b["primaryContact"].update(email="not-an-email"), "primaryContact.email"),
         (lambda b: b["primaryContact"].update(email=["a@example.com"]), "primaryContact.email"),
+        (lambda b: b["primaryContact"].update(phoneNumber="call me maybe"), "primaryContact.phoneNumber"),
+        (lambda b: b["primaryContact"].update(phoneNumber="(+1) 555"), "primaryContact.phoneNumber"),
+        (lambda b: b["primaryContact"].update(phoneNumber="+1 555 CALL-ME"), "primaryContact.phoneNumber"),
         (lambda b: b.update(dateAgreed=(timezone.now() + timedelta(days=2)).isoformat()), "dateAgreed"),
         (lambda b: b.update(dateAgreed="yesterday"), "dateAgreed"),
         (lambda b: b.pop("dateAgreed"), "dateAgreed"),
@@ -203,8 +206,8 @@ class TestCustomerAgreements:
     def test_list_like_microsoft_example(self, agent_api, customer, samples):
         url = f"/v1/customers/{customer.tenant_id}/agreements"
         agent_api.post(url, body(dateAgreed="2019-08-26T00:00:00"), format="json")
-        agent_api.post(url, body(dateAgreed="2019-08-27T00:00:00", primaryContact={**BODY["primaryContact"],
-                                                                                   "phoneNumber": "2"}), format="json")
+        other = {**BODY["primaryContact"], "phoneNumber": "+1 425 555 0199"}
+        agent_api.post(url, body(dateAgreed="2019-08-27T00:00:00", primaryContact=other), format="json")
         response = agent_api.get(url + "?agreementType=MicrosoftCustomerAgreement")
         assert response.status_code == 200
         data = response.json()

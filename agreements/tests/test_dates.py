@@ -96,7 +96,7 @@ class TestApiRefusesBeforeWriting:
         first = client.post(url(customer), {**BODY, "dateAgreed": "2018-01-01"}, format="json")
         assert first.status_code == 201, first.json()
         today = client.post(url(customer), {**BODY, "dateAgreed": timezone.now().isoformat(),
-                                            "primaryContact": {**BODY["primaryContact"], "phoneNumber": "2"}},
+                                            "primaryContact": {**BODY["primaryContact"], "phoneNumber": "+1 425 555 0199"}},
                             format="json")
         assert today.status_code == 201, today.json()
 

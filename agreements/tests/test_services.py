@@ -44,7 +44,7 @@ def test_same_contact_twice_is_600061_and_a_changed_contact_is_history(agent, ac
     with pytest.raises(errors.AgreementAlreadyExists) as exc:
         attest(actor_of(agent), customer, email="SOMEONE@example.com")
     assert exc.value.code == 600061
-    attest(actor_of(agent), customer, phone_number="999")
+    attest(actor_of(agent), customer, phone_number="+1 425 555 0199")
     assert Agreement.objects.filter(customer=customer).count() == 2
 
 

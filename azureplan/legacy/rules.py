@@ -2,6 +2,10 @@
 in azureplan.apps: a plan cannot be bought while legacy subscriptions are active (990050), and they count as
 active subscriptions when the reseller relationship is removed)."""
 
+from django.utils.translation import ngettext
+
+from customers.registry import ActiveItems
+
 from ..choices import (
     LegacyStatus,
 )
@@ -30,3 +34,12 @@ def active_legacy_of_partner(customer, organisation) -> int:
 def active_legacy_count(customer) -> int:
     """Active legacy subscriptions count as active subscriptions when the reseller relationship is removed."""
     return LegacySubscription.objects.filter(customer=customer, status=LegacyStatus.ACTIVE).count()
+
+
+def active_legacy_items(customer) -> list[ActiveItems]:
+    """The active legacy subscriptions, said as the customer page's legacy section shows them."""
+    n = active_legacy_count(customer)
+    if not n:
+        return []
+    return [ActiveItems(n, ngettext("an active legacy Azure subscription", "%(n)s active legacy Azure subscriptions",
+                                    n) % {"n": n})]

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.choices import Tier
 from accounts.models import Organisation
@@ -19,6 +21,7 @@ from core.casing import match_choice
 from core.errors import InvalidInput
 from core.status import status_move
 from core.tenancy import get_for_actor_or_404
+from customers.registry import ActiveItems
 
 from .. import errors
 from ..choices import (
@@ -34,12 +37,26 @@ MAX_CANCEL_PER_SUBMIT = 10
 AOBO_ROLE = "Owner"
 
 
-def active_azure_count(customer) -> int:
-    """Live Azure plans and active Azure subscriptions: they block removing the reseller relationship."""
-    plans = AzurePlan.objects.filter(customer=customer).exclude(status=PlanStatus.CANCELLED).count()
+def active_azure_items(customer) -> list[ActiveItems]:
+    """Azure plans not cancelled (pending, active or suspended) and active Azure subscriptions: they block removing
+    the reseller relationship; said as the customer page shows them."""
+    plans = dict(AzurePlan.objects.filter(customer=customer).exclude(status=PlanStatus.CANCELLED)
+                 .values_list("status").annotate(n=Count("pk")).order_by())
     subscriptions = AzureSubscription.objects.filter(plan__customer=customer,
                                                      status=AzureSubscriptionStatus.ACTIVE).count()
-    return plans + subscriptions
+    said = {
+        PlanStatus.ACTIVE: lambda n: ngettext("an active Azure plan", "%(n)s active Azure plans", n),
+        PlanStatus.SUSPENDED: lambda n: ngettext("a suspended Azure plan", "%(n)s suspended Azure plans", n),
+        PlanStatus.PENDING: lambda n: ngettext("an Azure plan being provisioned",
+                                               "%(n)s Azure plans being provisioned", n),
+    }
+    items = [ActiveItems(plans[status], said[status](plans[status]) % {"n": plans[status]})
+             for status in (PlanStatus.ACTIVE, PlanStatus.SUSPENDED, PlanStatus.PENDING) if plans.get(status)]
+    if subscriptions:
+        items.append(ActiveItems(subscriptions, ngettext("an active Azure subscription",
+                                                         "%(n)s active Azure subscriptions", subscriptions)
+                                 % {"n": subscriptions}))
+    return items
 
 
 

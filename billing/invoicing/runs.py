@@ -41,7 +41,7 @@ from ..models import BillingRun, BillingRunChunk, ExchangeRate, Invoice, Invoice
 from ..models.invoicing import DocumentType
 from ..pricing.rules import month_parse
 from ..rating.selectors import unrated_usage
-from ..usage.partitions import month_start, next_month
+from ..usage.partitions import existing_partitions, month_start, next_month, partition_name
 from .lines_sql import line_insert
 
 JOB_KIND = "billing_run"
@@ -74,6 +74,23 @@ def closed_month(month, *, today=None) -> dt.date:
 def _month_usage_exists(organisation_id, m0) -> bool:
     return UsageRecord.objects.filter(organisation_id=organisation_id, usage_date__gte=m0,
                                       usage_date__lt=next_month(m0)).exists()
+
+
+def month_to_bill(organisation_id, *, today=None) -> dt.date | None:
+    """The latest closed month the organisation may still bill: it has usage and no invoice (neither issued nor being
+    written by a run; a void one does not count). None when every closed month with usage is invoiced. The runs page
+    pre-fills it, so its first click does not meet "already invoiced". The months are those with a usage partition,
+    newest first: one existence check each until one has the organisation's usage."""
+    current = month_start(today or timezone.now().date())
+    invoiced = set(Invoice.objects.filter(organisation_id=organisation_id, document_type=DocumentType.INVOICE)
+                   .exclude(status=InvoiceStatus.VOID).values_list("period_start", flat=True))
+    prefix = partition_name(current)[:-6]
+    months = sorted({dt.date(int(name[-6:-2]), int(name[-2:]), 1) for name in existing_partitions()
+                     if name.startswith(prefix) and name[len(prefix):].isdigit()}, reverse=True)
+    for month in months:
+        if month < current and month not in invoiced and _month_usage_exists(organisation_id, month):
+            return month
+    return None
 
 
 def check_billable(organisation: Organisation, m0: dt.date):

@@ -2,13 +2,10 @@
 run's page (its progress polled with htmx while it runs, then the invoice it finalized). Reading needs
 Perm.VIEW_INVOICES, starting or resuming Perm.RUN_BILLING; the same services as the API (billing.invoicing.runs)."""
 
-import datetime as dt
-
 from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +14,6 @@ from accounts.views.portal import forbidden, portal_page
 from core.errors import PartnerCenterError
 from core.models import JobStatus
 
-from ..usage.partitions import month_start
 from . import runs
 from .finalize import invoice_url
 from .selectors import runs_for
@@ -42,9 +38,14 @@ class BillingRunForm(forms.Form):
             raise forms.ValidationError(str(exc.description)) from None
 
 
-def last_month():
-    today = timezone.now().date()
-    return month_start(month_start(today) - dt.timedelta(days=1))
+def _start_form(organisation_id):
+    """The start form with the latest month still to bill (runs.month_to_bill), or empty saying why."""
+    month = runs.month_to_bill(organisation_id)
+    form = BillingRunForm(initial={"month": f"{month:%Y-%m}" if month else ""})
+    if month is None:
+        form.fields["month"].help_text = _("Every closed month with usage is invoiced already: there is nothing to "
+                                           "bill now. Last month is billed by itself on the 1st.")
+    return form
 
 
 def run_get(actor, public_id):
@@ -59,7 +60,7 @@ def run_get(actor, public_id):
 def run_list(request):
     actor = request.actor
     can_run = allowed(actor, Perm.RUN_BILLING)
-    form = BillingRunForm(initial={"month": f"{last_month():%Y-%m}"})
+    form = None
     status = 200
     if request.method == "POST":
         if not can_run:
@@ -74,6 +75,8 @@ def run_list(request):
             else:
                 return redirect("billing:run_detail", public_id=run.public_id)
         status = 400
+    if form is None and can_run:  # only who may start a run sees the form
+        form = _start_form(actor.organisation_id)
     try:
         number = max(1, int(request.GET.get("page") or 1))
     except ValueError:

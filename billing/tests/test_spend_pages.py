@@ -235,6 +235,15 @@ def test_setting_changing_and_clearing_the_budget(contoso, client_as):
     ("12.345", "no more than 2 decimal places"),
     ("1e400", "no more than 20 digits"),
     ("1" * 30, "no more than 20 digits"),
+    # A comma is a thousands separator only between groups of three digits; a space is none in English.
+    ("12,50", "Use a point for decimals: 12.50."),
+    ("1,5", "Use a point for decimals: 1.5."),
+    ("1,2500", "Use a point for decimals: 1.2500."),
+    ("12,50.00", "a comma only between groups of three digits"),
+    ("1,25,000", "a comma only between groups of three digits"),
+    (",500", "a comma only between groups of three digits"),
+    ("1 000", "without spaces"),
+    ("1\u202f000", "without spaces"),
 ])
 def test_bad_budget_input_is_shown_beside_the_field_and_changes_nothing(contoso, client_as, value, message):
     set_budget(contoso, "99")
@@ -245,6 +254,44 @@ def test_bad_budget_input_is_shown_beside_the_field_and_changes_nothing(contoso,
     assert errors and message in unescape(errors[0])
     assert SpendingBudget.objects.get(customer=contoso).amount == Decimal("99.00")
     assert not AuditEvent.objects.filter(action="customer.spending_budget_set").exists()
+
+
+@pytest.mark.parametrize("value,saved", [
+    ("1,250", "1250.00"), ("1,250.50", "1250.50"), ("1,000,000", "1000000.00"), ("12.50", "12.50"),
+    ("1250", "1250.00"), ("0,000", "0.00"),
+])
+def test_english_amounts_group_thousands_by_a_comma(contoso, client_as, value, saved):
+    client = client_as(Role.ADMIN_AGENT)
+    response = client.post(reverse("billing:spend_budget", args=[contoso.tenant_id]), {"amount": value})
+    assert response.status_code == 302
+    assert SpendingBudget.objects.get(customer=contoso).amount == Decimal(saved)
+
+
+@pytest.mark.parametrize("value,saved", [
+    ("12,50", "12.50"), ("12.50", "12.50"), ("1 250,50", "1250.50"), ("1\u00a0250,50", "1250.50"),
+    ("1\u202f250\u202f000", "1250000.00"), ("1250", "1250.00"),
+])
+def test_french_amounts_take_a_decimal_comma_and_spaces_between_thousands(contoso, make_user, portal_client, value,
+                                                                           saved):
+    client = portal_client(make_user(Role.ADMIN_AGENT, language="fr"))
+    response = client.post(reverse("billing:spend_budget", args=[contoso.tenant_id]), {"amount": value})
+    assert response.status_code == 302
+    assert SpendingBudget.objects.get(customer=contoso).amount == Decimal(saved)
+
+
+@pytest.mark.parametrize("value,message", [
+    ("12 50", "Groupez les milliers par trois chiffres : 1 250,50."),
+    ("1 2500,00", "Groupez les milliers par trois chiffres : 1 250,50."),
+    ("1,250.50", "Saisissez un nombre."),
+])
+def test_french_amounts_badly_grouped_are_refused_beside_the_field(contoso, make_user, portal_client, value, message):
+    set_budget(contoso, "99")
+    client = portal_client(make_user(Role.ADMIN_AGENT, language="fr"))
+    response = client.post(reverse("billing:spend_budget", args=[contoso.tenant_id]), {"amount": value})
+    assert response.status_code == 400
+    errors = re.findall(r'data-field-error="amount">([^<]*)<', response.content.decode())
+    assert errors and unescape(errors[0]).strip() == message
+    assert SpendingBudget.objects.get(customer=contoso).amount == Decimal("99.00")
 
 
 # ---------------------------------------------------------------- the partner page

@@ -18,6 +18,7 @@ from core.models import AuditEvent, IdempotencyRecord
 from core.testing import assert_error, assert_has_fields, request_path
 from customers import services
 from customers.models import Customer, RelationshipRequest
+from customers.registry import ActiveItems
 
 from .factories import CustomerFactory
 
@@ -117,6 +118,8 @@ class TestCreate:
          "companyProfile.companyName", 800002),
         (lambda b: b["billingProfile"].update(email="nope"), "billingProfile.email", 800002),
         (lambda b: b["billingProfile"].update(culture="english"), "billingProfile.culture", 800002),
+        (lambda b: b["billingProfile"].update(culture="xx"), "billingProfile.culture", 800002),
+        (lambda b: b["billingProfile"].update(culture="en-XX"), "billingProfile.culture", 800002),
         (lambda b: b["billingProfile"].pop("defaultAddress"), "billingProfile.defaultAddress", 800002),
         (lambda b: b["billingProfile"]["defaultAddress"].pop("city"), "billingProfile.defaultAddress.city", 800002),
         (lambda b: b["billingProfile"]["defaultAddress"].update(city={"name": "x"}),
@@ -144,6 +147,19 @@ class TestCreate:
         error = response.json()
         assert error["code"] == code and error["parameters"]["field"] == field, error
         assert state() == before
+
+    def test_a_culture_without_its_country_is_a_400_saying_what_to_write(self, api):
+        before = state()
+        body = valid_body()
+        body["billingProfile"]["culture"] = "xx"
+        response = api.post("/v1/customers", body, format="json")
+        body_of_error = assert_error(response, 400, 800002, "billingProfile.culture")
+        assert body_of_error["description"] == ("xx is not a culture: write a language and a country, such as "
+                                                "en-US or fr-FR.")
+        assert state() == before
+        body["billingProfile"]["culture"] = "fr-fr"
+        assert api.post("/v1/customers", body, format="json").status_code == 201
+        assert Customer.objects.get(domain="fabrikam.onmicrosoft.com").culture == "fr-FR"
 
     def test_registration_number_and_phone_where_mandatory(self, make_org, make_user, api_client_for):
         poland = make_org(country=Country.objects.get(code="PL"))
@@ -344,7 +360,8 @@ class TestPatch:
 
     def test_refused_while_subscriptions_are_active(self, api, org):
         customer = CustomerFactory(organisation=org)
-        services.ACTIVE_SUBSCRIPTION_COUNTERS.append(lambda c: 2 if c.pk == customer.pk else 0)
+        services.ACTIVE_SUBSCRIPTION_COUNTERS.append(
+            lambda c: [ActiveItems(2, "2 active things")] if c.pk == customer.pk else [])
         try:
             before = state()
             response = api.patch(f"/v1/customers/{customer.tenant_id}", {"relationshipToPartner": "none"},

@@ -6,6 +6,7 @@ from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import AuditEvent
 from customers import errors, services
 from customers.models import Customer, RelationshipRequest
+from customers.registry import ActiveItems
 
 from .factories import CustomerFactory, customer_data
 
@@ -168,7 +169,8 @@ class TestRelationshipRemoval:
 
     def test_refused_while_subscriptions_are_active(self, global_admin, actor_of):
         customer = CustomerFactory(organisation=global_admin.organisation)
-        services.ACTIVE_SUBSCRIPTION_COUNTERS.append(lambda c: 2 if c.pk == customer.pk else 0)
+        services.ACTIVE_SUBSCRIPTION_COUNTERS.append(
+            lambda c: [ActiveItems(2, "2 active things")] if c.pk == customer.pk else [])
         try:
             with pytest.raises(errors.ActiveSubscriptions):
                 services.relationship_remove(actor=actor_of(global_admin), customer=customer)

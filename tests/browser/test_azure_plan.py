@@ -2,7 +2,8 @@
 order page polls the provisioning status until it completes, without a reload); a second plan and a
 customer without the agreement are refused on the page with the way to fix it; an Admin agent adds two
 Azure subscriptions (and may not suspend the plan while they are active); a user who is both Global admin
-and Admin agent cancels one after a confirmation naming how many."""
+and Admin agent cancels one after a confirmation naming how many, and may not remove the reseller relationship
+while the plan and the others are active (the disabled button says so)."""
 
 import re
 from types import SimpleNamespace
@@ -174,6 +175,12 @@ def test_buy_the_azure_plan_add_and_cancel_azure_subscriptions(new_page, make_us
     cancelled = AzureSubscription.objects.get(friendly_name="Development")
     assert cancelled.status == "inactive" and cancelled.cancellation_reason == "unused"
     assert AzureSubscription.objects.filter(plan=plan, status="active").count() == 2
+    # Removing the reseller relationship cannot work now: the button is disabled and names what is active, as
+    # the page lists it (the plan and its 2 active Azure subscriptions, not "3 subscriptions").
+    expect(boss_page.get_by_test_id("remove-relationship")).to_be_disabled()
+    expect(boss_page.get_by_test_id("remove-blocked")).to_have_text(
+        "Contoso Ltd still has an active Azure plan and 2 active Azure subscriptions: the reseller relationship can "
+        "be removed only once none is left.")
 
     # The Azure subscription's page: its role assignments and partner earned credit.
     boss_page.locator("tr[data-sub='Production']").get_by_role("link", name="Production").click()

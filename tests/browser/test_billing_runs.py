@@ -1,7 +1,8 @@
-"""Billing runs in the browser: a Billing admin opens the Billing workspace's runs, asks for a month with unrated
-usage (the error beside the month field names the meter), starts last month's run and lands on its page, which ends
-finalized with the invoice's number and a link to it; then a run whose chunks are written while the page is open:
-the page updates by itself from waiting to finalized."""
+"""Billing runs in the browser: a Billing admin opens the Billing workspace's runs (the form offers the latest month
+not invoiced yet), asks for a month with unrated usage (the error beside the month field names the meter), starts
+last month's run and lands on its page, which ends finalized with the invoice's number and a link to it; then a run
+whose chunks are written while the page is open: the page updates by itself from waiting to finalized; the runs list
+links each invoice number to its invoice."""
 
 import datetime as dt
 import re
@@ -35,6 +36,7 @@ def test_start_a_billing_run_watch_it_and_open_the_invoice(page, make_user, org)
     page.get_by_role("link", name="Billing runs").click()
     expect(page).to_have_url(re.compile(r"/billing/runs/$"))
     month = page.get_by_label("Month to bill")
+    expect(month).to_have_value("2026-11")  # the latest month with usage not invoiced yet
     month.fill("2026-09")
     page.get_by_role("button", name="Start the billing run").click()
     expect(field_error(page, "month")).to_contain_text("unrated usage")
@@ -63,6 +65,12 @@ def test_start_a_billing_run_watch_it_and_open_the_invoice(page, make_user, org)
 
     page.get_by_role("link", name="Billing runs").first.click()
     expect(page.get_by_test_id("billing-runs").locator("tbody tr")).to_have_count(2)
+    # October and November invoiced: the form offers September, the one month left (its usage still unrated).
+    expect(page.get_by_label("Month to bill")).to_have_value("2026-09")
     screenshot(page, "billing-runs")
+    # Each invoice number opens its invoice.
+    page.get_by_test_id("billing-runs").get_by_role("link", name="G000000001").click()
+    expect(page).to_have_url(re.compile(f"/billing/invoices/{invoice.public_id}/$"))
+    expect(page.locator("body")).to_contain_text("G000000001")
     # The refused form answers 400 (the browser logs it); nothing else may be logged (CSP, scripts).
     assert [e for e in page.console_errors if "status of 400" not in e] == []

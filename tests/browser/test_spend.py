@@ -1,8 +1,8 @@
 """The Spend pages in the browser: an Admin agent opens the Billing workspace from the navigation, sees the customer
 over budget first, opens its Spend page (the daily chart and the meter categories drawn by Chart.js, with data),
-types a bad budget (the message beside the field, nothing changed), sets a budget and sees it on the page, in the
-chart and on the partner page, and goes back a month; a French-speaking Billing admin reads the same pages in French
-and sees no budget form.
+types a bad budget and a decimal comma (the message beside the field, nothing changed), sets a budget and sees it on
+the page, in the chart and on the partner page, and goes back a month; a French-speaking Billing admin reads the same
+pages in French and sees no budget form.
 
 The clock is moved to 15 December 2026 (time_machine, ticking) so the month has 14 complete days. Screenshots go to
 the folder SPEND_SCREENSHOTS names (default: the system's temporary directory), as spend-*.png."""
@@ -146,6 +146,12 @@ def test_admin_agent_finds_the_customer_over_budget_and_sets_a_budget(page, make
     budget_field.fill("lots")
     page.get_by_role("button", name="Save the budget").click()
     expect(field_error(page, "amount")).to_contain_text("Enter a number.")
+    assert SpendingBudget.objects.get(customer=contoso).amount == Decimal("150.00")
+    # A decimal comma is not read as a thousands separator (12,50 is not 1,250).
+    page.get_by_label("Monthly budget").fill("12,50")
+    page.get_by_role("button", name="Save the budget").click()
+    expect(field_error(page, "amount")).to_have_text("Use a point for decimals: 12.50.")
+    expect(page.get_by_test_id("budget")).to_have_text("150.00 EUR")
     assert SpendingBudget.objects.get(customer=contoso).amount == Decimal("150.00")
     shot(page, "budget-error")
 
