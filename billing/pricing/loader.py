@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import tempfile
+import zlib
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -72,18 +73,32 @@ class Prefixed:
         return data.encode("utf-8") if isinstance(data, str) else data
 
 
-class _Ungzipped:
-    """A gzip stream decompressed on the fly; a damaged one is a FileProblem, not an error of the server."""
+# What a gzipped upload may decompress to: a file of highly compressible text would otherwise stream without end into
+# the stage (the upload limit bounds the compressed bytes only).
+MAX_DECOMPRESSED_BYTES = 4 * 1024**3
 
-    def __init__(self, stream):
+
+class Ungzipped:
+    """A gzip stream decompressed on the fly; a damaged one (truncated, or corrupt data: zlib's own error) or one that
+    decompresses past MAX_DECOMPRESSED_BYTES is a FileProblem, not an error of the server."""
+
+    def __init__(self, stream, limit=None):
         self.gzip = gzip.GzipFile(fileobj=stream, mode="rb")
+        self.limit = MAX_DECOMPRESSED_BYTES if limit is None else limit
+        self.size = 0
 
     def read(self, size=CHUNK):
         try:
-            return self.gzip.read(size)
-        except (OSError, EOFError) as exc:
+            data = self.gzip.read(size)
+        except (OSError, EOFError, zlib.error) as exc:
             raise FileProblem([problem(0, "", _("The file cannot be decompressed (%(detail)s).")
                                        % {"detail": str(exc)[:200]})]) from None
+        self.size += len(data)
+        if self.size > self.limit:
+            raise FileProblem([problem(0, "", _("The file decompresses to more than %(size)s GB: it is not a usage "
+                                                "or price file this portal reads.")
+                                       % {"size": self.limit // 1024**3})])
+        return data
 
 
 def ungzipped(stream):
@@ -92,7 +107,7 @@ def ungzipped(stream):
     head = stream.read(2)
     head = head.encode("utf-8") if isinstance(head, str) else (head or b"")
     prefixed = Prefixed(head, stream)
-    return _Ungzipped(prefixed) if head == b"\x1f\x8b" else prefixed
+    return Ungzipped(prefixed) if head == b"\x1f\x8b" else prefixed
 
 
 def problems_summary(counted, first, total):
@@ -198,7 +213,8 @@ def header_and_body(stream, columns, *, what, hashing=False):
     `columns`' header: returns (our column names in file order, an iterator over the bytes after the header line in
     chunks of up to 1 MiB, for a COPY of the rest elsewhere; and, when `hashing`, the SHA-256 of every byte read, header
     included: complete once the iterator is exhausted, else None)."""
-    reader = _HashingReader(ungzipped(stream), hashing=hashing)
+    uploaded = _HashingReader(stream, hashing=hashing)  # the bytes as uploaded: hashed and counted
+    reader = _HashingReader(ungzipped(uploaded), hashing=False)
     order, rest = _header(reader, columns, what=what)
 
     def body():
@@ -206,7 +222,7 @@ def header_and_body(stream, columns, *, what, hashing=False):
             yield rest
         while chunk := reader.read(CHUNK):
             yield chunk
-    return order, body(), reader.sha
+    return order, body(), uploaded.sha
 
 
 def mentions(stream, words):
@@ -255,7 +271,8 @@ def stage(stream, *, table, columns, what, plain_quotes=False, sha256=None):
     """COPY the CSV `stream` (binary file-like) into a new TEMP table `table` (text columns + `line`), dropped at the
     end of the transaction. Returns (sha256 hex, byte size, data line count); `sha256`, when given (from `prehash`),
     is returned as it is instead of hashing again. Must run inside a transaction."""
-    reader = _HashingReader(ungzipped(stream), plain_quotes, hashing=sha256 is None)
+    uploaded = _HashingReader(stream, hashing=sha256 is None)  # the bytes as uploaded: hashed (as prehash), counted
+    reader = _HashingReader(ungzipped(uploaded), plain_quotes, hashing=False)
     try:
         order, rest = _header(reader, columns, what=what)
     except FileProblem:
@@ -282,7 +299,7 @@ def stage(stream, *, table, columns, what, plain_quotes=False, sha256=None):
             reader.drain()
             raise FileProblem([_copy_problem(exc)]) from None
         count = raw.rowcount  # the rows COPY wrote
-    return sha256 or reader.sha.hexdigest(), reader.size, count
+    return sha256 or uploaded.sha.hexdigest(), uploaded.size, count
 
 
 def _copy_problem(exc):

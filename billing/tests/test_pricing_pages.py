@@ -4,6 +4,8 @@ import buttons and may open the import pages (403 for the others); an upload's p
 as a table of bad lines, and nothing is imported; a good upload redirects to its report. No 500 on odd input."""
 
 import gzip
+import hashlib
+import io
 import re
 from datetime import UTC, datetime
 from html import unescape
@@ -204,6 +206,29 @@ def test_the_demos_gzipped_price_sheet_uploads_as_it_is_and_a_damaged_one_is_ref
     assert damaged.status_code == 400
     assert re.search(r'data-field-error="file">[^<]*cannot be decompressed', damaged.content.decode())
     assert PricingImport.objects.filter(month="2026-11-01").count() == 0
+    corrupt = bytearray(gz)
+    corrupt[len(corrupt) // 2: len(corrupt) // 2 + 64] = bytes(64)  # zlib's own error, not a truncation
+    refused = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption",
+                                                 "month": "2026-11",
+                                                 "file": SimpleUploadedFile("nov.csv.gz", bytes(corrupt))})
+    assert refused.status_code == 400
+    assert re.search(r'data-field-error="file">[^<]*cannot be decompressed', refused.content.decode())
+    # The same .csv.gz again: its SHA-256 is the uploaded bytes' (as the first import stored it), so nothing reloads.
+    assert record.source_sha256 == hashlib.sha256(gz).hexdigest()
+    again = ga.post(reverse("billing:pricing_import"), {"market": "US", "view": "azure_consumption", "month": "2026-12",
+                                               "file": SimpleUploadedFile("dec.csv.gz", gz)}, follow=True)
+    assert "already has exactly this content" in text(again)
+
+
+def test_a_gzip_that_decompresses_past_the_limit_is_refused(monkeypatch):
+    from billing.pricing import loader
+
+    monkeypatch.setattr(loader, "MAX_DECOMPRESSED_BYTES", 1000)
+    stream = loader.ungzipped(io.BytesIO(gzip.compress(b"x" * 5000)))
+    with pytest.raises(loader.FileProblem) as caught:
+        while stream.read(256):
+            pass
+    assert "decompresses to more than" in caught.value.problems[0]["reason"]
 
 
 def test_a_bad_upload_shows_the_error_beside_the_field_and_every_bad_line(ga):

@@ -10,7 +10,6 @@ JSON batch (scripts; bounded by the request size) is parsed once and fed to the 
 """
 
 import csv
-import gzip
 import io
 import json
 import re
@@ -18,7 +17,7 @@ import re
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from ..pricing.loader import CHUNK, FileProblem, Prefixed, problem
+from ..pricing.loader import CHUNK, FileProblem, Prefixed, Ungzipped, problem
 from ..pricing.loader import _copy_problem as copy_problem
 
 # The stage's columns: UsageRecord's input fields and Microsoft's figures, as text. `ms_pec_rate` / `ms_credit_rate`
@@ -105,10 +104,10 @@ def open_source(stream, source=None):
     with a header), batch (`[` or `{"items": ...`) or jsonl (one JSON object per line)."""
     head = _read_head(stream)
     if head[:2] == b"\x1f\x8b":
-        stream = gzip.GzipFile(fileobj=Prefixed(head, stream), mode="rb")
+        stream = Ungzipped(Prefixed(head, stream))  # corrupt data, or too much of it, is a FileProblem while read
         try:
             head = _read_head(stream)
-        except (OSError, EOFError, gzip.BadGzipFile):
+        except FileProblem:
             raise FileProblem([problem(1, "", _("The file looks gzip-compressed but cannot be decompressed."))]) \
                 from None
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
@@ -164,6 +163,8 @@ def _copy(sql, first, reader):
                     copy.write(first)
                 while chunk := reader.read(CHUNK):
                     copy.write(chunk)
+        except FileProblem:  # a damaged gzip stream, or one too large once decompressed (pricing.loader.Ungzipped)
+            raise
         except (OSError, EOFError) as exc:  # a broken gzip stream
             raise FileProblem([problem(0, "", _("The file cannot be decompressed (%(detail)s).")
                                        % {"detail": str(exc)[:200]})]) from None

@@ -127,7 +127,7 @@ def prepare(organisation_id):
             CREATE TEMP TABLE usage_seen ON COMMIT DROP AS
             SELECT coalesce(customer_id, '') AS ct, coalesce(entitlement_id, '') AS et, usage_date,
                    ms_exchange_rate_date, count(*) AS n, bool_or(lower(concat({numbers}) COLLATE "C") LIKE '%n%'
-                                                      OR ltrim(quantity) LIKE '-%') AS odd,
+                                                      OR quantity ~ '^\\s*-') AS odd,
                    bool_or({_foreign("partner_id")}) AS foreign_partner
             FROM usage_stage GROUP BY 1, 2, 3, 4""")
         # A date outside DATE_FLOOR .. the month after the current one is no usage date (d NULL, `far` true): a stray
@@ -307,7 +307,7 @@ def _surely_good():
                             *(f"coalesce(length(t.{c}), 0) <= 3" for c in _MS_CURRENCIES)])
     return (f"t.cu IS NOT NULL AND t.eu IS NOT NULL AND t.du_d IS NOT NULL "
             f"AND (t.dx_d IS NOT NULL OR t.ms_exchange_rate_date IS NULL OR t.ms_exchange_rate_date = '') "
-            f"AND ({joined}) ~ '{pattern}' AND ltrim(t.quantity) NOT LIKE '-%' AND {lengths} "
+            f"AND ({joined}) ~ '{pattern}' AND t.quantity !~ '^\\s*-' AND {lengths} "
             f"AND (btrim(t.meter_id) <> '' OR (btrim(t.product_id) <> '' AND btrim(t.sku_id) <> ''))")
 
 
