@@ -18,6 +18,7 @@ tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
 """.split())
 LANGUAGES = ISO_639_1 | {code.split("-")[0] for code in LANG_INFO} | {"fil"}
 
+MAX_LENGTH = 10  # Customer.culture's column
 _SHAPE = re.compile(r"([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?-([A-Za-z]{2})", re.ASCII)
 
 
@@ -29,4 +30,7 @@ def culture_clean(value):
     language, script, country = match[1].lower(), match[2], match[3].upper()
     if language not in LANGUAGES or not Country.objects.filter(code=country).exists():
         return None
-    return "-".join(filter(None, (language, script.title() if script else None, country)))
+    culture = "-".join(filter(None, (language, script.title() if script else None, country)))
+    # Customer.culture holds 10 characters: a three-letter language with a script (fil-Latn-PH, 11) is refused as
+    # not a culture here rather than failing the write.
+    return culture if len(culture) <= MAX_LENGTH else None

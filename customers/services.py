@@ -167,7 +167,9 @@ def validate_customer_data(data, *, organisation, existing=None):
         clean["country"] = country
     phone = (data.get("phone_number") or "").strip()
     with problems:
-        if phone and (len(phone) > 30 or not phone_number_valid(phone)):
+        if phone and len(phone) > 30:
+            raise InvalidInput(_("The phone number has at most 30 characters."), field=ADDR + "phoneNumber")
+        if phone and not phone_number_valid(phone):
             raise InvalidInput(str(PHONE_MESSAGE), field=ADDR + "phoneNumber")
     registration = (data.get("organization_registration_number") or "").strip()
     if existing is not None:

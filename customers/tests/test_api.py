@@ -157,6 +157,16 @@ class TestCreate:
         assert body_of_error["description"] == ("xx is not a culture: write a language and a country, such as "
                                                 "en-US or fr-FR.")
         assert state() == before
+        for too_long in ("fil-Latn-PH", "ast-Latn-ES"):  # well formed, but longer than the column: a 400, not a 500
+            body["billingProfile"]["culture"] = too_long
+            assert_error(api.post("/v1/customers", body, format="json"), 400, 800002, "billingProfile.culture")
+        assert state() == before
+        body["billingProfile"]["culture"] = "en-US"
+        body["billingProfile"]["defaultAddress"]["phoneNumber"] = "+1 (425) 555-0199 / 555-0100 / 555-0101"
+        error = assert_error(api.post("/v1/customers", body, format="json"), 400, 800002)
+        assert error["description"] == "The phone number has at most 30 characters."  # said as such, not its shape
+        body["billingProfile"]["defaultAddress"]["phoneNumber"] = "+1 425 555 0199"
+        assert state() == before
         body["billingProfile"]["culture"] = "fr-fr"
         assert api.post("/v1/customers", body, format="json").status_code == 201
         assert Customer.objects.get(domain="fabrikam.onmicrosoft.com").culture == "fr-FR"
