@@ -82,6 +82,8 @@ def test_one_invoice_has_every_field_of_microsofts_sample_and_a_pdf_link_relativ
     pdf = api.get(f"/v1{body['pdfDownloadLink']}")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf["Content-Disposition"] == f'attachment; filename="Invoice_{number}.pdf"'  # api.md §16.2
+    prefixed = api.get(f"/v1/invoices/OneTime-{number}/documents/statement")  # the id as links.self writes it
+    assert prefixed.status_code == 200 and prefixed.content == pdf.content
     # Partner Center's own id forms: its links' OneTime- prefix, any case; and the sample's request path.
     assert api.get(f"/v1{body['links']['self']['uri']}").json()["id"] == number
     assert api.get(f"/v1/invoices/{number.lower()}").json()["id"] == number

@@ -13,6 +13,7 @@ from core.api.views import PCAPIView
 from ...pricing.api.views import AnyAcceptNegotiation
 from .. import selectors
 from ..pdf import ensure_pdf
+from .invoices import invoice_key
 
 INVOICE_ID = OpenApiParameter("invoice_id", str, OpenApiParameter.PATH,
                               description="The invoice number (e.g. G000000001) or the invoice's public id")
@@ -30,7 +31,7 @@ class InvoiceStatementView(PCAPIView):
                            "the invoice), then the same stored bytes every time; the `ETag` is its SHA-256.",
                operation_id="invoices_documents_statement")
     def get(self, request, invoice_id):
-        invoice = selectors.invoice_get(self.actor(request), invoice_id)
+        invoice = selectors.invoice_get(self.actor(request), invoice_key(invoice_id))  # OneTime-G... too
         response = HttpResponse(ensure_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="Invoice_{invoice.number}.pdf"'
         response["ETag"] = f'"{invoice.pdf_sha256}"'

@@ -22,7 +22,7 @@ from core.errors import InvalidInput, NotFound
 from .. import page_selectors, selectors
 from ..credit_notes import credit_note_issue
 from ..payments import payment_record
-from .invoices import resources
+from .invoices import invoice_key, resources
 from .serializers import InvoiceSerializer, plain
 
 EXT_TAGS = ["Invoicing (extension)"]
@@ -216,7 +216,7 @@ class CreditNoteView(PCAPIView):
                            "line when an amount is more than the line has left. Nothing is written on any error.")
     def post(self, request, invoice_id):
         actor = self.actor(request)
-        invoice = selectors.invoice_get(actor, invoice_id)  # a foreign or unknown invoice: 404 whatever the body
+        invoice = selectors.invoice_get(actor, invoice_key(invoice_id))  # foreign or unknown: 404 whatever the body
         data = self.validated(CreditNoteInput, request)
         lines = {}
         for item in data["lines"]:
