@@ -81,6 +81,39 @@ def test_a_line_without_pec_is_never_charged_above_its_list_cost_beside_one_with
         assert all(r.effective_unit_price <= r.unit_price * share for r in rows)
 
 
+def test_the_migration_marks_only_open_months_groups_with_two_lines_to_rate_again():
+    """Migration 0011: rows rated per meter before the rounding moved to the invoice line are rated again where a
+    (plan, meter) month has more than one line, unless that month is invoiced (closed)."""
+    import importlib
+
+    from billing.models import ClosedUsageMonth
+
+    rerate = importlib.import_module("billing.migrations.0011_rerate_lines_with_and_without_pec").RERATE_SQL
+    plist = price_list()
+    meter(plist, price="0.868")
+    storage = meter(plist, product_id="DZH318Z0BNVX", sku_id="0016", meter_id="3a6a1b7c", price="0.05")
+    mixed = world(subscriptions=2)
+    mixed.subs[1].role_assignments.all().delete()  # no PEC on the second subscription: two lines of one meter
+    closed = world(subscriptions=2)
+    closed.subs[1].role_assignments.all().delete()
+    rows = []
+    for w in (mixed, closed):
+        rows += [usage(w.subs[i], date(2026, 8, 3), "1", resource_uri=f"/r/{i}") for i in (0, 1)]
+    rows.append(usage(mixed.subs[0], date(2026, 8, 3), "10", m=storage, resource_uri="/r/disk"))  # one line only
+    usage_rows(rows)
+    for w in (mixed, closed):
+        rate_usage(organisation_id=w.organisation.pk, months=[AUG])
+    ClosedUsageMonth.objects.create(organisation_id=closed.organisation.pk, month=AUG, closed_at=datetime.now(UTC))
+    assert not UsageRecord.objects.filter(rated_at__isnull=True).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(rerate)
+    vm = UsageRecord.objects.filter(resource_uri="/r/0").values_list("meter_id", flat=True).first()
+    again = list(UsageRecord.objects.filter(rated_at__isnull=True).values_list("organisation_id", "meter_id"))
+    assert sorted(again) == [(mixed.organisation.pk, vm)] * 2  # the open month's two lines; not storage, not closed
+    rate_usage(organisation_id=mixed.organisation.pk, months=[AUG])
+    assert not UsageRecord.objects.filter(rated_at__isnull=True).exists()
+
+
 def test_tiers_apply_to_the_months_cumulative_quantity():
     """domain.md §3.3.5: tiers 1-100 @1.00, 101-100000 @0.80, 100001+ @0.50: 101 units cost 100.80 (no PEC here:
     the partner holds no role)."""
