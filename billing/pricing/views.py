@@ -249,7 +249,12 @@ def import_price_sheet(request):
     template = "billing/pricing/import_sheet.html"
     if request.method == "GET":
         initial = {k: request.GET[k] for k in ("market", "view") if request.GET.get(k)}
-        return _import_page(request, PriceSheetImportForm(initial=initial), template=template,
+        form = PriceSheetImportForm(initial=initial)
+        if "market" not in initial:  # the partner's own market first, not the first country of the list
+            country = account_selectors.organisation_get(actor=request.actor).country_id
+            if country in dict(form.fields["market"].choices):
+                form.initial["market"] = country
+        return _import_page(request, form, template=template,
                             kind=ImportKind.PRICE_SHEET)
     form = PriceSheetImportForm(request.POST, request.FILES)
     bad_rows = None

@@ -192,6 +192,15 @@ def test_a_good_upload_redirects_to_its_report_and_a_second_changes_nothing(ga):
     assert "already has exactly this content" in text(again)
 
 
+def test_the_import_form_starts_on_the_partners_own_market(ga, org):
+    """Not on the first country of the list (Afghanistan), which refused a US sheet uploaded as it is."""
+    html = ga.get(reverse("billing:pricing_import")).content.decode()
+    selected = re.search(r'<select name="market"[^>]*>.*?<option value="(\w+)" selected>', html, re.S)
+    assert selected and selected.group(1) == org.country_id == "US"
+    html = ga.get(reverse("billing:pricing_import") + "?market=FR").content.decode()
+    assert re.search(r'<option value="FR" selected>', html)
+
+
 def test_the_demos_gzipped_price_sheet_uploads_as_it_is_and_a_damaged_one_is_refused(ga):
     """The README points at the .csv.gz files under billing/data/: the page takes them as they are."""
     gz = (demo_data.MEDIA / "pricesheet-US-azure_consumption-202612.csv.gz").read_bytes()
