@@ -192,6 +192,22 @@ def test_a_good_upload_redirects_to_its_report_and_a_second_changes_nothing(ga):
     assert "already has exactly this content" in text(again)
 
 
+def test_a_sheets_bad_lines_are_listed_in_french_for_a_french_reader(ga):
+    """The per-line reasons are built in SQL from translated pieces: a French reader gets them in French."""
+    from django.utils import translation
+
+    from billing.errors import PriceSheetInvalid
+    from billing.pricing import services
+    from core.actor import Actor
+
+    actor = Actor(organisation_id=0, roles=frozenset(Role), label="test")
+    with translation.override("fr"), pytest.raises(PriceSheetInvalid) as caught:
+        services.price_sheet_import(actor=actor, file=sheet(), market="FR", view="azure_consumption",
+                                    month=datetime(2026, 12, 1, tzinfo=UTC).date(), file_name="us.csv")
+    reason = caught.value.data[0]["reason"]
+    assert reason == "Market “US” n’est pas le marché de cette liste de prix (FR)."
+
+
 def test_the_import_form_starts_on_the_partners_own_market(ga, org):
     """Not on the first country of the list (Afghanistan), which refused a US sheet uploaded as it is."""
     html = ga.get(reverse("billing:pricing_import")).content.decode()
