@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.tenancy import TenantManager
 
@@ -77,7 +78,9 @@ class Agreement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_agreement_type_display()} for {self.customer.company_name} ({self.first_name} {self.last_name})"
+        return _("%(agreement)s for %(customer)s (%(first)s %(last)s)") % {
+            "agreement": self.get_agreement_type_display(), "customer": self.customer.company_name,
+            "first": self.first_name, "last": self.last_name}
 
     @classmethod
     def tenant_q(cls, actor):

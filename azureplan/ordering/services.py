@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from accounts.permissions import Perm, require
@@ -168,8 +169,10 @@ def _legacy_gate(customer, organisation):
     legacy = sum(counter(customer, organisation) for counter in LEGACY_AZURE_COUNTERS)
     if legacy:
         raise errors.LegacyAzurePresent(
-            _("%(customer)s still has %(n)s active legacy Azure (MS-AZR-0145P) subscription(s) from you. Move them "
-              "to the Azure plan with a transition instead of buying a new plan.")
+            ngettext("%(customer)s still has %(n)s active legacy Azure (MS-AZR-0145P) subscription from you. Move it "
+                     "to the Azure plan with a transition instead of buying a new plan.",
+                     "%(customer)s still has %(n)s active legacy Azure (MS-AZR-0145P) subscriptions from you. Move "
+                     "them to the Azure plan with a transition instead of buying a new plan.", legacy)
             % {"customer": customer.company_name, "n": legacy})
 
 

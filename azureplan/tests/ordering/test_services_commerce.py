@@ -204,6 +204,7 @@ def test_legacy_azure_blocks_the_plan(agent, actor_of):
         with pytest.raises(errors.LegacyAzurePresent) as exc:
             ordering_services.cart_checkout(actor=actor_of(agent), cart=cart)
         assert "transition" in str(exc.value.description)
+        assert "1 active legacy Azure (MS-AZR-0145P) subscription from you. Move it" in str(exc.value.description)
     finally:
         ordering_services.LEGACY_AZURE_COUNTERS.pop()
     assert not AzurePlan.objects.exists()
