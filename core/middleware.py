@@ -2,6 +2,7 @@ import re
 import uuid
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .actor import served, serving_request
 
@@ -72,10 +73,10 @@ class RejectNulMiddleware:
             if request.path.startswith(API_PREFIXES):
                 from core.views import _api_error
 
-                return _api_error(request, errors.InvalidInput("The request contains a NUL character."))
+                return _api_error(request, errors.InvalidInput(_("The request contains a NUL character.")))
             from django.http import HttpResponseBadRequest
 
-            return HttpResponseBadRequest("The address contains a NUL character.")
+            return HttpResponseBadRequest(_("The address contains a NUL character."))
         return self.get_response(request)
 
 

@@ -18,6 +18,7 @@ status as a key (a final status maps to an empty set). docs/architecture.md ("St
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .errors import StatusMoveRefused
 
@@ -59,7 +60,9 @@ def refusal(model, current, to, *, error=None, obj=None) -> Exception:
         parameters["id"] = str(getattr(obj, "public_id", None) or obj.pk)
         name = f"{name} {parameters['id']}"
     return StatusMoveRefused(
-        f"{name} cannot move from {_label(model, current)} ({current}) to {_label(model, to)} ({to}).",
+        _("%(name)s cannot move from %(from_label)s (%(from)s) to %(to_label)s (%(to)s).") % {
+            "name": name, "from_label": _label(model, current), "from": current, "to_label": _label(model, to),
+            "to": to},
         field="status", parameters=parameters)
 
 

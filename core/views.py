@@ -3,6 +3,7 @@ import logging
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -72,6 +73,6 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     if request.path.startswith(API_PREFIXES):
         return _api_error(request, errors.PermissionDenied(f"CSRF Failed: {reason}" if reason else None))
-    return render(request, "errors/403.html", {"message": "Your form expired. Reload the page and try again."},
+    return render(request, "errors/403.html", {"message": _("Your form expired. Reload the page and try again.")},
                   status=403)
 

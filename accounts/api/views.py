@@ -52,9 +52,10 @@ class UserListView(PCAPIView):
         role = params.get("role", "")
         status = params.get("status", "")
         if role and role not in Role.values:
-            raise InvalidInput(f"role must be one of {', '.join(Role.values)}.", field="role")
+            raise InvalidInput(_("role must be one of %(values)s.") % {"values": ", ".join(Role.values)}, field="role")
         if status and status not in UserStatus.values:
-            raise InvalidInput(f"status must be one of {', '.join(UserStatus.values)}.", field="status")
+            raise InvalidInput(_("status must be one of %(values)s.") % {"values": ", ".join(UserStatus.values)},
+                               field="status")
         qs = selectors.user_list(actor=self.actor(request), search=params.get("search", ""), role=role,
                                  status=status)
         rows, token = seek_page(request, qs, ordering=("email", "id"),

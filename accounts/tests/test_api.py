@@ -284,6 +284,16 @@ def test_x_locale_translates_error_descriptions(api_client_for, make_user):
     assert "rôles" in response.json()["description"]
 
 
+def test_x_locale_translates_filter_and_body_refusals(api_client_for, make_user):
+    client = api_client_for(make_user(Role.GLOBAL_ADMIN))
+    response = client.get("/v1/users?role=nobody", HTTP_X_LOCALE="fr-FR")
+    assert response.status_code == 400
+    assert response.json()["description"].startswith("role doit être l'une des valeurs suivantes : ")
+    response = client.post("/v1/apitokens", data="{", content_type="application/json", HTTP_X_LOCALE="fr-FR")
+    assert response.status_code == 400
+    assert response.json()["description"].startswith("Le corps de la requête n'est pas du JSON valide (")
+
+
 def test_unknown_route_and_method(api):
     response = api.get("/v1/nothing-here")
     assert response.status_code == 404 and response.json()["code"] == 1000

@@ -233,6 +233,24 @@ def test_a_lock_caused_by_others_lets_the_right_password_with_a_valid_code_in(cl
     assert services.signin_locked_until(user.email) is None  # the owner's sign-in ends the lock
 
 
+def test_the_lockout_is_said_in_french(client, make_user, settings):
+    import html as htmllib
+
+    from django.test import Client
+
+    user = make_user(Role.GLOBAL_ADMIN, email="fr-lock@a.example.com")
+    enrol(user)
+    _lock(Client(), user.email, settings)
+    response = client.post("/accounts/login/", {"email": user.email, "password": PASSWORD},
+                           HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    text = htmllib.unescape(response.content.decode())
+    assert response.status_code == 200 and 'name="code"' in text
+    assert "Trop de tentatives infructueuses. La connexion avec un mot de passe seul est bloquée jusqu'à " in text
+    assert "(ou un code de récupération) pour vous connecter dès maintenant." in text
+    assert "Code de votre application d'authentification, ou code de récupération" in text
+    assert "Too many failed attempts" not in text
+
+
 def test_a_recovery_code_also_passes_the_lock(client, make_user, settings):
     import pyotp
 

@@ -5,6 +5,7 @@ customer is looked up first, so a foreign, unknown or malformed id answers 404 b
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
@@ -40,7 +41,8 @@ def _agreement_type(request, *, field="agreementType"):
     for value in AgreementType.values:
         if value.lower() == raw.lower():
             return value
-    raise InvalidInput(f"{field} must be one of {', '.join(AgreementType.values)} or *.", field=field)
+    raise InvalidInput(_("%(field)s must be one of %(values)s or *.") % {
+        "field": field, "values": ", ".join(AgreementType.values)}, field=field)
 
 
 

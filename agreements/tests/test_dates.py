@@ -148,6 +148,33 @@ class TestPage:
         assert state() == before
 
 
+class TestFrench:
+    def test_the_api_says_the_date_bounds_in_french(self, api_client_for, agent, customer):
+        client = api_client_for(agent)
+        early = client.post(url(customer), {**BODY, "dateAgreed": "2017-12-31"}, format="json", HTTP_X_LOCALE="fr-FR")
+        assert early.status_code == 400
+        assert early.json()["description"] == ("dateAgreed ne peut pas être antérieure au 2018-01-01 (UTC) : le "
+                                               "Contrat client Microsoft n'existait pas avant.")
+        future = (timezone.now() + timedelta(days=2)).date().isoformat()
+        late = client.post(url(customer), {**BODY, "dateAgreed": future}, format="json", HTTP_X_LOCALE="fr-FR")
+        assert late.status_code == 400 and "ne peut pas être dans le futur" in late.json()["description"]
+        english = client.post(url(customer), {**BODY, "dateAgreed": "2017-12-31"}, format="json")
+        assert "must not be before 2018-01-01" in english.json()["description"]
+
+    def test_the_page_says_the_date_bounds_in_french(self, portal_client, agent, customer):
+        agent.language = "fr"
+        agent.save(update_fields=["language"])
+        client = portal_client(agent)
+        page = reverse("agreements:customer_attest", args=[customer.tenant_id])
+        form = TestPage().form("2017-12-31")
+        message = field_errors(client.post(page, form))["date_agreed"]
+        assert message.startswith("Le Contrat client Microsoft n'existait pas avant le ")
+        assert message.endswith(" : entrez le jour où le client l'a accepté.")
+        form["date_agreed"] = (timezone.now() + timedelta(days=2)).date().isoformat()
+        message = field_errors(client.post(page, form))["date_agreed"]
+        assert message.startswith("La date d'acceptation par le client ne peut pas être postérieure à aujourd'hui")
+
+
 class TestRepair:
     def run(self, *args):
         out = StringIO()

@@ -20,6 +20,7 @@ import json
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from core.errors import IdempotencyKeyReused, InvalidInput, RequestInProgress
@@ -36,7 +37,7 @@ def is_idempotent(handler):
 def _key(request):
     key = request.headers.get("Idempotency-Key") or request.headers.get("MS-RequestId")
     if key and len(key) > 128:
-        raise InvalidInput("The idempotency key (MS-RequestId or Idempotency-Key) is longer than 128 characters.",
+        raise InvalidInput(_("The idempotency key (MS-RequestId or Idempotency-Key) is longer than 128 characters."),
                            field="MS-RequestId")
     return key
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -13,6 +14,6 @@ class PartnerCenterJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except ParseError as exc:
-            raise ParseError(f"The request body is not valid JSON ({exc.detail}).") from None
+            raise ParseError(_("The request body is not valid JSON (%(detail)s).") % {"detail": exc.detail}) from None
         except RecursionError:
-            raise ParseError("The request body is nested too deeply.") from None
+            raise ParseError(_("The request body is nested too deeply.")) from None

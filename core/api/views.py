@@ -1,5 +1,6 @@
 import functools
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
@@ -91,7 +92,7 @@ class PCAPIView(APIView):
         from core.errors import InvalidInput
 
         if not isinstance(request.data, dict):
-            raise InvalidInput("The request body must be a JSON object.")
+            raise InvalidInput(_("The request body must be a JSON object."))
         serializer = serializer_class(data=request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
