@@ -48,6 +48,9 @@ class AmountField(forms.DecimalField):
 
     @staticmethod
     def _comma_decimal(value):
+        if "." in value and "," in value:  # 1,234.56 or 1.234,56: which is the decimal is a guess; say the form
+            raise ValidationError(_("Use a comma for decimals and a space between groups of three digits: "
+                                    "1 250,50."), code="invalid")
         if " " not in value:
             return value
         if _COMMA_GROUPED.fullmatch(value):

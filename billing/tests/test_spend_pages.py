@@ -282,7 +282,10 @@ def test_french_amounts_take_a_decimal_comma_and_spaces_between_thousands(contos
 @pytest.mark.parametrize("value,message", [
     ("12 50", "Groupez les milliers par trois chiffres : 1 250,50."),
     ("1 2500,00", "Groupez les milliers par trois chiffres : 1 250,50."),
-    ("1,250.50", "Saisissez un nombre."),
+    ("1,250.50", "Utilisez une virgule pour les décimales et une espace entre les groupes de trois chiffres : "
+                 "1 250,50."),
+    ("1.250,50", "Utilisez une virgule pour les décimales et une espace entre les groupes de trois chiffres : "
+                 "1 250,50."),
 ])
 def test_french_amounts_badly_grouped_are_refused_beside_the_field(contoso, make_user, portal_client, value, message):
     set_budget(contoso, "99")
