@@ -90,7 +90,7 @@ def test_import_two_months_then_search_a_meter_its_history_and_the_comparison(pa
     page.get_by_label("Month", exact=True).fill("2026-11")
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page).to_have_url(re.compile(r"/pricing/imports/[0-9a-f-]{36}/$"))
-    expect(page.get_by_test_id("report-first")).to_contain_text("The first list of this market and view")
+    expect(page.get_by_test_id("report-first")).to_contain_text("No earlier month of this market and view to compare with")
     page.goto("/pricing/imports/price-sheet/")
     page.get_by_label("Price sheet (CSV)").set_input_files(upload("pricesheet-US-202612.csv", sheet_bytes("202612")))
     page.get_by_label("Market").select_option("US")
