@@ -30,7 +30,7 @@ from customers.models import Customer
 from ..errors import UsageFileInvalid, UsageMonthClosed
 from ..models import UnmatchedUsage, UsageImport, UsageImportSource
 from ..pricing.loader import CHUNK, FileProblem
-from . import hooks, loader, pipeline
+from . import checks, hooks, loader, pipeline
 from .messages import lines_message, problems_message, same_file_message
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def _import_settings():
 
 
 def _check_lines(label, where="true"):
-    found, total = pipeline.problems(label, where=where)
+    found, total = checks.problems(label, where=where)
     if total:
         raise _invalid(found, total, what=UsageFileInvalid)
 
@@ -173,15 +173,15 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE usage_stage (customer_id, entitlement_id, usage_date)")
     pipeline.prepare(organisation_id)
-    found, total = pipeline.foreign_partner_lines(label)
+    found, total = checks.foreign_partner_lines(label)
     if total:  # another partner's file: nothing of it is imported, nor kept aside as customers unknown here
         raise _invalid(found, total, what=UsageFileInvalid)
     first, last_day = pipeline.date_range()
     closed = pipeline.has_closed_months(organisation_id)
-    if closed or pipeline.suspect():
+    if closed or checks.suspect():
         _check_lines(label)
     if closed:
-        found, total = pipeline.closed_month_changes(organisation_id, label)
+        found, total = checks.closed_month_changes(organisation_id, label)
         if total:
             raise _invalid(found, total, what=UsageMonthClosed)
     if progress is not None:
@@ -199,7 +199,7 @@ def _run(*, organisation_id, record, stream, source, progress=None, job_id=None)
             cursor.execute("ROLLBACK TO SAVEPOINT usage_write")
         _check_lines(label)
         if isinstance(exc.__cause__, (pg_errors.CardinalityViolation, pg_errors.UniqueViolation)):
-            found, total = pipeline.duplicates(label)
+            found, total = checks.duplicates(label)
             if total:
                 raise _invalid(found, total, what=UsageFileInvalid) from None
         raise
